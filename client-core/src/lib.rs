@@ -1,0 +1,35 @@
+//! Terrain's shared core: worksite and person documents, their indicators, and the device's sync
+//! engine, free of any I/O.
+//!
+//! # Control loop
+//!
+//! A device holds a [`Replica`]. The app turns each user action into an [`Edit`] and calls
+//! [`Replica::edit`], which applies it to the Automerge document and returns the [`Persist`]
+//! operations the app must store before it confirms the edit ([`Device`] does this for any
+//! [`LocalStore`]). When the network is there, the app calls [`Replica::start_sync`], sends the
+//! [`SyncRequest`] with whatever transport it has, hands the [`SyncResponse`] to
+//! [`Replica::handle_response`], persists what it returns, and sends the next request until there
+//! is none. Time and randomness are parameters (`EditContext::now_ms`, ids and actor bytes chosen
+//! by the caller), so a simulation can replay any run exactly.
+//!
+//! The server uses the same crate for the schema ([`model::Document::read`] is the schema check),
+//! the wire types ([`protocol`]) and the indicators.
+#![warn(missing_docs)]
+
+pub mod conflicts;
+mod doc;
+pub mod edit;
+mod ids;
+pub mod indicators;
+pub mod model;
+pub mod protocol;
+pub mod replica;
+pub mod store;
+pub mod values;
+
+pub use doc::{SCHEMA_VERSION, SchemaError, TEXT_ENCODING, load_document, new_document};
+pub use edit::{Edit, EditContext, EditError, NewPerson, NewWorksite};
+pub use ids::{DeviceId, DocKind, DocumentId, ItemId, ParseIdError};
+pub use protocol::{SyncRequest, SyncResponse};
+pub use replica::{Persist, Replica, ReplicaError};
+pub use store::{Device, DeviceError, LocalStore};

@@ -1,0 +1,727 @@
+//! The typed model of worksite and person documents, read from Automerge.
+//!
+//! Reading is strict: a document that does not follow the schema is refused with a
+//! [`SchemaError`] naming the path. The server uses the same reader to check every merged
+//! document before it stores anything, so the schema is written once.
+//!
+//! Layout (root map): `schema`, `kind`, `id`, `authors` (actor hex → label), then for a worksite
+//! `worksite`, `clause`, `planning`, `positions`, `referrals`, `placements`, `meetings`,
+//! `job_offers`; for a person `person`, `notes`, `evaluations`. Collections are maps keyed by
+//! UUID so concurrent additions never collide; free text is Automerge `Text`.
+
+use std::collections::BTreeMap;
+
+use automerge::{ObjType, ReadDoc};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::doc::{Reader, Result, SCHEMA_VERSION, SchemaError};
+use crate::ids::{DocKind, DocumentId, ItemId};
+use crate::values::{
+    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus,
+    PartnerKind, PositionStatus, WorksiteStatus,
+};
+
+/// Longest single-line field, in bytes.
+pub const MAX_SHORT: usize = 500;
+/// Longest free text, in bytes.
+pub const MAX_TEXT: usize = 100_000;
+
+/// A company or authority with a contact.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Party {
+    /// Name of the organisation.
+    pub name: String,
+    /// Contact person, phone or e-mail.
+    pub contact: String,
+}
+
+/// How the clause objective is counted and by when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Clause {
+    /// Hours or positions.
+    pub unit: CountingUnit,
+    /// The objective in that unit.
+    pub objective: f64,
+    /// When the objective must be reached (defaults to the planned end of works).
+    pub deadline: Option<NaiveDate>,
+}
+
+/// A phase of works, used to anticipate recruitments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Phase {
+    /// Item id.
+    pub id: ItemId,
+    /// What is built.
+    pub name: String,
+    /// Trade involved (masonry, electricity…).
+    pub trade: String,
+    /// Start.
+    pub start: Option<NaiveDate>,
+    /// End.
+    pub end: Option<NaiveDate>,
+}
+
+/// A job description built with the contractor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Position {
+    /// Item id.
+    pub id: ItemId,
+    /// Job title.
+    pub title: String,
+    /// Tasks (free text).
+    pub tasks: String,
+    /// Requirements (free text).
+    pub requirements: String,
+    /// Contract offered.
+    pub contract_type: ContractType,
+    /// When the person should start.
+    pub planned_start: Option<NaiveDate>,
+    /// Hours planned on this position.
+    pub hours_planned: f64,
+    /// Open, filled, cancelled.
+    pub status: PositionStatus,
+}
+
+/// A person proposed for a position.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Referral {
+    /// Item id.
+    pub id: ItemId,
+    /// The person (their own document).
+    pub person: DocumentId,
+    /// The position.
+    pub position: ItemId,
+    /// Kind of partner body that proposed them.
+    pub partner_kind: PartnerKind,
+    /// Name of the partner body (IrisTech, Cenforgil…).
+    pub partner_name: String,
+    /// When proposed.
+    pub proposed_on: Option<NaiveDate>,
+    /// Motivation interview held.
+    pub interview_held: bool,
+    /// Candidacy sent to the company.
+    pub sent_to_company: bool,
+    /// The company's answer.
+    pub company_answer: CompanyAnswer,
+    /// Why (free text, no personal detail).
+    pub answer_reason: String,
+}
+
+impl Referral {
+    /// Name of the partner body for reports: its name, or its kind when unnamed.
+    pub fn partner_label(&self) -> String {
+        if self.partner_name.trim().is_empty() { self.partner_kind.code().to_owned() } else { self.partner_name.clone() }
+    }
+}
+
+/// Realised hours for one month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthHours {
+    /// Which month.
+    pub month: Month,
+    /// Hours realised.
+    pub hours: Hours,
+    /// Where the figure comes from.
+    pub source: HoursSource,
+}
+
+/// A hired person on a position.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Placement {
+    /// Item id.
+    pub id: ItemId,
+    /// The person (their own document).
+    pub person: DocumentId,
+    /// The position.
+    pub position: ItemId,
+    /// Contract.
+    pub contract_type: ContractType,
+    /// First day.
+    pub start: Option<NaiveDate>,
+    /// Last day (planned or actual).
+    pub end: Option<NaiveDate>,
+    /// Weekly hours.
+    pub weekly_hours: Hours,
+    /// Hours realised per month, in month order.
+    pub hours: Vec<MonthHours>,
+    /// Why it ended, when it did early.
+    pub end_reason: String,
+}
+
+impl Placement {
+    /// Total hours realised.
+    pub fn total_hours(&self) -> f64 {
+        self.hours.iter().map(|h| h.hours.get()).sum()
+    }
+
+    /// Whether the person works on the site on `day`.
+    pub fn is_active_on(&self, day: NaiveDate) -> bool {
+        self.start.is_some_and(|s| s <= day) && self.end.is_none_or(|e| e >= day)
+    }
+}
+
+/// Someone present at a meeting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attendee {
+    /// Item id.
+    pub id: ItemId,
+    /// Name.
+    pub name: String,
+    /// Organisation or role.
+    pub organisation: String,
+}
+
+/// A decision taken in a meeting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// Item id.
+    pub id: ItemId,
+    /// What was decided.
+    pub text: String,
+}
+
+/// An action decided in a meeting: who does what by when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Action {
+    /// Item id.
+    pub id: ItemId,
+    /// What to do.
+    pub what: String,
+    /// Who does it.
+    pub who: String,
+    /// By when.
+    pub due: Option<NaiveDate>,
+    /// Done.
+    pub done: bool,
+}
+
+/// A meeting on site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Meeting {
+    /// Item id.
+    pub id: ItemId,
+    /// Kick-off, follow-up, evaluation, mediation, other.
+    pub kind: MeetingKind,
+    /// When.
+    pub date: Option<NaiveDate>,
+    /// Where.
+    pub place: String,
+    /// Notes (Text: concurrent typing merges).
+    pub notes: String,
+    /// Who attended.
+    pub attendees: Vec<Attendee>,
+    /// Decisions.
+    pub decisions: Vec<Decision>,
+    /// Actions.
+    pub actions: Vec<Action>,
+    /// Next meeting planned.
+    pub next_meeting: Option<NaiveDate>,
+}
+
+/// A job offer outside the clause, captured on site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobOffer {
+    /// Item id.
+    pub id: ItemId,
+    /// Employer.
+    pub employer: String,
+    /// Role offered.
+    pub role: String,
+    /// Contact at the employer.
+    pub contact: String,
+    /// Status.
+    pub status: OfferStatus,
+}
+
+/// A worksite document, read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Worksite {
+    /// Document id.
+    pub id: DocumentId,
+    /// Name of the worksite.
+    pub name: String,
+    /// Address.
+    pub address: String,
+    /// Contract reference.
+    pub contract_reference: String,
+    /// Lots of the contract.
+    pub lots: String,
+    /// The public authority ("pouvoir adjudicateur").
+    pub authority: Party,
+    /// The contractor ("adjudicataire").
+    pub contractor: Party,
+    /// Subcontractors.
+    pub subcontractors: Vec<(ItemId, Party)>,
+    /// Advisor in charge.
+    pub advisor: String,
+    /// Order to start works.
+    pub order_to_start: Option<NaiveDate>,
+    /// Planned end of works.
+    pub planned_end: Option<NaiveDate>,
+    /// Status.
+    pub status: WorksiteStatus,
+    /// The social clause.
+    pub clause: Clause,
+    /// Phases of works.
+    pub planning: Vec<Phase>,
+    /// Job descriptions.
+    pub positions: Vec<Position>,
+    /// Candidates proposed.
+    pub referrals: Vec<Referral>,
+    /// People hired.
+    pub placements: Vec<Placement>,
+    /// Meetings, by date.
+    pub meetings: Vec<Meeting>,
+    /// Job offers captured.
+    pub job_offers: Vec<JobOffer>,
+    /// Labels of the actors who wrote to the document (actor hex → "name · device").
+    pub authors: BTreeMap<String, String>,
+}
+
+/// A note about a person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonNote {
+    /// Item id.
+    pub id: ItemId,
+    /// Interview, mediation, follow-up, other.
+    pub kind: NoteKind,
+    /// When.
+    pub date: Option<NaiveDate>,
+    /// Worksite it concerns, if any.
+    pub worksite: Option<DocumentId>,
+    /// The note (Text).
+    pub text: String,
+}
+
+/// Consent to reuse an evaluation as a recommendation letter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Consent {
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// When.
+    pub recorded_on: NaiveDate,
+}
+
+/// An end-of-contract evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Item id.
+    pub id: ItemId,
+    /// When.
+    pub date: Option<NaiveDate>,
+    /// Worksite.
+    pub worksite: Option<DocumentId>,
+    /// Placement evaluated.
+    pub placement: Option<ItemId>,
+    /// The evaluation (Text).
+    pub text: String,
+    /// Consent to use it as a recommendation letter, when given.
+    pub consent: Option<Consent>,
+}
+
+/// A person document, read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Person {
+    /// Document id.
+    pub id: DocumentId,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Phone.
+    pub phone: String,
+    /// E-mail.
+    pub email: String,
+    /// Kind of partner body following them.
+    pub partner_kind: PartnerKind,
+    /// Name of that body.
+    pub partner_name: String,
+    /// Eligibility flags (e.g. "job_seeker_6_months", "low_qualification").
+    pub eligibility: BTreeMap<String, bool>,
+    /// Notes.
+    pub notes: Vec<PersonNote>,
+    /// Evaluations.
+    pub evaluations: Vec<Evaluation>,
+    /// Labels of the actors who wrote to the document.
+    pub authors: BTreeMap<String, String>,
+}
+
+impl Person {
+    /// "First Last".
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name).trim().to_owned()
+    }
+}
+
+/// Either kind of document, read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Document {
+    /// A worksite.
+    Worksite(Worksite),
+    /// A person.
+    Person(Person),
+}
+
+impl Document {
+    /// Read and check any Terrain document.
+    pub fn read<D: ReadDoc>(doc: &D) -> Result<Document> {
+        let root = Reader::root(doc);
+        match root.code("kind", DocKind::Worksite)? {
+            DocKind::Worksite => Worksite::read(doc).map(Document::Worksite),
+            DocKind::Person => Person::read(doc).map(Document::Person),
+        }
+    }
+}
+
+const WORKSITE_ROOT: &[&str] = &[
+    "schema", "kind", "id", "authors", "worksite", "clause", "planning", "positions", "referrals", "placements",
+    "meetings", "job_offers",
+];
+const PERSON_ROOT: &[&str] = &["schema", "kind", "id", "authors", "person", "notes", "evaluations"];
+
+fn header<D: ReadDoc>(root: &Reader<'_, D>, kind: DocKind, allowed: &[&str]) -> Result<DocumentId> {
+    root.only_keys(allowed)?;
+    let schema = root.number("schema")?;
+    if schema != SCHEMA_VERSION as f64 {
+        return Err(SchemaError::new("schema", format!("unsupported schema version {schema}")));
+    }
+    let found: DocKind = root.code("kind", kind)?;
+    if found != kind || root.string("kind")?.is_empty() {
+        return Err(SchemaError::new("kind", format!("expected a {kind} document")));
+    }
+    Ok(DocumentId(root.uuid("id")?))
+}
+
+fn authors<D: ReadDoc>(root: &Reader<'_, D>) -> Result<BTreeMap<String, String>> {
+    let map = root.map("authors")?;
+    map.keys().into_iter().map(|k| Ok((k.clone(), map.short_string(&k, MAX_SHORT)?))).collect()
+}
+
+fn party<D: ReadDoc>(r: &Reader<'_, D>) -> Result<Party> {
+    r.only_keys(&["name", "contact"])?;
+    Ok(Party { name: r.short_string("name", MAX_SHORT)?, contact: r.short_string("contact", MAX_SHORT)? })
+}
+
+fn text<D: ReadDoc>(r: &Reader<'_, D>, key: &str) -> Result<String> {
+    r.object(key, ObjType::Text)?;
+    r.short_string(key, MAX_TEXT)
+}
+
+fn sorted<T>(mut items: Vec<T>, key: impl Fn(&T) -> (Option<NaiveDate>, ItemId)) -> Vec<T> {
+    items.sort_by_key(|i| key(i));
+    items
+}
+
+impl Worksite {
+    /// Read and check a worksite document.
+    pub fn read<D: ReadDoc>(doc: &D) -> Result<Worksite> {
+        let root = Reader::root(doc);
+        let id = header(&root, DocKind::Worksite, WORKSITE_ROOT)?;
+        let w = root.map("worksite")?;
+        w.only_keys(&[
+            "name", "address", "contract_reference", "lots", "authority", "contractor", "subcontractors", "advisor",
+            "order_to_start", "planned_end", "status",
+        ])?;
+        let c = root.map("clause")?;
+        c.only_keys(&["unit", "objective", "deadline"])?;
+        let objective = c.number("objective")?;
+        if !(0.0..=Hours::MAX).contains(&objective) {
+            return Err(SchemaError::new("clause/objective", "out of range"));
+        }
+        let subcontractors = w
+            .map("subcontractors")?
+            .entries()?
+            .into_iter()
+            .map(|(id, r)| Ok((ItemId(id), party(&r)?)))
+            .collect::<Result<Vec<_>>>()?;
+
+        let planning = root
+            .map("planning")?
+            .entries()?
+            .into_iter()
+            .map(|(id, r)| {
+                r.only_keys(&["name", "trade", "start", "end"])?;
+                Ok(Phase {
+                    id: ItemId(id),
+                    name: r.short_string("name", MAX_SHORT)?,
+                    trade: r.short_string("trade", MAX_SHORT)?,
+                    start: r.date("start")?,
+                    end: r.date("end")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let positions = root
+            .map("positions")?
+            .entries()?
+            .into_iter()
+            .map(|(id, r)| {
+                r.only_keys(&[
+                    "title", "tasks", "requirements", "contract_type", "planned_start", "hours_planned", "status",
+                ])?;
+                Ok(Position {
+                    id: ItemId(id),
+                    title: r.short_string("title", MAX_SHORT)?,
+                    tasks: text(&r, "tasks")?,
+                    requirements: text(&r, "requirements")?,
+                    contract_type: r.code("contract_type", ContractType::Other)?,
+                    planned_start: r.date("planned_start")?,
+                    hours_planned: Hours::new(r.number("hours_planned")?)
+                        .map_err(|e| SchemaError::new(format!("positions/{id}/hours_planned"), e.to_string()))?
+                        .get(),
+                    status: r.code("status", PositionStatus::Open)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let referrals = root
+            .map("referrals")?
+            .entries()?
+            .into_iter()
+            .map(|(id, r)| {
+                r.only_keys(&[
+                    "person", "position", "partner_kind", "partner_name", "proposed_on", "interview_held",
+                    "sent_to_company", "company_answer", "answer_reason",
+                ])?;
+                Ok(Referral {
+                    id: ItemId(id),
+                    person: DocumentId(r.uuid("person")?),
+                    position: ItemId(r.uuid("position")?),
+                    partner_kind: r.code("partner_kind", PartnerKind::Other)?,
+                    partner_name: r.short_string("partner_name", MAX_SHORT)?,
+                    proposed_on: r.date("proposed_on")?,
+                    interview_held: r.boolean("interview_held")?,
+                    sent_to_company: r.boolean("sent_to_company")?,
+                    company_answer: r.code("company_answer", CompanyAnswer::Pending)?,
+                    answer_reason: r.short_string("answer_reason", MAX_SHORT)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let placements = root
+            .map("placements")?
+            .entries()?
+            .into_iter()
+            .map(|(id, r)| {
+                r.only_keys(&[
+                    "person", "position", "contract_type", "start", "end", "weekly_hours", "hours", "hours_source",
+                    "end_reason",
+                ])?;
+                let hours_map = r.map("hours")?;
+                let sources = r.map("hours_source")?;
+                let mut hours = Vec::new();
+                for key in hours_map.keys() {
+                    let month: Month =
+                        key.parse().map_err(|_| SchemaError::new(format!("placements/{id}/hours/{key}"), "not a month"))?;
+                    let h = Hours::new(hours_map.number(&key)?)
+                        .map_err(|e| SchemaError::new(format!("placements/{id}/hours/{key}"), e.to_string()))?;
+                    let source = sources.code(&key, HoursSource::AttendanceSheet)?;
+                    hours.push(MonthHours { month, hours: h, source });
+                }
+                hours.sort_by_key(|h| h.month);
+                Ok(Placement {
+                    id: ItemId(id),
+                    person: DocumentId(r.uuid("person")?),
+                    position: ItemId(r.uuid("position")?),
+                    contract_type: r.code("contract_type", ContractType::Other)?,
+                    start: r.date("start")?,
+                    end: r.date("end")?,
+                    weekly_hours: Hours::new(r.number("weekly_hours")?)
+                        .map_err(|e| SchemaError::new(format!("placements/{id}/weekly_hours"), e.to_string()))?,
+                    hours,
+                    end_reason: r.short_string("end_reason", MAX_SHORT)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let meetings = root
+            .map("meetings")?
+            .entries()?
+            .into_iter()
+            .map(|(id, r)| read_meeting(ItemId(id), &r))
+            .collect::<Result<Vec<_>>>()?;
+
+        let job_offers = root
+            .map("job_offers")?
+            .entries()?
+            .into_iter()
+            .map(|(id, r)| {
+                r.only_keys(&["employer", "role", "contact", "status"])?;
+                Ok(JobOffer {
+                    id: ItemId(id),
+                    employer: r.short_string("employer", MAX_SHORT)?,
+                    role: r.short_string("role", MAX_SHORT)?,
+                    contact: r.short_string("contact", MAX_SHORT)?,
+                    status: r.code("status", OfferStatus::Open)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let planned_end = w.date("planned_end")?;
+        Ok(Worksite {
+            id,
+            name: w.short_string("name", MAX_SHORT)?,
+            address: w.short_string("address", MAX_SHORT)?,
+            contract_reference: w.short_string("contract_reference", MAX_SHORT)?,
+            lots: w.short_string("lots", MAX_SHORT)?,
+            authority: party(&w.map("authority")?)?,
+            contractor: party(&w.map("contractor")?)?,
+            subcontractors,
+            advisor: w.short_string("advisor", MAX_SHORT)?,
+            order_to_start: w.date("order_to_start")?,
+            planned_end,
+            status: w.code("status", WorksiteStatus::Planned)?,
+            clause: Clause { unit: c.code("unit", CountingUnit::Hours)?, objective, deadline: c.date("deadline")? },
+            planning: sorted(planning, |p| (p.start, p.id)),
+            positions: sorted(positions, |p| (p.planned_start, p.id)),
+            referrals: sorted(referrals, |r| (r.proposed_on, r.id)),
+            placements: sorted(placements, |p| (p.start, p.id)),
+            meetings: sorted(meetings, |m| (m.date, m.id)),
+            job_offers,
+            authors: authors(&root)?,
+        })
+    }
+
+    /// The deadline of the clause: its own, else the planned end of works.
+    pub fn deadline(&self) -> Option<NaiveDate> {
+        self.clause.deadline.or(self.planned_end)
+    }
+
+    /// A meeting by id.
+    pub fn meeting(&self, id: ItemId) -> Option<&Meeting> {
+        self.meetings.iter().find(|m| m.id == id)
+    }
+
+    /// A placement by id.
+    pub fn placement(&self, id: ItemId) -> Option<&Placement> {
+        self.placements.iter().find(|p| p.id == id)
+    }
+
+    /// Every person the worksite refers to (referrals and placements).
+    pub fn people(&self) -> Vec<DocumentId> {
+        let mut ids: Vec<DocumentId> =
+            self.referrals.iter().map(|r| r.person).chain(self.placements.iter().map(|p| p.person)).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+fn read_meeting<D: ReadDoc>(id: ItemId, r: &Reader<'_, D>) -> Result<Meeting> {
+    r.only_keys(&["kind", "date", "place", "notes", "attendees", "decisions", "actions", "next_meeting"])?;
+    let attendees = r
+        .map("attendees")?
+        .entries()?
+        .into_iter()
+        .map(|(id, a)| {
+            a.only_keys(&["name", "organisation"])?;
+            Ok(Attendee {
+                id: ItemId(id),
+                name: a.short_string("name", MAX_SHORT)?,
+                organisation: a.short_string("organisation", MAX_SHORT)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let decisions = r
+        .map("decisions")?
+        .entries()?
+        .into_iter()
+        .map(|(id, d)| {
+            d.only_keys(&["text"])?;
+            Ok(Decision { id: ItemId(id), text: d.short_string("text", MAX_TEXT)? })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let actions = r
+        .map("actions")?
+        .entries()?
+        .into_iter()
+        .map(|(id, a)| {
+            a.only_keys(&["what", "who", "due", "done"])?;
+            Ok(Action {
+                id: ItemId(id),
+                what: a.short_string("what", MAX_TEXT)?,
+                who: a.short_string("who", MAX_SHORT)?,
+                due: a.date("due")?,
+                done: a.boolean("done")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Meeting {
+        id,
+        kind: r.code("kind", MeetingKind::Other)?,
+        date: r.date("date")?,
+        place: r.short_string("place", MAX_SHORT)?,
+        notes: text(r, "notes")?,
+        attendees,
+        decisions,
+        actions: sorted(actions, |a| (a.due, a.id)),
+        next_meeting: r.date("next_meeting")?,
+    })
+}
+
+impl Person {
+    /// Read and check a person document.
+    pub fn read<D: ReadDoc>(doc: &D) -> Result<Person> {
+        let root = Reader::root(doc);
+        let id = header(&root, DocKind::Person, PERSON_ROOT)?;
+        let p = root.map("person")?;
+        p.only_keys(&["first_name", "last_name", "phone", "email", "partner_kind", "partner_name", "eligibility"])?;
+        let elig = p.map("eligibility")?;
+        let eligibility =
+            elig.keys().into_iter().map(|k| Ok((k.clone(), elig.boolean(&k)?))).collect::<Result<BTreeMap<_, _>>>()?;
+        let notes = root
+            .map("notes")?
+            .entries()?
+            .into_iter()
+            .map(|(id, n)| {
+                n.only_keys(&["kind", "date", "worksite", "text"])?;
+                Ok(PersonNote {
+                    id: ItemId(id),
+                    kind: n.code("kind", NoteKind::Other)?,
+                    date: n.date("date")?,
+                    worksite: optional_id(&n, "worksite")?,
+                    text: text(&n, "text")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let evaluations = root
+            .map("evaluations")?
+            .entries()?
+            .into_iter()
+            .map(|(id, e)| {
+                e.only_keys(&["date", "worksite", "placement", "text", "consent_by", "consent_on"])?;
+                let consent = match e.date("consent_on")? {
+                    Some(on) => Some(Consent { recorded_by: e.short_string("consent_by", MAX_SHORT)?, recorded_on: on }),
+                    None => None,
+                };
+                Ok(Evaluation {
+                    id: ItemId(id),
+                    date: e.date("date")?,
+                    worksite: optional_id(&e, "worksite")?,
+                    placement: optional_id(&e, "placement")?.map(|d| ItemId(d.0)),
+                    text: text(&e, "text")?,
+                    consent,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Person {
+            id,
+            first_name: p.short_string("first_name", MAX_SHORT)?,
+            last_name: p.short_string("last_name", MAX_SHORT)?,
+            phone: p.short_string("phone", MAX_SHORT)?,
+            email: p.short_string("email", MAX_SHORT)?,
+            partner_kind: p.code("partner_kind", PartnerKind::Other)?,
+            partner_name: p.short_string("partner_name", MAX_SHORT)?,
+            eligibility,
+            notes: sorted(notes, |n| (n.date, n.id)),
+            evaluations: sorted(evaluations, |e| (e.date, e.id)),
+            authors: authors(&root)?,
+        })
+    }
+}
+
+fn optional_id<D: ReadDoc>(r: &Reader<'_, D>, key: &str) -> Result<Option<DocumentId>> {
+    if r.string(key)?.is_empty() { Ok(None) } else { r.uuid(key).map(|u| Some(DocumentId(u))) }
+}

@@ -1,0 +1,155 @@
+//! The wire format of `POST /v1/sync`: MessagePack (rmp-serde, structs as maps) of the types
+//! below. `docs/PROTOCOL.md` describes it for someone writing a client from scratch.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{DeviceId, DocKind, DocumentId};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Content type of requests and responses.
+pub const CONTENT_TYPE: &str = "application/msgpack";
+
+/// One round trip from a device: Automerge sync messages for any number of documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// Must equal [`PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// The device sending.
+    pub device: DeviceId,
+    /// The cursor of the last completed sync (0 for none): the server answers for every document
+    /// changed after it, in addition to those in `docs`.
+    pub cursor: i64,
+    /// One sync message per document the device has something to say about.
+    pub docs: Vec<DocMessage>,
+}
+
+/// An Automerge sync message about one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocMessage {
+    /// Which document.
+    pub doc: DocumentId,
+    /// Its kind (fixed when the document is first stored).
+    pub kind: DocKind,
+    /// The encoded `automerge::sync::Message`.
+    #[serde(with = "serde_bytes")]
+    pub message: Vec<u8>,
+}
+
+/// The server's answer, sent only after everything it acknowledges is durably committed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// The cursor to send in the next request of this sync, and to keep once the sync completes.
+    pub cursor: i64,
+    /// One entry per document in the request, plus every document changed after the request's
+    /// cursor.
+    pub docs: Vec<DocReply>,
+}
+
+/// The server's side of one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocReply {
+    /// Which document.
+    pub doc: DocumentId,
+    /// Its kind.
+    pub kind: DocKind,
+    /// The server's next sync message, when it has one.
+    #[serde(with = "serde_bytes", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Vec<u8>>,
+    /// Heads of the document as durably stored on the server (32-byte change hashes). Every
+    /// change that is an ancestor of these heads is acknowledged.
+    pub stored_heads: Vec<serde_bytes::ByteBuf>,
+}
+
+/// The body of every error answer (4xx and 5xx), MessagePack or JSON following the request's
+/// `Accept` header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A stable, machine-readable code.
+    pub code: ErrorCode,
+    /// A sentence for people.
+    pub message: String,
+    /// The document concerned, when the error is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<DocumentId>,
+}
+
+/// Stable error codes. Their meaning never changes; new ones may be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not a valid MessagePack `SyncRequest` (400).
+    MalformedRequest,
+    /// The request's `protocol` is not one this server speaks (400).
+    UnsupportedProtocol,
+    /// The wrong content type (415).
+    UnsupportedMediaType,
+    /// The body is larger than the server accepts (413).
+    BodyTooLarge,
+    /// One document's message is larger than the server accepts (413).
+    MessageTooLarge,
+    /// Too many documents in one request (413).
+    TooManyDocuments,
+    /// The same document appears twice in one request (400).
+    DuplicateDocument,
+    /// A sync message could not be decoded or applied (422).
+    InvalidSyncMessage,
+    /// Applying the message would break the document schema (422).
+    SchemaViolation,
+    /// The document exists with another kind (409).
+    KindMismatch,
+    /// Applying the message took longer than the server allows (422).
+    TooExpensive,
+    /// Another request changed the same documents at the same moment and retries ran out; retry
+    /// later (503).
+    Busy,
+    /// The server failed; nothing was acknowledged (500).
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status that carries this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::MalformedRequest | ErrorCode::UnsupportedProtocol | ErrorCode::DuplicateDocument => 400,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::BodyTooLarge | ErrorCode::MessageTooLarge | ErrorCode::TooManyDocuments => 413,
+            ErrorCode::InvalidSyncMessage | ErrorCode::SchemaViolation | ErrorCode::TooExpensive => 422,
+            ErrorCode::KindMismatch => 409,
+            ErrorCode::Busy => 503,
+            ErrorCode::Internal => 500,
+        }
+    }
+
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedRequest => "malformed_request",
+            ErrorCode::UnsupportedProtocol => "unsupported_protocol",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::BodyTooLarge => "body_too_large",
+            ErrorCode::MessageTooLarge => "message_too_large",
+            ErrorCode::TooManyDocuments => "too_many_documents",
+            ErrorCode::DuplicateDocument => "duplicate_document",
+            ErrorCode::InvalidSyncMessage => "invalid_sync_message",
+            ErrorCode::SchemaViolation => "schema_violation",
+            ErrorCode::KindMismatch => "kind_mismatch",
+            ErrorCode::TooExpensive => "too_expensive",
+            ErrorCode::Busy => "busy",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// Encode a wire value as MessagePack (structs as maps, so fields are named on the wire).
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising these plain structs into a Vec cannot fail: no map with non-string keys, no
+    // I/O error from a Vec.
+    rmp_serde::to_vec_named(value).unwrap_or_default()
+}
+
+/// Decode a wire value from MessagePack.
+pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, rmp_serde::decode::Error> {
+    rmp_serde::from_slice(bytes)
+}

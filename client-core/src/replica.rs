@@ -1,0 +1,471 @@
+//! A device's replica: its documents, its edits, and the sync engine, as a sans-IO state machine.
+//!
+//! The replica never touches a socket, a file or a clock. Every call returns what the caller must
+//! do as data:
+//!
+//! - an edit returns the [`Persist`] operations to store before the edit is confirmed;
+//! - [`Replica::start_sync`] returns the first [`SyncRequest`] to send;
+//! - [`Replica::handle_response`] consumes the server's [`SyncResponse`] and returns what to
+//!   persist and the next request, or `None` when the sync is complete;
+//! - [`Replica::abort_sync`] is called when a request fails in transit; nothing is lost, the next
+//!   sync starts over from what was persisted.
+//!
+//! A sync session runs the Automerge sync protocol for many documents per round trip. The first
+//! request carries the cursor of the last completed sync and the documents with local changes the
+//! server has not acknowledged; the server answers for those and for every document changed after
+//! the cursor. Rounds continue until neither side has anything to say (usually 2–3 rounds). The
+//! cursor is kept only once a session completes, so an interrupted session is repeated from where
+//! the persisted state left it: received changes and acknowledgements are already stored.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use automerge::{
+    ReadDoc,
+    ActorId, Automerge, ChangeHash,
+    sync::{self, SyncDoc},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::doc::{load_document, new_document};
+use crate::edit::{self, Edit, EditContext, EditError, NewPerson, NewWorksite};
+use crate::ids::{DeviceId, DocKind, DocumentId};
+use crate::model::{Document, Person, Worksite};
+use crate::protocol::{DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+
+/// The most round trips one sync session may take before it is abandoned.
+pub const MAX_ROUNDS: u32 = 12;
+
+/// How many change records a document's local log may hold before a snapshot replaces them.
+pub const SNAPSHOT_EVERY: u32 = 128;
+
+/// Errors from a replica.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicaError {
+    /// No document with this id on the device.
+    #[error("unknown document {0}")]
+    UnknownDocument(DocumentId),
+    /// A document with this id already exists.
+    #[error("document {0} already exists")]
+    DocumentExists(DocumentId),
+    /// The document is not of the expected kind.
+    #[error("document {0} is not a {1}")]
+    WrongKind(DocumentId, DocKind),
+    /// The edit was refused; nothing changed.
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    /// The document could not be read.
+    #[error("document {0} does not follow the schema: {1}")]
+    Schema(DocumentId, crate::doc::SchemaError),
+    /// Persisted state could not be restored.
+    #[error("stored state is corrupt: {0}")]
+    CorruptStore(String),
+    /// A response arrived with no sync in progress.
+    #[error("no sync in progress")]
+    NoSession,
+    /// The server sent something the device cannot apply; the sync was abandoned.
+    #[error("server message for {doc} could not be applied: {reason}")]
+    BadServerMessage {
+        /// Which document.
+        doc: DocumentId,
+        /// Why.
+        reason: String,
+    },
+    /// The sync did not converge within [`MAX_ROUNDS`] round trips; it was abandoned.
+    #[error("sync did not converge within {MAX_ROUNDS} round trips")]
+    TooManyRounds,
+}
+
+/// Something the caller must write to the device's store, in order, before going on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Persist {
+    /// Append these raw Automerge changes to the document's log.
+    Changes {
+        /// Which document.
+        doc: DocumentId,
+        /// Its kind.
+        kind: DocKind,
+        /// Concatenated raw changes.
+        bytes: Vec<u8>,
+    },
+    /// Replace the document's log by this compacted snapshot (`Automerge::save`).
+    Snapshot {
+        /// Which document.
+        doc: DocumentId,
+        /// Its kind.
+        kind: DocKind,
+        /// The snapshot.
+        bytes: Vec<u8>,
+    },
+    /// Replace the replica's metadata (cursor, acknowledgements, sync states).
+    Meta(ReplicaMeta),
+}
+
+/// What a replica keeps besides its documents' changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicaMeta {
+    /// This device.
+    pub device: DeviceId,
+    /// The Automerge actor id of this device's changes.
+    #[serde(with = "serde_bytes")]
+    pub actor: Vec<u8>,
+    /// Cursor of the last completed sync.
+    pub cursor: i64,
+    /// Per document.
+    pub docs: BTreeMap<DocumentId, DocMeta>,
+}
+
+/// Sync bookkeeping of one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocMeta {
+    /// Its kind.
+    pub kind: DocKind,
+    /// Heads the server acknowledged as durably stored.
+    pub acked_heads: Vec<serde_bytes::ByteBuf>,
+    /// Encoded Automerge sync state with the server.
+    #[serde(with = "serde_bytes")]
+    pub sync_state: Vec<u8>,
+}
+
+/// Everything a store gives back to restore a replica.
+#[derive(Debug, Clone, Default)]
+pub struct StoredReplica {
+    /// Metadata, if it was ever written.
+    pub meta: Option<ReplicaMeta>,
+    /// Per document: its kind and the concatenation of its snapshot and changes.
+    pub docs: Vec<(DocumentId, DocKind, Vec<u8>)>,
+}
+
+/// The result of handling one response.
+#[derive(Debug, Clone)]
+pub struct SyncStep {
+    /// Write these before anything else.
+    pub persist: Vec<Persist>,
+    /// Documents whose content changed (for the UI).
+    pub changed: Vec<DocumentId>,
+    /// The next request, or `None` when the sync is complete.
+    pub next: Option<SyncRequest>,
+}
+
+/// Sync status for the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    /// Local changes not yet acknowledged by the server, over all documents.
+    pub pending_changes: usize,
+    /// Documents with such changes.
+    pub pending_documents: Vec<DocumentId>,
+    /// A sync is in progress.
+    pub syncing: bool,
+}
+
+struct Entry {
+    kind: DocKind,
+    doc: Automerge,
+    sync: sync::State,
+    acked: Vec<ChangeHash>,
+    records_since_snapshot: u32,
+}
+
+struct Session {
+    cursor: i64,
+    active: BTreeSet<DocumentId>,
+    rounds: u32,
+}
+
+/// A device's documents and its sync engine.
+pub struct Replica {
+    device: DeviceId,
+    actor: ActorId,
+    cursor: i64,
+    docs: BTreeMap<DocumentId, Entry>,
+    session: Option<Session>,
+}
+
+impl Replica {
+    /// A new, empty replica. `actor` is 16 random bytes chosen once per device install.
+    pub fn new(device: DeviceId, actor: [u8; 16]) -> Replica {
+        Replica { device, actor: ActorId::from(actor), cursor: 0, docs: BTreeMap::new(), session: None }
+    }
+
+    /// Restore a replica from what its store holds.
+    pub fn restore(stored: StoredReplica) -> Result<Replica, ReplicaError> {
+        let meta = stored.meta.ok_or_else(|| ReplicaError::CorruptStore("no metadata".into()))?;
+        let actor = ActorId::from(meta.actor.as_slice());
+        let mut docs = BTreeMap::new();
+        for (id, kind, bytes) in stored.docs {
+            let doc = load_document(&bytes)
+                .map_err(|e| ReplicaError::CorruptStore(format!("document {id}: {e}")))?
+                .with_actor(actor.clone());
+            let (sync, acked) = match meta.docs.get(&id) {
+                Some(m) => (
+                    sync::State::decode(&m.sync_state).unwrap_or_default(),
+                    m.acked_heads.iter().filter_map(|h| ChangeHash::try_from(h.as_slice()).ok()).collect(),
+                ),
+                None => (sync::State::new(), Vec::new()),
+            };
+            docs.insert(id, Entry { kind, doc, sync, acked, records_since_snapshot: SNAPSHOT_EVERY / 2 });
+        }
+        Ok(Replica { device: meta.device, actor, cursor: meta.cursor, docs, session: None })
+    }
+
+    /// This device.
+    pub fn device(&self) -> DeviceId {
+        self.device
+    }
+
+    /// The metadata to persist now.
+    pub fn meta(&self) -> ReplicaMeta {
+        ReplicaMeta {
+            device: self.device,
+            actor: self.actor.to_bytes().to_vec(),
+            cursor: self.cursor,
+            docs: self
+                .docs
+                .iter()
+                .map(|(id, e)| {
+                    (
+                        *id,
+                        DocMeta {
+                            kind: e.kind,
+                            acked_heads: e.acked.iter().map(|h| serde_bytes::ByteBuf::from(h.0.to_vec())).collect(),
+                            sync_state: e.sync.encode(),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Ids and kinds of the documents on the device.
+    pub fn documents(&self) -> Vec<(DocumentId, DocKind)> {
+        self.docs.iter().map(|(id, e)| (*id, e.kind)).collect()
+    }
+
+    /// The raw Automerge document.
+    pub fn automerge(&self, id: DocumentId) -> Option<&Automerge> {
+        self.docs.get(&id).map(|e| &e.doc)
+    }
+
+    /// Read a document.
+    pub fn read(&self, id: DocumentId) -> Result<Document, ReplicaError> {
+        let e = self.docs.get(&id).ok_or(ReplicaError::UnknownDocument(id))?;
+        Document::read(&e.doc).map_err(|err| ReplicaError::Schema(id, err))
+    }
+
+    /// Read a worksite.
+    pub fn worksite(&self, id: DocumentId) -> Result<Worksite, ReplicaError> {
+        match self.read(id)? {
+            Document::Worksite(w) => Ok(w),
+            Document::Person(_) => Err(ReplicaError::WrongKind(id, DocKind::Worksite)),
+        }
+    }
+
+    /// Read a person.
+    pub fn person(&self, id: DocumentId) -> Result<Person, ReplicaError> {
+        match self.read(id)? {
+            Document::Person(p) => Ok(p),
+            Document::Worksite(_) => Err(ReplicaError::WrongKind(id, DocKind::Person)),
+        }
+    }
+
+    /// Create a worksite document.
+    pub fn create_worksite(
+        &mut self,
+        id: DocumentId,
+        new: &NewWorksite,
+        ctx: &EditContext,
+    ) -> Result<Vec<Persist>, ReplicaError> {
+        self.ensure_absent(id)?;
+        let doc = edit::create_worksite(self.actor.clone(), id, new, ctx)?;
+        Ok(self.insert_new(id, DocKind::Worksite, doc))
+    }
+
+    /// Create a person document.
+    pub fn create_person(&mut self, id: DocumentId, new: &NewPerson, ctx: &EditContext) -> Result<Vec<Persist>, ReplicaError> {
+        self.ensure_absent(id)?;
+        let doc = edit::create_person(self.actor.clone(), id, new, ctx)?;
+        Ok(self.insert_new(id, DocKind::Person, doc))
+    }
+
+    fn ensure_absent(&self, id: DocumentId) -> Result<(), ReplicaError> {
+        if self.docs.contains_key(&id) { Err(ReplicaError::DocumentExists(id)) } else { Ok(()) }
+    }
+
+    fn insert_new(&mut self, id: DocumentId, kind: DocKind, doc: Automerge) -> Vec<Persist> {
+        let bytes = doc.save_after(&[]);
+        self.docs.insert(id, Entry { kind, doc, sync: sync::State::new(), acked: Vec::new(), records_since_snapshot: 1 });
+        self.mark_active(id);
+        vec![Persist::Changes { doc: id, kind, bytes }, Persist::Meta(self.meta())]
+    }
+
+    /// Apply one edit. The returned operations must be persisted before the edit is confirmed to
+    /// the user. An edit that changes nothing returns no operation.
+    pub fn edit(&mut self, id: DocumentId, edit: &Edit, ctx: &EditContext) -> Result<Vec<Persist>, ReplicaError> {
+        let e = self.docs.get_mut(&id).ok_or(ReplicaError::UnknownDocument(id))?;
+        let before = e.doc.get_heads();
+        if edit::apply(&mut e.doc, edit, ctx)?.is_none() {
+            return Ok(Vec::new());
+        }
+        let persist = record_new_changes(id, e, &before).into_iter().collect();
+        self.mark_active(id);
+        Ok(persist)
+    }
+
+    fn mark_active(&mut self, id: DocumentId) {
+        if let Some(s) = &mut self.session {
+            s.active.insert(id);
+        }
+    }
+
+    /// Local changes of one document not yet acknowledged by the server.
+    pub fn pending_changes(&self, id: DocumentId) -> usize {
+        self.docs.get(&id).map_or(0, |e| unacknowledged(e).len())
+    }
+
+    /// Sync status over all documents.
+    pub fn status(&self) -> SyncStatus {
+        let mut pending_changes = 0;
+        let mut pending_documents = Vec::new();
+        for (id, e) in &self.docs {
+            let n = unacknowledged(e).len();
+            if n > 0 {
+                pending_changes += n;
+                pending_documents.push(*id);
+            }
+        }
+        SyncStatus { pending_changes, pending_documents, syncing: self.session.is_some() }
+    }
+
+    /// Begin a sync session and return its first request. A session in progress is abandoned.
+    pub fn start_sync(&mut self) -> SyncRequest {
+        let mut active = BTreeSet::new();
+        for (id, e) in &mut self.docs {
+            // A new session: the peer forgot what it was told in the previous one.
+            e.sync = sync::State::decode(&e.sync.encode()).unwrap_or_default();
+            if e.doc.get_heads() != sorted(&e.acked) {
+                active.insert(*id);
+            }
+        }
+        self.session = Some(Session { cursor: self.cursor, active, rounds: 1 });
+        self.build_request()
+    }
+
+    /// Abandon the session in progress (the request failed in transit). Nothing acknowledged or
+    /// received is lost; the next session starts from the persisted state.
+    pub fn abort_sync(&mut self) {
+        self.session = None;
+    }
+
+    /// Consume the server's answer.
+    pub fn handle_response(&mut self, response: SyncResponse) -> Result<SyncStep, ReplicaError> {
+        if self.session.is_none() {
+            return Err(ReplicaError::NoSession);
+        }
+        let result = self.apply_response(response);
+        if result.is_err() {
+            self.session = None;
+        }
+        result
+    }
+
+    fn apply_response(&mut self, response: SyncResponse) -> Result<SyncStep, ReplicaError> {
+        let mut persist = Vec::new();
+        let mut changed = Vec::new();
+        let actor = self.actor.clone();
+        for reply in response.docs {
+            let id = reply.doc;
+            let e = self.docs.entry(id).or_insert_with(|| Entry {
+                kind: reply.kind,
+                doc: new_document(actor.clone()),
+                sync: sync::State::new(),
+                acked: Vec::new(),
+                records_since_snapshot: 0,
+            });
+            if e.kind != reply.kind {
+                return Err(ReplicaError::BadServerMessage { doc: id, reason: format!("kind {} ≠ {}", reply.kind, e.kind) });
+            }
+            if let Some(bytes) = &reply.message {
+                let before = e.doc.get_heads();
+                receive(&mut e.doc, &mut e.sync, bytes).map_err(|reason| ReplicaError::BadServerMessage { doc: id, reason })?;
+                if let Some(p) = record_new_changes(id, e, &before) {
+                    persist.push(p);
+                    changed.push(id);
+                }
+            }
+            e.acked = reply.stored_heads.iter().filter_map(|h| ChangeHash::try_from(h.as_slice()).ok()).collect();
+            if let Some(s) = &mut self.session {
+                s.active.insert(id);
+            }
+        }
+        let session = self.session.as_mut().ok_or(ReplicaError::NoSession)?;
+        session.cursor = response.cursor;
+        let next = self.build_request();
+        let next = if next.docs.is_empty() {
+            // Quiescent: keep the cursor, the sync is complete.
+            self.cursor = response.cursor;
+            self.session = None;
+            None
+        } else {
+            let session = self.session.as_mut().ok_or(ReplicaError::NoSession)?;
+            session.rounds += 1;
+            if session.rounds > MAX_ROUNDS {
+                return Err(ReplicaError::TooManyRounds);
+            }
+            Some(next)
+        };
+        persist.push(Persist::Meta(self.meta()));
+        Ok(SyncStep { persist, changed, next })
+    }
+
+    fn build_request(&mut self) -> SyncRequest {
+        let mut docs = Vec::new();
+        let (cursor, active) = match &self.session {
+            Some(s) => (s.cursor, s.active.clone()),
+            None => (self.cursor, BTreeSet::new()),
+        };
+        for id in active {
+            if let Some(e) = self.docs.get_mut(&id)
+                && let Some(message) = e.doc.generate_sync_message(&mut e.sync)
+            {
+                docs.push(DocMessage { doc: id, kind: e.kind, message: message.encode() });
+            }
+        }
+        SyncRequest { protocol: PROTOCOL_VERSION, device: self.device, cursor, docs }
+    }
+}
+
+/// Changes of a document not covered by the heads the server acknowledged.
+fn unacknowledged(e: &Entry) -> Vec<ChangeHash> {
+    let known: Vec<ChangeHash> = e.acked.iter().copied().filter(|h| e.doc.get_change_by_hash(h).is_some()).collect();
+    e.doc.get_changes(&known).iter().map(|c| c.hash()).collect()
+}
+
+fn sorted(heads: &[ChangeHash]) -> Vec<ChangeHash> {
+    let mut h = heads.to_vec();
+    h.sort_unstable();
+    h
+}
+
+/// The persist operation for changes added since `before`: appended, or a snapshot when the log
+/// has grown long.
+fn record_new_changes(id: DocumentId, e: &mut Entry, before: &[ChangeHash]) -> Option<Persist> {
+    if e.doc.get_heads() == sorted(before) {
+        return None;
+    }
+    e.records_since_snapshot += 1;
+    if e.records_since_snapshot >= SNAPSHOT_EVERY {
+        e.records_since_snapshot = 0;
+        return Some(Persist::Snapshot { doc: id, kind: e.kind, bytes: e.doc.save() });
+    }
+    Some(Persist::Changes { doc: id, kind: e.kind, bytes: e.doc.save_after(before) })
+}
+
+/// Decode and apply a sync message without letting a malformed one panic through.
+pub(crate) fn receive(doc: &mut Automerge, state: &mut sync::State, bytes: &[u8]) -> Result<(), String> {
+    let message = sync::Message::decode(bytes).map_err(|e| e.to_string())?;
+    match catch_unwind(AssertUnwindSafe(|| doc.receive_sync_message(state, message))) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("applying the message panicked".into()),
+    }
+}

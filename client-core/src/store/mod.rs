@@ -1,0 +1,109 @@
+//! Local persistence: the [`LocalStore`] trait and [`Device`], which persists every operation a
+//! [`Replica`] asks for before returning to the caller.
+
+use crate::edit::{Edit, EditContext, NewPerson, NewWorksite};
+use crate::ids::{DeviceId, DocumentId};
+use crate::protocol::{SyncRequest, SyncResponse};
+use crate::replica::{Persist, Replica, ReplicaError, StoredReplica, SyncStep};
+
+#[cfg(feature = "native-store")]
+pub mod native;
+
+/// Where a device keeps its replica. Implementations must make each `persist` durable before it
+/// returns (fsync or a committed transaction): a confirmed edit survives a crash.
+pub trait LocalStore {
+    /// The store's error.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Everything stored, or `None` for a store never written to.
+    fn load(&mut self) -> Result<Option<StoredReplica>, Self::Error>;
+
+    /// Durably apply one operation.
+    fn persist(&mut self, op: &Persist) -> Result<(), Self::Error>;
+}
+
+/// Errors of a device: from its replica or from its store.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError<E: std::error::Error + 'static> {
+    /// The replica refused.
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+    /// The store failed; the operation may not be durable.
+    #[error("local store: {0}")]
+    Store(#[source] E),
+}
+
+/// A replica bound to its store: every call returns only once what it changed is stored.
+pub struct Device<S: LocalStore> {
+    replica: Replica,
+    store: S,
+}
+
+impl<S: LocalStore> Device<S> {
+    /// Open the device's store: restore the replica it holds, or start a new one with the given
+    /// identity (persisted at once, so the actor id never changes).
+    pub fn open(mut store: S, device: DeviceId, actor: [u8; 16]) -> Result<Self, DeviceError<S::Error>> {
+        let replica = match store.load().map_err(DeviceError::Store)? {
+            Some(stored) => Replica::restore(stored)?,
+            None => {
+                let replica = Replica::new(device, actor);
+                store.persist(&Persist::Meta(replica.meta())).map_err(DeviceError::Store)?;
+                replica
+            }
+        };
+        Ok(Device { replica, store })
+    }
+
+    /// The replica, to read documents and status.
+    pub fn replica(&self) -> &Replica {
+        &self.replica
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn persist_all(&mut self, ops: &[Persist]) -> Result<(), DeviceError<S::Error>> {
+        for op in ops {
+            self.store.persist(op).map_err(DeviceError::Store)?;
+        }
+        Ok(())
+    }
+
+    /// Create a worksite; stored when this returns.
+    pub fn create_worksite(&mut self, id: DocumentId, new: &NewWorksite, ctx: &EditContext) -> Result<(), DeviceError<S::Error>> {
+        let ops = self.replica.create_worksite(id, new, ctx)?;
+        self.persist_all(&ops)
+    }
+
+    /// Create a person; stored when this returns.
+    pub fn create_person(&mut self, id: DocumentId, new: &NewPerson, ctx: &EditContext) -> Result<(), DeviceError<S::Error>> {
+        let ops = self.replica.create_person(id, new, ctx)?;
+        self.persist_all(&ops)
+    }
+
+    /// Apply an edit; stored when this returns.
+    pub fn edit(&mut self, id: DocumentId, edit: &Edit, ctx: &EditContext) -> Result<(), DeviceError<S::Error>> {
+        let ops = self.replica.edit(id, edit, ctx)?;
+        self.persist_all(&ops)
+    }
+
+    /// Begin a sync session.
+    pub fn start_sync(&mut self) -> SyncRequest {
+        self.replica.start_sync()
+    }
+
+    /// Abandon the session after a transport failure.
+    pub fn abort_sync(&mut self) {
+        self.replica.abort_sync()
+    }
+
+    /// Handle a response; what it brought is stored when this returns. Returns the next request,
+    /// or `None` when the sync is complete.
+    pub fn handle_response(&mut self, response: SyncResponse) -> Result<SyncStep, DeviceError<S::Error>> {
+        let step = self.replica.handle_response(response)?;
+        self.persist_all(&step.persist)?;
+        Ok(step)
+    }
+}

@@ -1,0 +1,373 @@
+//! Domain values: parsed once, valid while they exist.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// A value that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what}: {input:?}")]
+pub struct ParseValueError {
+    /// What was being parsed.
+    pub what: &'static str,
+    /// The offending input (truncated).
+    pub input: String,
+}
+
+impl ParseValueError {
+    pub(crate) fn new(what: &'static str, input: &str) -> Self {
+        Self { what, input: input.chars().take(64).collect() }
+    }
+}
+
+/// A number of hours (worked, trained, planned): finite, between 0 and 1,000,000.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct Hours(f64);
+
+impl Hours {
+    /// The largest number of hours Terrain accepts in one value.
+    pub const MAX: f64 = 1_000_000.0;
+
+    /// Zero hours.
+    pub const ZERO: Hours = Hours(0.0);
+
+    /// Hours from a float, refused when negative, not finite, or absurdly large.
+    pub fn new(value: f64) -> Result<Self, ParseValueError> {
+        if value.is_finite() && (0.0..=Self::MAX).contains(&value) {
+            Ok(Hours(value))
+        } else {
+            Err(ParseValueError::new("hours", &value.to_string()))
+        }
+    }
+
+    /// The number of hours.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl TryFrom<f64> for Hours {
+    type Error = ParseValueError;
+    fn try_from(value: f64) -> Result<Self, Self::Error> {
+        Hours::new(value)
+    }
+}
+
+impl From<Hours> for f64 {
+    fn from(h: Hours) -> f64 {
+        h.0
+    }
+}
+
+impl FromStr for Hours {
+    type Err = ParseValueError;
+
+    /// Accepts "152", "152.5" and the French/Dutch "152,5".
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let v: f64 = s.trim().replace(',', ".").parse().map_err(|_| ParseValueError::new("hours", s))?;
+        Hours::new(v)
+    }
+}
+
+impl fmt::Display for Hours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A calendar month, the unit in which realised hours are reported ("2026-03").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Month {
+    year: i32,
+    month: u32,
+}
+
+impl Month {
+    /// A month from its year and number (1–12).
+    pub fn new(year: i32, month: u32) -> Result<Self, ParseValueError> {
+        if (1..=12).contains(&month) && (1900..=9999).contains(&year) {
+            Ok(Month { year, month })
+        } else {
+            Err(ParseValueError::new("month", &format!("{year}-{month}")))
+        }
+    }
+
+    /// The month a date falls in.
+    pub fn of(date: NaiveDate) -> Self {
+        Month { year: date.year(), month: date.month() }
+    }
+
+    /// The year.
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    /// The month number, 1–12.
+    pub fn number(self) -> u32 {
+        self.month
+    }
+}
+
+impl FromStr for Month {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || ParseValueError::new("month", s);
+        let (y, m) = s.split_once('-').ok_or_else(err)?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(err());
+        }
+        Month::new(y.parse().map_err(|_| err())?, m.parse().map_err(|_| err())?)
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl TryFrom<String> for Month {
+    type Error = ParseValueError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Month> for String {
+    fn from(m: Month) -> String {
+        m.to_string()
+    }
+}
+
+/// Parse a date stored as "YYYY-MM-DD".
+pub fn parse_date(s: &str) -> Result<NaiveDate, ParseValueError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ParseValueError::new("date", s))
+}
+
+/// Declares a closed set of codes stored as snake_case strings in documents and on the wire.
+macro_rules! code_enum {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($(#[$vdoc:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "&'static str")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code stored in documents.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code),+
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseValueError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($code => Ok($name::$variant),)+
+                    _ => Err(ParseValueError::new($what, s)),
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ParseValueError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl From<$name> for &'static str {
+            fn from(v: $name) -> &'static str {
+                v.code()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// How a clause objective is counted.
+    CountingUnit, "counting unit" {
+        /// Hours of work or training.
+        Hours => "hours",
+        /// Number of positions filled.
+        Positions => "positions",
+    }
+);
+
+code_enum!(
+    /// Where a worksite stands.
+    WorksiteStatus, "worksite status" {
+        /// Contract awarded, works not started.
+        Planned => "planned",
+        /// Works under way.
+        InProgress => "in_progress",
+        /// Works stopped for a while.
+        Suspended => "suspended",
+        /// The clause is fully executed.
+        Completed => "completed",
+    }
+);
+
+code_enum!(
+    /// Kinds of meeting an advisor holds.
+    MeetingKind, "meeting kind" {
+        /// First meeting on site, to learn the works planning.
+        Kickoff => "kickoff",
+        /// Follow-up on site, about every two months.
+        FollowUp => "follow_up",
+        /// End-of-contract evaluation ("bilan").
+        Evaluation => "evaluation",
+        /// On-site mediation when a hire goes wrong.
+        Mediation => "mediation",
+        /// Anything else.
+        Other => "other",
+    }
+);
+
+code_enum!(
+    /// Contract under which a person works on a position.
+    ContractType, "contract type" {
+        /// Fixed-term employment contract.
+        FixedTerm => "fixed_term",
+        /// Permanent employment contract.
+        Permanent => "permanent",
+        /// Individual vocational training in the company (FPI).
+        Fpi => "fpi",
+        /// Work-study ("alternance").
+        Alternance => "alternance",
+        /// Transition placement ("stage de transition").
+        TransitionPlacement => "transition_placement",
+        /// Temporary agency work.
+        Interim => "interim",
+        /// Anything else.
+        Other => "other",
+    }
+);
+
+code_enum!(
+    /// Kinds of partner body that propose candidates.
+    PartnerKind, "partner body" {
+        /// Bruxelles Formation.
+        BruxellesFormation => "bruxelles_formation",
+        /// A reference centre (IrisTech, Cenforgil, Centre FAC…).
+        ReferenceCentre => "reference_centre",
+        /// A socio-professional integration body (ISP / OISP).
+        Isp => "isp",
+        /// A school.
+        School => "school",
+        /// The candidate came on their own.
+        Spontaneous => "spontaneous",
+        /// Anything else.
+        Other => "other",
+    }
+);
+
+code_enum!(
+    /// The company's answer to a candidate sent to it.
+    CompanyAnswer, "company answer" {
+        /// No answer yet.
+        Pending => "pending",
+        /// Hired.
+        Hired => "hired",
+        /// Not retained.
+        Refused => "refused",
+    }
+);
+
+code_enum!(
+    /// Where a figure of realised hours comes from.
+    HoursSource, "hours source" {
+        /// An attendance sheet signed on site.
+        AttendanceSheet => "attendance_sheet",
+        /// The contractor's payroll.
+        Payroll => "payroll",
+    }
+);
+
+code_enum!(
+    /// Status of a job description.
+    PositionStatus, "position status" {
+        /// Looking for candidates.
+        Open => "open",
+        /// Someone was hired.
+        Filled => "filled",
+        /// No longer needed.
+        Cancelled => "cancelled",
+    }
+);
+
+code_enum!(
+    /// Status of a job offer captured on site.
+    OfferStatus, "offer status" {
+        /// Captured, not yet passed on.
+        Open => "open",
+        /// Passed on to Actiris' services.
+        Forwarded => "forwarded",
+        /// Filled.
+        Filled => "filled",
+        /// Closed without a hire.
+        Closed => "closed",
+    }
+);
+
+code_enum!(
+    /// Kinds of note kept about a person.
+    NoteKind, "note kind" {
+        /// Motivation interview before sending a candidacy.
+        Interview => "interview",
+        /// What was said about the person during a mediation.
+        Mediation => "mediation",
+        /// Follow-up remark.
+        FollowUp => "follow_up",
+        /// Anything else.
+        Other => "other",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_accept_decimal_comma_and_refuse_nonsense() {
+        assert_eq!("152,5".parse::<Hours>().unwrap().get(), 152.5);
+        assert_eq!("38".parse::<Hours>().unwrap().get(), 38.0);
+        assert!("-1".parse::<Hours>().is_err());
+        assert!("NaN".parse::<Hours>().is_err());
+        assert!(Hours::new(f64::INFINITY).is_err());
+    }
+
+    #[test]
+    fn months_round_trip_and_refuse_bad_input() {
+        let m: Month = "2026-03".parse().unwrap();
+        assert_eq!(m.to_string(), "2026-03");
+        assert!("2026-13".parse::<Month>().is_err());
+        assert!("2026-3".parse::<Month>().is_err());
+        assert!("march".parse::<Month>().is_err());
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for k in MeetingKind::ALL {
+            assert_eq!(k.code().parse::<MeetingKind>().unwrap(), *k);
+        }
+        assert!("party".parse::<MeetingKind>().is_err());
+    }
+}

@@ -1,0 +1,259 @@
+//! The file store: a device reopened from its directory has every confirmed edit, even after a
+//! torn write at the end of a log.
+#![cfg(feature = "native-store")]
+
+mod common;
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+
+use common::*;
+use terrain_client_core::edit::{Edit, NewPerson, NewWorksite};
+use terrain_client_core::replica::SNAPSHOT_EVERY;
+use terrain_client_core::store::native::FileStore;
+use terrain_client_core::values::{HoursSource, MeetingKind};
+use terrain_client_core::{Device, DeviceId, DocKind, DocumentId};
+
+const ME: &str = "Marie Dupont · tablette 1";
+
+/// A fresh directory for one test under cargo's scratch space for integration tests.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("terrain-client-core")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn device_id() -> DeviceId {
+    DeviceId::from_random_bytes([9; 16])
+}
+
+fn open(dir: &PathBuf) -> Device<FileStore> {
+    Device::open(FileStore::open(dir).unwrap(), device_id(), actor_bytes(4)).unwrap()
+}
+
+fn log_path(dir: &PathBuf, doc: DocumentId) -> PathBuf {
+    dir.join("docs").join(format!("{doc}.log"))
+}
+
+fn setup(device: &mut Device<FileStore>) -> DocumentId {
+    let ws = doc_id(1);
+    let new = NewWorksite {
+        name: "Rénovation façade".into(),
+        ..NewWorksite::default()
+    };
+    device.create_worksite(ws, &new, &ctx(ME)).unwrap();
+    device
+        .edit(
+            ws,
+            &Edit::AddMeeting {
+                id: item(1),
+                kind: MeetingKind::Kickoff,
+                date: Some(d("2026-01-12")),
+                place: "Chantier".into(),
+                notes: String::new(),
+                next_meeting: None,
+            },
+            &ctx(ME),
+        )
+        .unwrap();
+    ws
+}
+
+fn type_notes(device: &mut Device<FileStore>, ws: DocumentId, words: &[&str]) {
+    for word in words {
+        let pos = device
+            .replica()
+            .worksite(ws)
+            .unwrap()
+            .meeting(item(1))
+            .unwrap()
+            .notes
+            .len();
+        device
+            .edit(
+                ws,
+                &Edit::SpliceMeetingNotes {
+                    meeting: item(1),
+                    pos,
+                    delete: 0,
+                    insert: (*word).into(),
+                },
+                &ctx(ME),
+            )
+            .unwrap();
+    }
+}
+
+fn notes(device: &Device<FileStore>, ws: DocumentId) -> String {
+    device
+        .replica()
+        .worksite(ws)
+        .unwrap()
+        .meeting(item(1))
+        .unwrap()
+        .notes
+        .clone()
+}
+
+#[test]
+fn a_reopened_device_has_every_edit() {
+    let dir = scratch("reopen");
+    let (ws, person) = (doc_id(1), doc_id(2));
+    let expected;
+    {
+        let mut device = open(&dir);
+        setup(&mut device);
+        device
+            .create_person(
+                person,
+                &NewPerson {
+                    first_name: "Zoë".into(),
+                    ..NewPerson::default()
+                },
+                &ctx(ME),
+            )
+            .unwrap();
+        // Enough edits to go through a snapshot of the log and keep appending after it.
+        let words: Vec<&str> = ["Noël ", "façade ", "reçu ", "👷 "]
+            .into_iter()
+            .cycle()
+            .take(SNAPSHOT_EVERY as usize + 20)
+            .collect();
+        type_notes(&mut device, ws, &words);
+        expected = device.replica().read(ws).unwrap();
+        assert_eq!(notes(&device, ws), words.concat());
+    } // dropped: nothing kept in memory
+
+    let mut device = open(&dir);
+    assert_eq!(device.replica().device(), device_id());
+    assert_eq!(
+        device.replica().documents(),
+        [(ws, DocKind::Worksite), (person, DocKind::Person)]
+    );
+    assert_eq!(device.replica().read(ws).unwrap(), expected);
+    assert_eq!(device.replica().person(person).unwrap().first_name, "Zoë");
+    assert_eq!(
+        device.replica().pending_changes(ws),
+        SNAPSHOT_EVERY as usize + 22
+    );
+
+    // It goes on writing as the same actor, and that survives another reopening.
+    device
+        .edit(
+            ws,
+            &Edit::RecordHours {
+                placement: item(5),
+                month: "2026-03".parse().unwrap(),
+                hours: 1.0,
+                source: HoursSource::Payroll,
+            },
+            &ctx(ME),
+        )
+        .expect_err("no such placement");
+    type_notes(&mut device, ws, &["✅"]);
+    drop(device);
+    let device = open(&dir);
+    assert!(notes(&device, ws).ends_with("👷 ✅"));
+    let authors = device.replica().worksite(ws).unwrap().authors;
+    assert_eq!(
+        authors.keys().cloned().collect::<Vec<_>>(),
+        [actor(4).to_hex_string()]
+    );
+}
+
+#[test]
+fn garbage_after_the_last_record_is_ignored_and_cut() {
+    let dir = scratch("garbage");
+    let ws;
+    {
+        let mut device = open(&dir);
+        ws = setup(&mut device);
+        type_notes(&mut device, ws, &["Réunion ", "chez ", "Cenforgil"]);
+    }
+    // A torn write: the start of a record header promising more bytes than were written.
+    let log = log_path(&dir, ws);
+    let intact_len = fs::metadata(&log).unwrap().len();
+    let mut file = OpenOptions::new().append(true).open(&log).unwrap();
+    file.write_all(&[200, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef, 1, b'x', b'y'])
+        .unwrap();
+    drop(file);
+
+    {
+        let mut device = open(&dir);
+        assert_eq!(notes(&device, ws), "Réunion chez Cenforgil");
+        assert_eq!(
+            fs::metadata(&log).unwrap().len(),
+            intact_len,
+            "the torn tail is cut off at load"
+        );
+        // Edits after the recovery are readable at the next opening.
+        type_notes(&mut device, ws, &[" 👷"]);
+    }
+    let device = open(&dir);
+    assert_eq!(notes(&device, ws), "Réunion chez Cenforgil 👷");
+}
+
+#[test]
+fn a_half_written_last_record_loses_only_that_edit() {
+    let dir = scratch("torn");
+    let ws;
+    {
+        let mut device = open(&dir);
+        ws = setup(&mut device);
+        type_notes(&mut device, ws, &["Noël ", "façade"]);
+    }
+    let log = log_path(&dir, ws);
+    let before_last = fs::metadata(&log).unwrap().len();
+    {
+        let mut device = open(&dir);
+        type_notes(&mut device, ws, &[" reçue"]);
+    }
+    // The power went out halfway through the last append.
+    let full = fs::metadata(&log).unwrap().len();
+    let cut = before_last + (full - before_last) / 2;
+    OpenOptions::new()
+        .write(true)
+        .open(&log)
+        .unwrap()
+        .set_len(cut)
+        .unwrap();
+
+    let mut device = open(&dir);
+    assert_eq!(notes(&device, ws), "Noël façade");
+    type_notes(
+        &mut device,
+        ws,
+        &" reçue".split_inclusive('e').collect::<Vec<_>>(),
+    );
+    drop(device);
+    assert_eq!(notes(&open(&dir), ws), "Noël façade reçue");
+}
+
+#[test]
+fn a_corrupted_byte_in_the_last_record_is_caught_by_the_checksum() {
+    let dir = scratch("flipped");
+    let ws;
+    {
+        let mut device = open(&dir);
+        ws = setup(&mut device);
+        type_notes(&mut device, ws, &["Noël"]);
+    }
+    let log = log_path(&dir, ws);
+    let before_last = fs::metadata(&log).unwrap().len();
+    {
+        let mut device = open(&dir);
+        type_notes(&mut device, ws, &[" façade"]);
+    }
+    let mut bytes = fs::read(&log).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    fs::write(&log, &bytes).unwrap();
+
+    let device = open(&dir);
+    assert_eq!(notes(&device, ws), "Noël");
+    assert_eq!(fs::metadata(&log).unwrap().len(), before_last);
+}

@@ -1,0 +1,102 @@
+//! Settings: defaults, overridden by `TERRAIN_*` environment variables, overridden by flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::sync::Limits;
+
+/// Settings of `terrain serve`.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "TERRAIN_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Database URL: `postgres://…` for Postgres, `sqlite:…` or a file path for SQLite. Also read
+    /// from `DATABASE_URL`. Default: SQLite in `<data-dir>/terrain.db`.
+    #[arg(long, env = "TERRAIN_DATABASE_URL")]
+    pub database_url: Option<DatabaseUrl>,
+
+    /// Folder for the embedded SQLite database.
+    #[arg(long, env = "TERRAIN_DATA_DIR", default_value = "./terrain-data")]
+    pub data_dir: PathBuf,
+
+    /// Largest request body, in bytes.
+    #[arg(long, env = "TERRAIN_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Largest sync message for one document, in bytes.
+    #[arg(long, env = "TERRAIN_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+
+    /// Most documents in one sync request.
+    #[arg(long, env = "TERRAIN_MAX_DOCUMENTS", default_value_t = 2_000)]
+    pub max_documents: usize,
+
+    /// Longest the merge of one request may take, in seconds.
+    #[arg(long, env = "TERRAIN_MERGE_BUDGET_SECS", default_value_t = 20)]
+    pub merge_budget_secs: u64,
+
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "TERRAIN_LOG_JSON", default_value_t = false)]
+    pub log_json: bool,
+}
+
+/// A database URL; its `Debug` hides the password.
+#[derive(Clone)]
+pub struct DatabaseUrl(pub String);
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(DatabaseUrl(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact(&self.0))
+    }
+}
+
+/// A URL with its password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Settings {
+    /// The database to use: the flag or `TERRAIN_DATABASE_URL`, else `DATABASE_URL`, else the
+    /// embedded SQLite file.
+    pub fn database_url(&self) -> String {
+        if let Some(url) = &self.database_url {
+            return url.0.clone();
+        }
+        if let Ok(url) = std::env::var("DATABASE_URL")
+            && !url.is_empty()
+        {
+            return url;
+        }
+        format!("sqlite://{}", self.data_dir.join("terrain.db").display())
+    }
+
+    /// The request limits.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_message_bytes: self.max_message_bytes,
+            max_documents: self.max_documents,
+            merge_budget: Duration::from_secs(self.merge_budget_secs),
+        }
+    }
+}

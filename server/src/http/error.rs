@@ -1,0 +1,49 @@
+//! The one error type of the HTTP layer: a stable code, a sentence, the right status.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use terrain_client_core::DocumentId;
+use terrain_client_core::protocol::{self, ErrorBody, ErrorCode};
+
+/// An error answered to a client. Internal details are logged, never sent.
+#[derive(Debug)]
+pub struct ApiError {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// Sentence for people.
+    pub message: String,
+    /// Document concerned.
+    pub doc: Option<DocumentId>,
+}
+
+impl ApiError {
+    /// An error with a code and a sentence.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into(), doc: None }
+    }
+
+    /// The same error, about one document.
+    pub fn for_doc(mut self, doc: DocumentId) -> Self {
+        self.doc = Some(doc);
+        self
+    }
+
+    /// A server-side failure: logged with its cause, answered as `internal`.
+    pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, context, "internal error");
+        ApiError::new(ErrorCode::Internal, "The server failed; nothing from this request was stored. Try again later.")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if status.is_client_error() {
+            tracing::info!(code = self.code.as_str(), message = %self.message, doc = ?self.doc, "request refused");
+        }
+        let body = ErrorBody { code: self.code, message: self.message, doc: self.doc };
+        let mut response = (status, protocol::encode(&body)).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(protocol::CONTENT_TYPE));
+        response
+    }
+}

@@ -1,0 +1,69 @@
+//! Routes, extractors and errors.
+
+mod error;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use terrain_client_core::protocol::{self, ErrorCode, SyncRequest};
+
+use crate::store::Store;
+use crate::sync::{self, Limits};
+
+pub use error::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The durable store.
+    pub store: Arc<dyn Store>,
+    /// Request limits.
+    pub limits: Limits,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// The application's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/sync", post(sync_handler))
+        .with_state(state)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({ "status": "ok", "store": state.store.backend() })).into_response(),
+        Err(e) => ApiError::internal("healthz", e).into_response(),
+    }
+}
+
+async fn sync_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !content_type.starts_with(protocol::CONTENT_TYPE) {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            format!("Send the sync request as {}.", protocol::CONTENT_TYPE),
+        ));
+    }
+    let bytes = read_body(body, state.max_body_bytes).await?;
+    let request: SyncRequest = protocol::decode(&bytes).map_err(|e| {
+        ApiError::new(ErrorCode::MalformedRequest, format!("The body is not a valid sync request: {e}."))
+    })?;
+    let response = sync::handle(&state.store, &state.limits, request).await?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(protocol::CONTENT_TYPE))], protocol::encode(&response))
+        .into_response())
+}
+
+/// Read a body up to `limit` bytes, refusing larger ones with `body_too_large`.
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(ErrorCode::BodyTooLarge, format!("The request body is larger than {limit} bytes."))
+    })
+}

@@ -1,0 +1,207 @@
+//! Durable storage: one [`Store`] trait, a SQLite and a Postgres implementation.
+//!
+//! Everything the server knows lives here (no authoritative state in process memory), so several
+//! server processes can share one Postgres. Per document the store keeps:
+//!
+//! - the change log, keyed by (document, change hash), inserts idempotent;
+//! - a compacted snapshot (`Automerge::save`) covering the first `snapshot_changes` changes;
+//! - the relational projection office staff query, rewritten in the same transaction as the
+//!   changes it reflects;
+//! - a global, monotonic `seq` taken at each commit that changed the document, so a device can ask
+//!   "what changed since my cursor" without ever skipping a late commit.
+//!
+//! A [`CommitBatch`] is all-or-nothing: either every document in it is stored (changes, snapshot,
+//! projection, sync states) or nothing is.
+
+mod postgres;
+mod projection_sql;
+mod sqlite;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use terrain_client_core::{DeviceId, DocKind, DocumentId};
+
+use crate::projection::ProjectionRows;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Errors from a storage backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another commit changed one of the documents since it was loaded; reload and retry.
+    #[error("document {0} changed concurrently")]
+    Conflict(DocumentId),
+    /// The database refused or failed the operation.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema migrations could not be applied.
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be read back (corrupt row, unknown enum value).
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+}
+
+/// What the store holds for one document, enough to rebuild it in memory.
+#[derive(Debug, Clone)]
+pub struct StoredDocument {
+    /// Which document.
+    pub id: DocumentId,
+    /// Worksite or person.
+    pub kind: DocKind,
+    /// Number of changes in the change log; the optimistic-concurrency version.
+    pub change_count: i64,
+    /// A compacted snapshot, if one was written.
+    pub snapshot: Option<Vec<u8>>,
+    /// Raw bytes of every change stored after the snapshot, in insertion order.
+    pub tail: Vec<Vec<u8>>,
+}
+
+/// One change to append to a document's log.
+#[derive(Debug, Clone)]
+pub struct NewChange {
+    /// The change hash (32 bytes).
+    pub hash: [u8; 32],
+    /// Actor id bytes of the change.
+    pub actor: Vec<u8>,
+    /// The actor's sequence number.
+    pub seq: i64,
+    /// Raw change bytes as `Change::raw_bytes`.
+    pub bytes: Vec<u8>,
+    /// Timestamp the client put in the change (milliseconds since the epoch, untrusted).
+    pub client_time: i64,
+}
+
+/// Everything one sync request writes for one document.
+#[derive(Debug, Clone)]
+pub struct DocumentCommit {
+    /// Which document.
+    pub id: DocumentId,
+    /// Its kind (fixed at creation; a commit naming another kind for an existing id is refused by
+    /// the caller before it reaches the store).
+    pub kind: DocKind,
+    /// `change_count` when the document was loaded (0 for a new document). The commit fails with
+    /// [`StoreError::Conflict`] if the stored count differs.
+    pub expected_change_count: i64,
+    /// Changes to append (may be empty when only the sync state moves).
+    pub changes: Vec<NewChange>,
+    /// When present, replaces the snapshot; it covers every change up to and including `changes`.
+    pub snapshot: Option<Vec<u8>>,
+    /// When `changes` is not empty: the projection of the merged document, replacing the old rows.
+    pub projection: Option<ProjectionRows>,
+    /// The device's encoded Automerge sync state for this document, to keep for its next request.
+    pub sync_state: Option<Vec<u8>>,
+    /// Heads of the merged document after this commit (32-byte hashes).
+    pub heads: Vec<[u8; 32]>,
+}
+
+/// A whole sync request's writes: committed in one transaction. Each document appears at most
+/// once; a batch repeating one is refused with [`StoreError::Conflict`].
+#[derive(Debug, Clone)]
+pub struct CommitBatch {
+    /// The device whose request this is.
+    pub device: DeviceId,
+    /// When the server received the request (the audit trail's time, never the client's).
+    pub received_at: DateTime<Utc>,
+    /// Per-document writes.
+    pub documents: Vec<DocumentCommit>,
+}
+
+/// Documents that changed after a cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedSince {
+    /// The cursor to send next time: every commit numbered at or below it is in `documents` or
+    /// was already covered by the previous cursor.
+    pub cursor: i64,
+    /// Documents whose latest commit is numbered above the requested cursor.
+    pub documents: Vec<(DocumentId, DocKind)>,
+}
+
+/// The durable store behind a Terrain server.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is ("sqlite" or "postgres"), for logs and `/healthz`.
+    fn backend(&self) -> &'static str;
+
+    /// Load documents by id; ids not stored are absent from the result.
+    async fn load(&self, ids: &[DocumentId]) -> Result<Vec<StoredDocument>, StoreError>;
+
+    /// The encoded sync state kept for (device, document), if any.
+    async fn sync_states(
+        &self,
+        device: DeviceId,
+        ids: &[DocumentId],
+    ) -> Result<Vec<(DocumentId, Vec<u8>)>, StoreError>;
+
+    /// Commit a batch atomically. Returns the `seq` assigned to the commit (unchanged documents get
+    /// none), or `None` when no document had new changes.
+    async fn commit(&self, batch: CommitBatch) -> Result<Option<i64>, StoreError>;
+
+    /// Documents changed after `cursor` (0 = everything).
+    async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError>;
+
+    /// Cheap liveness check of the database connection.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Open the store `url` names and bring its schema up to date.
+///
+/// `postgres://…` and `postgresql://…` pick [`PostgresStore`]; `sqlite:…` or a plain file path
+/// picks [`SqliteStore`] (the file and its folders are created if missing).
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    }
+}
+
+impl CommitBatch {
+    /// Refuse a batch naming a document twice (the backends lock and count each document once).
+    fn check_distinct(&self) -> Result<(), StoreError> {
+        let mut seen = HashSet::with_capacity(self.documents.len());
+        match self.documents.iter().find(|doc| !seen.insert(doc.id)) {
+            Some(doc) => Err(StoreError::Conflict(doc.id)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl DocumentCommit {
+    /// Whether the commit writes the document itself (changes, snapshot or projection), as
+    /// opposed to moving only the device's sync state. A document row is created only for those.
+    fn writes_document(&self) -> bool {
+        !self.changes.is_empty() || self.snapshot.is_some() || self.projection.is_some()
+    }
+}
+
+/// The `heads` column: the 32-byte hashes, concatenated.
+fn encode_heads(heads: &[[u8; 32]]) -> Vec<u8> {
+    heads.concat()
+}
+
+/// The changes of a commit that are not already `stored`, in the commit's order, each hash once.
+fn unseen_changes<'a>(changes: &'a [NewChange], stored: &HashSet<[u8; 32]>) -> Vec<&'a NewChange> {
+    let mut seen = HashSet::with_capacity(changes.len());
+    changes
+        .iter()
+        .filter(|change| !stored.contains(&change.hash) && seen.insert(change.hash))
+        .collect()
+}
+
+/// Reads a `kind` column back.
+fn parse_kind(kind: &str) -> Result<DocKind, StoreError> {
+    kind.parse()
+        .map_err(|_| StoreError::Corrupt(format!("unknown document kind {kind:?}")))
+}
+
+/// Reads a 32-byte hash column back.
+fn parse_hash(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("change hash of {} bytes", bytes.len())))
+}

@@ -1,0 +1,434 @@
+//! The Postgres backend: the production store, which several server processes may share.
+//!
+//! A commit is one `READ COMMITTED` transaction, with a constant number of statements whatever the
+//! number of documents and changes (each table is written by one statement binding arrays that
+//! `UNNEST` turns into rows, so there is no bind-parameter limit to chunk around):
+//!
+//! 1. create the rows of new documents (`INSERT … ON CONFLICT DO NOTHING`: if another transaction
+//!    is creating the same document, this waits for it, and step 2 then sees its row);
+//! 2. lock every document of the batch (`SELECT … ORDER BY id FOR UPDATE`: ids ascending in every
+//!    transaction, so two batches cannot deadlock) and compare change counts;
+//! 3. read which incoming change hashes are stored, insert the others;
+//! 4. update the documents, replace their projection rows, upsert the sync states;
+//! 5. last, when changes were added: take the commit-number lock, take a number, stamp it on the
+//!    documents, `COMMIT`.
+//!
+//! Why step 5 takes a lock: numbers from a sequence are handed out at `nextval` but become visible
+//! at `COMMIT`, so without it a reader could see commit 8 before commit 7 and move its cursor past
+//! 7 for good. `pg_advisory_xact_lock` is released only after the transaction is visible, and a
+//! transaction takes its number only once it holds the lock, so commits that take numbers become
+//! visible in number order: a snapshot that shows number `n` shows every number below it. The lock
+//! is held only from the number to the end of `COMMIT`, but that includes the WAL flush: commits
+//! that add changes are serialised at the flush. Commits that only move sync states take no lock.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Row};
+use terrain_client_core::{DeviceId, DocumentId};
+use uuid::Uuid;
+
+use super::{
+    ChangedSince, CommitBatch, DocumentCommit, Store, StoreError, StoredDocument, encode_heads,
+    parse_hash, parse_kind, projection_sql, unseen_changes,
+};
+
+/// The `pg_advisory_xact_lock` key serialising commit numbers ("terrain" in ASCII).
+const COMMIT_SEQ_LOCK: i64 = 0x0074_6572_7261_696e;
+
+/// Postgres's limit on bind parameters per statement (only the projection's `VALUES` lists need
+/// it: everything else binds arrays).
+const MAX_BINDS: usize = 65_535;
+
+/// Connections per server process.
+const MAX_CONNECTIONS: u32 = 10;
+
+/// A [`Store`] in a Postgres database.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connect to the database at `url` (`postgres://user:password@host:port/database`) and bring
+    /// its schema up to date. Migrations take a database lock, so several processes may start at
+    /// once.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn load(&self, ids: &[DocumentId]) -> Result<Vec<StoredDocument>, StoreError> {
+        let uuids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+        // One snapshot for the rows and their tails.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?;
+        let rows = sqlx::query(
+            "SELECT id, kind, change_count, snapshot, snapshot_change_count \
+             FROM documents WHERE id = ANY($1)",
+        )
+        .bind(&uuids)
+        .fetch_all(&mut *tx)
+        .await?;
+        let tails = sqlx::query(
+            "SELECT c.document_id, c.bytes FROM changes c \
+             JOIN documents d ON d.id = c.document_id \
+             WHERE c.document_id = ANY($1) AND c.log_index >= d.snapshot_change_count \
+             ORDER BY c.document_id, c.log_index",
+        )
+        .bind(&uuids)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+
+        let mut tail_of: HashMap<Uuid, Vec<Vec<u8>>> = HashMap::new();
+        for row in tails {
+            tail_of
+                .entry(row.try_get("document_id")?)
+                .or_default()
+                .push(row.try_get("bytes")?);
+        }
+        let mut by_id = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let id: Uuid = row.try_get("id")?;
+            let change_count: i64 = row.try_get("change_count")?;
+            let snapshot_change_count: i64 = row.try_get("snapshot_change_count")?;
+            let tail = tail_of.remove(&id).unwrap_or_default();
+            if tail.len() as i64 != change_count - snapshot_change_count {
+                return Err(StoreError::Corrupt(format!(
+                    "document {id}: {change_count} changes, snapshot of \
+                     {snapshot_change_count}, but {} after it",
+                    tail.len()
+                )));
+            }
+            let document = StoredDocument {
+                id: DocumentId(id),
+                kind: parse_kind(row.try_get("kind")?)?,
+                change_count,
+                snapshot: row.try_get("snapshot")?,
+                tail,
+            };
+            by_id.insert(id, document);
+        }
+        // In the order asked, each once.
+        Ok(ids.iter().filter_map(|id| by_id.remove(&id.0)).collect())
+    }
+
+    async fn sync_states(
+        &self,
+        device: DeviceId,
+        ids: &[DocumentId],
+    ) -> Result<Vec<(DocumentId, Vec<u8>)>, StoreError> {
+        let uuids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+        let rows = sqlx::query(
+            "SELECT document_id, state FROM sync_states \
+             WHERE device_id = $1 AND document_id = ANY($2)",
+        )
+        .bind(device.0)
+        .bind(&uuids)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| Ok((DocumentId(row.try_get("document_id")?), row.try_get("state")?)))
+            .collect()
+    }
+
+    async fn commit(&self, batch: CommitBatch) -> Result<Option<i64>, StoreError> {
+        batch.check_distinct()?;
+        let mut documents: Vec<&DocumentCommit> = batch.documents.iter().collect();
+        documents.sort_by_key(|doc| doc.id);
+        let mut tx = self.pool.begin().await?;
+        match write_batch(&mut tx, &batch, &documents).await {
+            Ok(seq) => {
+                tx.commit().await?;
+                Ok(seq)
+            }
+            Err(error) => {
+                // The batch's error is the one worth reporting; if the rollback fails too, the
+                // connection is closed and Postgres rolls back.
+                let _ = tx.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError> {
+        // One statement, so one snapshot; by the lock in `commit`, a snapshot showing commit `n`
+        // shows every commit numbered below `n`. The highest number read is a safe next cursor.
+        let rows = sqlx::query("SELECT id, kind, seq FROM documents WHERE seq > $1 ORDER BY seq")
+            .bind(cursor)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut changed = ChangedSince {
+            cursor,
+            documents: Vec::with_capacity(rows.len()),
+        };
+        for row in rows {
+            changed.cursor = changed.cursor.max(row.try_get("seq")?);
+            changed
+                .documents
+                .push((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?));
+        }
+        Ok(changed)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// Every write of a batch (`documents` sorted by id), inside the caller's transaction.
+async fn write_batch(
+    conn: &mut PgConnection,
+    batch: &CommitBatch,
+    documents: &[&DocumentCommit],
+) -> Result<Option<i64>, StoreError> {
+    let written: Vec<&DocumentCommit> = documents
+        .iter()
+        .copied()
+        .filter(|doc| doc.writes_document())
+        .collect();
+
+    // 1. Rows for new documents (heads and counts are set in step 4).
+    if !written.is_empty() {
+        let ids: Vec<Uuid> = written.iter().map(|doc| doc.id.0).collect();
+        let kinds: Vec<&str> = written.iter().map(|doc| doc.kind.as_str()).collect();
+        sqlx::query(
+            "INSERT INTO documents (id, kind, heads, created_at, updated_at) \
+             SELECT id, kind, '', $3, $3 FROM UNNEST($1::uuid[], $2::text[]) AS u(id, kind) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&ids)
+        .bind(&kinds)
+        .bind(batch.received_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // 2. Lock and check.
+    let ids: Vec<Uuid> = documents.iter().map(|doc| doc.id.0).collect();
+    let rows = sqlx::query(
+        "SELECT id, change_count FROM documents WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut stored_counts = HashMap::with_capacity(rows.len());
+    for row in rows {
+        stored_counts.insert(
+            row.try_get::<Uuid, _>("id")?,
+            row.try_get::<i64, _>("change_count")?,
+        );
+    }
+    for doc in documents {
+        if stored_counts.get(&doc.id.0).copied().unwrap_or(0) != doc.expected_change_count {
+            return Err(StoreError::Conflict(doc.id));
+        }
+    }
+
+    // 3. Changes not stored yet, numbered after the stored ones.
+    let mut stored_hashes: HashMap<Uuid, HashSet<[u8; 32]>> = HashMap::new();
+    let (probe_ids, probe_hashes): (Vec<Uuid>, Vec<&[u8]>) = written
+        .iter()
+        .flat_map(|doc| doc.changes.iter().map(|c| (doc.id.0, c.hash.as_slice())))
+        .unzip();
+    if !probe_ids.is_empty() {
+        let rows = sqlx::query(
+            "SELECT c.document_id, c.hash FROM changes c \
+             JOIN UNNEST($1::uuid[], $2::bytea[]) AS u(document_id, hash) \
+             ON c.document_id = u.document_id AND c.hash = u.hash",
+        )
+        .bind(&probe_ids)
+        .bind(&probe_hashes)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in rows {
+            let hash: Vec<u8> = row.try_get("hash")?;
+            stored_hashes
+                .entry(row.try_get("document_id")?)
+                .or_default()
+                .insert(parse_hash(&hash)?);
+        }
+    }
+    let no_hashes = HashSet::new();
+    let mut new_changes = NewChangeColumns::default();
+    let mut updates = DocumentColumns::default();
+    let mut changed = Vec::new();
+    for doc in &written {
+        let stored_count = stored_counts.get(&doc.id.0).copied().unwrap_or(0);
+        let stored = stored_hashes.get(&doc.id.0).unwrap_or(&no_hashes);
+        let unseen = unseen_changes(&doc.changes, stored);
+        for (change, log_index) in unseen.iter().zip(stored_count..) {
+            new_changes.document_id.push(doc.id.0);
+            new_changes.hash.push(&change.hash);
+            new_changes.actor.push(&change.actor);
+            new_changes.seq_in_actor.push(change.seq);
+            new_changes.bytes.push(&change.bytes);
+            new_changes.client_time.push(change.client_time);
+            new_changes.log_index.push(log_index);
+        }
+        if !unseen.is_empty() {
+            changed.push(doc.id.0);
+        }
+        updates.id.push(doc.id.0);
+        updates.change_count.push(stored_count + unseen.len() as i64);
+        updates.heads.push(encode_heads(&doc.heads));
+        updates.snapshot.push(doc.snapshot.as_deref());
+    }
+    if !new_changes.document_id.is_empty() {
+        let inserted = sqlx::query(
+            "INSERT INTO changes (document_id, hash, actor, seq_in_actor, bytes, client_time, \
+             received_at, device_id, log_index) \
+             SELECT document_id, hash, actor, seq_in_actor, bytes, client_time, $8, $9, log_index \
+             FROM UNNEST($1::uuid[], $2::bytea[], $3::bytea[], $4::int8[], $5::bytea[], \
+             $6::int8[], $7::int8[]) \
+             AS u(document_id, hash, actor, seq_in_actor, bytes, client_time, log_index) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&new_changes.document_id)
+        .bind(&new_changes.hash)
+        .bind(&new_changes.actor)
+        .bind(&new_changes.seq_in_actor)
+        .bind(&new_changes.bytes)
+        .bind(&new_changes.client_time)
+        .bind(&new_changes.log_index)
+        .bind(batch.received_at)
+        .bind(batch.device.0)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        // The documents are locked and their stored hashes were read under the lock, so every
+        // row must have gone in; otherwise `log_index` would have gaps.
+        if inserted != new_changes.document_id.len() as u64 {
+            return Err(StoreError::Corrupt(format!(
+                "{} new changes but {inserted} rows inserted",
+                new_changes.document_id.len()
+            )));
+        }
+    }
+
+    // 4. Documents, projection, sync states.
+    if !updates.id.is_empty() {
+        sqlx::query(
+            "UPDATE documents AS d SET \
+               change_count = u.change_count, \
+               heads = u.heads, \
+               updated_at = $5, \
+               snapshot = COALESCE(u.snapshot, d.snapshot), \
+               snapshot_change_count = CASE WHEN u.snapshot IS NULL \
+                 THEN d.snapshot_change_count ELSE u.change_count END \
+             FROM UNNEST($1::uuid[], $2::int8[], $3::bytea[], $4::bytea[]) \
+               AS u(id, change_count, heads, snapshot) \
+             WHERE d.id = u.id",
+        )
+        .bind(&updates.id)
+        .bind(&updates.change_count)
+        .bind(&updates.heads)
+        .bind(&updates.snapshot)
+        .bind(batch.received_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let projected: Vec<_> = written
+        .iter()
+        .filter_map(|doc| Some((doc.id, doc.projection.as_ref()?)))
+        .collect();
+    if !projected.is_empty() {
+        let ids: Vec<Uuid> = projected.iter().map(|(id, _)| id.0).collect();
+        // Data-modifying CTEs all run, referenced or not: one round trip for the nine tables.
+        sqlx::query(
+            "WITH w AS (DELETE FROM worksites WHERE document_id = ANY($1)), \
+             p AS (DELETE FROM positions WHERE document_id = ANY($1)), \
+             r AS (DELETE FROM referrals WHERE document_id = ANY($1)), \
+             pl AS (DELETE FROM placements WHERE document_id = ANY($1)), \
+             h AS (DELETE FROM placement_hours WHERE document_id = ANY($1)), \
+             m AS (DELETE FROM meetings WHERE document_id = ANY($1)), \
+             a AS (DELETE FROM actions WHERE document_id = ANY($1)), \
+             j AS (DELETE FROM job_offers WHERE document_id = ANY($1)) \
+             DELETE FROM people WHERE document_id = ANY($1)",
+        )
+        .bind(&ids)
+        .execute(&mut *conn)
+        .await?;
+        debug_assert_eq!(projection_sql::TABLES.len(), 9, "a table is missing above");
+        for mut insert in projection_sql::inserts::<Postgres>(&projected, MAX_BINDS) {
+            insert.build().execute(&mut *conn).await?;
+        }
+    }
+    let (state_ids, states): (Vec<Uuid>, Vec<&[u8]>) = documents
+        .iter()
+        .filter_map(|doc| Some((doc.id.0, doc.sync_state.as_deref()?)))
+        .unzip();
+    if !state_ids.is_empty() {
+        sqlx::query(
+            "INSERT INTO sync_states (device_id, document_id, state, updated_at) \
+             SELECT $1, document_id, state, $4 \
+             FROM UNNEST($2::uuid[], $3::bytea[]) AS u(document_id, state) \
+             ON CONFLICT (device_id, document_id) \
+             DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at",
+        )
+        .bind(batch.device.0)
+        .bind(&state_ids)
+        .bind(&states)
+        .bind(batch.received_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // 5. The commit number, last (see the module docs). Our own rows are locked already, so
+    // nothing below waits on another transaction but the lock itself.
+    if changed.is_empty() {
+        return Ok(None);
+    }
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(COMMIT_SEQ_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    let seq: i64 = sqlx::query_scalar(
+        "WITH n AS (SELECT nextval('commit_seq') AS seq) \
+         UPDATE documents SET seq = n.seq FROM n WHERE id = ANY($1) RETURNING n.seq",
+    )
+    .bind(&changed)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .next()
+    .ok_or_else(|| StoreError::Corrupt("changed documents vanished mid-commit".into()))?;
+    Ok(Some(seq))
+}
+
+/// The `changes` rows to insert, one array per column.
+#[derive(Default)]
+struct NewChangeColumns<'a> {
+    document_id: Vec<Uuid>,
+    hash: Vec<&'a [u8]>,
+    actor: Vec<&'a [u8]>,
+    seq_in_actor: Vec<i64>,
+    bytes: Vec<&'a [u8]>,
+    client_time: Vec<i64>,
+    log_index: Vec<i64>,
+}
+
+/// The `documents` updates, one array per column (`snapshot` null: keep the stored one).
+#[derive(Default)]
+struct DocumentColumns<'a> {
+    id: Vec<Uuid>,
+    change_count: Vec<i64>,
+    heads: Vec<Vec<u8>>,
+    snapshot: Vec<Option<&'a [u8]>>,
+}

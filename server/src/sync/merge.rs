@@ -1,0 +1,190 @@
+//! The CPU part of a sync request, run off the async runtime: rebuild each document, apply the
+//! device's message on that copy, check the result, and prepare the commit and the answer.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use automerge::{
+    Automerge, ChangeHash,
+    sync::{self, SyncDoc},
+};
+use serde_bytes::ByteBuf;
+use terrain_client_core::model::Document;
+use terrain_client_core::protocol::{DocReply, ErrorCode, SyncRequest};
+use terrain_client_core::{DocKind, DocumentId, load_document, new_document};
+
+use crate::http::ApiError;
+use crate::projection::project;
+use crate::store::{DocumentCommit, NewChange, StoredDocument};
+
+/// Changes after the snapshot beyond which a new snapshot is written.
+pub const SNAPSHOT_AFTER: usize = 256;
+
+/// Everything the merge needs, owned so it can move to a blocking thread.
+pub struct MergeInput {
+    /// The request.
+    pub request: Arc<SyncRequest>,
+    /// Documents changed after the request's cursor.
+    pub flagged: Vec<(DocumentId, DocKind)>,
+    /// Stored documents among those named.
+    pub stored: Vec<StoredDocument>,
+    /// The device's sync states among those named.
+    pub states: Vec<(DocumentId, Vec<u8>)>,
+}
+
+/// What to commit and, once committed, what to answer.
+pub struct MergeOutput {
+    /// Per-document writes.
+    pub commits: Vec<DocumentCommit>,
+    /// Per-document replies.
+    pub replies: Vec<DocReply>,
+}
+
+struct Working {
+    kind: DocKind,
+    doc: Automerge,
+    stored: Option<StoredDocument>,
+    state: sync::State,
+}
+
+/// Merge a request into copies of the stored documents. Refuses the whole request on the first
+/// document that fails.
+pub fn merge(input: MergeInput) -> Result<MergeOutput, ApiError> {
+    let mut stored: BTreeMap<DocumentId, StoredDocument> = input.stored.into_iter().map(|d| (d.id, d)).collect();
+    let mut states: BTreeMap<DocumentId, Vec<u8>> = input.states.into_iter().collect();
+    let mut commits = Vec::new();
+    let mut replies = Vec::new();
+
+    let mut open = |id: DocumentId, kind: DocKind| -> Result<Working, ApiError> {
+        let state = states.remove(&id).and_then(|s| sync::State::decode(&s).ok()).unwrap_or_default();
+        match stored.remove(&id) {
+            Some(s) => {
+                if s.kind != kind {
+                    return Err(ApiError::new(
+                        ErrorCode::KindMismatch,
+                        format!("Document {id} is a {}, not a {kind}.", s.kind),
+                    )
+                    .for_doc(id));
+                }
+                let doc = rebuild(&s).map_err(|e| ApiError::internal("rebuild stored document", e))?;
+                Ok(Working { kind, doc, stored: Some(s), state })
+            }
+            None => Ok(Working {
+                kind,
+                doc: new_document(automerge::ActorId::random()),
+                stored: None,
+                state,
+            }),
+        }
+    };
+
+    for incoming in &input.request.docs {
+        let id = incoming.doc;
+        let mut w = open(id, incoming.kind)?;
+        let before = w.doc.get_heads();
+        receive(&mut w.doc, &mut w.state, &incoming.message).map_err(|reason| {
+            ApiError::new(ErrorCode::InvalidSyncMessage, format!("The sync message could not be applied: {reason}."))
+                .for_doc(id)
+        })?;
+        let new: Vec<_> = w.doc.get_changes(&before);
+        let mut commit = DocumentCommit {
+            id,
+            kind: w.kind,
+            expected_change_count: w.stored.as_ref().map_or(0, |s| s.change_count),
+            changes: Vec::new(),
+            snapshot: None,
+            projection: None,
+            sync_state: None,
+            heads: Vec::new(),
+        };
+        if !new.is_empty() {
+            let document = Document::read(&w.doc).map_err(|e| {
+                ApiError::new(ErrorCode::SchemaViolation, format!("The change breaks the document schema at {e}."))
+                    .for_doc(id)
+            })?;
+            check_identity(id, w.kind, &document)?;
+            commit.projection = Some(project(&document));
+            commit.changes = new
+                .into_iter()
+                .map(|c| NewChange {
+                    hash: c.hash().0,
+                    actor: c.actor_id().to_bytes().to_vec(),
+                    seq: c.seq() as i64,
+                    bytes: c.raw_bytes().to_vec(),
+                    client_time: c.timestamp(),
+                })
+                .collect();
+            let tail = w.stored.as_ref().map_or(0, |s| s.tail.len());
+            if w.stored.is_none() || tail + commit.changes.len() >= SNAPSHOT_AFTER {
+                commit.snapshot = Some(w.doc.save());
+            }
+        }
+        let message = w.doc.generate_sync_message(&mut w.state).map(|m| m.encode());
+        commit.sync_state = Some(w.state.encode());
+        commit.heads = w.doc.get_heads().iter().map(|h| h.0).collect();
+        let stored_heads = if w.stored.is_some() || !commit.changes.is_empty() { heads(&w.doc) } else { Vec::new() };
+        if w.stored.is_some() || !commit.changes.is_empty() {
+            commits.push(commit);
+        }
+        replies.push(DocReply { doc: id, kind: w.kind, message, stored_heads });
+    }
+
+    for (id, kind) in input.flagged {
+        if input.request.docs.iter().any(|d| d.doc == id) {
+            continue;
+        }
+        let mut w = open(id, kind)?;
+        let message = w.doc.generate_sync_message(&mut w.state).map(|m| m.encode());
+        replies.push(DocReply { doc: id, kind, message, stored_heads: heads(&w.doc) });
+    }
+    Ok(MergeOutput { commits, replies })
+}
+
+fn heads(doc: &Automerge) -> Vec<ByteBuf> {
+    doc.get_heads().iter().map(|h: &ChangeHash| ByteBuf::from(h.0.to_vec())).collect()
+}
+
+fn check_identity(id: DocumentId, kind: DocKind, document: &Document) -> Result<(), ApiError> {
+    let (found_id, found_kind) = match document {
+        Document::Worksite(w) => (w.id, DocKind::Worksite),
+        Document::Person(p) => (p.id, DocKind::Person),
+    };
+    if found_id != id || found_kind != kind {
+        return Err(ApiError::new(
+            ErrorCode::SchemaViolation,
+            format!("The document's content says it is {found_kind} {found_id}, but it was sent as {kind} {id}."),
+        )
+        .for_doc(id));
+    }
+    Ok(())
+}
+
+/// Rebuild a stored document: snapshot, then the changes after it.
+pub fn rebuild(stored: &StoredDocument) -> Result<Automerge, String> {
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut doc = match &stored.snapshot {
+            Some(s) => load_document(s).map_err(|e| e.to_string())?,
+            None => new_document(automerge::ActorId::random()),
+        };
+        let mut changes = Vec::with_capacity(stored.tail.len());
+        for bytes in &stored.tail {
+            changes.push(automerge::Change::from_bytes(bytes.clone()).map_err(|e| e.to_string())?);
+        }
+        doc.apply_changes(changes).map_err(|e| e.to_string())?;
+        Ok(doc)
+    }))
+    .unwrap_or_else(|_| Err("rebuilding panicked".into()))
+}
+
+/// Decode and apply an untrusted sync message; a panic inside automerge becomes an error.
+fn receive(doc: &mut Automerge, state: &mut sync::State, bytes: &[u8]) -> Result<(), String> {
+    let message = catch_unwind(|| sync::Message::decode(bytes))
+        .map_err(|_| "decoding panicked".to_owned())?
+        .map_err(|e| e.to_string())?;
+    match catch_unwind(AssertUnwindSafe(|| doc.receive_sync_message(state, message))) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("applying it panicked inside automerge".into()),
+    }
+}

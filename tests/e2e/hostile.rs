@@ -1,0 +1,186 @@
+//! Hostile input gets a 4xx with a stable code, changes nothing, and the server keeps serving.
+
+use automerge::sync::SyncDoc;
+use automerge::ReadDoc;
+use automerge::transaction::Transactable;
+use terrain_client_core::protocol::{self, DocMessage, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use terrain_client_core::{DeviceId, DocKind};
+use terrain_tests::db::{Backend, fresh, query};
+use terrain_tests::device::TestDevice;
+use terrain_tests::server::{TestServer, default_settings};
+
+use crate::fixtures::seed_worksite;
+
+/// Row counts of every table the sync path writes, and the latest commit number.
+async fn fingerprint(url: &str) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for table in ["documents", "changes", "sync_states", "worksites", "positions", "referrals", "placements", "placement_hours", "meetings", "actions", "job_offers", "people"] {
+        let rows: Vec<(i64,)> = query(url, &format!("SELECT COUNT(*) FROM {table}")).await;
+        out.push((table.to_owned(), rows[0].0));
+    }
+    let seq: Vec<(i64,)> = query(url, "SELECT COALESCE(MAX(seq), 0) FROM documents").await;
+    out.push(("max seq".into(), seq[0].0));
+    out
+}
+
+async fn post(base_url: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+    let r = reqwest::Client::new()
+        .post(format!("{base_url}/v1/sync"))
+        .header("content-type", protocol::CONTENT_TYPE)
+        .body(body)
+        .send()
+        .await
+        .expect("the server answers");
+    (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+}
+
+fn error(body: &[u8]) -> ErrorBody {
+    protocol::decode(body).expect("errors have a MessagePack ErrorBody")
+}
+
+/// A server with one synced worksite, and the device that synced it.
+async fn setup(backend: Backend, seed: u8) -> (Option<tempfile::TempDir>, String, TestServer, tempfile::TempDir, TestDevice, crate::fixtures::Seeded) {
+    let (db_dir, url) = fresh(backend).await;
+    let mut settings = default_settings();
+    settings.max_body_bytes = 256 * 1024;
+    settings.max_message_bytes = 128 * 1024;
+    let server = TestServer::start_with(&url, settings).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut device = TestDevice::open(dir.path(), "Sophie · tablette 1", seed);
+    let s = seed_worksite(&mut device);
+    device.sync(&server.base_url).await.expect("initial sync");
+    (db_dir, url, server, dir, device, s)
+}
+
+async fn still_serving(device: &mut TestDevice, server: &TestServer) {
+    device.sync(&server.base_url).await.expect("the server keeps serving valid syncs");
+}
+
+pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backend) {
+    let (_g, url, server, _d, mut device, _) = setup(backend, 41).await;
+    let before = fingerprint(&url).await;
+    for body in [b"\xc1\xc1\xc1garbage".to_vec(), Vec::new(), protocol::encode(&"a string, not a request"), vec![0x93, 0x01, 0x02]] {
+        let (status, bytes) = post(&server.base_url, body).await;
+        assert_eq!(status, 400);
+        assert_eq!(error(&bytes).code, ErrorCode::MalformedRequest);
+    }
+    let wrong_version = SyncRequest { protocol: PROTOCOL_VERSION + 1, device: DeviceId::from_random_bytes([1; 16]), cursor: 0, docs: vec![] };
+    let (status, bytes) = post(&server.base_url, protocol::encode(&wrong_version)).await;
+    assert_eq!((status, error(&bytes).code), (400, ErrorCode::UnsupportedProtocol));
+    assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
+    still_serving(&mut device, &server).await;
+}
+
+pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(backend: Backend) {
+    let (_g, url, server, _d, mut device, s) = setup(backend, 42).await;
+    device.edit(s.worksite, terrain_client_core::Edit::SetMeetingNotes { meeting: s.meeting, notes: "Notes that must not arrive half-way.".into() });
+    // Run the session by hand until the device's request carries its change.
+    let mut request = device.device.start_sync();
+    let mut with_changes = None;
+    for _ in 0..4 {
+        let (status, bytes) = post(&server.base_url, protocol::encode(&request)).await;
+        assert_eq!(status, 200);
+        let response: SyncResponse = protocol::decode(&bytes).unwrap();
+        let next = device.device.handle_response(response).unwrap().next.expect("the device still has its change to send");
+        let carries = next.docs.iter().any(|d| {
+            automerge::sync::Message::decode(&d.message).map(|m| !m.changes.is_empty()).unwrap_or(false)
+        });
+        if carries {
+            with_changes = Some(next);
+            break;
+        }
+        request = next;
+    }
+    let original = with_changes.expect("the device sends its change within a few rounds");
+    device.device.abort_sync();
+    let before = fingerprint(&url).await;
+    // Flip bytes inside the change the message carries (its checksum no longer matches).
+    let message = &original.docs[0].message;
+    let change = automerge::sync::Message::decode(message).unwrap().changes.iter().next().unwrap().to_vec();
+    let start = message.windows(change.len()).position(|w| w == change.as_slice()).expect("the change is in the message");
+    for offset in [change.len() / 3, change.len() / 2, change.len() - 3] {
+        let mut flipped = original.clone();
+        flipped.docs[0].message[start + offset] ^= 0x5a;
+        let (status, bytes) = post(&server.base_url, protocol::encode(&flipped)).await;
+        assert_eq!(status, 422, "flipping byte {offset} of the change is refused");
+        assert_eq!(error(&bytes).code, ErrorCode::InvalidSyncMessage);
+        assert_eq!(error(&bytes).doc, Some(s.worksite));
+    }
+    assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
+    still_serving(&mut device, &server).await;
+    assert_eq!(device.device.replica().pending_changes(s.worksite), 0, "the genuine change then syncs");
+}
+
+pub async fn an_oversized_body_is_refused_and_changes_nothing(backend: Backend) {
+    let (_g, url, server, _d, mut device, s) = setup(backend, 43).await;
+    let before = fingerprint(&url).await;
+    let (status, bytes) = post(&server.base_url, vec![0u8; 1024 * 1024]).await;
+    assert_eq!((status, error(&bytes).code), (413, ErrorCode::BodyTooLarge));
+    let big = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        device: DeviceId::from_random_bytes([9; 16]),
+        cursor: 0,
+        docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: vec![0x42; 200 * 1024] }],
+    };
+    let (status, bytes) = post(&server.base_url, protocol::encode(&big)).await;
+    assert_eq!((status, error(&bytes).code), (413, ErrorCode::MessageTooLarge));
+    assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
+    still_serving(&mut device, &server).await;
+}
+
+pub async fn a_change_that_breaks_the_schema_is_refused_and_changes_nothing(backend: Backend) {
+    let (_g, url, server, _d, mut device, s) = setup(backend, 44).await;
+    let bad_edits: [fn(&mut automerge::transaction::Transaction<'_>); 3] = [
+        |tx| {
+            let clause = tx.get(automerge::ROOT, "clause").unwrap().unwrap().1;
+            tx.put(&clause, "objective", "beaucoup").unwrap();
+        },
+        |tx| {
+            tx.put(automerge::ROOT, "national_register_number", "85.07.30-033.61").unwrap();
+        },
+        |tx| {
+            let w = tx.get(automerge::ROOT, "worksite").unwrap().unwrap().1;
+            tx.put(&w, "order_to_start", "next monday").unwrap();
+        },
+    ];
+    for bad in bad_edits {
+        // A raw Automerge client with the device's document, making a change the typed edits
+        // would never make, and running the sync protocol itself.
+        let mut doc = device.device.replica().automerge(s.worksite).unwrap().fork();
+        let mut tx = doc.transaction();
+        bad(&mut tx);
+        tx.commit();
+        let mut state = automerge::sync::State::new();
+        let mut refused = None;
+        for _ in 0..5 {
+            let Some(message) = doc.generate_sync_message(&mut state) else { break };
+            let request = SyncRequest {
+                protocol: PROTOCOL_VERSION,
+                device: DeviceId::from_random_bytes([77; 16]),
+                cursor: i64::MAX,
+                docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: message.encode() }],
+            };
+            let before = fingerprint(&url).await;
+            let (status, bytes) = post(&server.base_url, protocol::encode(&request)).await;
+            if status != 200 {
+                assert_eq!(fingerprint(&url).await, before, "the refused request changed nothing");
+                refused = Some((status, error(&bytes)));
+                break;
+            }
+            let response: SyncResponse = protocol::decode(&bytes).unwrap();
+            for reply in response.docs {
+                if let Some(m) = reply.message {
+                    doc.receive_sync_message(&mut state, automerge::sync::Message::decode(&m).unwrap()).unwrap();
+                }
+            }
+        }
+        let (status, body) = refused.expect("the server refuses the change");
+        assert_eq!((status, body.code), (422, ErrorCode::SchemaViolation), "{}", body.message);
+        assert_eq!(body.doc, Some(s.worksite));
+    }
+    let store = terrain_server::store::connect(&url).await.unwrap();
+    let on_server = crate::fixtures::server_document(store.as_ref(), s.worksite).await;
+    let on_device = device.device.replica().automerge(s.worksite).unwrap();
+    assert_eq!(on_server.get_heads(), on_device.get_heads(), "no bad change reached the server");
+    still_serving(&mut device, &server).await;
+}

@@ -1,0 +1,44 @@
+//! End-to-end: devices with client-core's native store sync over HTTP with a real server on a
+//! loopback port, on SQLite and on Postgres. One suite, two backends: every scenario below runs
+//! once per backend.
+
+mod durability;
+mod fixtures;
+mod hostile;
+mod merge;
+mod projection;
+
+/// Run each listed scenario (an `async fn(Backend)`) once on SQLite and once on Postgres.
+macro_rules! on_both_backends {
+    ($($module:ident :: $scenario:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    crate::$module::$scenario(terrain_tests::db::Backend::Sqlite).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    crate::$module::$scenario(terrain_tests::db::Backend::Postgres).await;
+                }
+            )+
+        }
+    };
+}
+
+on_both_backends!(
+    merge::two_offline_devices_converge_a_then_b,
+    merge::two_offline_devices_converge_b_then_a,
+    projection::plain_sql_answers_office_questions,
+    durability::a_server_killed_with_sigkill_loses_nothing_acknowledged,
+    durability::a_sync_cut_off_half_way_resumes_and_completes,
+    durability::a_restarted_device_keeps_its_edits_and_syncs_them_later,
+    hostile::malformed_messagepack_is_refused_and_changes_nothing,
+    hostile::a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing,
+    hostile::an_oversized_body_is_refused_and_changes_nothing,
+    hostile::a_change_that_breaks_the_schema_is_refused_and_changes_nothing,
+);

@@ -1,0 +1,100 @@
+//! Fresh, empty databases for tests, one per test so tests can run in parallel.
+//!
+//! ```no_run
+//! # async fn example() {
+//! use terrain_tests::db::{fresh_postgres, fresh_sqlite};
+//!
+//! // SQLite: keep `_dir` alive for the whole test, the database file lives in it.
+//! let (_dir, url) = fresh_sqlite();
+//! let store = terrain_server::store::connect(&url).await.unwrap();
+//!
+//! // Postgres: a new database on the server `DATABASE_URL` names.
+//! let url = fresh_postgres().await;
+//! let store = terrain_server::store::connect(&url).await.unwrap();
+//! # }
+//! ```
+//!
+//! Run the tests through `bash scripts/test.sh`: it starts a throwaway Postgres when
+//! `DATABASE_URL` is not set. Postgres tests never skip themselves: without a database they fail.
+
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use tempfile::TempDir;
+
+/// A new SQLite database in a new temporary folder: the folder's guard (the folder and the
+/// database are deleted when it drops, so keep it until the end of the test) and the database's
+/// URL (`sqlite:///tmp/…/terrain.db`; the file is created when a store opens it).
+pub fn fresh_sqlite() -> (TempDir, String) {
+    let dir = tempfile::Builder::new()
+        .prefix("terrain-test-")
+        .tempdir()
+        .expect("cannot create a temporary folder");
+    let path = dir.path().join("terrain.db");
+    let url = format!("sqlite://{}", path.display());
+    (dir, url)
+}
+
+/// The URL of a new, empty database named `terrain_test_<random>` on the Postgres server that the
+/// `DATABASE_URL` environment variable names (any database on it; the user needs `CREATEDB`).
+///
+/// # Panics
+///
+/// When `DATABASE_URL` is not set or the server refuses: Postgres tests must fail, never skip.
+///
+/// The database is left behind when the test ends. `scripts/test.sh` deletes its throwaway server
+/// whole; on a long-lived server, drop them with
+/// `SELECT format('DROP DATABASE %I;', datname) FROM pg_database WHERE datname LIKE 'terrain_test_%' \gexec`
+/// in psql.
+pub async fn fresh_postgres() -> String {
+    let server = std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL is not set: run the tests through scripts/test.sh");
+    let name = format!("terrain_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = PgConnection::connect(&server)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to DATABASE_URL ({server}): {e}"));
+    // `name` is a fixed prefix and hexadecimal digits: nothing to escape.
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
+    conn.close().await.ok();
+    let mut url = url::Url::parse(&server).expect("DATABASE_URL is not a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// Run a query on either backend and read its rows as a tuple type.
+pub async fn query<T>(url: &str, sql: &str) -> Vec<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
+    if url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(url).await.expect("connect to Postgres");
+        sqlx::query_as::<_, T>(AssertSqlSafe(sql.to_owned())).fetch_all(&mut conn).await.expect("query Postgres")
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("open SQLite");
+        sqlx::query_as::<_, T>(AssertSqlSafe(sql.to_owned())).fetch_all(&mut conn).await.expect("query SQLite")
+    }
+}
+
+/// Which backend a suite runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// Postgres from `DATABASE_URL`.
+    Postgres,
+}
+
+/// A fresh database of the given backend: the SQLite folder's guard (keep it alive) and the URL.
+pub async fn fresh(backend: Backend) -> (Option<TempDir>, String) {
+    match backend {
+        Backend::Sqlite => {
+            let (dir, url) = fresh_sqlite();
+            (Some(dir), url)
+        }
+        Backend::Postgres => (None, fresh_postgres().await),
+    }
+}

@@ -1,0 +1,134 @@
+//! A device for tests: client-core's replica on its native file store, syncing over HTTP.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use terrain_client_core::protocol::{self, ErrorBody, SyncResponse};
+use terrain_client_core::store::native::FileStore;
+use terrain_client_core::{Device, DeviceId, DocumentId, Edit, EditContext, ItemId};
+
+/// What one sync cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// HTTP round trips.
+    pub round_trips: usize,
+    /// Request bytes sent.
+    pub bytes_up: usize,
+    /// Response bytes received.
+    pub bytes_down: usize,
+}
+
+/// Why a sync failed.
+#[derive(Debug)]
+pub enum SyncFailure {
+    /// The server answered with an error.
+    Refused(u16, ErrorBody),
+    /// The transport failed.
+    Transport(String),
+    /// The device refused the server's answer.
+    Device(String),
+}
+
+/// A test device whose store lives in a folder.
+pub struct TestDevice {
+    /// The device with its store.
+    pub device: Device<FileStore>,
+    /// Who edits on it.
+    pub label: String,
+    dir: PathBuf,
+    counter: u64,
+    http: reqwest::Client,
+}
+
+impl TestDevice {
+    /// Open (or reopen) the device stored in `dir`.
+    pub fn open(dir: &Path, label: &str, seed: u8) -> TestDevice {
+        let store = FileStore::open(dir).expect("open the device store");
+        let device = Device::open(store, DeviceId::from_random_bytes([seed; 16]), [seed.wrapping_add(100); 16])
+            .expect("open the device");
+        TestDevice { device, label: label.to_owned(), dir: dir.to_owned(), counter: 0, http: reqwest::Client::new() }
+    }
+
+    /// Its folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The context of an edit by this device.
+    pub fn ctx(&self) -> EditContext {
+        EditContext { author_label: self.label.clone(), now_ms: 1_780_000_000_000 }
+    }
+
+    /// A new item id, unique per device.
+    pub fn next_id(&mut self) -> ItemId {
+        self.counter += 1;
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.counter.to_be_bytes());
+        bytes[8..].copy_from_slice(&self.device.replica().device().uuid().as_bytes()[..8]);
+        ItemId::from_random_bytes(bytes)
+    }
+
+    /// Apply an edit (persisted when this returns).
+    pub fn edit(&mut self, doc: DocumentId, edit: Edit) {
+        let ctx = self.ctx();
+        self.device.edit(doc, &edit, &ctx).expect("edit applies");
+    }
+
+    /// Run a whole sync session against `base_url`.
+    pub async fn sync(&mut self, base_url: &str) -> Result<SyncReport, SyncFailure> {
+        self.sync_rounds(base_url, usize::MAX).await
+    }
+
+    /// Run a sync session whose connection drops while the answer to request number `max_rounds`
+    /// is on its way: the server handled that request, the device never sees the answer.
+    pub async fn sync_rounds(&mut self, base_url: &str, max_rounds: usize) -> Result<SyncReport, SyncFailure> {
+        let mut report = SyncReport::default();
+        let mut request = Some(self.device.start_sync());
+        while let Some(req) = request.take() {
+            let body = protocol::encode(&req);
+            report.bytes_up += body.len();
+            report.round_trips += 1;
+            let response = match self
+                .http
+                .post(format!("{base_url}/v1/sync"))
+                .header("content-type", protocol::CONTENT_TYPE)
+                .body(body)
+                .send()
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    self.device.abort_sync();
+                    return Err(SyncFailure::Transport(e.to_string()));
+                }
+            };
+            let status = response.status().as_u16();
+            let bytes = match response.bytes().await {
+                Ok(b) => b,
+                Err(e) => {
+                    self.device.abort_sync();
+                    return Err(SyncFailure::Transport(e.to_string()));
+                }
+            };
+            report.bytes_down += bytes.len();
+            if report.round_trips == max_rounds {
+                self.device.abort_sync();
+                return Err(SyncFailure::Transport("connection cut by the test".into()));
+            }
+            if status != 200 {
+                self.device.abort_sync();
+                let body: ErrorBody = protocol::decode(&bytes).map_err(|e| SyncFailure::Transport(e.to_string()))?;
+                return Err(SyncFailure::Refused(status, body));
+            }
+            let response: SyncResponse = protocol::decode(&bytes).map_err(|e| SyncFailure::Transport(e.to_string()))?;
+            let step = self.device.handle_response(response).map_err(|e| SyncFailure::Device(e.to_string()))?;
+            request = step.next;
+        }
+        Ok(report)
+    }
+}
+
+/// A date for tests.
+pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}

@@ -1,0 +1,114 @@
+//! A real Terrain server on a loopback port: in this process (axum on a tokio task) or as a
+//! separate `terrain` process that a test can kill.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use clap::Parser;
+use terrain_server::config::Settings;
+use tokio::net::TcpListener;
+
+/// Settings with defaults, as `terrain serve` would have them with no flag.
+pub fn default_settings() -> Settings {
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        settings: Settings,
+    }
+    Wrapper::parse_from(["terrain"]).settings
+}
+
+/// A server running on a tokio task of this process.
+pub struct TestServer {
+    /// Its address.
+    pub addr: SocketAddr,
+    /// `http://addr`.
+    pub base_url: String,
+    /// The database it uses.
+    pub database_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Start a server on `127.0.0.1:0` with the given database and settings.
+    pub async fn start_with(database_url: &str, settings: Settings) -> TestServer {
+        let store = terrain_server::store::connect(database_url).await.expect("open the test store");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let addr = listener.local_addr().expect("local address");
+        let app = terrain_server::app(store, &settings);
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        TestServer { addr, base_url: format!("http://{addr}"), database_url: database_url.to_owned(), task }
+    }
+
+    /// Start a server with default settings.
+    pub async fn start(database_url: &str) -> TestServer {
+        Self::start_with(database_url, default_settings()).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Path of the `terrain` binary, built on first use.
+pub fn terrain_binary() -> PathBuf {
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace.join("target"));
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "-p", "terrain-server", "--bin", "terrain"])
+        .current_dir(&workspace)
+        .status()
+        .expect("run cargo build for the terrain binary");
+    assert!(status.success(), "building the terrain binary failed");
+    target.join("debug").join("terrain")
+}
+
+/// A `terrain serve` child process.
+pub struct ServerProcess {
+    /// `http://addr`.
+    pub base_url: String,
+    child: tokio::process::Child,
+}
+
+impl ServerProcess {
+    /// Start `terrain serve` on a free port with the given database; waits until `/healthz`
+    /// answers.
+    pub async fn start(binary: &std::path::Path, database_url: &str, port: u16) -> ServerProcess {
+        let child = tokio::process::Command::new(binary)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", database_url])
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn terrain serve");
+        let base_url = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(r) = client.get(format!("{base_url}/healthz")).send().await
+                && r.status().is_success()
+            {
+                return ServerProcess { base_url, child };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("terrain serve did not become healthy on port {port}");
+    }
+
+    /// Kill the process with SIGKILL: no shutdown, no flush.
+    pub async fn kill(mut self) {
+        self.child.start_kill().expect("send SIGKILL");
+        let _ = self.child.wait().await;
+    }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}

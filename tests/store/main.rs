@@ -1,0 +1,105 @@
+//! The storage conformance suite: every behaviour the sync server relies on, written once and run
+//! against each backend (`sqlite::…` and `postgres::…`).
+//!
+//! Postgres needs `DATABASE_URL`: run through `bash scripts/test.sh`.
+
+mod commit;
+mod concurrency;
+mod fixtures;
+mod load;
+mod projection;
+mod seq;
+
+use std::sync::Arc;
+
+use tempfile::TempDir;
+use terrain_server::store::{self, Store};
+use terrain_tests::db::{fresh_postgres, fresh_sqlite};
+
+use crate::fixtures::Db;
+
+/// A store on a fresh database, with what a test needs to look under it.
+pub struct Backend {
+    /// The store under test.
+    pub store: Arc<dyn Store>,
+    /// Its database's URL.
+    pub url: String,
+    /// Keeps a SQLite database's folder alive.
+    _dir: Option<TempDir>,
+}
+
+impl Backend {
+    async fn sqlite() -> Self {
+        let (dir, url) = fresh_sqlite();
+        let store = store::connect(&url).await.expect("open SQLite store");
+        assert_eq!(store.backend(), "sqlite");
+        Self { store, url, _dir: Some(dir) }
+    }
+
+    async fn postgres() -> Self {
+        let url = fresh_postgres().await;
+        let store = store::connect(&url).await.expect("connect Postgres store");
+        assert_eq!(store.backend(), "postgres");
+        Self { store, url, _dir: None }
+    }
+
+    /// A second store on the same database, as after a restart (migrations run again).
+    pub async fn reopen(&self) -> Arc<dyn Store> {
+        store::connect(&self.url).await.expect("reopen store")
+    }
+
+    /// Direct SQL access, for what the trait does not read back (projection, heads).
+    pub async fn db(&self) -> Db {
+        Db::open(&self.url).await
+    }
+}
+
+/// Generates, for each backend, one test per conformance function (`area::name`).
+macro_rules! conformance {
+    ($($area:ident :: $test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    crate::$area::$test(crate::Backend::sqlite().await).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    crate::$area::$test(crate::Backend::postgres().await).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance! {
+    load::rebuilds_the_document_from_snapshot_and_tail,
+    load::skips_missing_and_repeated_ids,
+    load::survives_a_restart,
+    commit::changes_are_idempotent,
+    commit::conflict_writes_nothing_of_the_batch,
+    commit::repeated_document_in_a_batch_is_refused,
+    commit::sync_states_are_kept_per_device_and_document,
+    commit::large_batches_are_stored_whole,
+    projection::rows_round_trip,
+    projection::rows_are_replaced_per_document,
+    seq::one_number_per_commit_that_adds_changes,
+    seq::changed_since_moves_the_cursor,
+    concurrency::one_of_two_concurrent_commits_wins,
+    concurrency::changed_since_never_skips_a_concurrent_commit,
+}
+
+/// `SqliteStore::open` takes a plain path and creates the folders leading to it.
+#[tokio::test]
+async fn sqlite_open_creates_missing_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/terrain.db");
+    let store = store::SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    store.ping().await.unwrap();
+    assert!(path.exists());
+}
