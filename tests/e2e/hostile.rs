@@ -95,12 +95,13 @@ pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(ba
     device.device.abort_sync();
     let before = fingerprint(&url).await;
     // Flip bytes inside the change the message carries (its checksum no longer matches).
-    let message = &original.docs[0].message;
+    let index = original.docs.iter().position(|d| d.doc == s.worksite).expect("the worksite is in the request");
+    let message = &original.docs[index].message;
     let change = automerge::sync::Message::decode(message).unwrap().changes.iter().next().unwrap().to_vec();
     let start = message.windows(change.len()).position(|w| w == change.as_slice()).expect("the change is in the message");
     for offset in [change.len() / 3, change.len() / 2, change.len() - 3] {
         let mut flipped = original.clone();
-        flipped.docs[0].message[start + offset] ^= 0x5a;
+        flipped.docs[index].message[start + offset] ^= 0x5a;
         let (status, bytes) = post(&server.base_url, protocol::encode(&flipped)).await;
         assert_eq!(status, 422, "flipping byte {offset} of the change is refused");
         assert_eq!(error(&bytes).code, ErrorCode::InvalidSyncMessage);

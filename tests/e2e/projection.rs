@@ -83,7 +83,7 @@ pub async fn plain_sql_answers_office_questions(backend: Backend) {
     )
     .await;
     meetings.sort(); // collations differ between backends
-    assert_eq!(meetings, vec![("École communale Anderlecht".into(), 2), ("Piscine de Forest".into(), 0)]);
+    assert_eq!(meetings, vec![("Piscine de Forest".into(), 0), ("École communale Anderlecht".into(), 2)]);
 
     let mut referrals: Vec<(String, i64)> =
         query(&url, "SELECT partner_body, COUNT(*) FROM referrals GROUP BY partner_body").await;

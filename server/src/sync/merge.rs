@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use automerge::{
-    Automerge, ChangeHash,
+    Automerge, ChangeHash, LoadOptions, OnPartialLoad, VerificationMode,
     sync::{self, SyncDoc},
 };
 use serde_bytes::ByteBuf;
@@ -160,6 +160,56 @@ fn check_identity(id: DocumentId, kind: DocKind, document: &Document) -> Result<
     Ok(())
 }
 
+/// Check one entry of a sync message on its own. An entry is one or more concatenated storage
+/// chunks (`magic: 4 bytes, checksum: 4, type: 1, length: uLEB128, body`). A change chunk must
+/// parse whole and match its checksum (the first four bytes of its hash); any other chunk must
+/// load strictly. Nothing may trail the last chunk.
+fn check_chunk(entry: &[u8]) -> Result<(), String> {
+    const CHANGE: u8 = 1;
+    const COMPRESSED_CHANGE: u8 = 2;
+    let mut rest = entry;
+    while !rest.is_empty() {
+        let len = chunk_len(rest).ok_or("truncated or malformed chunk header")?;
+        let (chunk, tail) = rest.split_at(len);
+        match chunk[8] {
+            CHANGE | COMPRESSED_CHANGE => {
+                let change = automerge::Change::try_from(chunk).map_err(|e| e.to_string())?;
+                if chunk[4..8] != change.hash().0[..4] {
+                    return Err("checksum mismatch".into());
+                }
+            }
+            _ => {
+                let strict =
+                    LoadOptions::new().on_partial_load(OnPartialLoad::Error).verification_mode(VerificationMode::Check);
+                Automerge::load_with_options(chunk, strict).map_err(|e| e.to_string())?;
+            }
+        }
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// Total length of the storage chunk at the start of `bytes`, when its header is well formed and
+/// its body fits.
+fn chunk_len(bytes: &[u8]) -> Option<usize> {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    if bytes.get(..4)? != MAGIC {
+        return None;
+    }
+    let mut body_len: u64 = 0;
+    let mut header = 9;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes.get(header)?;
+        header += 1;
+        body_len |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            let total = header.checked_add(usize::try_from(body_len).ok()?)?;
+            return (total <= bytes.len()).then_some(total);
+        }
+    }
+    None
+}
+
 /// Rebuild a stored document: snapshot, then the changes after it.
 pub fn rebuild(stored: &StoredDocument) -> Result<Automerge, String> {
     catch_unwind(AssertUnwindSafe(|| {
@@ -178,10 +228,21 @@ pub fn rebuild(stored: &StoredDocument) -> Result<Automerge, String> {
 }
 
 /// Decode and apply an untrusted sync message; a panic inside automerge becomes an error.
+///
+/// Automerge hands each change chunk of a message to `load_incremental`, which silently applies
+/// whatever prefix it can parse. So every chunk is first loaded strictly on its own (checksum
+/// checked, no partial load): a corrupt chunk refuses the message instead of vanishing.
 fn receive(doc: &mut Automerge, state: &mut sync::State, bytes: &[u8]) -> Result<(), String> {
     let message = catch_unwind(|| sync::Message::decode(bytes))
         .map_err(|_| "decoding panicked".to_owned())?
         .map_err(|e| e.to_string())?;
+    for (i, chunk) in message.changes.iter().enumerate() {
+        match catch_unwind(|| check_chunk(chunk)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(format!("change {i} is corrupt: {e}")),
+            Err(_) => return Err(format!("change {i} is corrupt (parsing it panicked)")),
+        }
+    }
     match catch_unwind(AssertUnwindSafe(|| doc.receive_sync_message(state, message))) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(e.to_string()),
