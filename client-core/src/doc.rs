@@ -2,8 +2,8 @@
 //! reads that refuse what the schema does not allow.
 
 use automerge::{
-    ActorId, Automerge, LoadOptions, ObjId, ObjType, ReadDoc, ScalarValue,
-    TextEncoding, Value, transaction::Transactable,
+    ActorId, Automerge, LoadOptions, ObjId, ObjType, ReadDoc, ScalarValue, TextEncoding, Value,
+    transaction::Transactable,
 };
 use chrono::NaiveDate;
 
@@ -223,4 +223,3 @@ pub(crate) fn object_at<D: ReadDoc>(doc: &D, path: &[&str]) -> Option<ObjId> {
     }
     Some(obj)
 }
-

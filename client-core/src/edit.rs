@@ -5,8 +5,7 @@
 //! never draws randomness itself.
 
 use automerge::{
-    ActorId, Automerge, ChangeHash, ObjId, ObjType, ScalarValue, transaction::CommitOptions,
-    transaction::Transactable,
+    ActorId, Automerge, ChangeHash, ObjId, ObjType, ScalarValue, transaction::CommitOptions, transaction::Transactable,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -298,7 +297,12 @@ pub enum Edit {
 }
 
 /// Create a worksite document. Returns the document with its first change.
-pub fn create_worksite(actor: ActorId, id: DocumentId, new: &NewWorksite, ctx: &EditContext) -> Result<Automerge, EditError> {
+pub fn create_worksite(
+    actor: ActorId,
+    id: DocumentId,
+    new: &NewWorksite,
+    ctx: &EditContext,
+) -> Result<Automerge, EditError> {
     let hex = actor.to_hex_string();
     let mut doc = new_document(actor);
     let mut tx = doc.transaction();
@@ -335,7 +339,12 @@ pub fn create_worksite(actor: ActorId, id: DocumentId, new: &NewWorksite, ctx: &
 }
 
 /// Create a person document.
-pub fn create_person(actor: ActorId, id: DocumentId, new: &NewPerson, ctx: &EditContext) -> Result<Automerge, EditError> {
+pub fn create_person(
+    actor: ActorId,
+    id: DocumentId,
+    new: &NewPerson,
+    ctx: &EditContext,
+) -> Result<Automerge, EditError> {
     let hex = actor.to_hex_string();
     let mut doc = new_document(actor);
     let mut tx = doc.transaction();
@@ -375,7 +384,8 @@ fn header<T: Transactable>(
 
 /// Record this actor's label in `authors` if it is not there yet (or changed).
 fn sign<T: Transactable>(tx: &mut T, actor: &str, ctx: &EditContext) -> Result<(), EditError> {
-    let authors = object_at(tx, &["authors"]).ok_or_else(|| EditError::Invalid("document has no authors map".into()))?;
+    let authors =
+        object_at(tx, &["authors"]).ok_or_else(|| EditError::Invalid("document has no authors map".into()))?;
     let known = tx.get(&authors, actor)?.and_then(|(v, _)| v.into_string().ok());
     if known.as_deref() != Some(ctx.author_label.as_str()) {
         tx.put(&authors, actor, short(&ctx.author_label)?)?;
@@ -680,7 +690,8 @@ fn write<T: Transactable>(tx: &mut T, kind: DocKind, edit: &Edit) -> Result<(), 
         Edit::Resolve { path, value } => {
             let (key, parents) = path.split_last().ok_or_else(|| EditError::Invalid("empty path".into()))?;
             let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
-            let obj = object_at(tx, &parents).ok_or_else(|| EditError::NotFound { what: "field", id: path.join("/") })?;
+            let obj =
+                object_at(tx, &parents).ok_or_else(|| EditError::NotFound { what: "field", id: path.join("/") })?;
             if tx.get(&obj, key.as_str())?.is_none() {
                 return Err(EditError::NotFound { what: "field", id: path.join("/") });
             }

@@ -6,7 +6,6 @@ use serde::Serialize;
 use crate::model::Worksite;
 use crate::values::{CountingUnit, MeetingKind};
 
-
 /// How often follow-up meetings are due, in months.
 pub const FOLLOW_UP_EVERY_MONTHS: u32 = 2;
 

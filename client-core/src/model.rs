@@ -111,7 +111,11 @@ pub struct Referral {
 impl Referral {
     /// Name of the partner body for reports: its name, or its kind when unnamed.
     pub fn partner_label(&self) -> String {
-        if self.partner_name.trim().is_empty() { self.partner_kind.code().to_owned() } else { self.partner_name.clone() }
+        if self.partner_name.trim().is_empty() {
+            self.partner_kind.code().to_owned()
+        } else {
+            self.partner_name.clone()
+        }
     }
 }
 
@@ -376,8 +380,18 @@ impl Document {
 }
 
 const WORKSITE_ROOT: &[&str] = &[
-    "schema", "kind", "id", "authors", "worksite", "clause", "planning", "positions", "referrals", "placements",
-    "meetings", "job_offers",
+    "schema",
+    "kind",
+    "id",
+    "authors",
+    "worksite",
+    "clause",
+    "planning",
+    "positions",
+    "referrals",
+    "placements",
+    "meetings",
+    "job_offers",
 ];
 const PERSON_ROOT: &[&str] = &["schema", "kind", "id", "authors", "person", "notes", "evaluations"];
 
@@ -421,8 +435,17 @@ impl Worksite {
         let id = header(&root, DocKind::Worksite, WORKSITE_ROOT)?;
         let w = root.map("worksite")?;
         w.only_keys(&[
-            "name", "address", "contract_reference", "lots", "authority", "contractor", "subcontractors", "advisor",
-            "order_to_start", "planned_end", "status",
+            "name",
+            "address",
+            "contract_reference",
+            "lots",
+            "authority",
+            "contractor",
+            "subcontractors",
+            "advisor",
+            "order_to_start",
+            "planned_end",
+            "status",
         ])?;
         let c = root.map("clause")?;
         c.only_keys(&["unit", "objective", "deadline"])?;
@@ -459,7 +482,13 @@ impl Worksite {
             .into_iter()
             .map(|(id, r)| {
                 r.only_keys(&[
-                    "title", "tasks", "requirements", "contract_type", "planned_start", "hours_planned", "status",
+                    "title",
+                    "tasks",
+                    "requirements",
+                    "contract_type",
+                    "planned_start",
+                    "hours_planned",
+                    "status",
                 ])?;
                 Ok(Position {
                     id: ItemId(id),
@@ -482,8 +511,15 @@ impl Worksite {
             .into_iter()
             .map(|(id, r)| {
                 r.only_keys(&[
-                    "person", "position", "partner_kind", "partner_name", "proposed_on", "interview_held",
-                    "sent_to_company", "company_answer", "answer_reason",
+                    "person",
+                    "position",
+                    "partner_kind",
+                    "partner_name",
+                    "proposed_on",
+                    "interview_held",
+                    "sent_to_company",
+                    "company_answer",
+                    "answer_reason",
                 ])?;
                 Ok(Referral {
                     id: ItemId(id),
@@ -506,15 +542,23 @@ impl Worksite {
             .into_iter()
             .map(|(id, r)| {
                 r.only_keys(&[
-                    "person", "position", "contract_type", "start", "end", "weekly_hours", "hours", "hours_source",
+                    "person",
+                    "position",
+                    "contract_type",
+                    "start",
+                    "end",
+                    "weekly_hours",
+                    "hours",
+                    "hours_source",
                     "end_reason",
                 ])?;
                 let hours_map = r.map("hours")?;
                 let sources = r.map("hours_source")?;
                 let mut hours = Vec::new();
                 for key in hours_map.keys() {
-                    let month: Month =
-                        key.parse().map_err(|_| SchemaError::new(format!("placements/{id}/hours/{key}"), "not a month"))?;
+                    let month: Month = key
+                        .parse()
+                        .map_err(|_| SchemaError::new(format!("placements/{id}/hours/{key}"), "not a month"))?;
                     let h = Hours::new(hours_map.number(&key)?)
                         .map_err(|e| SchemaError::new(format!("placements/{id}/hours/{key}"), e.to_string()))?;
                     let source = sources.code(&key, HoursSource::AttendanceSheet)?;
@@ -693,7 +737,9 @@ impl Person {
             .map(|(id, e)| {
                 e.only_keys(&["date", "worksite", "placement", "text", "consent_by", "consent_on"])?;
                 let consent = match e.date("consent_on")? {
-                    Some(on) => Some(Consent { recorded_by: e.short_string("consent_by", MAX_SHORT)?, recorded_on: on }),
+                    Some(on) => {
+                        Some(Consent { recorded_by: e.short_string("consent_by", MAX_SHORT)?, recorded_on: on })
+                    }
                     None => None,
                 };
                 Ok(Evaluation {

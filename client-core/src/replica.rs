@@ -21,8 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::{
-    ReadDoc,
-    ActorId, Automerge, ChangeHash,
+    ActorId, Automerge, ChangeHash, ReadDoc,
     sync::{self, SyncDoc},
 };
 use serde::{Deserialize, Serialize};
@@ -281,7 +280,12 @@ impl Replica {
     }
 
     /// Create a person document.
-    pub fn create_person(&mut self, id: DocumentId, new: &NewPerson, ctx: &EditContext) -> Result<Vec<Persist>, ReplicaError> {
+    pub fn create_person(
+        &mut self,
+        id: DocumentId,
+        new: &NewPerson,
+        ctx: &EditContext,
+    ) -> Result<Vec<Persist>, ReplicaError> {
         self.ensure_absent(id)?;
         let doc = edit::create_person(self.actor.clone(), id, new, ctx)?;
         Ok(self.insert_new(id, DocKind::Person, doc))
@@ -293,7 +297,8 @@ impl Replica {
 
     fn insert_new(&mut self, id: DocumentId, kind: DocKind, doc: Automerge) -> Vec<Persist> {
         let bytes = doc.save_after(&[]);
-        self.docs.insert(id, Entry { kind, doc, sync: sync::State::new(), acked: Vec::new(), records_since_snapshot: 1 });
+        self.docs
+            .insert(id, Entry { kind, doc, sync: sync::State::new(), acked: Vec::new(), records_since_snapshot: 1 });
         self.mark_active(id);
         vec![Persist::Changes { doc: id, kind, bytes }, Persist::Meta(self.meta())]
     }
@@ -382,11 +387,15 @@ impl Replica {
                 records_since_snapshot: 0,
             });
             if e.kind != reply.kind {
-                return Err(ReplicaError::BadServerMessage { doc: id, reason: format!("kind {} ≠ {}", reply.kind, e.kind) });
+                return Err(ReplicaError::BadServerMessage {
+                    doc: id,
+                    reason: format!("kind {} ≠ {}", reply.kind, e.kind),
+                });
             }
             if let Some(bytes) = &reply.message {
                 let before = e.doc.get_heads();
-                receive(&mut e.doc, &mut e.sync, bytes).map_err(|reason| ReplicaError::BadServerMessage { doc: id, reason })?;
+                receive(&mut e.doc, &mut e.sync, bytes)
+                    .map_err(|reason| ReplicaError::BadServerMessage { doc: id, reason })?;
                 if let Some(p) = record_new_changes(id, e, &before) {
                     persist.push(p);
                     changed.push(id);

@@ -11,10 +11,7 @@ use terrain_client_core::values::{ContractType, CountingUnit, HoursSource, Meeti
 const ME: &str = "Marie Dupont · tablette 1";
 
 fn close(actual: f64, expected: f64, what: &str) {
-    assert!(
-        (actual - expected).abs() < 1e-9,
-        "{what}: got {actual}, expected {expected}"
-    );
+    assert!((actual - expected).abs() < 1e-9, "{what}: got {actual}, expected {expected}");
 }
 
 fn month(s: &str) -> Month {
@@ -34,11 +31,7 @@ fn example(a_end: &str, b_end: &str) -> Automerge {
     let mut doc = new_worksite(1, ME);
     apply(
         &mut doc,
-        Edit::SetClause {
-            unit: CountingUnit::Hours,
-            objective: 1200.0,
-            deadline: Some(d("2026-12-31")),
-        },
+        Edit::SetClause { unit: CountingUnit::Hours, objective: 1200.0, deadline: Some(d("2026-12-31")) },
         ME,
     );
     let position = item(10);
@@ -61,20 +54,9 @@ fn example(a_end: &str, b_end: &str) -> Automerge {
             38.0,
             "2026-02-02",
             a_end,
-            &[
-                ("2026-02", 140.0),
-                ("2026-03", 160.0),
-                ("2026-04", 150.0),
-                ("2026-05", 155.0),
-            ],
+            &[("2026-02", 140.0), ("2026-03", 160.0), ("2026-04", 150.0), ("2026-05", 155.0)],
         ),
-        (
-            21,
-            20.0,
-            "2026-03-02",
-            b_end,
-            &[("2026-03", 80.0), ("2026-04", 85.0), ("2026-05", 90.0)],
-        ),
+        (21, 20.0, "2026-03-02", b_end, &[("2026-03", 80.0), ("2026-04", 85.0), ("2026-05", 90.0)]),
     ];
     for (n, weekly, start, end, hours) in placements {
         apply(
@@ -93,12 +75,7 @@ fn example(a_end: &str, b_end: &str) -> Automerge {
         for (m, h) in hours {
             apply(
                 &mut doc,
-                Edit::RecordHours {
-                    placement: item(n),
-                    month: month(m),
-                    hours: *h,
-                    source: HoursSource::Payroll,
-                },
+                Edit::RecordHours { placement: item(n), month: month(m), hours: *h, source: HoursSource::Payroll },
                 ME,
             );
         }
@@ -141,17 +118,9 @@ fn worked_example_short_of_the_objective_needs_recruitment() {
     // A: 2026-06-01 → 2026-06-30 = 29 days → 38 × 29 / 7 = 1102/7 ≈ 157.43 h.
     // B: 2026-06-01 → 2026-07-31 = 60 days → 20 × 60 / 7 = 1200/7 ≈ 171.43 h.
     // Forecast 860 + 2302/7 ≈ 1188.86 h < 1200 h.
-    close(
-        i.forecast,
-        860.0 + 38.0 * 29.0 / 7.0 + 20.0 * 60.0 / 7.0,
-        "forecast",
-    );
+    close(i.forecast, 860.0 + 38.0 * 29.0 / 7.0 + 20.0 * 60.0 / 7.0, "forecast");
     assert!(i.forecast < 1200.0);
-    assert!(
-        i.recruitment_needed,
-        "a forecast of {} h short of 1,200 h must ask for recruitment",
-        i.forecast
-    );
+    assert!(i.recruitment_needed, "a forecast of {} h short of 1,200 h must ask for recruitment", i.forecast);
     // Last follow-up held 2026-03-10 (the mediation does not count, the 2026-06-15 one is not
     // held yet) + 2 months = 2026-05-10, overdue by 22 days on 2026-06-01.
     assert_eq!(i.next_follow_up_due, Some(d("2026-05-10")));
@@ -168,11 +137,7 @@ fn forecast_stops_at_the_deadline_and_can_reach_the_objective() {
     let i = indicators(&w, d("2026-06-01"));
     close(i.realised, 860.0, "realised");
     close(i.forecast, 1626.0, "forecast");
-    assert!(
-        !i.recruitment_needed,
-        "a forecast of {} h reaches 1,200 h",
-        i.forecast
-    );
+    assert!(!i.recruitment_needed, "a forecast of {} h reaches 1,200 h", i.forecast);
 
     // A week after the last held follow-up is not overdue.
     let i = indicators(&w, d("2026-03-17"));
@@ -185,15 +150,7 @@ fn forecast_stops_at_the_deadline_and_can_reach_the_objective() {
 fn ended_placements_count_in_realised_hours_but_not_in_the_forecast() {
     let mut doc = example("2026-06-30", "2026-07-31");
     // B ends early, on 2026-05-29: its 255 h stay, its 1200/7 h ahead go.
-    apply(
-        &mut doc,
-        Edit::EndPlacement {
-            placement: item(21),
-            end: d("2026-05-29"),
-            reason: "démission".into(),
-        },
-        ME,
-    );
+    apply(&mut doc, Edit::EndPlacement { placement: item(21), end: d("2026-05-29"), reason: "démission".into() }, ME);
     let i = indicators(&worksite(&doc), d("2026-06-01"));
     close(i.realised, 860.0, "realised");
     close(i.forecast, 860.0 + 38.0 * 29.0 / 7.0, "forecast");
@@ -203,22 +160,10 @@ fn ended_placements_count_in_realised_hours_but_not_in_the_forecast() {
 #[test]
 fn elapsed_ratio_is_zero_before_the_start_and_one_after_the_deadline() {
     let w = worksite(&example("2026-06-30", "2026-07-31"));
-    close(
-        indicators(&w, d("2025-12-01")).elapsed_ratio,
-        0.0,
-        "before the order to start",
-    );
-    close(
-        indicators(&w, d("2027-02-01")).elapsed_ratio,
-        1.0,
-        "after the deadline",
-    );
+    close(indicators(&w, d("2025-12-01")).elapsed_ratio, 0.0, "before the order to start");
+    close(indicators(&w, d("2027-02-01")).elapsed_ratio, 1.0, "after the deadline");
     // After the deadline nothing is ahead: the forecast is what was realised.
-    close(
-        indicators(&w, d("2027-02-01")).forecast,
-        860.0,
-        "forecast after the deadline",
-    );
+    close(indicators(&w, d("2027-02-01")).forecast, 860.0, "forecast after the deadline");
 }
 
 #[test]
@@ -227,11 +172,7 @@ fn positions_clause_counts_placements() {
     // Three positions to fill by the deadline; two people hired.
     apply(
         &mut doc,
-        Edit::SetClause {
-            unit: CountingUnit::Positions,
-            objective: 3.0,
-            deadline: Some(d("2026-12-31")),
-        },
+        Edit::SetClause { unit: CountingUnit::Positions, objective: 3.0, deadline: Some(d("2026-12-31")) },
         ME,
     );
     let i = indicators(&worksite(&doc), d("2026-06-01"));
@@ -239,10 +180,7 @@ fn positions_clause_counts_placements() {
     close(i.realised, 2.0, "realised");
     close(i.done_ratio, 2.0 / 3.0, "done_ratio");
     close(i.forecast, 2.0, "forecast");
-    assert!(
-        i.recruitment_needed,
-        "2 of 3 positions filled: one more hire is needed"
-    );
+    assert!(i.recruitment_needed, "2 of 3 positions filled: one more hire is needed");
 
     // A third hire meets the objective.
     apply(
@@ -267,15 +205,7 @@ fn positions_clause_counts_placements() {
 #[test]
 fn a_worksite_without_meetings_has_no_follow_up_due() {
     let mut doc = new_worksite(1, ME);
-    apply(
-        &mut doc,
-        Edit::SetClause {
-            unit: CountingUnit::Hours,
-            objective: 1200.0,
-            deadline: None,
-        },
-        ME,
-    );
+    apply(&mut doc, Edit::SetClause { unit: CountingUnit::Hours, objective: 1200.0, deadline: None }, ME);
     let w = worksite(&doc);
     // The deadline defaults to the planned end of works (2026-12-31).
     assert_eq!(w.deadline(), Some(d("2026-12-31")));

@@ -31,20 +31,11 @@ fn with_meeting(notes: &str) -> Automerge {
 }
 
 fn notes(doc: &Automerge) -> String {
-    worksite(doc)
-        .meeting(item(1))
-        .expect("meeting")
-        .notes
-        .clone()
+    worksite(doc).meeting(item(1)).expect("meeting").notes.clone()
 }
 
 fn splice(pos: usize, delete: usize, insert: &str) -> Edit {
-    Edit::SpliceMeetingNotes {
-        meeting: item(1),
-        pos,
-        delete,
-        insert: insert.into(),
-    }
+    Edit::SpliceMeetingNotes { meeting: item(1), pos, delete, insert: insert.into() }
 }
 
 #[test]
@@ -59,22 +50,13 @@ fn concurrent_typing_with_accents_and_emoji_converges_with_every_fragment_intact
     apply(&mut b, splice(after_recu, 0, " façade"), KARIM);
     let end = notes(&b).len();
     apply(&mut b, splice(end, 0, " ✅"), KARIM);
-    assert_eq!(
-        notes(&a),
-        "Réunion chez Cenforgil: l'équipe a reçu 👷 Noël les EPI"
-    );
-    assert_eq!(
-        notes(&b),
-        "Réunion chez Cenforgil: l'équipe a reçu façade 👷 les EPI ✅"
-    );
+    assert_eq!(notes(&a), "Réunion chez Cenforgil: l'équipe a reçu 👷 Noël les EPI");
+    assert_eq!(notes(&b), "Réunion chez Cenforgil: l'équipe a reçu façade 👷 les EPI ✅");
 
     merge_both_ways(&mut a, &mut b);
     let merged = notes(&a);
     assert_eq!(merged, notes(&b), "both tablets show the same notes");
-    assert_eq!(
-        merged,
-        "Réunion chez Cenforgil: l'équipe a reçu façade 👷 Noël les EPI ✅"
-    );
+    assert_eq!(merged, "Réunion chez Cenforgil: l'équipe a reçu façade 👷 Noël les EPI ✅");
 }
 
 #[test]
@@ -97,8 +79,7 @@ fn concurrent_inserts_at_the_same_place_keep_each_word_whole() {
     // Each fragment is whole, the rest of the text untouched, in one of the two orders.
     let (before, after) = NOTES.split_at(at);
     assert!(
-        merged == format!("{before}Noël façade {after}")
-            || merged == format!("{before}façade Noël {after}"),
+        merged == format!("{before}Noël façade {after}") || merged == format!("{before}façade Noël {after}"),
         "fragments were split: {merged:?}"
     );
 }
@@ -109,11 +90,7 @@ fn deleting_and_typing_concurrently_around_multibyte_characters() {
     let mut b = fork_as(&a, 2);
     // Marie deletes "Noël " (6 bytes: ë takes two), Karim types " reçue" after "façade".
     apply(&mut a, splice(0, "Noël ".len(), ""), MARIE);
-    apply(
-        &mut b,
-        splice("Noël sur la façade".len(), 0, " reçue"),
-        KARIM,
-    );
+    apply(&mut b, splice("Noël sur la façade".len(), 0, " reçue"), KARIM);
     merge_both_ways(&mut a, &mut b);
     assert_eq!(notes(&a), "sur la façade reçue");
     assert_eq!(notes(&b), "sur la façade reçue");
@@ -135,14 +112,7 @@ fn splice_positions_are_byte_offsets() {
     assert_eq!(notes(&reloaded), "café Ybar");
 
     // And on a replaced text, diffed into splices.
-    apply(
-        &mut reloaded,
-        Edit::SetMeetingNotes {
-            meeting: item(1),
-            notes: "café 👷 Ybar ë".into(),
-        },
-        MARIE,
-    );
+    apply(&mut reloaded, Edit::SetMeetingNotes { meeting: item(1), notes: "café 👷 Ybar ë".into() }, MARIE);
     assert_eq!(notes(&reloaded), "café 👷 Ybar ë");
 }
 
@@ -163,16 +133,8 @@ fn a_splice_inside_a_character_is_refused_and_changes_nothing() {
         (0, usize::MAX),  // overflowing
     ] {
         let result = edit::apply(&mut doc, &splice(pos, delete, "X"), &ctx(MARIE));
-        assert_eq!(
-            result,
-            Err(EditError::TextPosition(pos)),
-            "splice at {pos} deleting {delete}"
-        );
-        assert_eq!(
-            heads(&doc),
-            before,
-            "a refused splice at {pos} wrote a change"
-        );
+        assert_eq!(result, Err(EditError::TextPosition(pos)), "splice at {pos} deleting {delete}");
+        assert_eq!(heads(&doc), before, "a refused splice at {pos} wrote a change");
     }
     assert_eq!(notes(&doc), "café 👷 bar");
 }
@@ -180,10 +142,7 @@ fn a_splice_inside_a_character_is_refused_and_changes_nothing() {
 fn conflicting_contacts() -> (Automerge, Automerge) {
     let mut a = new_worksite(1, MARIE);
     let mut b = fork_as(&a, 2);
-    let set = |value: &str| Edit::SetWorksiteField {
-        field: WorksiteField::ContractorContact,
-        value: value.into(),
-    };
+    let set = |value: &str| Edit::SetWorksiteField { field: WorksiteField::ContractorContact, value: value.into() };
     apply(&mut a, set("Jean Lefèvre 0470 12 34 56"), MARIE);
     apply(&mut b, set("chantier@batibrux.be"), KARIM);
     merge_both_ways(&mut a, &mut b);
@@ -195,73 +154,34 @@ fn concurrent_field_edits_surface_as_a_conflict_with_both_authors() {
     let (a, b) = conflicting_contacts();
     let found = conflicts(&a);
     assert_eq!(found, conflicts(&b), "both tablets show the same conflict");
-    assert_eq!(
-        found.len(),
-        1,
-        "only the contractor's contact conflicts: {found:#?}"
-    );
+    assert_eq!(found.len(), 1, "only the contractor's contact conflicts: {found:#?}");
     let c = &found[0];
     assert_eq!(c.path, ["worksite", "contractor", "contact"]);
     assert_eq!(c.values.len(), 2);
-    let mut pairs: Vec<(FieldValue, Option<String>, String)> = c
-        .values
-        .iter()
-        .map(|v| (v.value.clone(), v.author.clone(), v.actor.clone()))
-        .collect();
+    let mut pairs: Vec<(FieldValue, Option<String>, String)> =
+        c.values.iter().map(|v| (v.value.clone(), v.author.clone(), v.actor.clone())).collect();
     pairs.sort_by(|x, y| x.2.cmp(&y.2));
     assert_eq!(
         pairs,
         vec![
-            (
-                FieldValue::Str("Jean Lefèvre 0470 12 34 56".into()),
-                Some(MARIE.into()),
-                actor(1).to_hex_string()
-            ),
-            (
-                FieldValue::Str("chantier@batibrux.be".into()),
-                Some(KARIM.into()),
-                actor(2).to_hex_string()
-            ),
+            (FieldValue::Str("Jean Lefèvre 0470 12 34 56".into()), Some(MARIE.into()), actor(1).to_hex_string()),
+            (FieldValue::Str("chantier@batibrux.be".into()), Some(KARIM.into()), actor(2).to_hex_string()),
         ]
     );
     // Exactly one is shown, listed first, and it is what the model reads.
     assert_eq!(c.values.iter().filter(|v| v.shown).count(), 1);
     assert!(c.values[0].shown);
-    assert_eq!(
-        FieldValue::Str(worksite(&a).contractor.contact),
-        c.values[0].value
-    );
-    assert_eq!(
-        worksite(&a).contractor.contact,
-        worksite(&b).contractor.contact
-    );
+    assert_eq!(FieldValue::Str(worksite(&a).contractor.contact), c.values[0].value);
+    assert_eq!(worksite(&a).contractor.contact, worksite(&b).contractor.contact);
 }
 
 #[test]
 fn resolving_on_either_side_removes_the_conflict_everywhere() {
-    for (resolver, chosen) in [
-        (0, "chantier@batibrux.be"),
-        (1, "Jean Lefèvre 0470 12 34 56"),
-    ] {
+    for (resolver, chosen) in [(0, "chantier@batibrux.be"), (1, "Jean Lefèvre 0470 12 34 56")] {
         let (mut a, mut b) = conflicting_contacts();
-        let (doc, label) = if resolver == 0 {
-            (&mut a, MARIE)
-        } else {
-            (&mut b, KARIM)
-        };
-        let path = vec![
-            "worksite".to_string(),
-            "contractor".into(),
-            "contact".into(),
-        ];
-        apply(
-            doc,
-            Edit::Resolve {
-                path,
-                value: FieldValue::Str(chosen.into()),
-            },
-            label,
-        );
+        let (doc, label) = if resolver == 0 { (&mut a, MARIE) } else { (&mut b, KARIM) };
+        let path = vec!["worksite".to_string(), "contractor".into(), "contact".into()];
+        apply(doc, Edit::Resolve { path, value: FieldValue::Str(chosen.into()) }, label);
         assert!(conflicts(doc).is_empty(), "resolved locally");
         merge_both_ways(&mut a, &mut b);
         for doc in [&a, &b] {
@@ -281,33 +201,17 @@ fn concurrent_additions_to_collections_never_conflict() {
     let mut b = fork_as(&a, 2);
     apply(
         &mut a,
-        Edit::AddAttendee {
-            meeting: item(1),
-            id: item(2),
-            name: "Zoë".into(),
-            organisation: "BatiBrux".into(),
-        },
+        Edit::AddAttendee { meeting: item(1), id: item(2), name: "Zoë".into(), organisation: "BatiBrux".into() },
         MARIE,
     );
     apply(
         &mut b,
-        Edit::AddAttendee {
-            meeting: item(1),
-            id: item(3),
-            name: "François".into(),
-            organisation: "Actiris".into(),
-        },
+        Edit::AddAttendee { meeting: item(1), id: item(3), name: "François".into(), organisation: "Actiris".into() },
         KARIM,
     );
     merge_both_ways(&mut a, &mut b);
     assert!(conflicts(&a).is_empty(), "{:?}", conflicts(&a));
-    let names: Vec<String> = worksite(&a)
-        .meeting(item(1))
-        .unwrap()
-        .attendees
-        .iter()
-        .map(|x| x.name.clone())
-        .collect();
+    let names: Vec<String> = worksite(&a).meeting(item(1)).unwrap().attendees.iter().map(|x| x.name.clone()).collect();
     assert_eq!(names.len(), 2);
     assert!(names.contains(&"Zoë".to_string()) && names.contains(&"François".to_string()));
     assert_eq!(worksite(&a), worksite(&b));

@@ -5,17 +5,13 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use automerge::{
-    Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value, transaction::Transactable,
-};
+use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value, transaction::Transactable};
 use common::*;
-use terrain_client_core::edit::{
-    self, Edit, EditError, FieldValue, NewPerson, PersonField, WorksiteField,
-};
+use terrain_client_core::edit::{self, Edit, EditError, FieldValue, NewPerson, PersonField, WorksiteField};
 use terrain_client_core::model::Document;
 use terrain_client_core::values::{
-    CompanyAnswer, ContractType, CountingUnit, HoursSource, MeetingKind, Month, NoteKind,
-    OfferStatus, PartnerKind, PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, PartnerKind,
+    PositionStatus, WorksiteStatus,
 };
 use terrain_client_core::{DocKind, SchemaError};
 
@@ -80,10 +76,7 @@ fn every_edit_reads_back_through_the_typed_model() {
     let mut w = new_worksite(1, ME);
     let fields = [
         (WorksiteField::Name, "Rénovation école n°7"),
-        (
-            WorksiteField::Address,
-            "Chaussée de Forest 1, 1060 Saint-Gilles",
-        ),
+        (WorksiteField::Address, "Chaussée de Forest 1, 1060 Saint-Gilles"),
         (WorksiteField::ContractReference, "BDU-2026-015"),
         (WorksiteField::Lots, "Lot 1 gros œuvre; lot 2 façade"),
         (WorksiteField::Advisor, "Karim Benali"),
@@ -93,42 +86,14 @@ fn every_edit_reads_back_through_the_typed_model() {
         (WorksiteField::ContractorContact, "Jean Lefèvre"),
     ];
     for (field, value) in fields {
-        run(
-            &mut w,
-            Edit::SetWorksiteField {
-                field,
-                value: value.into(),
-            },
-        );
+        run(&mut w, Edit::SetWorksiteField { field, value: value.into() });
     }
+    run(&mut w, Edit::SetWorksiteDates { order_to_start: Some(d("2026-02-02")), planned_end: None });
+    run(&mut w, Edit::SetWorksiteStatus { status: WorksiteStatus::InProgress });
+    run(&mut w, Edit::SetClause { unit: CountingUnit::Hours, objective: 1200.0, deadline: Some(d("2026-12-31")) });
     run(
         &mut w,
-        Edit::SetWorksiteDates {
-            order_to_start: Some(d("2026-02-02")),
-            planned_end: None,
-        },
-    );
-    run(
-        &mut w,
-        Edit::SetWorksiteStatus {
-            status: WorksiteStatus::InProgress,
-        },
-    );
-    run(
-        &mut w,
-        Edit::SetClause {
-            unit: CountingUnit::Hours,
-            objective: 1200.0,
-            deadline: Some(d("2026-12-31")),
-        },
-    );
-    run(
-        &mut w,
-        Edit::AddSubcontractor {
-            id: item(1),
-            name: "Électricité Zoë".into(),
-            contact: "0470 00 00 00".into(),
-        },
+        Edit::AddSubcontractor { id: item(1), name: "Électricité Zoë".into(), contact: "0470 00 00 00".into() },
     );
     run(
         &mut w,
@@ -142,13 +107,7 @@ fn every_edit_reads_back_through_the_typed_model() {
     );
     run(
         &mut w,
-        Edit::AddPhase {
-            id: item(3),
-            name: "Finitions".into(),
-            trade: "peinture".into(),
-            start: None,
-            end: None,
-        },
+        Edit::AddPhase { id: item(3), name: "Finitions".into(), trade: "peinture".into(), start: None, end: None },
     );
     run(
         &mut w,
@@ -162,13 +121,7 @@ fn every_edit_reads_back_through_the_typed_model() {
             hours_planned: 600.5,
         },
     );
-    run(
-        &mut w,
-        Edit::SetPositionStatus {
-            position: item(4),
-            status: PositionStatus::Filled,
-        },
-    );
+    run(&mut w, Edit::SetPositionStatus { position: item(4), status: PositionStatus::Filled });
     run(
         &mut w,
         Edit::Refer {
@@ -204,12 +157,7 @@ fn every_edit_reads_back_through_the_typed_model() {
     );
     run(
         &mut w,
-        Edit::RecordHours {
-            placement: item(6),
-            month: month("2026-03"),
-            hours: 152.5,
-            source: HoursSource::Payroll,
-        },
+        Edit::RecordHours { placement: item(6), month: month("2026-03"), hours: 152.5, source: HoursSource::Payroll },
     );
     run(
         &mut w,
@@ -223,21 +171,9 @@ fn every_edit_reads_back_through_the_typed_model() {
     // A correction replaces the month's figure.
     run(
         &mut w,
-        Edit::RecordHours {
-            placement: item(6),
-            month: month("2026-03"),
-            hours: 150.0,
-            source: HoursSource::Payroll,
-        },
+        Edit::RecordHours { placement: item(6), month: month("2026-03"), hours: 150.0, source: HoursSource::Payroll },
     );
-    run(
-        &mut w,
-        Edit::EndPlacement {
-            placement: item(6),
-            end: d("2026-06-30"),
-            reason: "fin de formation".into(),
-        },
-    );
+    run(&mut w, Edit::EndPlacement { placement: item(6), end: d("2026-06-30"), reason: "fin de formation".into() });
     run(
         &mut w,
         Edit::AddMeeting {
@@ -258,13 +194,7 @@ fn every_edit_reads_back_through_the_typed_model() {
             insert: " du gros œuvre".into(),
         },
     );
-    run(
-        &mut w,
-        Edit::SetNextMeeting {
-            meeting: item(7),
-            date: Some(d("2026-04-02")),
-        },
-    );
+    run(&mut w, Edit::SetNextMeeting { meeting: item(7), date: Some(d("2026-04-02")) });
     run(
         &mut w,
         Edit::AddAttendee {
@@ -274,14 +204,7 @@ fn every_edit_reads_back_through_the_typed_model() {
             organisation: "BatiBrux".into(),
         },
     );
-    run(
-        &mut w,
-        Edit::AddDecision {
-            meeting: item(7),
-            id: item(9),
-            text: "Deux postes de maçon".into(),
-        },
-    );
+    run(&mut w, Edit::AddDecision { meeting: item(7), id: item(9), text: "Deux postes de maçon".into() });
     run(
         &mut w,
         Edit::AddAction {
@@ -292,14 +215,7 @@ fn every_edit_reads_back_through_the_typed_model() {
             due: Some(d("2026-02-09")),
         },
     );
-    run(
-        &mut w,
-        Edit::SetActionDone {
-            meeting: item(7),
-            action: item(10),
-            done: true,
-        },
-    );
+    run(&mut w, Edit::SetActionDone { meeting: item(7), action: item(10), done: true });
     run(
         &mut w,
         Edit::AddMeeting {
@@ -311,13 +227,7 @@ fn every_edit_reads_back_through_the_typed_model() {
             next_meeting: None,
         },
     );
-    run(
-        &mut w,
-        Edit::SetMeetingNotes {
-            meeting: item(11),
-            notes: "Tout va bien ✅".into(),
-        },
-    );
+    run(&mut w, Edit::SetMeetingNotes { meeting: item(11), notes: "Tout va bien ✅".into() });
     run(
         &mut w,
         Edit::AddJobOffer {
@@ -327,20 +237,8 @@ fn every_edit_reads_back_through_the_typed_model() {
             contact: "info@noel.be".into(),
         },
     );
-    run(
-        &mut w,
-        Edit::SetJobOfferStatus {
-            offer: item(12),
-            status: OfferStatus::Forwarded,
-        },
-    );
-    run(
-        &mut w,
-        Edit::Resolve {
-            path: path(&["worksite", "lots"]),
-            value: FieldValue::Str("Lot unique".into()),
-        },
-    );
+    run(&mut w, Edit::SetJobOfferStatus { offer: item(12), status: OfferStatus::Forwarded });
+    run(&mut w, Edit::Resolve { path: path(&["worksite", "lots"]), value: FieldValue::Str("Lot unique".into()) });
 
     let ws = worksite(&w);
     assert_eq!(ws.id, doc_id(1));
@@ -367,19 +265,13 @@ fn every_edit_reads_back_through_the_typed_model() {
     assert_eq!(ws.subcontractors[0].0, item(1));
     assert_eq!(ws.subcontractors[0].1.name, "Électricité Zoë");
     // Phases sorted by start, undated first.
-    assert_eq!(
-        ws.planning.iter().map(|p| p.id).collect::<Vec<_>>(),
-        [item(3), item(2)]
-    );
+    assert_eq!(ws.planning.iter().map(|p| p.id).collect::<Vec<_>>(), [item(3), item(2)]);
     assert_eq!(ws.planning[1].trade, "maçonnerie");
     assert_eq!(ws.planning[1].end, Some(d("2026-05-29")));
 
     let pos = &ws.positions[0];
     assert_eq!(ws.positions.len(), 1);
-    assert_eq!(
-        (pos.id, pos.title.as_str(), pos.tasks.as_str()),
-        (item(4), "Maçon", "Maçonnerie, reprise de façade")
-    );
+    assert_eq!((pos.id, pos.title.as_str(), pos.tasks.as_str()), (item(4), "Maçon", "Maçonnerie, reprise de façade"));
     assert_eq!(pos.requirements, "Permis B");
     assert_eq!(pos.contract_type, ContractType::Fpi);
     assert_eq!(pos.planned_start, Some(d("2026-02-16")));
@@ -388,33 +280,18 @@ fn every_edit_reads_back_through_the_typed_model() {
 
     let r = &ws.referrals[0];
     assert_eq!((r.id, r.person, r.position), (item(5), doc_id(50), item(4)));
-    assert_eq!(
-        (r.partner_kind, r.partner_label()),
-        (PartnerKind::ReferenceCentre, "Cenforgil".to_string())
-    );
+    assert_eq!((r.partner_kind, r.partner_label()), (PartnerKind::ReferenceCentre, "Cenforgil".to_string()));
     assert_eq!(r.proposed_on, Some(d("2026-02-03")));
     assert!(r.interview_held && r.sent_to_company);
-    assert_eq!(
-        (r.company_answer, r.answer_reason.as_str()),
-        (CompanyAnswer::Hired, "motivé")
-    );
+    assert_eq!((r.company_answer, r.answer_reason.as_str()), (CompanyAnswer::Hired, "motivé"));
 
     let p = ws.placement(item(6)).expect("placement");
-    assert_eq!(
-        (p.person, p.position, p.contract_type),
-        (doc_id(50), item(4), ContractType::Fpi)
-    );
-    assert_eq!(
-        (p.start, p.end),
-        (Some(d("2026-02-16")), Some(d("2026-06-30")))
-    );
+    assert_eq!((p.person, p.position, p.contract_type), (doc_id(50), item(4), ContractType::Fpi));
+    assert_eq!((p.start, p.end), (Some(d("2026-02-16")), Some(d("2026-06-30"))));
     assert_eq!(p.weekly_hours.get(), 38.0);
     assert_eq!(p.end_reason, "fin de formation");
-    let hours: Vec<(String, f64, HoursSource)> = p
-        .hours
-        .iter()
-        .map(|h| (h.month.to_string(), h.hours.get(), h.source))
-        .collect();
+    let hours: Vec<(String, f64, HoursSource)> =
+        p.hours.iter().map(|h| (h.month.to_string(), h.hours.get(), h.source)).collect();
     assert_eq!(
         hours,
         [
@@ -426,49 +303,23 @@ fn every_edit_reads_back_through_the_typed_model() {
     assert_eq!(ws.people(), [doc_id(50)]);
 
     // Meetings sorted by date.
-    assert_eq!(
-        ws.meetings.iter().map(|m| m.id).collect::<Vec<_>>(),
-        [item(7), item(11)]
-    );
+    assert_eq!(ws.meetings.iter().map(|m| m.id).collect::<Vec<_>>(), [item(7), item(11)]);
     let m = ws.meeting(item(7)).unwrap();
-    assert_eq!(
-        (m.kind, m.date, m.place.as_str()),
-        (MeetingKind::Kickoff, Some(d("2026-02-02")), "Sur chantier")
-    );
+    assert_eq!((m.kind, m.date, m.place.as_str()), (MeetingKind::Kickoff, Some(d("2026-02-02")), "Sur chantier"));
     assert_eq!(m.notes, "Planning du gros œuvre reçu");
     assert_eq!(m.next_meeting, Some(d("2026-04-02")));
     assert_eq!(m.attendees.len(), 1);
-    assert_eq!(
-        (m.attendees[0].id, m.attendees[0].name.as_str()),
-        (item(8), "Jean Lefèvre")
-    );
+    assert_eq!((m.attendees[0].id, m.attendees[0].name.as_str()), (item(8), "Jean Lefèvre"));
     assert_eq!(m.attendees[0].organisation, "BatiBrux");
-    assert_eq!(
-        (m.decisions[0].id, m.decisions[0].text.as_str()),
-        (item(9), "Deux postes de maçon")
-    );
+    assert_eq!((m.decisions[0].id, m.decisions[0].text.as_str()), (item(9), "Deux postes de maçon"));
     let a = &m.actions[0];
-    assert_eq!(
-        (a.id, a.what.as_str(), a.who.as_str()),
-        (item(10), "Envoyer la description de fonction", "Marie")
-    );
+    assert_eq!((a.id, a.what.as_str(), a.who.as_str()), (item(10), "Envoyer la description de fonction", "Marie"));
     assert_eq!((a.due, a.done), (Some(d("2026-02-09")), true));
     assert_eq!(ws.meeting(item(11)).unwrap().notes, "Tout va bien ✅");
     let o = &ws.job_offers[0];
-    assert_eq!(
-        (o.id, o.employer.as_str(), o.role.as_str()),
-        (item(12), "Menuiserie Noël", "Menuisier")
-    );
-    assert_eq!(
-        (o.contact.as_str(), o.status),
-        ("info@noel.be", OfferStatus::Forwarded)
-    );
-    assert_eq!(
-        ws.authors
-            .get(&actor(1).to_hex_string())
-            .map(String::as_str),
-        Some(ME)
-    );
+    assert_eq!((o.id, o.employer.as_str(), o.role.as_str()), (item(12), "Menuiserie Noël", "Menuisier"));
+    assert_eq!((o.contact.as_str(), o.status), ("info@noel.be", OfferStatus::Forwarded));
+    assert_eq!(ws.authors.get(&actor(1).to_hex_string()).map(String::as_str), Some(ME));
 
     // ---- Person ----
     let new = NewPerson {
@@ -487,28 +338,10 @@ fn every_edit_reads_back_through_the_typed_model() {
         (PersonField::Email, "zoe@example.be"),
         (PersonField::PartnerName, "Bruxelles Formation Construction"),
     ] {
-        run(
-            &mut pd,
-            Edit::SetPersonField {
-                field,
-                value: value.into(),
-            },
-        );
+        run(&mut pd, Edit::SetPersonField { field, value: value.into() });
     }
-    run(
-        &mut pd,
-        Edit::SetEligibility {
-            flag: "job_seeker_6_months".into(),
-            value: true,
-        },
-    );
-    run(
-        &mut pd,
-        Edit::SetEligibility {
-            flag: "low_qualification".into(),
-            value: false,
-        },
-    );
+    run(&mut pd, Edit::SetEligibility { flag: "job_seeker_6_months".into(), value: true });
+    run(&mut pd, Edit::SetEligibility { flag: "low_qualification".into(), value: false });
     run(
         &mut pd,
         Edit::AddPersonNote {
@@ -519,24 +352,10 @@ fn every_edit_reads_back_through_the_typed_model() {
             text: "Très motivée".into(),
         },
     );
+    run(&mut pd, Edit::SplicePersonNote { note: item(20), pos: "Très".len(), delete: 0, insert: " très".into() });
     run(
         &mut pd,
-        Edit::SplicePersonNote {
-            note: item(20),
-            pos: "Très".len(),
-            delete: 0,
-            insert: " très".into(),
-        },
-    );
-    run(
-        &mut pd,
-        Edit::AddPersonNote {
-            id: item(21),
-            kind: NoteKind::Other,
-            date: None,
-            worksite: None,
-            text: "".into(),
-        },
+        Edit::AddPersonNote { id: item(21), kind: NoteKind::Other, date: None, worksite: None, text: "".into() },
     );
     run(
         &mut pd,
@@ -550,11 +369,7 @@ fn every_edit_reads_back_through_the_typed_model() {
     );
     run(
         &mut pd,
-        Edit::RecordConsent {
-            evaluation: item(22),
-            recorded_by: "Marie Dupont".into(),
-            recorded_on: d("2026-07-01"),
-        },
+        Edit::RecordConsent { evaluation: item(22), recorded_by: "Marie Dupont".into(), recorded_on: d("2026-07-01") },
     );
     run(
         &mut pd,
@@ -570,46 +385,25 @@ fn every_edit_reads_back_through_the_typed_model() {
     let pr = person(&pd);
     assert_eq!(pr.id, doc_id(50));
     assert_eq!(pr.display_name(), "Zoé Dubois-Noël");
-    assert_eq!(
-        (pr.phone.as_str(), pr.email.as_str()),
-        ("0470 11 22 33", "zoe@example.be")
-    );
+    assert_eq!((pr.phone.as_str(), pr.email.as_str()), ("0470 11 22 33", "zoe@example.be"));
     assert_eq!(
         (pr.partner_kind, pr.partner_name.as_str()),
-        (
-            PartnerKind::BruxellesFormation,
-            "Bruxelles Formation Construction"
-        )
+        (PartnerKind::BruxellesFormation, "Bruxelles Formation Construction")
     );
     assert_eq!(pr.eligibility.get("job_seeker_6_months"), Some(&true));
     assert_eq!(pr.eligibility.get("low_qualification"), Some(&false));
-    assert_eq!(
-        pr.notes.iter().map(|n| n.id).collect::<Vec<_>>(),
-        [item(21), item(20)]
-    );
+    assert_eq!(pr.notes.iter().map(|n| n.id).collect::<Vec<_>>(), [item(21), item(20)]);
     let n = &pr.notes[1];
-    assert_eq!(
-        (n.kind, n.date, n.worksite),
-        (NoteKind::Interview, Some(d("2026-02-03")), Some(doc_id(1)))
-    );
+    assert_eq!((n.kind, n.date, n.worksite), (NoteKind::Interview, Some(d("2026-02-03")), Some(doc_id(1))));
     assert_eq!(n.text, "Très très motivée");
     assert_eq!((pr.notes[0].worksite, pr.notes[0].date), (None, None));
     let e = &pr.evaluations[0];
-    assert_eq!(
-        (e.id, e.worksite, e.placement),
-        (item(22), Some(doc_id(1)), Some(item(6)))
-    );
+    assert_eq!((e.id, e.worksite, e.placement), (item(22), Some(doc_id(1)), Some(item(6))));
     assert_eq!(e.text, "Ponctuelle, soigneuse");
     let consent = e.consent.as_ref().expect("consent recorded");
-    assert_eq!(
-        (consent.recorded_by.as_str(), consent.recorded_on),
-        ("Marie Dupont", d("2026-07-01"))
-    );
+    assert_eq!((consent.recorded_by.as_str(), consent.recorded_on), ("Marie Dupont", d("2026-07-01")));
     let e2 = &pr.evaluations[1];
-    assert_eq!(
-        (e2.worksite, e2.placement, &e2.consent),
-        (None, None, &None)
-    );
+    assert_eq!((e2.worksite, e2.placement, &e2.consent), (None, None, &None));
 
     assert_eq!(seen.len(), ALL_VARIANTS, "variants not exercised: {seen:?}");
 }
@@ -618,39 +412,15 @@ fn every_edit_reads_back_through_the_typed_model() {
 fn edits_on_the_wrong_kind_of_document_are_refused() {
     let mut w = new_worksite(1, ME);
     let before = heads(&w);
-    let err = edit::apply(
-        &mut w,
-        &Edit::SetEligibility {
-            flag: "x".into(),
-            value: true,
-        },
-        &ctx(ME),
-    )
-    .unwrap_err();
-    assert_eq!(
-        err,
-        EditError::WrongKind {
-            expected: DocKind::Person
-        }
-    );
+    let err = edit::apply(&mut w, &Edit::SetEligibility { flag: "x".into(), value: true }, &ctx(ME)).unwrap_err();
+    assert_eq!(err, EditError::WrongKind { expected: DocKind::Person });
     assert_eq!(heads(&w), before);
 
     let mut p = edit::create_person(actor(1), doc_id(2), &NewPerson::default(), &ctx(ME)).unwrap();
     let before = heads(&p);
-    let err = edit::apply(
-        &mut p,
-        &Edit::SetWorksiteStatus {
-            status: WorksiteStatus::Completed,
-        },
-        &ctx(ME),
-    )
-    .unwrap_err();
-    assert_eq!(
-        err,
-        EditError::WrongKind {
-            expected: DocKind::Worksite
-        }
-    );
+    let err =
+        edit::apply(&mut p, &Edit::SetWorksiteStatus { status: WorksiteStatus::Completed }, &ctx(ME)).unwrap_err();
+    assert_eq!(err, EditError::WrongKind { expected: DocKind::Worksite });
     assert_eq!(heads(&p), before);
 }
 
@@ -711,14 +481,7 @@ fn edits_with_bad_references_or_values_are_refused_and_change_nothing() {
             },
             Some("placement"),
         ),
-        (
-            Edit::EndPlacement {
-                placement: item(99),
-                end: d("2026-03-01"),
-                reason: "".into(),
-            },
-            Some("placement"),
-        ),
+        (Edit::EndPlacement { placement: item(99), end: d("2026-03-01"), reason: "".into() }, Some("placement")),
         (
             Edit::AddPlacement {
                 id: item(50),
@@ -742,29 +505,9 @@ fn edits_with_bad_references_or_values_are_refused_and_change_nothing() {
             },
             Some("position"),
         ),
-        (
-            Edit::SetActionDone {
-                meeting: item(3),
-                action: item(99),
-                done: true,
-            },
-            Some("action"),
-        ),
-        (
-            Edit::AddDecision {
-                meeting: item(99),
-                id: item(52),
-                text: "x".into(),
-            },
-            Some("meeting"),
-        ),
-        (
-            Edit::SetJobOfferStatus {
-                offer: item(99),
-                status: OfferStatus::Closed,
-            },
-            Some("job offer"),
-        ),
+        (Edit::SetActionDone { meeting: item(3), action: item(99), done: true }, Some("action")),
+        (Edit::AddDecision { meeting: item(99), id: item(52), text: "x".into() }, Some("meeting")),
+        (Edit::SetJobOfferStatus { offer: item(99), status: OfferStatus::Closed }, Some("job offer")),
         (
             Edit::SetReferralOutcome {
                 referral: item(99),
@@ -775,13 +518,7 @@ fn edits_with_bad_references_or_values_are_refused_and_change_nothing() {
             },
             Some("referral"),
         ),
-        (
-            Edit::Resolve {
-                path: path(&["worksite", "nope"]),
-                value: FieldValue::Null,
-            },
-            Some("field"),
-        ),
+        (Edit::Resolve { path: path(&["worksite", "nope"]), value: FieldValue::Null }, Some("field")),
         // Values that are not allowed.
         (
             Edit::RecordHours {
@@ -801,21 +538,8 @@ fn edits_with_bad_references_or_values_are_refused_and_change_nothing() {
             },
             None,
         ),
-        (
-            Edit::SetClause {
-                unit: CountingUnit::Hours,
-                objective: -5.0,
-                deadline: None,
-            },
-            None,
-        ),
-        (
-            Edit::SetWorksiteField {
-                field: WorksiteField::Name,
-                value: "x".repeat(501),
-            },
-            None,
-        ),
+        (Edit::SetClause { unit: CountingUnit::Hours, objective: -5.0, deadline: None }, None),
+        (Edit::SetWorksiteField { field: WorksiteField::Name, value: "x".repeat(501) }, None),
         // Adding an item whose id exists would overwrite it.
         (
             Edit::AddPlacement {
@@ -851,32 +575,15 @@ fn a_resolve_that_would_break_the_schema_is_refused_and_changes_nothing() {
     let before = heads(&doc);
     for (p, value) in [
         (path(&["clause", "objective"]), FieldValue::Number(-5.0)),
-        (
-            path(&["worksite", "order_to_start"]),
-            FieldValue::Str("le 3 mars".into()),
-        ),
+        (path(&["worksite", "order_to_start"]), FieldValue::Str("le 3 mars".into())),
         // Replacing the meeting's notes Text by a plain string would lose concurrent typing.
-        (
-            vec!["meetings".into(), item(3).to_string(), "notes".into()],
-            FieldValue::Str("x".into()),
-        ),
+        (vec!["meetings".into(), item(3).to_string(), "notes".into()], FieldValue::Str("x".into())),
         (path(&["kind"]), FieldValue::Str("person".into())),
     ] {
-        let err = edit::apply(
-            &mut doc,
-            &Edit::Resolve {
-                path: p.clone(),
-                value,
-            },
-            &ctx(ME),
-        )
-        .expect_err(&format!("resolve at {p:?} was accepted"));
+        let err = edit::apply(&mut doc, &Edit::Resolve { path: p.clone(), value }, &ctx(ME))
+            .expect_err(&format!("resolve at {p:?} was accepted"));
         assert!(matches!(err, EditError::Schema(_)), "{p:?}: {err:?}");
-        assert_eq!(
-            heads(&doc),
-            before,
-            "a refused resolve at {p:?} left a change in the document"
-        );
+        assert_eq!(heads(&doc), before, "a refused resolve at {p:?} left a change in the document");
     }
     Document::read(&doc).expect("the document still follows the schema");
 }
@@ -894,10 +601,7 @@ fn obj_at(doc: &Automerge, path: &[&str]) -> ObjId {
 }
 
 /// Write with automerge's own API (what a buggy or hostile client could send), then read.
-fn tamper(
-    doc: &Automerge,
-    f: impl FnOnce(&mut automerge::transaction::Transaction<'_>, &Automerge),
-) -> SchemaError {
+fn tamper(doc: &Automerge, f: impl FnOnce(&mut automerge::transaction::Transaction<'_>, &Automerge)) -> SchemaError {
     let mut bad = doc.clone();
     let snapshot = bad.clone();
     let mut tx = bad.transaction();
@@ -919,8 +623,7 @@ fn documents_that_break_the_schema_are_refused_with_the_path() {
     assert_eq!(err.path, "surprise");
 
     let err = tamper(&doc, |tx, d| {
-        tx.put(&obj_at(d, &["worksite"]), "order_to_start", "2026-13-45")
-            .unwrap();
+        tx.put(&obj_at(d, &["worksite"]), "order_to_start", "2026-13-45").unwrap();
     });
     assert_eq!(err.path, "worksite/order_to_start");
 
@@ -945,44 +648,27 @@ fn documents_that_break_the_schema_are_refused_with_the_path() {
     assert_eq!(err.path, format!("placements/{placement}/hours/2026-03"));
 
     let err = tamper(&doc, |tx, d| {
-        tx.put(
-            &obj_at(d, &["placements", placement.as_str()]),
-            "weekly_hours",
-            -38.0,
-        )
-        .unwrap();
+        tx.put(&obj_at(d, &["placements", placement.as_str()]), "weekly_hours", -38.0).unwrap();
     });
     assert_eq!(err.path, format!("placements/{placement}/weekly_hours"));
 
     let err = tamper(&doc, |tx, d| {
-        tx.put(
-            &obj_at(d, &["clause"]),
-            "objective",
-            ScalarValue::F64(f64::INFINITY),
-        )
-        .unwrap();
+        tx.put(&obj_at(d, &["clause"]), "objective", ScalarValue::F64(f64::INFINITY)).unwrap();
     });
     assert_eq!(err.path, "clause/objective");
 
     let err = tamper(&doc, |tx, d| {
-        tx.put(&obj_at(d, &["placements"]), "not-a-uuid", ScalarValue::Null)
-            .unwrap();
+        tx.put(&obj_at(d, &["placements"]), "not-a-uuid", ScalarValue::Null).unwrap();
     });
     assert_eq!(err.path, "placements/not-a-uuid");
 
     let err = tamper(&doc, |tx, d| {
-        tx.put(
-            &obj_at(d, &["placements", placement.as_str()]),
-            "person",
-            "someone",
-        )
-        .unwrap();
+        tx.put(&obj_at(d, &["placements", placement.as_str()]), "person", "someone").unwrap();
     });
     assert_eq!(err.path, format!("placements/{placement}/person"));
 
     let err = tamper(&doc, |tx, d| {
-        tx.put(&obj_at(d, &["worksite"]), "status", "abandoned")
-            .unwrap();
+        tx.put(&obj_at(d, &["worksite"]), "status", "abandoned").unwrap();
     });
     assert_eq!(err.path, "worksite/status");
 
@@ -993,12 +679,7 @@ fn documents_that_break_the_schema_are_refused_with_the_path() {
 
     let meeting = item(3).to_string();
     let err = tamper(&doc, |tx, d| {
-        tx.put(
-            &obj_at(d, &["meetings", meeting.as_str()]),
-            "notes",
-            "a plain string",
-        )
-        .unwrap();
+        tx.put(&obj_at(d, &["meetings", meeting.as_str()]), "notes", "a plain string").unwrap();
     });
     assert_eq!(err.path, format!("meetings/{meeting}/notes"));
 
@@ -1015,49 +696,26 @@ fn documents_that_break_the_schema_are_refused_with_the_path() {
     tx.put(automerge::ROOT, "surprise", 1).unwrap();
     tx.commit();
     let before = heads(&bad);
-    let err = edit::apply(
-        &mut bad,
-        &Edit::SetWorksiteStatus {
-            status: WorksiteStatus::Completed,
-        },
-        &ctx(ME),
-    )
-    .unwrap_err();
-    assert!(
-        matches!(err, EditError::Schema(SchemaError { ref path, .. }) if path == "surprise"),
-        "{err:?}"
-    );
+    let err =
+        edit::apply(&mut bad, &Edit::SetWorksiteStatus { status: WorksiteStatus::Completed }, &ctx(ME)).unwrap_err();
+    assert!(matches!(err, EditError::Schema(SchemaError { ref path, .. }) if path == "surprise"), "{err:?}");
     assert_eq!(heads(&bad), before);
 }
 
 #[test]
 fn a_person_document_that_breaks_the_schema_is_refused_with_the_path() {
     let mut p = edit::create_person(actor(1), doc_id(2), &NewPerson::default(), &ctx(ME)).unwrap();
-    apply(
-        &mut p,
-        Edit::SetEligibility {
-            flag: "low_qualification".into(),
-            value: true,
-        },
-        ME,
-    );
+    apply(&mut p, Edit::SetEligibility { flag: "low_qualification".into(), value: true }, ME);
     let err = tamper(&p, |tx, d| {
-        tx.put(
-            &obj_at(d, &["person", "eligibility"]),
-            "low_qualification",
-            "yes",
-        )
-        .unwrap();
+        tx.put(&obj_at(d, &["person", "eligibility"]), "low_qualification", "yes").unwrap();
     });
     assert_eq!(err.path, "person/eligibility/low_qualification");
     let err = tamper(&p, |tx, d| {
-        tx.put(&obj_at(d, &["person"]), "date_of_birth", "1990-01-01")
-            .unwrap();
+        tx.put(&obj_at(d, &["person"]), "date_of_birth", "1990-01-01").unwrap();
     });
     assert_eq!(err.path, "person/date_of_birth");
     let err = tamper(&p, |tx, _| {
-        tx.put(automerge::ROOT, "placements", ScalarValue::Null)
-            .unwrap();
+        tx.put(automerge::ROOT, "placements", ScalarValue::Null).unwrap();
     });
     assert_eq!(err.path, "placements");
 }

@@ -19,9 +19,7 @@ const ME: &str = "Marie Dupont · tablette 1";
 
 /// A fresh directory for one test under cargo's scratch space for integration tests.
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("terrain-client-core")
-        .join(name);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("terrain-client-core").join(name);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     dir
@@ -41,10 +39,7 @@ fn log_path(dir: &PathBuf, doc: DocumentId) -> PathBuf {
 
 fn setup(device: &mut Device<FileStore>) -> DocumentId {
     let ws = doc_id(1);
-    let new = NewWorksite {
-        name: "Rénovation façade".into(),
-        ..NewWorksite::default()
-    };
+    let new = NewWorksite { name: "Rénovation façade".into(), ..NewWorksite::default() };
     device.create_worksite(ws, &new, &ctx(ME)).unwrap();
     device
         .edit(
@@ -65,38 +60,15 @@ fn setup(device: &mut Device<FileStore>) -> DocumentId {
 
 fn type_notes(device: &mut Device<FileStore>, ws: DocumentId, words: &[&str]) {
     for word in words {
-        let pos = device
-            .replica()
-            .worksite(ws)
-            .unwrap()
-            .meeting(item(1))
-            .unwrap()
-            .notes
-            .len();
+        let pos = device.replica().worksite(ws).unwrap().meeting(item(1)).unwrap().notes.len();
         device
-            .edit(
-                ws,
-                &Edit::SpliceMeetingNotes {
-                    meeting: item(1),
-                    pos,
-                    delete: 0,
-                    insert: (*word).into(),
-                },
-                &ctx(ME),
-            )
+            .edit(ws, &Edit::SpliceMeetingNotes { meeting: item(1), pos, delete: 0, insert: (*word).into() }, &ctx(ME))
             .unwrap();
     }
 }
 
 fn notes(device: &Device<FileStore>, ws: DocumentId) -> String {
-    device
-        .replica()
-        .worksite(ws)
-        .unwrap()
-        .meeting(item(1))
-        .unwrap()
-        .notes
-        .clone()
+    device.replica().worksite(ws).unwrap().meeting(item(1)).unwrap().notes.clone()
 }
 
 #[test]
@@ -108,21 +80,11 @@ fn a_reopened_device_has_every_edit() {
         let mut device = open(&dir);
         setup(&mut device);
         device
-            .create_person(
-                person,
-                &NewPerson {
-                    first_name: "Zoë".into(),
-                    ..NewPerson::default()
-                },
-                &ctx(ME),
-            )
+            .create_person(person, &NewPerson { first_name: "Zoë".into(), ..NewPerson::default() }, &ctx(ME))
             .unwrap();
         // Enough edits to go through a snapshot of the log and keep appending after it.
-        let words: Vec<&str> = ["Noël ", "façade ", "reçu ", "👷 "]
-            .into_iter()
-            .cycle()
-            .take(SNAPSHOT_EVERY as usize + 20)
-            .collect();
+        let words: Vec<&str> =
+            ["Noël ", "façade ", "reçu ", "👷 "].into_iter().cycle().take(SNAPSHOT_EVERY as usize + 20).collect();
         type_notes(&mut device, ws, &words);
         expected = device.replica().read(ws).unwrap();
         assert_eq!(notes(&device, ws), words.concat());
@@ -130,16 +92,10 @@ fn a_reopened_device_has_every_edit() {
 
     let mut device = open(&dir);
     assert_eq!(device.replica().device(), device_id());
-    assert_eq!(
-        device.replica().documents(),
-        [(ws, DocKind::Worksite), (person, DocKind::Person)]
-    );
+    assert_eq!(device.replica().documents(), [(ws, DocKind::Worksite), (person, DocKind::Person)]);
     assert_eq!(device.replica().read(ws).unwrap(), expected);
     assert_eq!(device.replica().person(person).unwrap().first_name, "Zoë");
-    assert_eq!(
-        device.replica().pending_changes(ws),
-        SNAPSHOT_EVERY as usize + 22
-    );
+    assert_eq!(device.replica().pending_changes(ws), SNAPSHOT_EVERY as usize + 22);
 
     // It goes on writing as the same actor, and that survives another reopening.
     device
@@ -159,10 +115,7 @@ fn a_reopened_device_has_every_edit() {
     let device = open(&dir);
     assert!(notes(&device, ws).ends_with("👷 ✅"));
     let authors = device.replica().worksite(ws).unwrap().authors;
-    assert_eq!(
-        authors.keys().cloned().collect::<Vec<_>>(),
-        [actor(4).to_hex_string()]
-    );
+    assert_eq!(authors.keys().cloned().collect::<Vec<_>>(), [actor(4).to_hex_string()]);
 }
 
 #[test]
@@ -178,18 +131,13 @@ fn garbage_after_the_last_record_is_ignored_and_cut() {
     let log = log_path(&dir, ws);
     let intact_len = fs::metadata(&log).unwrap().len();
     let mut file = OpenOptions::new().append(true).open(&log).unwrap();
-    file.write_all(&[200, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef, 1, b'x', b'y'])
-        .unwrap();
+    file.write_all(&[200, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef, 1, b'x', b'y']).unwrap();
     drop(file);
 
     {
         let mut device = open(&dir);
         assert_eq!(notes(&device, ws), "Réunion chez Cenforgil");
-        assert_eq!(
-            fs::metadata(&log).unwrap().len(),
-            intact_len,
-            "the torn tail is cut off at load"
-        );
+        assert_eq!(fs::metadata(&log).unwrap().len(), intact_len, "the torn tail is cut off at load");
         // Edits after the recovery are readable at the next opening.
         type_notes(&mut device, ws, &[" 👷"]);
     }
@@ -215,20 +163,11 @@ fn a_half_written_last_record_loses_only_that_edit() {
     // The power went out halfway through the last append.
     let full = fs::metadata(&log).unwrap().len();
     let cut = before_last + (full - before_last) / 2;
-    OpenOptions::new()
-        .write(true)
-        .open(&log)
-        .unwrap()
-        .set_len(cut)
-        .unwrap();
+    OpenOptions::new().write(true).open(&log).unwrap().set_len(cut).unwrap();
 
     let mut device = open(&dir);
     assert_eq!(notes(&device, ws), "Noël façade");
-    type_notes(
-        &mut device,
-        ws,
-        &" reçue".split_inclusive('e').collect::<Vec<_>>(),
-    );
+    type_notes(&mut device, ws, &" reçue".split_inclusive('e').collect::<Vec<_>>());
     drop(device);
     assert_eq!(notes(&open(&dir), ws), "Noël façade reçue");
 }

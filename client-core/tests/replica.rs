@@ -9,9 +9,7 @@ use terrain_client_core::edit::{Edit, FieldValue, NewPerson, NewWorksite, Worksi
 use terrain_client_core::model::Document;
 use terrain_client_core::replica::{SNAPSHOT_EVERY, StoredReplica};
 use terrain_client_core::values::{HoursSource, MeetingKind};
-use terrain_client_core::{
-    DeviceId, DocKind, DocumentId, Persist, Replica, ReplicaError, load_document,
-};
+use terrain_client_core::{DeviceId, DocKind, DocumentId, Persist, Replica, ReplicaError, load_document};
 
 const ME: &str = "Marie Dupont · tablette 1";
 
@@ -58,11 +56,7 @@ impl Log {
     fn stored(&self) -> StoredReplica {
         StoredReplica {
             meta: self.meta.clone(),
-            docs: self
-                .docs
-                .iter()
-                .map(|(id, (kind, bytes))| (*id, *kind, bytes.clone()))
-                .collect(),
+            docs: self.docs.iter().map(|(id, (kind, bytes))| (*id, *kind, bytes.clone())).collect(),
         }
     }
 }
@@ -82,9 +76,7 @@ fn meeting(n: u32, notes: &str) -> Edit {
 fn persisted_changes_reproduce_the_document_and_count_as_pending() {
     let mut r = Replica::new(device(), actor_bytes(1));
     let ws = doc_id(1);
-    let created = r
-        .create_worksite(ws, &new_worksite_fields(), &ctx(ME))
-        .unwrap();
+    let created = r.create_worksite(ws, &new_worksite_fields(), &ctx(ME)).unwrap();
     let mut log = Vec::new();
     match created.as_slice() {
         [Persist::Changes { doc, kind, bytes }, Persist::Meta(meta)] => {
@@ -102,16 +94,8 @@ fn persisted_changes_reproduce_the_document_and_count_as_pending() {
 
     let edits = [
         meeting(1, "Réunion: l'équipe a reçu 👷 les EPI"),
-        Edit::SpliceMeetingNotes {
-            meeting: item(1),
-            pos: 0,
-            delete: 0,
-            insert: "Noël — ".into(),
-        },
-        Edit::SetWorksiteField {
-            field: WorksiteField::ContractorContact,
-            value: "Jean Lefèvre".into(),
-        },
+        Edit::SpliceMeetingNotes { meeting: item(1), pos: 0, delete: 0, insert: "Noël — ".into() },
+        Edit::SetWorksiteField { field: WorksiteField::ContractorContact, value: "Jean Lefèvre".into() },
     ];
     for (i, e) in edits.iter().enumerate() {
         let ops = r.edit(ws, e, &ctx(ME)).unwrap();
@@ -130,10 +114,7 @@ fn persisted_changes_reproduce_the_document_and_count_as_pending() {
     assert_eq!(loaded.get_heads(), r.automerge(ws).unwrap().get_heads());
     assert_eq!(Document::read(&loaded).unwrap(), r.read(ws).unwrap());
     let w = worksite(&loaded);
-    assert_eq!(
-        w.meeting(item(1)).unwrap().notes,
-        "Noël — Réunion: l'équipe a reçu 👷 les EPI"
-    );
+    assert_eq!(w.meeting(item(1)).unwrap().notes, "Noël — Réunion: l'équipe a reçu 👷 les EPI");
     assert_eq!(w.contractor.contact, "Jean Lefèvre");
     assert_eq!(w.name, "Crèche Molenbeek");
 
@@ -147,8 +128,7 @@ fn persisted_changes_reproduce_the_document_and_count_as_pending() {
 fn refused_or_empty_edits_persist_nothing_and_leave_nothing_pending() {
     let mut r = Replica::new(device(), actor_bytes(1));
     let ws = doc_id(1);
-    r.create_worksite(ws, &new_worksite_fields(), &ctx(ME))
-        .unwrap();
+    r.create_worksite(ws, &new_worksite_fields(), &ctx(ME)).unwrap();
     let before = r.read(ws).unwrap();
     let heads = r.automerge(ws).unwrap().get_heads();
 
@@ -158,41 +138,25 @@ fn refused_or_empty_edits_persist_nothing_and_leave_nothing_pending() {
         hours: 10.0,
         source: HoursSource::Payroll,
     };
-    assert!(matches!(
-        r.edit(ws, &bad_hours, &ctx(ME)),
-        Err(ReplicaError::Edit(_))
-    ));
+    assert!(matches!(r.edit(ws, &bad_hours, &ctx(ME)), Err(ReplicaError::Edit(_))));
     // A conflict resolution that would break the schema.
-    let bad_resolve = Edit::Resolve {
-        path: vec!["clause".into(), "objective".into()],
-        value: FieldValue::Number(-1.0),
-    };
-    assert!(matches!(
-        r.edit(ws, &bad_resolve, &ctx(ME)),
-        Err(ReplicaError::Edit(_))
-    ));
+    let bad_resolve =
+        Edit::Resolve { path: vec!["clause".into(), "objective".into()], value: FieldValue::Number(-1.0) };
+    assert!(matches!(r.edit(ws, &bad_resolve, &ctx(ME)), Err(ReplicaError::Edit(_))));
     // Setting a field to the value it has changes nothing.
-    let same = Edit::SetWorksiteField {
-        field: WorksiteField::ContractorName,
-        value: "BatiBrux SA".into(),
-    };
+    let same = Edit::SetWorksiteField { field: WorksiteField::ContractorName, value: "BatiBrux SA".into() };
     assert_eq!(r.edit(ws, &same, &ctx(ME)).unwrap(), []);
 
     assert_eq!(r.automerge(ws).unwrap().get_heads(), heads);
     assert_eq!(r.read(ws).unwrap(), before);
     assert_eq!(r.pending_changes(ws), 1);
 
-    assert!(
-        matches!(r.edit(doc_id(2), &same, &ctx(ME)), Err(ReplicaError::UnknownDocument(id)) if id == doc_id(2))
-    );
+    assert!(matches!(r.edit(doc_id(2), &same, &ctx(ME)), Err(ReplicaError::UnknownDocument(id)) if id == doc_id(2)));
     assert!(matches!(
         r.create_worksite(ws, &new_worksite_fields(), &ctx(ME)),
         Err(ReplicaError::DocumentExists(id)) if id == ws
     ));
-    assert!(matches!(
-        r.person(ws),
-        Err(ReplicaError::WrongKind(_, DocKind::Person))
-    ));
+    assert!(matches!(r.person(ws), Err(ReplicaError::WrongKind(_, DocKind::Person))));
     assert_eq!(r.pending_changes(ws), 1);
 }
 
@@ -201,35 +165,19 @@ fn a_long_log_is_replaced_by_a_snapshot_that_still_holds_everything() {
     let mut r = Replica::new(device(), actor_bytes(1));
     let ws = doc_id(1);
     let mut log = Log::default();
-    log.persist(
-        r.create_worksite(ws, &new_worksite_fields(), &ctx(ME))
-            .unwrap(),
-    );
+    log.persist(r.create_worksite(ws, &new_worksite_fields(), &ctx(ME)).unwrap());
     log.persist(r.edit(ws, &meeting(1, ""), &ctx(ME)).unwrap());
     let mut expected = String::new();
     for i in 0..SNAPSHOT_EVERY + 10 {
         let word = if i % 2 == 0 { "é" } else { "👷" };
         let pos = expected.len();
         log.persist(
-            r.edit(
-                ws,
-                &Edit::SpliceMeetingNotes {
-                    meeting: item(1),
-                    pos,
-                    delete: 0,
-                    insert: word.into(),
-                },
-                &ctx(ME),
-            )
-            .unwrap(),
+            r.edit(ws, &Edit::SpliceMeetingNotes { meeting: item(1), pos, delete: 0, insert: word.into() }, &ctx(ME))
+                .unwrap(),
         );
         expected.push_str(word);
     }
-    assert!(
-        log.snapshots >= 1,
-        "no snapshot after {} records",
-        SNAPSHOT_EVERY + 12
-    );
+    assert!(log.snapshots >= 1, "no snapshot after {} records", SNAPSHOT_EVERY + 12);
     let (_, bytes) = &log.docs[&ws];
     let loaded = load_document(bytes).unwrap();
     assert_eq!(worksite(&loaded).meeting(item(1)).unwrap().notes, expected);
@@ -242,48 +190,23 @@ fn a_restored_replica_has_every_document_and_keeps_writing_as_the_same_actor() {
     let mut r = Replica::new(device(), actor_bytes(3));
     let (ws, p) = (doc_id(1), doc_id(2));
     let mut log = Log::default();
-    log.persist(
-        r.create_worksite(ws, &new_worksite_fields(), &ctx(ME))
-            .unwrap(),
-    );
-    log.persist(
-        r.create_person(
-            p,
-            &NewPerson {
-                first_name: "Zoë".into(),
-                ..NewPerson::default()
-            },
-            &ctx(ME),
-        )
-        .unwrap(),
-    );
+    log.persist(r.create_worksite(ws, &new_worksite_fields(), &ctx(ME)).unwrap());
+    log.persist(r.create_person(p, &NewPerson { first_name: "Zoë".into(), ..NewPerson::default() }, &ctx(ME)).unwrap());
     log.persist(r.edit(ws, &meeting(1, "façade"), &ctx(ME)).unwrap());
 
     let mut restored = Replica::restore(log.stored()).unwrap();
     assert_eq!(restored.device(), device());
-    assert_eq!(
-        restored.documents(),
-        [(ws, DocKind::Worksite), (p, DocKind::Person)]
-    );
+    assert_eq!(restored.documents(), [(ws, DocKind::Worksite), (p, DocKind::Person)]);
     assert_eq!(restored.read(ws).unwrap(), r.read(ws).unwrap());
     assert_eq!(restored.person(p).unwrap().first_name, "Zoë");
-    assert_eq!(
-        restored.pending_changes(ws),
-        2,
-        "nothing was acknowledged: everything is still pending"
-    );
+    assert_eq!(restored.pending_changes(ws), 2, "nothing was acknowledged: everything is still pending");
     assert_eq!(restored.pending_changes(p), 1);
 
     log.persist(
         restored
             .edit(
                 ws,
-                &Edit::SpliceMeetingNotes {
-                    meeting: item(1),
-                    pos: "façade".len(),
-                    delete: 0,
-                    insert: " ✅".into(),
-                },
+                &Edit::SpliceMeetingNotes { meeting: item(1), pos: "façade".len(), delete: 0, insert: " ✅".into() },
                 &ctx(ME),
             )
             .unwrap(),
@@ -291,14 +214,8 @@ fn a_restored_replica_has_every_document_and_keeps_writing_as_the_same_actor() {
     let w = restored.worksite(ws).unwrap();
     assert_eq!(w.meeting(item(1)).unwrap().notes, "façade ✅");
     // Still one author: the restored replica writes with the device's actor, not a new one.
-    assert_eq!(
-        w.authors.keys().cloned().collect::<Vec<_>>(),
-        [actor(3).to_hex_string()]
-    );
+    assert_eq!(w.authors.keys().cloned().collect::<Vec<_>>(), [actor(3).to_hex_string()]);
     assert_eq!(restored.pending_changes(ws), 3);
 
-    assert!(matches!(
-        Replica::restore(StoredReplica::default()),
-        Err(ReplicaError::CorruptStore(_))
-    ));
+    assert!(matches!(Replica::restore(StoredReplica::default()), Err(ReplicaError::CorruptStore(_))));
 }

@@ -1,7 +1,7 @@
 //! Nothing acknowledged is lost: not on a server crash, a cut connection, or a device restart.
 
-use terrain_client_core::values::HoursSource;
 use terrain_client_core::Edit;
+use terrain_client_core::values::HoursSource;
 use terrain_server::store::connect;
 use terrain_tests::db::{Backend, fresh};
 use terrain_tests::device::TestDevice;
@@ -18,7 +18,15 @@ pub async fn a_server_killed_with_sigkill_loses_nothing_acknowledged(backend: Ba
     let mut a = TestDevice::open(dir.path(), "Sophie · tablette 1", 11);
     let s = seed_worksite(&mut a);
     a.sync(&server.base_url).await.expect("first sync");
-    a.edit(s.worksite, Edit::RecordHours { placement: s.placement, month: "2026-04".parse().unwrap(), hours: 151.0, source: HoursSource::Payroll });
+    a.edit(
+        s.worksite,
+        Edit::RecordHours {
+            placement: s.placement,
+            month: "2026-04".parse().unwrap(),
+            hours: 151.0,
+            source: HoursSource::Payroll,
+        },
+    );
     a.sync(&server.base_url).await.expect("second sync");
     assert_eq!(a.device.replica().status().pending_changes, 0, "everything was acknowledged");
     let acknowledged = a.device.replica().automerge(s.worksite).unwrap().get_heads();
@@ -62,7 +70,8 @@ pub async fn a_sync_cut_off_half_way_resumes_and_completes(backend: Backend) {
     // Reopen the device as after a crash, and resume: it completes without sending them again.
     drop(a);
     let mut a = TestDevice::open(dir.path(), "Sophie · tablette 1", 21);
-    let change_bytes: usize = a.device.replica().automerge(s.worksite).unwrap().get_changes(&[]).iter().map(|c| c.raw_bytes().len()).sum();
+    let change_bytes: usize =
+        a.device.replica().automerge(s.worksite).unwrap().get_changes(&[]).iter().map(|c| c.raw_bytes().len()).sum();
     let resumed = a.sync(&server.base_url).await.expect("the resumed sync completes");
     assert!(
         resumed.bytes_up < change_bytes / 2,
@@ -73,7 +82,15 @@ pub async fn a_sync_cut_off_half_way_resumes_and_completes(backend: Backend) {
     assert_eq!(on_server.get_heads(), a.device.replica().automerge(s.worksite).unwrap().get_heads());
 
     // A cut in the very first round loses nothing either.
-    a.edit(s.worksite, Edit::RecordHours { placement: s.placement, month: "2026-05".parse().unwrap(), hours: 80.0, source: HoursSource::AttendanceSheet });
+    a.edit(
+        s.worksite,
+        Edit::RecordHours {
+            placement: s.placement,
+            month: "2026-05".parse().unwrap(),
+            hours: 80.0,
+            source: HoursSource::AttendanceSheet,
+        },
+    );
     assert!(a.sync_rounds(&server.base_url, 1).await.is_err());
     assert!(a.device.replica().status().pending_changes > 0, "still shown as not yet synced");
     a.sync(&server.base_url).await.expect("sync completes");
@@ -91,8 +108,19 @@ pub async fn a_restarted_device_keeps_its_edits_and_syncs_them_later(backend: Ba
         let s = seed_worksite(&mut a);
         a.sync(&server.base_url).await.expect("first sync");
         // Offline edits, then the app process exits.
-        a.edit(s.worksite, Edit::RecordHours { placement: s.placement, month: "2026-06".parse().unwrap(), hours: 99.5, source: HoursSource::Payroll });
-        a.edit(s.worksite, Edit::SetMeetingNotes { meeting: s.meeting, notes: "Kick-off on site. Réunion reportée.".into() });
+        a.edit(
+            s.worksite,
+            Edit::RecordHours {
+                placement: s.placement,
+                month: "2026-06".parse().unwrap(),
+                hours: 99.5,
+                source: HoursSource::Payroll,
+            },
+        );
+        a.edit(
+            s.worksite,
+            Edit::SetMeetingNotes { meeting: s.meeting, notes: "Kick-off on site. Réunion reportée.".into() },
+        );
         (s.worksite, s.placement, a.device.replica().automerge(s.worksite).unwrap().get_heads())
     };
 

@@ -1,9 +1,11 @@
 //! Hostile input gets a 4xx with a stable code, changes nothing, and the server keeps serving.
 
-use automerge::sync::SyncDoc;
 use automerge::ReadDoc;
+use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
-use terrain_client_core::protocol::{self, DocMessage, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use terrain_client_core::protocol::{
+    self, DocMessage, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
+};
 use terrain_client_core::{DeviceId, DocKind};
 use terrain_tests::db::{Backend, fresh, query};
 use terrain_tests::device::TestDevice;
@@ -14,7 +16,20 @@ use crate::fixtures::seed_worksite;
 /// Row counts of every table the sync path writes, and the latest commit number.
 async fn fingerprint(url: &str) -> Vec<(String, i64)> {
     let mut out = Vec::new();
-    for table in ["documents", "changes", "sync_states", "worksites", "positions", "referrals", "placements", "placement_hours", "meetings", "actions", "job_offers", "people"] {
+    for table in [
+        "documents",
+        "changes",
+        "sync_states",
+        "worksites",
+        "positions",
+        "referrals",
+        "placements",
+        "placement_hours",
+        "meetings",
+        "actions",
+        "job_offers",
+        "people",
+    ] {
         let rows: Vec<(i64,)> = query(url, &format!("SELECT COUNT(*) FROM {table}")).await;
         out.push((table.to_owned(), rows[0].0));
     }
@@ -39,7 +54,10 @@ fn error(body: &[u8]) -> ErrorBody {
 }
 
 /// A server with one synced worksite, and the device that synced it.
-async fn setup(backend: Backend, seed: u8) -> (Option<tempfile::TempDir>, String, TestServer, tempfile::TempDir, TestDevice, crate::fixtures::Seeded) {
+async fn setup(
+    backend: Backend,
+    seed: u8,
+) -> (Option<tempfile::TempDir>, String, TestServer, tempfile::TempDir, TestDevice, crate::fixtures::Seeded) {
     let (db_dir, url) = fresh(backend).await;
     let mut settings = default_settings();
     settings.max_body_bytes = 256 * 1024;
@@ -59,12 +77,22 @@ async fn still_serving(device: &mut TestDevice, server: &TestServer) {
 pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backend) {
     let (_g, url, server, _d, mut device, _) = setup(backend, 41).await;
     let before = fingerprint(&url).await;
-    for body in [b"\xc1\xc1\xc1garbage".to_vec(), Vec::new(), protocol::encode(&"a string, not a request"), vec![0x93, 0x01, 0x02]] {
+    for body in [
+        b"\xc1\xc1\xc1garbage".to_vec(),
+        Vec::new(),
+        protocol::encode(&"a string, not a request"),
+        vec![0x93, 0x01, 0x02],
+    ] {
         let (status, bytes) = post(&server.base_url, body).await;
         assert_eq!(status, 400);
         assert_eq!(error(&bytes).code, ErrorCode::MalformedRequest);
     }
-    let wrong_version = SyncRequest { protocol: PROTOCOL_VERSION + 1, device: DeviceId::from_random_bytes([1; 16]), cursor: 0, docs: vec![] };
+    let wrong_version = SyncRequest {
+        protocol: PROTOCOL_VERSION + 1,
+        device: DeviceId::from_random_bytes([1; 16]),
+        cursor: 0,
+        docs: vec![],
+    };
     let (status, bytes) = post(&server.base_url, protocol::encode(&wrong_version)).await;
     assert_eq!((status, error(&bytes).code), (400, ErrorCode::UnsupportedProtocol));
     assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
@@ -73,7 +101,13 @@ pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backe
 
 pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(backend: Backend) {
     let (_g, url, server, _d, mut device, s) = setup(backend, 42).await;
-    device.edit(s.worksite, terrain_client_core::Edit::SetMeetingNotes { meeting: s.meeting, notes: "Notes that must not arrive half-way.".into() });
+    device.edit(
+        s.worksite,
+        terrain_client_core::Edit::SetMeetingNotes {
+            meeting: s.meeting,
+            notes: "Notes that must not arrive half-way.".into(),
+        },
+    );
     // Run the session by hand until the device's request carries its change.
     let mut request = device.device.start_sync();
     let mut with_changes = None;
@@ -81,10 +115,12 @@ pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(ba
         let (status, bytes) = post(&server.base_url, protocol::encode(&request)).await;
         assert_eq!(status, 200);
         let response: SyncResponse = protocol::decode(&bytes).unwrap();
-        let next = device.device.handle_response(response).unwrap().next.expect("the device still has its change to send");
-        let carries = next.docs.iter().any(|d| {
-            automerge::sync::Message::decode(&d.message).map(|m| !m.changes.is_empty()).unwrap_or(false)
-        });
+        let next =
+            device.device.handle_response(response).unwrap().next.expect("the device still has its change to send");
+        let carries = next
+            .docs
+            .iter()
+            .any(|d| automerge::sync::Message::decode(&d.message).map(|m| !m.changes.is_empty()).unwrap_or(false));
         if carries {
             with_changes = Some(next);
             break;
@@ -98,7 +134,8 @@ pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(ba
     let index = original.docs.iter().position(|d| d.doc == s.worksite).expect("the worksite is in the request");
     let message = &original.docs[index].message;
     let change = automerge::sync::Message::decode(message).unwrap().changes.iter().next().unwrap().to_vec();
-    let start = message.windows(change.len()).position(|w| w == change.as_slice()).expect("the change is in the message");
+    let start =
+        message.windows(change.len()).position(|w| w == change.as_slice()).expect("the change is in the message");
     for offset in [change.len() / 3, change.len() / 2, change.len() - 3] {
         let mut flipped = original.clone();
         flipped.docs[index].message[start + offset] ^= 0x5a;

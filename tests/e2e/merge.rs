@@ -1,10 +1,10 @@
 //! Two devices edit the same worksite offline and converge through the server.
 
+use terrain_client_core::Edit;
 use terrain_client_core::conflicts::conflicts;
 use terrain_client_core::edit::{FieldValue, WorksiteField};
 use terrain_client_core::model::Document;
 use terrain_client_core::values::{HoursSource, Month};
-use terrain_client_core::Edit;
 use terrain_server::store::connect;
 use terrain_tests::db::{Backend, fresh};
 use terrain_tests::device::TestDevice;
@@ -37,12 +37,50 @@ async fn converge(backend: Backend, b_first: bool) {
     // and the same field set to different values.
     let w = seeded.worksite;
     let notes_len = "Kick-off on site.".len();
-    a.edit(w, Edit::SpliceMeetingNotes { meeting: seeded.meeting, pos: notes_len, delete: 0, insert: " Sophie: échafaudage prêt, 3 ouvriers.".into() });
-    b.edit(w, Edit::SpliceMeetingNotes { meeting: seeded.meeting, pos: 0, delete: 0, insert: "Luc: façade côté cour, Noël 👷. ".into() });
-    a.edit(w, Edit::RecordHours { placement: seeded.placement, month: month("2026-02"), hours: 152.0, source: HoursSource::AttendanceSheet });
-    b.edit(w, Edit::RecordHours { placement: seeded.placement, month: month("2026-03"), hours: 160.5, source: HoursSource::Payroll });
-    a.edit(w, Edit::SetWorksiteField { field: WorksiteField::ContractorContact, value: "Jean Dupont, 02 555 01 01".into() });
-    b.edit(w, Edit::SetWorksiteField { field: WorksiteField::ContractorContact, value: "Marie Leroy, 02 555 02 02".into() });
+    a.edit(
+        w,
+        Edit::SpliceMeetingNotes {
+            meeting: seeded.meeting,
+            pos: notes_len,
+            delete: 0,
+            insert: " Sophie: échafaudage prêt, 3 ouvriers.".into(),
+        },
+    );
+    b.edit(
+        w,
+        Edit::SpliceMeetingNotes {
+            meeting: seeded.meeting,
+            pos: 0,
+            delete: 0,
+            insert: "Luc: façade côté cour, Noël 👷. ".into(),
+        },
+    );
+    a.edit(
+        w,
+        Edit::RecordHours {
+            placement: seeded.placement,
+            month: month("2026-02"),
+            hours: 152.0,
+            source: HoursSource::AttendanceSheet,
+        },
+    );
+    b.edit(
+        w,
+        Edit::RecordHours {
+            placement: seeded.placement,
+            month: month("2026-03"),
+            hours: 160.5,
+            source: HoursSource::Payroll,
+        },
+    );
+    a.edit(
+        w,
+        Edit::SetWorksiteField { field: WorksiteField::ContractorContact, value: "Jean Dupont, 02 555 01 01".into() },
+    );
+    b.edit(
+        w,
+        Edit::SetWorksiteField { field: WorksiteField::ContractorContact, value: "Marie Leroy, 02 555 02 02".into() },
+    );
     assert!(a.device.replica().pending_changes(w) > 0, "A shows its edits as not yet synced");
 
     let (first, second) = if b_first { (&mut b, &mut a) } else { (&mut a, &mut b) };

@@ -18,7 +18,12 @@ pub async fn plain_sql_answers_office_questions(backend: Backend) {
     for (month, hours) in [("2026-02", 152.0), ("2026-03", 160.5)] {
         tablet.edit(
             s.worksite,
-            Edit::RecordHours { placement: s.placement, month: month.parse().unwrap(), hours, source: HoursSource::Payroll },
+            Edit::RecordHours {
+                placement: s.placement,
+                month: month.parse().unwrap(),
+                hours,
+                source: HoursSource::Payroll,
+            },
         );
     }
     let follow_up = tablet.next_id();
@@ -53,11 +58,22 @@ pub async fn plain_sql_answers_office_questions(backend: Backend) {
             hours_planned: 0.0,
         },
     );
-    for (kind, name) in [(PartnerKind::ReferenceCentre, "Cenforgil"), (PartnerKind::BruxellesFormation, ""), (PartnerKind::ReferenceCentre, "IrisTech")] {
+    for (kind, name) in [
+        (PartnerKind::ReferenceCentre, "Cenforgil"),
+        (PartnerKind::BruxellesFormation, ""),
+        (PartnerKind::ReferenceCentre, "IrisTech"),
+    ] {
         let id = tablet.next_id();
         tablet.edit(
             other,
-            Edit::Refer { id, person: s.person, position, partner_kind: kind, partner_name: name.into(), proposed_on: None },
+            Edit::Refer {
+                id,
+                person: s.person,
+                position,
+                partner_kind: kind,
+                partner_name: name.into(),
+                proposed_on: None,
+            },
         );
     }
     tablet.sync(&server.base_url).await.expect("sync");
@@ -88,8 +104,5 @@ pub async fn plain_sql_answers_office_questions(backend: Backend) {
     let mut referrals: Vec<(String, i64)> =
         query(&url, "SELECT partner_body, COUNT(*) FROM referrals GROUP BY partner_body").await;
     referrals.sort();
-    assert_eq!(
-        referrals,
-        vec![("Cenforgil".into(), 1), ("IrisTech".into(), 2), ("bruxelles_formation".into(), 1)]
-    );
+    assert_eq!(referrals, vec![("Cenforgil".into(), 1), ("IrisTech".into(), 2), ("bruxelles_formation".into(), 1)]);
 }

@@ -24,10 +24,7 @@ use tempfile::TempDir;
 /// database are deleted when it drops, so keep it until the end of the test) and the database's
 /// URL (`sqlite:///tmp/…/terrain.db`; the file is created when a store opens it).
 pub fn fresh_sqlite() -> (TempDir, String) {
-    let dir = tempfile::Builder::new()
-        .prefix("terrain-test-")
-        .tempdir()
-        .expect("cannot create a temporary folder");
+    let dir = tempfile::Builder::new().prefix("terrain-test-").tempdir().expect("cannot create a temporary folder");
     let path = dir.path().join("terrain.db");
     let url = format!("sqlite://{}", path.display());
     (dir, url)
@@ -45,8 +42,7 @@ pub fn fresh_sqlite() -> (TempDir, String) {
 /// `SELECT format('DROP DATABASE %I;', datname) FROM pg_database WHERE datname LIKE 'terrain_test_%' \gexec`
 /// in psql.
 pub async fn fresh_postgres() -> String {
-    let server = std::env::var("DATABASE_URL")
-        .expect("DATABASE_URL is not set: run the tests through scripts/test.sh");
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run the tests through scripts/test.sh");
     let name = format!("terrain_test_{}", uuid::Uuid::new_v4().simple());
     let mut conn = PgConnection::connect(&server)
         .await

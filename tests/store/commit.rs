@@ -11,18 +11,12 @@ pub async fn changes_are_idempotent(backend: Backend) {
     let tablet = device();
     let mut doc = Doc::new(DocKind::Worksite);
     let ab = doc.edit(2);
-    store
-        .commit(batch(tablet, vec![doc.commit(0, ab.clone())]))
-        .await
-        .unwrap();
+    store.commit(batch(tablet, vec![doc.commit(0, ab.clone())])).await.unwrap();
 
     // The same changes again (a retried request), plus a new one sent twice in the batch.
     let c = doc.edit(1);
     let resent = [ab.clone(), c.clone(), c.clone()].concat();
-    let seq = store
-        .commit(batch(tablet, vec![doc.commit(2, resent)]))
-        .await
-        .unwrap();
+    let seq = store.commit(batch(tablet, vec![doc.commit(2, resent)])).await.unwrap();
     assert!(seq.is_some(), "one change was new");
     let [stored] = store.load(&[doc.id]).await.unwrap().try_into().unwrap();
     assert_eq!(stored.change_count, 3, "counts distinct changes");
@@ -32,10 +26,7 @@ pub async fn changes_are_idempotent(backend: Backend) {
 
     // Only known changes: nothing new, no commit number, the count does not move.
     let before = store.changed_since(0).await.unwrap();
-    let seq = store
-        .commit(batch(tablet, vec![doc.commit(3, ab)]))
-        .await
-        .unwrap();
+    let seq = store.commit(batch(tablet, vec![doc.commit(3, ab)])).await.unwrap();
     assert_eq!(seq, None);
     let [stored] = store.load(&[doc.id]).await.unwrap().try_into().unwrap();
     assert_eq!(stored.change_count, 3);
@@ -47,10 +38,7 @@ pub async fn conflict_writes_nothing_of_the_batch(backend: Backend) {
     let tablet = device();
     let mut stored_doc = Doc::new(DocKind::Worksite);
     let first = stored_doc.edit(2);
-    store
-        .commit(batch(tablet, vec![stored_doc.commit(0, first)]))
-        .await
-        .unwrap();
+    store.commit(batch(tablet, vec![stored_doc.commit(0, first)])).await.unwrap();
     let cursor = store.changed_since(0).await.unwrap();
 
     // A batch creating a new document (changes, snapshot, projection, sync state) and writing to
@@ -66,30 +54,17 @@ pub async fn conflict_writes_nothing_of_the_batch(backend: Backend) {
     stale.sync_state = Some(b"stale".to_vec());
     stale.projection = Some(sample_projection(stored_doc.id, 1));
     let result = store.commit(batch(tablet, vec![new_commit, stale])).await;
-    assert!(
-        matches!(result, Err(StoreError::Conflict(id)) if id == stored_doc.id),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(StoreError::Conflict(id)) if id == stored_doc.id), "{result:?}");
 
     assert!(store.load(&[new_doc.id]).await.unwrap().is_empty());
     let [old] = store.load(&[stored_doc.id]).await.unwrap().try_into().unwrap();
     assert_eq!(old.change_count, 2);
     assert_eq!(old.tail.len(), 2);
-    assert!(
-        store
-            .sync_states(tablet, &[new_doc.id, stored_doc.id])
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store.sync_states(tablet, &[new_doc.id, stored_doc.id]).await.unwrap().is_empty());
     assert_eq!(store.changed_since(0).await.unwrap(), cursor);
     let db = backend.db().await;
     assert_eq!(db.row_count(new_doc.id).await, 0, "no row of the new document");
-    assert_eq!(
-        db.row_count(stored_doc.id).await,
-        3,
-        "the stored document: its row and its 2 changes"
-    );
+    assert_eq!(db.row_count(stored_doc.id).await, 3, "the stored document: its row and its 2 changes");
 
     // A document that is not stored counts as 0 changes.
     let mut ghost = Doc::new(DocKind::Person);
@@ -104,9 +79,7 @@ pub async fn repeated_document_in_a_batch_is_refused(backend: Backend) {
     let mut doc = Doc::new(DocKind::Worksite);
     let a = doc.edit(1);
     let b = doc.edit(1);
-    let result = store
-        .commit(batch(device(), vec![doc.commit(0, a), doc.commit(1, b)]))
-        .await;
+    let result = store.commit(batch(device(), vec![doc.commit(0, a), doc.commit(1, b)])).await;
     assert!(matches!(result, Err(StoreError::Conflict(id)) if id == doc.id));
     assert!(store.load(&[doc.id]).await.unwrap().is_empty());
 }
@@ -121,41 +94,26 @@ pub async fn sync_states_are_kept_per_device_and_document(backend: Backend) {
     commit_a.sync_state = Some(b"tablet-a".to_vec());
     let mut commit_b = b.commit(0, cb);
     commit_b.sync_state = Some(b"tablet-b".to_vec());
-    store
-        .commit(batch(tablet, vec![commit_a, commit_b]))
-        .await
-        .unwrap();
+    store.commit(batch(tablet, vec![commit_a, commit_b])).await.unwrap();
 
     // Another device, state only: no change, no commit number.
     let mut only_state = a.commit(1, vec![]);
     only_state.sync_state = Some(b"laptop-a".to_vec());
-    assert_eq!(
-        store.commit(batch(laptop, vec![only_state])).await.unwrap(),
-        None
-    );
+    assert_eq!(store.commit(batch(laptop, vec![only_state])).await.unwrap(), None);
 
-    let mut got = store
-        .sync_states(tablet, &[a.id, b.id, Doc::new(DocKind::Person).id])
-        .await
-        .unwrap();
+    let mut got = store.sync_states(tablet, &[a.id, b.id, Doc::new(DocKind::Person).id]).await.unwrap();
     got.sort();
     let mut want = vec![(a.id, b"tablet-a".to_vec()), (b.id, b"tablet-b".to_vec())];
     want.sort();
     assert_eq!(got, want);
-    assert_eq!(
-        store.sync_states(laptop, &[a.id, b.id]).await.unwrap(),
-        vec![(a.id, b"laptop-a".to_vec())]
-    );
+    assert_eq!(store.sync_states(laptop, &[a.id, b.id]).await.unwrap(), vec![(a.id, b"laptop-a".to_vec())]);
     assert!(store.sync_states(tablet, &[]).await.unwrap().is_empty());
 
     // Replaced, not added.
     let mut again = a.commit(1, vec![]);
     again.sync_state = Some(b"tablet-a2".to_vec());
     store.commit(batch(tablet, vec![again])).await.unwrap();
-    assert_eq!(
-        store.sync_states(tablet, &[a.id]).await.unwrap(),
-        vec![(a.id, b"tablet-a2".to_vec())]
-    );
+    assert_eq!(store.sync_states(tablet, &[a.id]).await.unwrap(), vec![(a.id, b"tablet-a2".to_vec())]);
 
     // A state for a document the server does not hold yet does not create the document.
     let mut unknown = Doc::new(DocKind::Worksite);
@@ -163,10 +121,7 @@ pub async fn sync_states_are_kept_per_device_and_document(backend: Backend) {
     state_only.sync_state = Some(b"fresh".to_vec());
     store.commit(batch(tablet, vec![state_only])).await.unwrap();
     assert!(store.load(&[unknown.id]).await.unwrap().is_empty());
-    assert_eq!(
-        store.sync_states(tablet, &[unknown.id]).await.unwrap(),
-        vec![(unknown.id, b"fresh".to_vec())]
-    );
+    assert_eq!(store.sync_states(tablet, &[unknown.id]).await.unwrap(), vec![(unknown.id, b"fresh".to_vec())]);
 }
 
 /// Many changes and projection rows in one commit: more than one statement's worth of bind
@@ -190,10 +145,7 @@ pub async fn large_batches_are_stored_whole(backend: Backend) {
     // All of them again with one more: only the new one is added.
     let one = doc.edit(1);
     let resent = [changes, one].concat();
-    store
-        .commit(batch(tablet, vec![doc.commit(5_000, resent)]))
-        .await
-        .unwrap();
+    store.commit(batch(tablet, vec![doc.commit(5_000, resent)])).await.unwrap();
     let [stored] = store.load(&[doc.id]).await.unwrap().try_into().unwrap();
     assert_eq!(stored.change_count, 5_001);
     assert_eq!(stored.tail.len(), 5_001);

@@ -92,11 +92,7 @@ pub async fn changed_since_never_skips_a_concurrent_commit(backend: Backend) {
                 for _ in 0..COMMITS {
                     let mut doc = Doc::new(DocKind::Worksite);
                     let changes = doc.edit(1);
-                    let seq = store
-                        .commit(batch(tablet, vec![doc.commit(0, changes)]))
-                        .await
-                        .unwrap()
-                        .unwrap();
+                    let seq = store.commit(batch(tablet, vec![doc.commit(0, changes)])).await.unwrap().unwrap();
                     committed.push((doc.id, seq));
                 }
                 committed
@@ -112,9 +108,6 @@ pub async fn changed_since_never_skips_a_concurrent_commit(backend: Backend) {
 
     let seqs: HashSet<i64> = committed.iter().map(|&(_, seq)| seq).collect();
     assert_eq!(seqs.len(), WRITERS * COMMITS, "every commit has its own number");
-    let missed: Vec<_> = committed
-        .iter()
-        .filter(|(id, _)| !seen.contains(id))
-        .collect();
+    let missed: Vec<_> = committed.iter().filter(|(id, _)| !seen.contains(id)).collect();
     assert!(missed.is_empty(), "the cursor skipped {missed:?}");
 }

@@ -3,13 +3,13 @@
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, Automerge, Change, ROOT, ReadDoc};
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
-use sqlx::Row;
 use terrain_client_core::{DeviceId, DocKind, DocumentId};
 use terrain_server::projection::{
-    ActionRow, HoursRow, JobOfferRow, MeetingRow, PersonRow, PlacementRow, PositionRow,
-    ProjectionRows, ReferralRow, WorksiteRow,
+    ActionRow, HoursRow, JobOfferRow, MeetingRow, PersonRow, PlacementRow, PositionRow, ProjectionRows, ReferralRow,
+    WorksiteRow,
 };
 use terrain_server::store::{CommitBatch, DocumentCommit, NewChange, StoredDocument};
 use uuid::Uuid;
@@ -25,22 +25,12 @@ pub struct Doc {
 
 impl Doc {
     pub fn new(kind: DocKind) -> Self {
-        Self {
-            id: DocumentId(Uuid::new_v4()),
-            kind,
-            am: AutoCommit::new(),
-            edits: 0,
-        }
+        Self { id: DocumentId(Uuid::new_v4()), kind, am: AutoCommit::new(), edits: 0 }
     }
 
     /// A copy that edits as another actor (another tablet holding the same document).
     pub fn fork(&mut self) -> Self {
-        Self {
-            id: self.id,
-            kind: self.kind,
-            am: self.am.fork(),
-            edits: self.edits,
-        }
+        Self { id: self.id, kind: self.kind, am: self.am.fork(), edits: self.edits }
     }
 
     /// Make `n` changes; returns them as the store takes them.
@@ -49,9 +39,7 @@ impl Doc {
         for _ in 0..n {
             self.edits += 1;
             self.am.put(ROOT, "edits", self.edits).unwrap();
-            self.am
-                .put(ROOT, format!("edit-{}", self.edits), "x")
-                .unwrap();
+            self.am.put(ROOT, format!("edit-{}", self.edits), "x").unwrap();
             self.am.commit();
         }
         self.am.get_changes(&before).iter().map(new_change).collect()
@@ -97,15 +85,9 @@ pub fn rebuild(stored: &StoredDocument) -> Vec<[u8; 32]> {
         Some(snapshot) => Automerge::load(snapshot).expect("snapshot loads"),
         None => Automerge::new(),
     };
-    let tail = stored
-        .tail
-        .iter()
-        .map(|bytes| Change::from_bytes(bytes.clone()).expect("stored change parses"));
+    let tail = stored.tail.iter().map(|bytes| Change::from_bytes(bytes.clone()).expect("stored change parses"));
     am.apply_changes(tail).unwrap();
-    assert!(
-        am.get_missing_deps(&[]).is_empty(),
-        "the stored changes miss dependencies"
-    );
+    assert!(am.get_missing_deps(&[]).is_empty(), "the stored changes miss dependencies");
     am.get_heads().into_iter().map(|h| h.0).collect()
 }
 
@@ -115,11 +97,7 @@ pub fn received_at() -> DateTime<Utc> {
 }
 
 pub fn batch(device: DeviceId, documents: Vec<DocumentCommit>) -> CommitBatch {
-    CommitBatch {
-        device,
-        received_at: received_at(),
-        documents,
-    }
+    CommitBatch { device, received_at: received_at(), documents }
 }
 
 pub fn device() -> DeviceId {
@@ -138,8 +116,7 @@ pub fn sample_projection(worksite: DocumentId, n: usize) -> ProjectionRows {
         ids.sort();
         ids
     };
-    let (positions, referrals, placements, meetings, actions, offers) =
-        (ids(), ids(), ids(), ids(), ids(), ids());
+    let (positions, referrals, placements, meetings, actions, offers) = (ids(), ids(), ids(), ids(), ids(), ids());
     let person = Uuid::new_v4();
     ProjectionRows {
         worksite: Some(WorksiteRow {
@@ -252,11 +229,7 @@ pub fn sample_projection(worksite: DocumentId, n: usize) -> ProjectionRows {
 
 pub fn person_projection(person: DocumentId) -> ProjectionRows {
     ProjectionRows {
-        person: Some(PersonRow {
-            id: person.0,
-            display_name: "K. M.".into(),
-            partner_body: "France Travail".into(),
-        }),
+        person: Some(PersonRow { id: person.0, display_name: "K. M.".into(), partner_body: "France Travail".into() }),
         ..ProjectionRows::default()
     }
 }
@@ -414,29 +387,17 @@ macro_rules! read_projection {
             status: r.get("status"),
         })
         .collect();
-        let person = fetch(
-            "SELECT id, display_name, partner_body FROM people WHERE document_id = $1",
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| PersonRow {
-            id: r.get("id"),
-            display_name: r.get("display_name"),
-            partner_body: r.get("partner_body"),
-        })
-        .next();
-        ProjectionRows {
-            worksite,
-            positions,
-            referrals,
-            placements,
-            hours,
-            meetings,
-            actions,
-            job_offers,
-            person,
-        }
+        let person = fetch("SELECT id, display_name, partner_body FROM people WHERE document_id = $1")
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| PersonRow {
+                id: r.get("id"),
+                display_name: r.get("display_name"),
+                partner_body: r.get("partner_body"),
+            })
+            .next();
+        ProjectionRows { worksite, positions, referrals, placements, hours, meetings, actions, job_offers, person }
     }};
 }
 
@@ -495,4 +456,3 @@ impl Db {
         }
     }
 }
-

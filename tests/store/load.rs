@@ -13,10 +13,7 @@ pub async fn rebuilds_the_document_from_snapshot_and_tail(backend: Backend) {
 
     // No snapshot yet: everything is tail, in insertion order.
     let first = doc.edit(3);
-    store
-        .commit(batch(tablet, vec![doc.commit(0, first.clone())]))
-        .await
-        .unwrap();
+    store.commit(batch(tablet, vec![doc.commit(0, first.clone())])).await.unwrap();
     let [stored] = store.load(&[doc.id]).await.unwrap().try_into().unwrap();
     assert_eq!(stored.id, doc.id);
     assert_eq!(stored.kind, DocKind::Worksite);
@@ -40,10 +37,7 @@ pub async fn rebuilds_the_document_from_snapshot_and_tail(backend: Backend) {
 
     // Changes after the snapshot come back as the tail; the snapshot is kept.
     let third = doc.edit(2);
-    store
-        .commit(batch(tablet, vec![doc.commit(5, third.clone())]))
-        .await
-        .unwrap();
+    store.commit(batch(tablet, vec![doc.commit(5, third.clone())])).await.unwrap();
     let [stored] = store.load(&[doc.id]).await.unwrap().try_into().unwrap();
     assert_eq!(stored.change_count, 7);
     assert_eq!(stored.snapshot, Some(snapshot));
@@ -62,23 +56,14 @@ pub async fn skips_missing_and_repeated_ids(backend: Backend) {
     let mut worksite = Doc::new(DocKind::Worksite);
     let mut person = Doc::new(DocKind::Person);
     let (w, p) = (worksite.edit(1), person.edit(1));
-    store
-        .commit(batch(tablet, vec![worksite.commit(0, w), person.commit(0, p)]))
-        .await
-        .unwrap();
+    store.commit(batch(tablet, vec![worksite.commit(0, w), person.commit(0, p)])).await.unwrap();
 
     let missing = DocumentId(Uuid::new_v4());
     assert!(store.load(&[missing]).await.unwrap().is_empty());
     assert!(store.load(&[]).await.unwrap().is_empty());
-    let loaded = store
-        .load(&[person.id, missing, worksite.id, person.id])
-        .await
-        .unwrap();
+    let loaded = store.load(&[person.id, missing, worksite.id, person.id]).await.unwrap();
     let got: Vec<_> = loaded.iter().map(|d| (d.id, d.kind)).collect();
-    assert_eq!(
-        got,
-        vec![(person.id, DocKind::Person), (worksite.id, DocKind::Worksite)]
-    );
+    assert_eq!(got, vec![(person.id, DocKind::Person), (worksite.id, DocKind::Worksite)]);
 }
 
 pub async fn survives_a_restart(backend: Backend) {
@@ -87,29 +72,17 @@ pub async fn survives_a_restart(backend: Backend) {
     let changes = doc.edit(4);
     let mut commit = doc.commit(0, changes);
     commit.sync_state = Some(b"state".to_vec());
-    let seq = backend
-        .store
-        .commit(batch(tablet, vec![commit]))
-        .await
-        .unwrap()
-        .unwrap();
+    let seq = backend.store.commit(batch(tablet, vec![commit])).await.unwrap().unwrap();
 
     let reopened = backend.reopen().await;
     let [stored] = reopened.load(&[doc.id]).await.unwrap().try_into().unwrap();
     assert_eq!(stored.change_count, 4);
     assert_eq!(rebuild(&stored), doc.heads());
-    assert_eq!(
-        reopened.sync_states(tablet, &[doc.id]).await.unwrap(),
-        vec![(doc.id, b"state".to_vec())]
-    );
+    assert_eq!(reopened.sync_states(tablet, &[doc.id]).await.unwrap(), vec![(doc.id, b"state".to_vec())]);
     assert_eq!(reopened.changed_since(0).await.unwrap().cursor, seq);
 
     // The commit counter carries on from where it was.
     let more = doc.edit(1);
-    let next = reopened
-        .commit(batch(tablet, vec![doc.commit(4, more)]))
-        .await
-        .unwrap()
-        .unwrap();
+    let next = reopened.commit(batch(tablet, vec![doc.commit(4, more)])).await.unwrap().unwrap();
     assert!(next > seq);
 }

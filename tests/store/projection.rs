@@ -34,10 +34,7 @@ pub async fn rows_are_replaced_per_document(backend: Backend) {
     let b_rows = sample_projection(b.id, 2);
     let mut commit_b = b.commit(0, cb);
     commit_b.projection = Some(b_rows.clone());
-    store
-        .commit(batch(tablet, vec![commit_a, commit_b]))
-        .await
-        .unwrap();
+    store.commit(batch(tablet, vec![commit_a, commit_b])).await.unwrap();
 
     // New rows for `a` replace its old ones (fewer rows, other ids); `b` keeps its own.
     let replacement = sample_projection(a.id, 1);
@@ -51,9 +48,6 @@ pub async fn rows_are_replaced_per_document(backend: Backend) {
 
     // A commit without a projection leaves the rows as they are.
     let more = a.edit(1);
-    store
-        .commit(batch(tablet, vec![a.commit(2, more)]))
-        .await
-        .unwrap();
+    store.commit(batch(tablet, vec![a.commit(2, more)])).await.unwrap();
     assert_eq!(db.projection(a.id).await, replacement);
 }

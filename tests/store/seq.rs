@@ -40,19 +40,12 @@ pub async fn one_number_per_commit_that_adds_changes(backend: Backend) {
     // A commit adding nothing takes no number.
     let mut state_only = quiet.commit(1, vec![]);
     state_only.sync_state = Some(b"t".to_vec());
-    assert_eq!(
-        store.commit(batch(tablet, vec![state_only])).await.unwrap(),
-        None
-    );
+    assert_eq!(store.commit(batch(tablet, vec![state_only])).await.unwrap(), None);
     assert_eq!(store.changed_since(seq).await.unwrap().documents, vec![]);
 
     // The next commit takes a higher number.
     let more = a.edit(1);
-    let next = store
-        .commit(batch(tablet, vec![a.commit(2, more)]))
-        .await
-        .unwrap()
-        .unwrap();
+    let next = store.commit(batch(tablet, vec![a.commit(2, more)])).await.unwrap().unwrap();
     assert!(next > seq);
 }
 
@@ -66,25 +59,13 @@ pub async fn changed_since_moves_the_cursor(backend: Backend) {
     let mut a = Doc::new(DocKind::Worksite);
     let mut b = Doc::new(DocKind::Person);
     let ca = a.edit(1);
-    let s1 = store
-        .commit(batch(tablet, vec![a.commit(0, ca)]))
-        .await
-        .unwrap()
-        .unwrap();
+    let s1 = store.commit(batch(tablet, vec![a.commit(0, ca)])).await.unwrap().unwrap();
     let cb = b.edit(1);
-    let s2 = store
-        .commit(batch(tablet, vec![b.commit(0, cb)]))
-        .await
-        .unwrap()
-        .unwrap();
+    let s2 = store.commit(batch(tablet, vec![b.commit(0, cb)])).await.unwrap().unwrap();
 
     let all = store.changed_since(0).await.unwrap();
     assert_eq!(all.cursor, s2);
-    assert_eq!(
-        all.documents,
-        vec![(a.id, DocKind::Worksite), (b.id, DocKind::Person)],
-        "in commit order"
-    );
+    assert_eq!(all.documents, vec![(a.id, DocKind::Worksite), (b.id, DocKind::Person)], "in commit order");
     let after_a = store.changed_since(s1).await.unwrap();
     assert_eq!(after_a.cursor, s2);
     assert_eq!(after_a.documents, vec![(b.id, DocKind::Person)]);
@@ -96,15 +77,8 @@ pub async fn changed_since_moves_the_cursor(backend: Backend) {
 
     // A document changed again is listed once, at its latest commit.
     let ca = a.edit(1);
-    let s3 = store
-        .commit(batch(tablet, vec![a.commit(1, ca)]))
-        .await
-        .unwrap()
-        .unwrap();
+    let s3 = store.commit(batch(tablet, vec![a.commit(1, ca)])).await.unwrap().unwrap();
     let again = store.changed_since(0).await.unwrap();
     assert_eq!(again.cursor, s3);
-    assert_eq!(
-        again.documents,
-        vec![(b.id, DocKind::Person), (a.id, DocKind::Worksite)]
-    );
+    assert_eq!(again.documents, vec![(b.id, DocKind::Person), (a.id, DocKind::Worksite)]);
 }

@@ -72,13 +72,23 @@ impl<S: LocalStore> Device<S> {
     }
 
     /// Create a worksite; stored when this returns.
-    pub fn create_worksite(&mut self, id: DocumentId, new: &NewWorksite, ctx: &EditContext) -> Result<(), DeviceError<S::Error>> {
+    pub fn create_worksite(
+        &mut self,
+        id: DocumentId,
+        new: &NewWorksite,
+        ctx: &EditContext,
+    ) -> Result<(), DeviceError<S::Error>> {
         let ops = self.replica.create_worksite(id, new, ctx)?;
         self.persist_all(&ops)
     }
 
     /// Create a person; stored when this returns.
-    pub fn create_person(&mut self, id: DocumentId, new: &NewPerson, ctx: &EditContext) -> Result<(), DeviceError<S::Error>> {
+    pub fn create_person(
+        &mut self,
+        id: DocumentId,
+        new: &NewPerson,
+        ctx: &EditContext,
+    ) -> Result<(), DeviceError<S::Error>> {
         let ops = self.replica.create_person(id, new, ctx)?;
         self.persist_all(&ops)
     }

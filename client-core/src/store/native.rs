@@ -157,9 +157,9 @@ impl LocalStore for FileStore {
     fn load(&mut self) -> Result<Option<StoredReplica>, FileStoreError> {
         let meta_path = self.dir.join("meta.bin");
         let meta = match fs::read(&meta_path) {
-            Ok(bytes) => Some(
-                rmp_serde::from_slice::<ReplicaMeta>(&bytes).map_err(|e| FileStoreError::Meta(e.to_string()))?,
-            ),
+            Ok(bytes) => {
+                Some(rmp_serde::from_slice::<ReplicaMeta>(&bytes).map_err(|e| FileStoreError::Meta(e.to_string()))?)
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(FileStoreError::Io { path: meta_path, source: e }),
         };

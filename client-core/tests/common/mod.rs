@@ -34,10 +34,7 @@ pub fn actor(n: u8) -> ActorId {
 
 /// An edit context with a label and a fixed clock.
 pub fn ctx(label: &str) -> EditContext {
-    EditContext {
-        author_label: label.to_owned(),
-        now_ms: 1_767_225_600_000,
-    }
+    EditContext { author_label: label.to_owned(), now_ms: 1_767_225_600_000 }
 }
 
 /// A date from "YYYY-MM-DD".
@@ -62,16 +59,13 @@ pub fn new_worksite(actor_n: u8, label: &str) -> Automerge {
 
 /// Apply an edit that must succeed and change something.
 pub fn apply(doc: &mut Automerge, e: Edit, label: &str) {
-    let hash =
-        edit::apply(doc, &e, &ctx(label)).unwrap_or_else(|err| panic!("{e:?} failed: {err}"));
+    let hash = edit::apply(doc, &e, &ctx(label)).unwrap_or_else(|err| panic!("{e:?} failed: {err}"));
     assert!(hash.is_some(), "{e:?} changed nothing");
 }
 
 /// A copy of `doc` that writes as another actor (a second tablet that synced once).
 pub fn fork_as(doc: &Automerge, actor_n: u8) -> Automerge {
-    load_document(&doc.save())
-        .unwrap()
-        .with_actor(actor(actor_n))
+    load_document(&doc.save()).unwrap().with_actor(actor(actor_n))
 }
 
 /// Exchange every change between two documents.

@@ -63,7 +63,7 @@ async fn sync_handler(State(state): State<AppState>, headers: HeaderMap, body: B
 
 /// Read a body up to `limit` bytes, refusing larger ones with `body_too_large`.
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(ErrorCode::BodyTooLarge, format!("The request body is larger than {limit} bytes."))
-    })
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::BodyTooLarge, format!("The request body is larger than {limit} bytes.")))
 }

@@ -142,7 +142,11 @@ fn project_person(p: &Person) -> ProjectionRows {
         person: Some(PersonRow {
             id: p.id.uuid(),
             display_name: p.display_name(),
-            partner_body: if p.partner_name.is_empty() { p.partner_kind.code().to_owned() } else { p.partner_name.clone() },
+            partner_body: if p.partner_name.is_empty() {
+                p.partner_kind.code().to_owned()
+            } else {
+                p.partner_name.clone()
+            },
         }),
         ..ProjectionRows::default()
     }

@@ -131,11 +131,8 @@ pub trait Store: Send + Sync + 'static {
     async fn load(&self, ids: &[DocumentId]) -> Result<Vec<StoredDocument>, StoreError>;
 
     /// The encoded sync state kept for (device, document), if any.
-    async fn sync_states(
-        &self,
-        device: DeviceId,
-        ids: &[DocumentId],
-    ) -> Result<Vec<(DocumentId, Vec<u8>)>, StoreError>;
+    async fn sync_states(&self, device: DeviceId, ids: &[DocumentId])
+    -> Result<Vec<(DocumentId, Vec<u8>)>, StoreError>;
 
     /// Commit a batch atomically. Returns the `seq` assigned to the commit (unchanged documents get
     /// none), or `None` when no document had new changes.
@@ -187,21 +184,15 @@ fn encode_heads(heads: &[[u8; 32]]) -> Vec<u8> {
 /// The changes of a commit that are not already `stored`, in the commit's order, each hash once.
 fn unseen_changes<'a>(changes: &'a [NewChange], stored: &HashSet<[u8; 32]>) -> Vec<&'a NewChange> {
     let mut seen = HashSet::with_capacity(changes.len());
-    changes
-        .iter()
-        .filter(|change| !stored.contains(&change.hash) && seen.insert(change.hash))
-        .collect()
+    changes.iter().filter(|change| !stored.contains(&change.hash) && seen.insert(change.hash)).collect()
 }
 
 /// Reads a `kind` column back.
 fn parse_kind(kind: &str) -> Result<DocKind, StoreError> {
-    kind.parse()
-        .map_err(|_| StoreError::Corrupt(format!("unknown document kind {kind:?}")))
+    kind.parse().map_err(|_| StoreError::Corrupt(format!("unknown document kind {kind:?}")))
 }
 
 /// Reads a 32-byte hash column back.
 fn parse_hash(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
-    bytes
-        .try_into()
-        .map_err(|_| StoreError::Corrupt(format!("change hash of {} bytes", bytes.len())))
+    bytes.try_into().map_err(|_| StoreError::Corrupt(format!("change hash of {} bytes", bytes.len())))
 }

@@ -30,8 +30,8 @@ use terrain_client_core::{DeviceId, DocumentId};
 use uuid::Uuid;
 
 use super::{
-    ChangedSince, CommitBatch, DocumentCommit, Store, StoreError, StoredDocument, encode_heads,
-    parse_hash, parse_kind, projection_sql, unseen_changes,
+    ChangedSince, CommitBatch, DocumentCommit, Store, StoreError, StoredDocument, encode_heads, parse_hash, parse_kind,
+    projection_sql, unseen_changes,
 };
 
 /// The `pg_advisory_xact_lock` key serialising commit numbers ("terrain" in ASCII).
@@ -55,10 +55,7 @@ impl PostgresStore {
     /// its schema up to date. Migrations take a database lock, so several processes may start at
     /// once.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .connect(url)
-            .await?;
+        let pool = PgPoolOptions::new().max_connections(MAX_CONNECTIONS).connect(url).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -73,10 +70,7 @@ impl Store for PostgresStore {
     async fn load(&self, ids: &[DocumentId]) -> Result<Vec<StoredDocument>, StoreError> {
         let uuids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
         // One snapshot for the rows and their tails.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await?;
+        let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
         let rows = sqlx::query(
             "SELECT id, kind, change_count, snapshot, snapshot_change_count \
              FROM documents WHERE id = ANY($1)",
@@ -97,10 +91,7 @@ impl Store for PostgresStore {
 
         let mut tail_of: HashMap<Uuid, Vec<Vec<u8>>> = HashMap::new();
         for row in tails {
-            tail_of
-                .entry(row.try_get("document_id")?)
-                .or_default()
-                .push(row.try_get("bytes")?);
+            tail_of.entry(row.try_get("document_id")?).or_default().push(row.try_get("bytes")?);
         }
         let mut by_id = HashMap::with_capacity(rows.len());
         for row in rows {
@@ -142,9 +133,7 @@ impl Store for PostgresStore {
         .bind(&uuids)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|row| Ok((DocumentId(row.try_get("document_id")?), row.try_get("state")?)))
-            .collect()
+        rows.into_iter().map(|row| Ok((DocumentId(row.try_get("document_id")?), row.try_get("state")?))).collect()
     }
 
     async fn commit(&self, batch: CommitBatch) -> Result<Option<i64>, StoreError> {
@@ -173,15 +162,10 @@ impl Store for PostgresStore {
             .bind(cursor)
             .fetch_all(&self.pool)
             .await?;
-        let mut changed = ChangedSince {
-            cursor,
-            documents: Vec::with_capacity(rows.len()),
-        };
+        let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(rows.len()) };
         for row in rows {
             changed.cursor = changed.cursor.max(row.try_get("seq")?);
-            changed
-                .documents
-                .push((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?));
+            changed.documents.push((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?));
         }
         Ok(changed)
     }
@@ -198,11 +182,7 @@ async fn write_batch(
     batch: &CommitBatch,
     documents: &[&DocumentCommit],
 ) -> Result<Option<i64>, StoreError> {
-    let written: Vec<&DocumentCommit> = documents
-        .iter()
-        .copied()
-        .filter(|doc| doc.writes_document())
-        .collect();
+    let written: Vec<&DocumentCommit> = documents.iter().copied().filter(|doc| doc.writes_document()).collect();
 
     // 1. Rows for new documents (heads and counts are set in step 4).
     if !written.is_empty() {
@@ -222,18 +202,13 @@ async fn write_batch(
 
     // 2. Lock and check.
     let ids: Vec<Uuid> = documents.iter().map(|doc| doc.id.0).collect();
-    let rows = sqlx::query(
-        "SELECT id, change_count FROM documents WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-    )
-    .bind(&ids)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query("SELECT id, change_count FROM documents WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut stored_counts = HashMap::with_capacity(rows.len());
     for row in rows {
-        stored_counts.insert(
-            row.try_get::<Uuid, _>("id")?,
-            row.try_get::<i64, _>("change_count")?,
-        );
+        stored_counts.insert(row.try_get::<Uuid, _>("id")?, row.try_get::<i64, _>("change_count")?);
     }
     for doc in documents {
         if stored_counts.get(&doc.id.0).copied().unwrap_or(0) != doc.expected_change_count {
@@ -243,10 +218,8 @@ async fn write_batch(
 
     // 3. Changes not stored yet, numbered after the stored ones.
     let mut stored_hashes: HashMap<Uuid, HashSet<[u8; 32]>> = HashMap::new();
-    let (probe_ids, probe_hashes): (Vec<Uuid>, Vec<&[u8]>) = written
-        .iter()
-        .flat_map(|doc| doc.changes.iter().map(|c| (doc.id.0, c.hash.as_slice())))
-        .unzip();
+    let (probe_ids, probe_hashes): (Vec<Uuid>, Vec<&[u8]>) =
+        written.iter().flat_map(|doc| doc.changes.iter().map(|c| (doc.id.0, c.hash.as_slice()))).unzip();
     if !probe_ids.is_empty() {
         let rows = sqlx::query(
             "SELECT c.document_id, c.hash FROM changes c \
@@ -259,10 +232,7 @@ async fn write_batch(
         .await?;
         for row in rows {
             let hash: Vec<u8> = row.try_get("hash")?;
-            stored_hashes
-                .entry(row.try_get("document_id")?)
-                .or_default()
-                .insert(parse_hash(&hash)?);
+            stored_hashes.entry(row.try_get("document_id")?).or_default().insert(parse_hash(&hash)?);
         }
     }
     let no_hashes = HashSet::new();
@@ -344,10 +314,7 @@ async fn write_batch(
         .execute(&mut *conn)
         .await?;
     }
-    let projected: Vec<_> = written
-        .iter()
-        .filter_map(|doc| Some((doc.id, doc.projection.as_ref()?)))
-        .collect();
+    let projected: Vec<_> = written.iter().filter_map(|doc| Some((doc.id, doc.projection.as_ref()?))).collect();
     if !projected.is_empty() {
         let ids: Vec<Uuid> = projected.iter().map(|(id, _)| id.0).collect();
         // Data-modifying CTEs all run, referenced or not: one round trip for the nine tables.
@@ -370,10 +337,8 @@ async fn write_batch(
             insert.build().execute(&mut *conn).await?;
         }
     }
-    let (state_ids, states): (Vec<Uuid>, Vec<&[u8]>) = documents
-        .iter()
-        .filter_map(|doc| Some((doc.id.0, doc.sync_state.as_deref()?)))
-        .unzip();
+    let (state_ids, states): (Vec<Uuid>, Vec<&[u8]>) =
+        documents.iter().filter_map(|doc| Some((doc.id.0, doc.sync_state.as_deref()?))).unzip();
     if !state_ids.is_empty() {
         sqlx::query(
             "INSERT INTO sync_states (device_id, document_id, state, updated_at) \
@@ -395,10 +360,7 @@ async fn write_batch(
     if changed.is_empty() {
         return Ok(None);
     }
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(COMMIT_SEQ_LOCK)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(COMMIT_SEQ_LOCK).execute(&mut *conn).await?;
     let seq: i64 = sqlx::query_scalar(
         "WITH n AS (SELECT nextval('commit_seq') AS seq) \
          UPDATE documents SET seq = n.seq FROM n WHERE id = ANY($1) RETURNING n.seq",

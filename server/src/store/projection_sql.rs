@@ -30,10 +30,7 @@ pub(super) const TABLES: [&str; 9] = [
 ///
 /// There is no `ON CONFLICT` clause: a projection repeating a key (two positions with one id in one
 /// document) is a bug in the projection and fails the commit loudly rather than dropping a row.
-pub(super) fn inserts<DB>(
-    documents: &[(DocumentId, &ProjectionRows)],
-    max_binds: usize,
-) -> Vec<QueryBuilder<DB>>
+pub(super) fn inserts<DB>(documents: &[(DocumentId, &ProjectionRows)], max_binds: usize) -> Vec<QueryBuilder<DB>>
 where
     DB: Database,
     for<'a> Uuid: Encode<'a, DB> + Type<DB>,
@@ -45,10 +42,7 @@ where
     // The rows of one table across all documents, each with its document's id.
     macro_rules! rows {
         ($field:ident) => {
-            documents
-                .iter()
-                .flat_map(|(id, rows)| rows.$field.iter().map(move |row| (id.0, row)))
-                .collect::<Vec<_>>()
+            documents.iter().flat_map(|(id, rows)| rows.$field.iter().map(move |row| (id.0, row))).collect::<Vec<_>>()
         };
     }
 
@@ -203,9 +197,7 @@ where
         4,
         &rows!(person),
         |b, r| {
-            b.push_bind(r.id)
-                .push_bind(r.display_name.as_str())
-                .push_bind(r.partner_body.as_str());
+            b.push_bind(r.id).push_bind(r.display_name.as_str()).push_bind(r.partner_body.as_str());
         },
     );
     out

@@ -21,16 +21,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
 use terrain_client_core::{DeviceId, DocumentId};
 use tokio::sync::Mutex;
 
 use super::{
-    ChangedSince, CommitBatch, DocumentCommit, StoreError, StoredDocument, encode_heads,
-    parse_hash, parse_kind, projection_sql, unseen_changes,
+    ChangedSince, CommitBatch, DocumentCommit, StoreError, StoredDocument, encode_heads, parse_hash, parse_kind,
+    projection_sql, unseen_changes,
 };
 use crate::projection::ProjectionRows;
 use crate::store::Store;
@@ -85,10 +84,7 @@ impl SqliteStore {
         }
         let pool = pool.connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self {
-            pool,
-            writer: Mutex::new(()),
-        })
+        Ok(Self { pool, writer: Mutex::new(()) })
     }
 }
 
@@ -136,13 +132,7 @@ impl Store for SqliteStore {
                     tail.len()
                 )));
             }
-            documents.push(StoredDocument {
-                id,
-                kind,
-                change_count,
-                snapshot,
-                tail,
-            });
+            documents.push(StoredDocument { id, kind, change_count, snapshot, tail });
         }
         tx.commit().await?;
         Ok(documents)
@@ -156,9 +146,8 @@ impl Store for SqliteStore {
         let mut conn = self.pool.acquire().await?;
         let mut states = Vec::new();
         for chunk in ids.chunks(IDS_PER_QUERY) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "SELECT document_id, state FROM sync_states WHERE device_id = ",
-            );
+            let mut query =
+                QueryBuilder::<Sqlite>::new("SELECT document_id, state FROM sync_states WHERE device_id = ");
             query.push_bind(device.0).push(" AND document_id IN (");
             let mut list = query.separated(", ");
             for id in chunk {
@@ -197,15 +186,10 @@ impl Store for SqliteStore {
             .bind(cursor)
             .fetch_all(&self.pool)
             .await?;
-        let mut changed = ChangedSince {
-            cursor,
-            documents: Vec::with_capacity(rows.len()),
-        };
+        let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(rows.len()) };
         for row in rows {
             changed.cursor = changed.cursor.max(row.try_get("seq")?);
-            changed
-                .documents
-                .push((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?));
+            changed.documents.push((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?));
         }
         Ok(changed)
     }
@@ -217,17 +201,13 @@ impl Store for SqliteStore {
 }
 
 /// Every write of a batch, inside the caller's `BEGIN IMMEDIATE` transaction.
-async fn write_batch(
-    conn: &mut SqliteConnection,
-    batch: &CommitBatch,
-) -> Result<Option<i64>, StoreError> {
+async fn write_batch(conn: &mut SqliteConnection, batch: &CommitBatch) -> Result<Option<i64>, StoreError> {
     let mut changed = Vec::new();
     for doc in &batch.documents {
-        let stored: Option<i64> =
-            sqlx::query_scalar("SELECT change_count FROM documents WHERE id = ?")
-                .bind(doc.id.0)
-                .fetch_optional(&mut *conn)
-                .await?;
+        let stored: Option<i64> = sqlx::query_scalar("SELECT change_count FROM documents WHERE id = ?")
+            .bind(doc.id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
         let stored_count = stored.unwrap_or(0);
         if stored_count != doc.expected_change_count {
             return Err(StoreError::Conflict(doc.id));
@@ -289,16 +269,11 @@ async fn write_batch(
     if changed.is_empty() {
         return Ok(None);
     }
-    let seq: i64 =
-        sqlx::query_scalar("UPDATE commit_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq")
-            .fetch_one(&mut *conn)
-            .await?;
+    let seq: i64 = sqlx::query_scalar("UPDATE commit_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq")
+        .fetch_one(&mut *conn)
+        .await?;
     for id in changed {
-        sqlx::query("UPDATE documents SET seq = ? WHERE id = ?")
-            .bind(seq)
-            .bind(id.0)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query("UPDATE documents SET seq = ? WHERE id = ?").bind(seq).bind(id.0).execute(&mut *conn).await?;
     }
     Ok(Some(seq))
 }
@@ -316,8 +291,7 @@ async fn insert_changes(
     }
     let mut stored = HashSet::new();
     for chunk in doc.changes.chunks(IDS_PER_QUERY) {
-        let mut query =
-            QueryBuilder::<Sqlite>::new("SELECT hash FROM changes WHERE document_id = ");
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT hash FROM changes WHERE document_id = ");
         query.push_bind(doc.id.0).push(" AND hash IN (");
         let mut list = query.separated(", ");
         for change in chunk {
@@ -373,10 +347,7 @@ async fn replace_projection(
     for table in projection_sql::TABLES {
         // `table` is one of the constant names, never input.
         let delete = format!("DELETE FROM {table} WHERE document_id = ?");
-        sqlx::query(sqlx::AssertSqlSafe(delete))
-            .bind(document.0)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(delete)).bind(document.0).execute(&mut *conn).await?;
     }
     for mut insert in projection_sql::inserts::<Sqlite>(&[(document, rows)], MAX_BINDS) {
         insert.build().execute(&mut *conn).await?;
@@ -400,20 +371,11 @@ mod tests {
             conns.push(store.pool.acquire().await.unwrap());
         }
         for conn in &mut conns {
-            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-                .fetch_one(&mut **conn)
-                .await
-                .unwrap();
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut **conn).await.unwrap();
             assert_eq!(synchronous, 2, "synchronous=FULL");
-            let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
-                .fetch_one(&mut **conn)
-                .await
-                .unwrap();
+            let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut **conn).await.unwrap();
             assert_eq!(journal, "wal");
-            let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-                .fetch_one(&mut **conn)
-                .await
-                .unwrap();
+            let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut **conn).await.unwrap();
             assert_eq!(foreign_keys, 1);
         }
         drop(conns);

@@ -70,12 +70,7 @@ pub fn merge(input: MergeInput) -> Result<MergeOutput, ApiError> {
                 let doc = rebuild(&s).map_err(|e| ApiError::internal("rebuild stored document", e))?;
                 Ok(Working { kind, doc, stored: Some(s), state })
             }
-            None => Ok(Working {
-                kind,
-                doc: new_document(automerge::ActorId::random()),
-                stored: None,
-                state,
-            }),
+            None => Ok(Working { kind, doc: new_document(automerge::ActorId::random()), stored: None, state }),
         }
     };
 

@@ -103,7 +103,9 @@ fn check_shape(limits: &Limits, request: &SyncRequest) -> Result<(), ApiError> {
     let mut seen = BTreeSet::new();
     for d in &request.docs {
         if !seen.insert(d.doc) {
-            return Err(ApiError::new(ErrorCode::DuplicateDocument, "A document appears twice in the request.").for_doc(d.doc));
+            return Err(
+                ApiError::new(ErrorCode::DuplicateDocument, "A document appears twice in the request.").for_doc(d.doc)
+            );
         }
         if d.message.len() > limits.max_message_bytes {
             return Err(ApiError::new(
