@@ -31,5 +31,5 @@ pub use doc::{SCHEMA_VERSION, SchemaError, TEXT_ENCODING, load_document, new_doc
 pub use edit::{Edit, EditContext, EditError, NewPerson, NewWorksite};
 pub use ids::{DeviceId, DocKind, DocumentId, ItemId, ParseIdError};
 pub use protocol::{SyncRequest, SyncResponse};
-pub use replica::{Persist, Replica, ReplicaError};
+pub use replica::{Persist, Quarantined, Refusal, Replica, ReplicaError};
 pub use store::{Device, DeviceError, LocalStore};

@@ -11,13 +11,12 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Content type of requests and responses.
 pub const CONTENT_TYPE: &str = "application/msgpack";
 
-/// One round trip from a device: Automerge sync messages for any number of documents.
+/// One round trip from a device: Automerge sync messages for any number of documents. The device
+/// is the one the bearer token of the request belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncRequest {
     /// Must equal [`PROTOCOL_VERSION`].
     pub protocol: u32,
-    /// The device sending.
-    pub device: DeviceId,
     /// The cursor of the last completed sync (0 for none): the server answers for every document
     /// changed after it, in addition to those in `docs`.
     pub cursor: i64,
@@ -43,8 +42,38 @@ pub struct SyncResponse {
     /// The cursor to send in the next request of this sync, and to keep once the sync completes.
     pub cursor: i64,
     /// One entry per document in the request, plus every document changed after the request's
-    /// cursor.
+    /// cursor that the device may hold.
     pub docs: Vec<DocReply>,
+    /// Documents the device must drop: it may no longer hold them (unassigned worksite, person no
+    /// longer referred to) and the server holds every change the device sent for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove: Vec<DocumentId>,
+}
+
+/// `POST /v1/login`: a user signs in on a device, online, and gets the device's token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// The user's login.
+    pub login: String,
+    /// The user's password.
+    pub password: String,
+    /// A name for the device ("Tablette Sophie").
+    pub device_name: String,
+    /// Version of the app on the device.
+    pub app_version: String,
+}
+
+/// The answer to a successful login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// The device registered for this login.
+    pub device: DeviceId,
+    /// The device's bearer token: shown once, stored only hashed on the server.
+    pub token: String,
+    /// The user's display name.
+    pub display_name: String,
+    /// The user's role: "advisor", "office" or "admin".
+    pub role: String,
 }
 
 /// The server's side of one document.
@@ -106,6 +135,22 @@ pub enum ErrorCode {
     Busy,
     /// The server failed; nothing was acknowledged (500).
     Internal,
+    /// No bearer token, or one the server does not know (401).
+    InvalidToken,
+    /// The device was revoked (a lost tablet): it must erase its local data (401).
+    DeviceRevoked,
+    /// Wrong login or password (401).
+    InvalidCredentials,
+    /// Too many attempts; wait before trying again (429).
+    RateLimited,
+    /// The user may not do this, or may not write to this document (403).
+    Forbidden,
+    /// A change carries an actor id bound to another device (403).
+    ForgedActor,
+    /// No such resource (404).
+    NotFound,
+    /// A request to an administrative endpoint is malformed (400).
+    InvalidInput,
 }
 
 impl ErrorCode {
@@ -117,6 +162,11 @@ impl ErrorCode {
             ErrorCode::BodyTooLarge | ErrorCode::MessageTooLarge | ErrorCode::TooManyDocuments => 413,
             ErrorCode::InvalidSyncMessage | ErrorCode::SchemaViolation | ErrorCode::TooExpensive => 422,
             ErrorCode::KindMismatch => 409,
+            ErrorCode::InvalidToken | ErrorCode::DeviceRevoked | ErrorCode::InvalidCredentials => 401,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Forbidden | ErrorCode::ForgedActor => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::InvalidInput => 400,
             ErrorCode::Busy => 503,
             ErrorCode::Internal => 500,
         }
@@ -138,6 +188,14 @@ impl ErrorCode {
             ErrorCode::TooExpensive => "too_expensive",
             ErrorCode::Busy => "busy",
             ErrorCode::Internal => "internal",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::DeviceRevoked => "device_revoked",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::ForgedActor => "forged_actor",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidInput => "invalid_input",
         }
     }
 }

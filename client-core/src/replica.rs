@@ -30,7 +30,7 @@ use crate::doc::{load_document, new_document};
 use crate::edit::{self, Edit, EditContext, EditError, NewPerson, NewWorksite};
 use crate::ids::{DeviceId, DocKind, DocumentId};
 use crate::model::{Document, Person, Worksite};
-use crate::protocol::{DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use crate::protocol::{DocMessage, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 
 /// The most round trips one sync session may take before it is abandoned.
 pub const MAX_ROUNDS: u32 = 12;
@@ -98,6 +98,11 @@ pub enum Persist {
     },
     /// Replace the replica's metadata (cursor, acknowledgements, sync states).
     Meta(ReplicaMeta),
+    /// Delete the document's log: the device may no longer hold it.
+    Remove {
+        /// Which document.
+        doc: DocumentId,
+    },
 }
 
 /// What a replica keeps besides its documents' changes.
@@ -112,6 +117,39 @@ pub struct ReplicaMeta {
     pub cursor: i64,
     /// Per document.
     pub docs: BTreeMap<DocumentId, DocMeta>,
+    /// Documents whose changes the server refused, kept aside with the reason.
+    #[serde(default)]
+    pub quarantine: BTreeMap<DocumentId, Quarantined>,
+}
+
+/// A document whose local changes the server refused. Its changes stay on the device and are
+/// shown with the reason; they are not sent again until the user asks ([`Replica::retry`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quarantined {
+    /// The server's error code.
+    pub code: ErrorCode,
+    /// The server's sentence.
+    pub message: String,
+    /// Local changes not acknowledged when it was refused.
+    pub pending_changes: usize,
+}
+
+/// What a refusal from the server means for the device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The device was revoked. Show `unsynced` to the user, then erase the device's data
+    /// ([`crate::Device::handle_refusal`] does both in that order).
+    Revoked {
+        /// Per document with local changes the server never acknowledged: how many.
+        unsynced: Vec<(DocumentId, DocKind, usize)>,
+    },
+    /// One document's changes were refused; it is quarantined and the rest can sync.
+    Quarantined {
+        /// Which document.
+        doc: DocumentId,
+    },
+    /// Sign in again (the token is unknown) or retry later; nothing changed on the device.
+    Other,
 }
 
 /// Sync bookkeeping of one document.
@@ -153,6 +191,8 @@ pub struct SyncStatus {
     pub pending_changes: usize,
     /// Documents with such changes.
     pub pending_documents: Vec<DocumentId>,
+    /// Documents kept aside after the server refused their changes, with the reason.
+    pub quarantined: Vec<(DocumentId, Quarantined)>,
     /// A sync is in progress.
     pub syncing: bool,
 }
@@ -177,13 +217,21 @@ pub struct Replica {
     actor: ActorId,
     cursor: i64,
     docs: BTreeMap<DocumentId, Entry>,
+    quarantine: BTreeMap<DocumentId, Quarantined>,
     session: Option<Session>,
 }
 
 impl Replica {
     /// A new, empty replica. `actor` is 16 random bytes chosen once per device install.
     pub fn new(device: DeviceId, actor: [u8; 16]) -> Replica {
-        Replica { device, actor: ActorId::from(actor), cursor: 0, docs: BTreeMap::new(), session: None }
+        Replica {
+            device,
+            actor: ActorId::from(actor),
+            cursor: 0,
+            docs: BTreeMap::new(),
+            quarantine: BTreeMap::new(),
+            session: None,
+        }
     }
 
     /// Restore a replica from what its store holds.
@@ -204,7 +252,14 @@ impl Replica {
             };
             docs.insert(id, Entry { kind, doc, sync, acked, records_since_snapshot: SNAPSHOT_EVERY / 2 });
         }
-        Ok(Replica { device: meta.device, actor, cursor: meta.cursor, docs, session: None })
+        Ok(Replica {
+            device: meta.device,
+            actor,
+            cursor: meta.cursor,
+            docs,
+            quarantine: meta.quarantine,
+            session: None,
+        })
     }
 
     /// This device.
@@ -232,6 +287,7 @@ impl Replica {
                     )
                 })
                 .collect(),
+            quarantine: self.quarantine.clone(),
         }
     }
 
@@ -338,7 +394,12 @@ impl Replica {
                 pending_documents.push(*id);
             }
         }
-        SyncStatus { pending_changes, pending_documents, syncing: self.session.is_some() }
+        SyncStatus {
+            pending_changes,
+            pending_documents,
+            quarantined: self.quarantine.iter().map(|(id, q)| (*id, q.clone())).collect(),
+            syncing: self.session.is_some(),
+        }
     }
 
     /// Begin a sync session and return its first request. A session in progress is abandoned.
@@ -347,12 +408,51 @@ impl Replica {
         for (id, e) in &mut self.docs {
             // A new session: the peer forgot what it was told in the previous one.
             e.sync = sync::State::decode(&e.sync.encode()).unwrap_or_default();
-            if e.doc.get_heads() != sorted(&e.acked) {
+            if e.doc.get_heads() != sorted(&e.acked) && !self.quarantine.contains_key(id) {
                 active.insert(*id);
             }
         }
         self.session = Some(Session { cursor: self.cursor, active, rounds: 1 });
         self.build_request()
+    }
+
+    /// Handle an error answer from the server: the session ends; a refused document is
+    /// quarantined; a revoked device learns what it is about to lose.
+    pub fn handle_refusal(&mut self, error: &ErrorBody) -> (Refusal, Vec<Persist>) {
+        self.session = None;
+        match (error.code, error.doc) {
+            (ErrorCode::DeviceRevoked, _) => {
+                let unsynced = self
+                    .docs
+                    .iter()
+                    .map(|(id, e)| (*id, e.kind, unacknowledged(e).len()))
+                    .filter(|(_, _, n)| *n > 0)
+                    .collect();
+                (Refusal::Revoked { unsynced }, Vec::new())
+            }
+            (
+                ErrorCode::Forbidden
+                | ErrorCode::ForgedActor
+                | ErrorCode::SchemaViolation
+                | ErrorCode::InvalidSyncMessage
+                | ErrorCode::KindMismatch
+                | ErrorCode::MessageTooLarge
+                | ErrorCode::TooExpensive,
+                Some(doc),
+            ) if self.docs.contains_key(&doc) => {
+                let pending_changes = self.pending_changes(doc);
+                self.quarantine
+                    .insert(doc, Quarantined { code: error.code, message: error.message.clone(), pending_changes });
+                (Refusal::Quarantined { doc }, vec![Persist::Meta(self.meta())])
+            }
+            _ => (Refusal::Other, Vec::new()),
+        }
+    }
+
+    /// Send a quarantined document's changes again at the next sync (the user fixed the cause, e.g.
+    /// the worksite was assigned again).
+    pub fn retry(&mut self, doc: DocumentId) -> Vec<Persist> {
+        if self.quarantine.remove(&doc).is_some() { vec![Persist::Meta(self.meta())] } else { Vec::new() }
     }
 
     /// Abandon the session in progress (the request failed in transit). Nothing acknowledged or
@@ -406,6 +506,18 @@ impl Replica {
                 s.active.insert(id);
             }
         }
+        for id in response.remove {
+            // The server holds every change we sent; drop the document unless we edited it since.
+            if self.docs.get(&id).is_some_and(|e| unacknowledged(e).is_empty()) {
+                self.docs.remove(&id);
+                self.quarantine.remove(&id);
+                if let Some(s) = &mut self.session {
+                    s.active.remove(&id);
+                }
+                persist.push(Persist::Remove { doc: id });
+                changed.push(id);
+            }
+        }
         let session = self.session.as_mut().ok_or(ReplicaError::NoSession)?;
         session.cursor = response.cursor;
         let next = self.build_request();
@@ -433,13 +545,16 @@ impl Replica {
             None => (self.cursor, BTreeSet::new()),
         };
         for id in active {
+            if self.quarantine.contains_key(&id) {
+                continue;
+            }
             if let Some(e) = self.docs.get_mut(&id)
                 && let Some(message) = e.doc.generate_sync_message(&mut e.sync)
             {
                 docs.push(DocMessage { doc: id, kind: e.kind, message: message.encode() });
             }
         }
-        SyncRequest { protocol: PROTOCOL_VERSION, device: self.device, cursor, docs }
+        SyncRequest { protocol: PROTOCOL_VERSION, cursor, docs }
     }
 }
 

@@ -3,6 +3,8 @@
 //! `serve` opens the store (running its migrations), builds the router and serves until ctrl-c
 //! or SIGTERM. Tests build the same router with [`app`] on a store of their choice.
 
+pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod http;
 pub mod projection;
@@ -20,20 +22,41 @@ use crate::store::Store;
 
 /// The router on a given store.
 pub fn app(store: Arc<dyn Store>, settings: &Settings) -> axum::Router {
-    http::router(AppState { store, limits: settings.limits(), max_body_bytes: settings.max_body_bytes })
+    http::router(AppState {
+        store,
+        limits: settings.limits(),
+        max_body_bytes: settings.max_body_bytes,
+        login_limits: Default::default(),
+    })
 }
 
-/// Run the server until it is told to stop.
-pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// Open the store the settings name (creating the SQLite folder if needed), running migrations.
+pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, Box<dyn std::error::Error + Send + Sync>> {
     let url = settings.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir)?;
     }
     let store = store::connect(&url).await?;
     tracing::info!(backend = store.backend(), database = %config::redact(&url), "store ready");
+    Ok(store)
+}
+
+/// Run the server until it is told to stop.
+pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let store = open_store(&settings).await?;
+    if store.users().await?.is_empty() {
+        let command =
+            "echo 'a-long-password' | terrain admin create-user --login admin --name 'Administrator' --role admin";
+        tracing::warn!(command, "no user exists yet: create the first admin");
+        eprintln!(
+            "\nTerrain has no user yet. Create the first admin (same database settings as serve):\n\n    {command}\n\n\
+             (with cargo: cargo run --release -p terrain-server -- admin create-user --login admin \\\n\
+             --name 'Administrator' --role admin, then type the password and press Enter)\n"
+        );
+    }
     let listener = TcpListener::bind(settings.listen).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
-    axum::serve(listener, app(store, &settings)).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, http::into_service(app(store, &settings))).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
 

@@ -1,7 +1,11 @@
 //! The `terrain` command.
 
+use std::io::BufRead;
+
 use clap::{Parser, Subcommand};
+use terrain_client_core::{DeviceId, DocumentId};
 use terrain_server::config::Settings;
+use terrain_server::store::StoreError;
 
 #[derive(Parser)]
 #[command(name = "terrain", version, about = "Terrain: social-clause worksites, synced from the field to the office")]
@@ -14,20 +18,131 @@ struct Cli {
 enum Command {
     /// Run the server (embedded SQLite under ./terrain-data unless DATABASE_URL says otherwise).
     Serve(Settings),
+    /// Manage users, devices and assignments directly in the database.
+    Admin {
+        #[command(flatten)]
+        settings: Settings,
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create a user. The password is read from standard input (one line).
+    CreateUser {
+        /// Login (lower-case, no spaces).
+        #[arg(long)]
+        login: String,
+        /// Name shown to people.
+        #[arg(long)]
+        name: String,
+        /// advisor, office or admin.
+        #[arg(long)]
+        role: String,
+    },
+    /// List users.
+    ListUsers,
+    /// List devices.
+    ListDevices,
+    /// Revoke a device (a lost tablet): its next request is refused and it erases its data.
+    RevokeDevice {
+        /// Device id.
+        device: DeviceId,
+    },
+    /// Assign a worksite to an advisor.
+    Assign {
+        /// Worksite document id.
+        #[arg(long)]
+        worksite: DocumentId,
+        /// The advisor's login.
+        #[arg(long)]
+        login: String,
+    },
+    /// Remove an assignment.
+    Unassign {
+        /// Worksite document id.
+        #[arg(long)]
+        worksite: DocumentId,
+        /// The advisor's login.
+        #[arg(long)]
+        login: String,
+    },
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
         Command::Serve(settings) => {
             terrain_server::telemetry::init(settings.log_json);
-            if let Err(e) = terrain_server::serve(settings).await {
-                tracing::error!(error = %e, "terrain stopped");
-                eprintln!("terrain: {e}");
-                return std::process::ExitCode::FAILURE;
-            }
+            terrain_server::serve(settings).await.map_err(|e| e.to_string())
+        }
+        Command::Admin { settings, action } => admin(settings, action).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("terrain: {e}");
+            std::process::ExitCode::FAILURE
         }
     }
-    std::process::ExitCode::SUCCESS
+}
+
+async fn admin(settings: Settings, action: AdminAction) -> Result<(), String> {
+    let store = terrain_server::open_store(&settings).await.map_err(|e| e.to_string())?;
+    let now = chrono::Utc::now();
+    let user_id = |login: String| {
+        let store = store.clone();
+        async move {
+            store
+                .user_by_login(&login.to_lowercase())
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|u| u.id)
+                .ok_or_else(|| format!("no user with login {login}"))
+        }
+    };
+    match action {
+        AdminAction::CreateUser { login, name, role } => {
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password).map_err(|e| e.to_string())?;
+            let user = terrain_server::admin::new_user(&login, &name, &role, password.trim_end_matches(['\r', '\n']))?;
+            match store.create_user(&user, now).await {
+                Ok(()) => println!("created {} ({}) with id {}", user.login, user.role, user.id),
+                Err(StoreError::Duplicate(_)) => return Err(format!("the login {} is already taken", user.login)),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        AdminAction::ListUsers => {
+            for u in store.users().await.map_err(|e| e.to_string())? {
+                println!("{}\t{}\t{}\t{}", u.id, u.login, u.role, u.display_name);
+            }
+        }
+        AdminAction::ListDevices => {
+            for d in store.devices(None).await.map_err(|e| e.to_string())? {
+                let state = d.revoked_at.map_or("active".to_owned(), |t| format!("revoked {t}"));
+                println!("{}\t{}\t{}\tlast seen {}\t{state}", d.id, d.user_id, d.name, d.last_seen_at);
+            }
+        }
+        AdminAction::RevokeDevice { device } => {
+            if !store.revoke_device(device, now).await.map_err(|e| e.to_string())? {
+                return Err(format!("no device {device}"));
+            }
+            println!("revoked {device}");
+        }
+        AdminAction::Assign { worksite, login } => {
+            let user = user_id(login).await?;
+            store.assign(worksite, user, now).await.map_err(|e| e.to_string())?;
+            println!("assigned {worksite}");
+        }
+        AdminAction::Unassign { worksite, login } => {
+            let user = user_id(login).await?;
+            if !store.unassign(worksite, user).await.map_err(|e| e.to_string())? {
+                return Err("no such assignment".into());
+            }
+            println!("unassigned {worksite}");
+        }
+    }
+    Ok(())
 }

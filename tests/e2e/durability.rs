@@ -7,15 +7,16 @@ use terrain_tests::db::{Backend, fresh};
 use terrain_tests::device::TestDevice;
 use terrain_tests::server::{ServerProcess, TestServer, free_port, terrain_binary};
 
-use crate::fixtures::{read, seed_worksite, server_document};
+use crate::fixtures::{read, seed_worksite, server_document, signed_in};
 
 pub async fn a_server_killed_with_sigkill_loses_nothing_acknowledged(backend: Backend) {
     let (_db_dir, url) = fresh(backend).await;
     let binary = terrain_binary();
     let port = free_port();
     let server = ServerProcess::start(&binary, &url, port).await;
+    let store = connect(&url).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut a = TestDevice::open(dir.path(), "Sophie · tablette 1", 11);
+    let mut a = signed_in(&server.base_url, store.as_ref(), dir.path(), "Sophie · tablette 1", 11).await;
     let s = seed_worksite(&mut a);
     a.sync(&server.base_url).await.expect("first sync");
     a.edit(
@@ -35,14 +36,13 @@ pub async fn a_server_killed_with_sigkill_loses_nothing_acknowledged(backend: Ba
     server.kill().await;
     let server = ServerProcess::start(&binary, &url, port).await;
 
-    let store = connect(&url).await.unwrap();
     let on_server = server_document(store.as_ref(), s.worksite).await;
     assert_eq!(on_server.get_heads(), acknowledged, "the restarted server holds every acknowledged change");
     assert_eq!(read(&on_server), read(a.device.replica().automerge(s.worksite).unwrap()));
 
     // A new device gets everything from the restarted server.
     let dir_b = tempfile::tempdir().unwrap();
-    let mut b = TestDevice::open(dir_b.path(), "Luc · tablette 2", 12);
+    let mut b = signed_in(&server.base_url, store.as_ref(), dir_b.path(), "Luc · tablette 2", 12).await;
     b.sync(&server.base_url).await.expect("sync after restart");
     let w = b.device.replica().worksite(s.worksite).unwrap();
     assert_eq!(w.placement(s.placement).unwrap().total_hours(), 151.0);
@@ -53,7 +53,7 @@ pub async fn a_sync_cut_off_half_way_resumes_and_completes(backend: Backend) {
     let (_db_dir, url) = fresh(backend).await;
     let server = TestServer::start(&url).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut a = TestDevice::open(dir.path(), "Sophie · tablette 1", 21);
+    let mut a = signed_in(&server.base_url, server.store.as_ref(), dir.path(), "Sophie · tablette 1", 21).await;
     let s = seed_worksite(&mut a);
     let pending = a.device.replica().status().pending_changes;
     assert!(pending > 0);
@@ -104,7 +104,7 @@ pub async fn a_restarted_device_keeps_its_edits_and_syncs_them_later(backend: Ba
     let server = TestServer::start(&url).await;
     let dir = tempfile::tempdir().unwrap();
     let (worksite, placement, heads) = {
-        let mut a = TestDevice::open(dir.path(), "Sophie · tablette 1", 31);
+        let mut a = signed_in(&server.base_url, server.store.as_ref(), dir.path(), "Sophie · tablette 1", 31).await;
         let s = seed_worksite(&mut a);
         a.sync(&server.base_url).await.expect("first sync");
         // Offline edits, then the app process exits.
@@ -133,7 +133,7 @@ pub async fn a_restarted_device_keeps_its_edits_and_syncs_them_later(backend: Ba
     a.sync(&server.base_url).await.expect("sync after restart");
     assert_eq!(a.device.replica().pending_changes(worksite), 0);
     let dir_b = tempfile::tempdir().unwrap();
-    let mut b = TestDevice::open(dir_b.path(), "Luc · tablette 2", 32);
+    let mut b = signed_in(&server.base_url, server.store.as_ref(), dir_b.path(), "Luc · tablette 2", 32).await;
     b.sync(&server.base_url).await.expect("B syncs");
     assert_eq!(b.device.replica().automerge(worksite).unwrap().get_heads(), heads);
 }

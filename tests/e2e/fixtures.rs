@@ -6,6 +6,7 @@ use terrain_client_core::values::{ContractType, CountingUnit, MeetingKind, Partn
 use terrain_client_core::{DocumentId, Edit, ItemId};
 use terrain_server::store::Store;
 use terrain_tests::device::{TestDevice, date};
+use terrain_tests::server::{PASSWORD, create_user};
 
 /// Ids of what [`seed_worksite`] created.
 pub struct Seeded {
@@ -106,6 +107,29 @@ pub fn seed_worksite(device: &mut TestDevice) -> Seeded {
     );
     device.edit(worksite, Edit::SetWorksiteField { field: WorksiteField::ContractorContact, value: "Accueil".into() });
     Seeded { worksite, person, placement, meeting }
+}
+
+/// A device signed in as an office user (created on first use) whose login derives from `seed`.
+pub async fn signed_in(base_url: &str, store: &dyn Store, dir: &std::path::Path, label: &str, seed: u8) -> TestDevice {
+    signed_in_as(base_url, store, dir, label, seed, "office").await
+}
+
+/// A device signed in as a user of the given role (created on first use), login `user<seed>`.
+pub async fn signed_in_as(
+    base_url: &str,
+    store: &dyn Store,
+    dir: &std::path::Path,
+    label: &str,
+    seed: u8,
+    role: &str,
+) -> TestDevice {
+    let login = format!("user{seed}");
+    if store.user_by_login(&login).await.unwrap().is_none() {
+        create_user(store, &login, role).await;
+    }
+    let mut device = TestDevice::open(dir, label, seed);
+    device.sign_in(base_url, &login, PASSWORD).await.expect("sign in");
+    device
 }
 
 /// The server's merged copy of a document, rebuilt from the store.

@@ -3,15 +3,15 @@
 use automerge::ReadDoc;
 use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
+use terrain_client_core::DocKind;
 use terrain_client_core::protocol::{
     self, DocMessage, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
-use terrain_client_core::{DeviceId, DocKind};
 use terrain_tests::db::{Backend, fresh, query};
 use terrain_tests::device::TestDevice;
 use terrain_tests::server::{TestServer, default_settings};
 
-use crate::fixtures::seed_worksite;
+use crate::fixtures::{seed_worksite, signed_in};
 
 /// Row counts of every table the sync path writes, and the latest commit number.
 async fn fingerprint(url: &str) -> Vec<(String, i64)> {
@@ -38,10 +38,11 @@ async fn fingerprint(url: &str) -> Vec<(String, i64)> {
     out
 }
 
-async fn post(base_url: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+async fn post(base_url: &str, token: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
     let r = reqwest::Client::new()
         .post(format!("{base_url}/v1/sync"))
         .header("content-type", protocol::CONTENT_TYPE)
+        .bearer_auth(token)
         .body(body)
         .send()
         .await
@@ -64,7 +65,7 @@ async fn setup(
     settings.max_message_bytes = 128 * 1024;
     let server = TestServer::start_with(&url, settings).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut device = TestDevice::open(dir.path(), "Sophie · tablette 1", seed);
+    let mut device = signed_in(&server.base_url, server.store.as_ref(), dir.path(), "Sophie · tablette 1", seed).await;
     let s = seed_worksite(&mut device);
     device.sync(&server.base_url).await.expect("initial sync");
     (db_dir, url, server, dir, device, s)
@@ -76,6 +77,7 @@ async fn still_serving(device: &mut TestDevice, server: &TestServer) {
 
 pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backend) {
     let (_g, url, server, _d, mut device, _) = setup(backend, 41).await;
+    let token = device.token().to_owned();
     let before = fingerprint(&url).await;
     for body in [
         b"\xc1\xc1\xc1garbage".to_vec(),
@@ -83,17 +85,12 @@ pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backe
         protocol::encode(&"a string, not a request"),
         vec![0x93, 0x01, 0x02],
     ] {
-        let (status, bytes) = post(&server.base_url, body).await;
+        let (status, bytes) = post(&server.base_url, &token, body).await;
         assert_eq!(status, 400);
         assert_eq!(error(&bytes).code, ErrorCode::MalformedRequest);
     }
-    let wrong_version = SyncRequest {
-        protocol: PROTOCOL_VERSION + 1,
-        device: DeviceId::from_random_bytes([1; 16]),
-        cursor: 0,
-        docs: vec![],
-    };
-    let (status, bytes) = post(&server.base_url, protocol::encode(&wrong_version)).await;
+    let wrong_version = SyncRequest { protocol: PROTOCOL_VERSION + 1, cursor: 0, docs: vec![] };
+    let (status, bytes) = post(&server.base_url, &token, protocol::encode(&wrong_version)).await;
     assert_eq!((status, error(&bytes).code), (400, ErrorCode::UnsupportedProtocol));
     assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
     still_serving(&mut device, &server).await;
@@ -101,6 +98,7 @@ pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backe
 
 pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(backend: Backend) {
     let (_g, url, server, _d, mut device, s) = setup(backend, 42).await;
+    let token = device.token().to_owned();
     device.edit(
         s.worksite,
         terrain_client_core::Edit::SetMeetingNotes {
@@ -112,7 +110,7 @@ pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(ba
     let mut request = device.device.start_sync();
     let mut with_changes = None;
     for _ in 0..4 {
-        let (status, bytes) = post(&server.base_url, protocol::encode(&request)).await;
+        let (status, bytes) = post(&server.base_url, &token, protocol::encode(&request)).await;
         assert_eq!(status, 200);
         let response: SyncResponse = protocol::decode(&bytes).unwrap();
         let next =
@@ -139,7 +137,7 @@ pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(ba
     for offset in [change.len() / 3, change.len() / 2, change.len() - 3] {
         let mut flipped = original.clone();
         flipped.docs[index].message[start + offset] ^= 0x5a;
-        let (status, bytes) = post(&server.base_url, protocol::encode(&flipped)).await;
+        let (status, bytes) = post(&server.base_url, &token, protocol::encode(&flipped)).await;
         assert_eq!(status, 422, "flipping byte {offset} of the change is refused");
         assert_eq!(error(&bytes).code, ErrorCode::InvalidSyncMessage);
         assert_eq!(error(&bytes).doc, Some(s.worksite));
@@ -151,16 +149,16 @@ pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(ba
 
 pub async fn an_oversized_body_is_refused_and_changes_nothing(backend: Backend) {
     let (_g, url, server, _d, mut device, s) = setup(backend, 43).await;
+    let token = device.token().to_owned();
     let before = fingerprint(&url).await;
-    let (status, bytes) = post(&server.base_url, vec![0u8; 1024 * 1024]).await;
+    let (status, bytes) = post(&server.base_url, &token, vec![0u8; 1024 * 1024]).await;
     assert_eq!((status, error(&bytes).code), (413, ErrorCode::BodyTooLarge));
     let big = SyncRequest {
         protocol: PROTOCOL_VERSION,
-        device: DeviceId::from_random_bytes([9; 16]),
         cursor: 0,
         docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: vec![0x42; 200 * 1024] }],
     };
-    let (status, bytes) = post(&server.base_url, protocol::encode(&big)).await;
+    let (status, bytes) = post(&server.base_url, &token, protocol::encode(&big)).await;
     assert_eq!((status, error(&bytes).code), (413, ErrorCode::MessageTooLarge));
     assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
     still_serving(&mut device, &server).await;
@@ -168,6 +166,7 @@ pub async fn an_oversized_body_is_refused_and_changes_nothing(backend: Backend) 
 
 pub async fn a_change_that_breaks_the_schema_is_refused_and_changes_nothing(backend: Backend) {
     let (_g, url, server, _d, mut device, s) = setup(backend, 44).await;
+    let token = device.token().to_owned();
     let bad_edits: [fn(&mut automerge::transaction::Transaction<'_>); 3] = [
         |tx| {
             let clause = tx.get(automerge::ROOT, "clause").unwrap().unwrap().1;
@@ -194,12 +193,11 @@ pub async fn a_change_that_breaks_the_schema_is_refused_and_changes_nothing(back
             let Some(message) = doc.generate_sync_message(&mut state) else { break };
             let request = SyncRequest {
                 protocol: PROTOCOL_VERSION,
-                device: DeviceId::from_random_bytes([77; 16]),
                 cursor: i64::MAX,
                 docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: message.encode() }],
             };
             let before = fingerprint(&url).await;
-            let (status, bytes) = post(&server.base_url, protocol::encode(&request)).await;
+            let (status, bytes) = post(&server.base_url, &token, protocol::encode(&request)).await;
             if status != 200 {
                 assert_eq!(fingerprint(&url).await, before, "the refused request changed nothing");
                 refused = Some((status, error(&bytes)));

@@ -7,10 +7,9 @@ use terrain_client_core::model::Document;
 use terrain_client_core::values::{HoursSource, Month};
 use terrain_server::store::connect;
 use terrain_tests::db::{Backend, fresh};
-use terrain_tests::device::TestDevice;
 use terrain_tests::server::TestServer;
 
-use crate::fixtures::{read, seed_worksite, server_document};
+use crate::fixtures::{read, seed_worksite, server_document, signed_in};
 
 pub async fn two_offline_devices_converge_a_then_b(backend: Backend) {
     converge(backend, false).await;
@@ -24,8 +23,8 @@ async fn converge(backend: Backend, b_first: bool) {
     let (_db_dir, url) = fresh(backend).await;
     let server = TestServer::start(&url).await;
     let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let mut a = TestDevice::open(dirs.0.path(), "Sophie · tablette 1", 1);
-    let mut b = TestDevice::open(dirs.1.path(), "Luc · tablette 2", 2);
+    let mut a = signed_in(&server.base_url, server.store.as_ref(), dirs.0.path(), "Sophie · tablette 1", 1).await;
+    let mut b = signed_in(&server.base_url, server.store.as_ref(), dirs.1.path(), "Luc · tablette 2", 2).await;
 
     let seeded = seed_worksite(&mut a);
     a.sync(&server.base_url).await.expect("A uploads the worksite");

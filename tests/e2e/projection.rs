@@ -4,16 +4,16 @@ use terrain_client_core::edit::NewWorksite;
 use terrain_client_core::values::{HoursSource, MeetingKind, PartnerKind};
 use terrain_client_core::{DocumentId, Edit};
 use terrain_tests::db::{Backend, fresh, query};
-use terrain_tests::device::{TestDevice, date};
+use terrain_tests::device::date;
 use terrain_tests::server::TestServer;
 
-use crate::fixtures::seed_worksite;
+use crate::fixtures::{seed_worksite, signed_in};
 
 pub async fn plain_sql_answers_office_questions(backend: Backend) {
     let (_db_dir, url) = fresh(backend).await;
     let server = TestServer::start(&url).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut tablet = TestDevice::open(dir.path(), "Sophie · tablette 1", 7);
+    let mut tablet = signed_in(&server.base_url, server.store.as_ref(), dir.path(), "Sophie · tablette 1", 7).await;
     let s = seed_worksite(&mut tablet);
     for (month, hours) in [("2026-02", 152.0), ("2026-03", 160.5)] {
         tablet.edit(

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use terrain_client_core::protocol::{self, ErrorBody, SyncResponse};
+use terrain_client_core::protocol::{self, ErrorBody, LoginRequest, LoginResponse, SyncResponse};
 use terrain_client_core::store::native::FileStore;
 use terrain_client_core::{Device, DeviceId, DocumentId, Edit, EditContext, ItemId};
 
@@ -38,6 +38,7 @@ pub struct TestDevice {
     dir: PathBuf,
     counter: u64,
     http: reqwest::Client,
+    token: Option<String>,
 }
 
 impl TestDevice {
@@ -46,7 +47,42 @@ impl TestDevice {
         let store = FileStore::open(dir).expect("open the device store");
         let device = Device::open(store, DeviceId::from_random_bytes([seed; 16]), [seed.wrapping_add(100); 16])
             .expect("open the device");
-        TestDevice { device, label: label.to_owned(), dir: dir.to_owned(), counter: 0, http: reqwest::Client::new() }
+        let token = std::fs::read_to_string(dir.join("token")).ok();
+        TestDevice {
+            device,
+            label: label.to_owned(),
+            dir: dir.to_owned(),
+            counter: 0,
+            http: reqwest::Client::new(),
+            token,
+        }
+    }
+
+    /// Sign in online as `login`: the device gets its token (kept beside the store, as an app
+    /// would keep it in its secure storage).
+    pub async fn sign_in(&mut self, base_url: &str, login: &str, password: &str) -> Result<(), (u16, ErrorBody)> {
+        let request = LoginRequest {
+            login: login.to_owned(),
+            password: password.to_owned(),
+            device_name: self.label.clone(),
+            app_version: "test".to_owned(),
+        };
+        let response =
+            self.http.post(format!("{base_url}/v1/login")).json(&request).send().await.expect("login answers");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.expect("login body");
+        if status != 200 {
+            return Err((status, serde_json::from_slice(&bytes).expect("a JSON error body")));
+        }
+        let login: LoginResponse = serde_json::from_slice(&bytes).expect("a login response");
+        std::fs::write(self.dir.join("token"), &login.token).expect("keep the token");
+        self.token = Some(login.token);
+        Ok(())
+    }
+
+    /// The device's bearer token.
+    pub fn token(&self) -> &str {
+        self.token.as_deref().expect("the device signed in")
     }
 
     /// Its folder.
@@ -92,6 +128,7 @@ impl TestDevice {
                 .http
                 .post(format!("{base_url}/v1/sync"))
                 .header("content-type", protocol::CONTENT_TYPE)
+                .bearer_auth(self.token.as_deref().unwrap_or(""))
                 .body(body)
                 .send()
                 .await

@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use clap::Parser;
 use terrain_server::config::Settings;
+use terrain_server::store::Store;
 use tokio::net::TcpListener;
 
 /// Settings with defaults, as `terrain serve` would have them with no flag.
@@ -28,6 +31,8 @@ pub struct TestServer {
     pub base_url: String,
     /// The database it uses.
     pub database_url: String,
+    /// Its store, for setting up users and looking at what it holds.
+    pub store: Arc<dyn Store>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -37,11 +42,11 @@ impl TestServer {
         let store = terrain_server::store::connect(database_url).await.expect("open the test store");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("local address");
-        let app = terrain_server::app(store, &settings);
+        let app = terrain_server::http::into_service(terrain_server::app(store.clone(), &settings));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        TestServer { addr, base_url: format!("http://{addr}"), database_url: database_url.to_owned(), task }
+        TestServer { addr, base_url: format!("http://{addr}"), database_url: database_url.to_owned(), store, task }
     }
 
     /// Start a server with default settings.
@@ -111,4 +116,14 @@ impl ServerProcess {
 /// A free loopback port.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Create a user with [`PASSWORD`] directly in a store; returns its id.
+pub async fn create_user(store: &dyn Store, login: &str, role: &str) -> uuid::Uuid {
+    let user = terrain_server::admin::new_user(login, login, role, PASSWORD).expect("valid user");
+    store.create_user(&user, chrono::Utc::now()).await.expect("create the user");
+    user.id
 }

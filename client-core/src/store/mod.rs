@@ -3,8 +3,9 @@
 
 use crate::edit::{Edit, EditContext, NewPerson, NewWorksite};
 use crate::ids::{DeviceId, DocumentId};
+use crate::protocol::ErrorBody;
 use crate::protocol::{SyncRequest, SyncResponse};
-use crate::replica::{Persist, Replica, ReplicaError, StoredReplica, SyncStep};
+use crate::replica::{Persist, Refusal, Replica, ReplicaError, StoredReplica, SyncStep};
 
 #[cfg(feature = "native-store")]
 pub mod native;
@@ -20,6 +21,9 @@ pub trait LocalStore {
 
     /// Durably apply one operation.
     fn persist(&mut self, op: &Persist) -> Result<(), Self::Error>;
+
+    /// Erase everything the store holds (a revoked device).
+    fn wipe(&mut self) -> Result<(), Self::Error>;
 }
 
 /// Errors of a device: from its replica or from its store.
@@ -107,6 +111,31 @@ impl<S: LocalStore> Device<S> {
     /// Abandon the session after a transport failure.
     pub fn abort_sync(&mut self) {
         self.replica.abort_sync()
+    }
+
+    /// Handle an error answer from the server. For a revoked device, `warn` is called first with
+    /// the refusal listing the unsynced changes (the app shows it), then every local document is
+    /// erased; the device must sign in again. A refused document is quarantined and persisted.
+    pub fn handle_refusal(
+        &mut self,
+        error: &ErrorBody,
+        warn: impl FnOnce(&Refusal),
+    ) -> Result<Refusal, DeviceError<S::Error>> {
+        let (refusal, ops) = self.replica.handle_refusal(error);
+        self.persist_all(&ops)?;
+        warn(&refusal);
+        if matches!(refusal, Refusal::Revoked { .. }) {
+            self.store.wipe().map_err(DeviceError::Store)?;
+            let device = self.replica.device();
+            self.replica = Replica::new(device, [0; 16]);
+        }
+        Ok(refusal)
+    }
+
+    /// Send a quarantined document again at the next sync.
+    pub fn retry(&mut self, doc: DocumentId) -> Result<(), DeviceError<S::Error>> {
+        let ops = self.replica.retry(doc);
+        self.persist_all(&ops)
     }
 
     /// Handle a response; what it brought is stored when this returns. Returns the next request,

@@ -194,7 +194,37 @@ impl LocalStore for FileStore {
                 let bytes = rmp_serde::to_vec_named(meta).map_err(|e| FileStoreError::Meta(e.to_string()))?;
                 self.replace(&self.dir.join("meta.bin"), &bytes)
             }
+            Persist::Remove { doc } => {
+                let path = self.log_path(*doc);
+                match fs::remove_file(&path) {
+                    Ok(()) => sync_dir(&self.dir.join("docs")),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(FileStoreError::Io { path, source: e }),
+                }
+            }
         }
+    }
+
+    fn wipe(&mut self) -> Result<(), FileStoreError> {
+        for sub in ["docs"] {
+            let dir = self.dir.join(sub);
+            match fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(FileStoreError::Io { path: dir, source: e }),
+            }
+        }
+        for file in ["meta.bin", "meta.tmp"] {
+            let path = self.dir.join(file);
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(FileStoreError::Io { path, source: e }),
+            }
+        }
+        let docs = self.dir.join("docs");
+        fs::create_dir_all(&docs).map_err(io_err(&docs))?;
+        sync_dir(&self.dir)
     }
 }
 

@@ -35,15 +35,28 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    fn status_and_body(self) -> (StatusCode, ErrorBody) {
         let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status.is_client_error() {
             tracing::info!(code = self.code.as_str(), message = %self.message, doc = ?self.doc, "request refused");
         }
-        let body = ErrorBody { code: self.code, message: self.message, doc: self.doc };
+        (status, ErrorBody { code: self.code, message: self.message, doc: self.doc })
+    }
+
+    /// The error as the sync endpoint answers it: a MessagePack [`ErrorBody`].
+    pub fn into_msgpack(self) -> Response {
+        let (status, body) = self.status_and_body();
         let mut response = (status, protocol::encode(&body)).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(protocol::CONTENT_TYPE));
         response
+    }
+}
+
+/// Every endpoint but sync answers errors as a JSON [`ErrorBody`].
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = self.status_and_body();
+        (status, axum::Json(body)).into_response()
     }
 }

@@ -1,7 +1,12 @@
 //! Routes, extractors and errors.
+//!
+//! `POST /v1/sync` speaks MessagePack (see `docs/PROTOCOL.md`); the account endpoints speak JSON.
+//! Every endpoint but `/healthz` and `/v1/login` needs `Authorization: Bearer <device token>`.
 
+mod accounts;
 mod error;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -9,9 +14,10 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use terrain_client_core::protocol::{self, ErrorCode, SyncRequest};
 
+use crate::auth;
 use crate::store::Store;
 use crate::sync::{self, Limits};
 
@@ -26,15 +32,30 @@ pub struct AppState {
     pub limits: Limits,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
+    /// Login throttling.
+    pub login_limits: accounts::LoginLimits,
 }
 
-/// The application's routes.
+/// The application's routes. Serve them with [`into_service`] so handlers see the peer address.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/v1/sync", post(sync_handler))
+        .route("/v1/login", post(accounts::login))
+        .route("/v1/me", get(accounts::me))
+        .route("/v1/devices", get(accounts::devices))
+        .route("/v1/devices/{id}/revoke", post(accounts::revoke))
+        .route("/v1/users", get(accounts::users).post(accounts::create_user))
+        .route("/v1/assignments", post(accounts::assign))
+        .route("/v1/assignments/{worksite}/{user}", delete(accounts::unassign))
+        .route("/v1/documents/{id}/history", get(accounts::history))
         .with_state(state)
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// The router as a service that records each connection's peer address (for login throttling).
+pub fn into_service(router: Router) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
+    router.into_make_service_with_connect_info::<SocketAddr>()
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -44,7 +65,15 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn sync_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn sync_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    match sync_inner(&state, &headers, body).await {
+        Ok(response) => response,
+        Err(e) => e.into_msgpack(),
+    }
+}
+
+async fn sync_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let caller = auth::authenticate(state.store.as_ref(), headers).await?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with(protocol::CONTENT_TYPE) {
         return Err(ApiError::new(
@@ -56,7 +85,7 @@ async fn sync_handler(State(state): State<AppState>, headers: HeaderMap, body: B
     let request: SyncRequest = protocol::decode(&bytes).map_err(|e| {
         ApiError::new(ErrorCode::MalformedRequest, format!("The body is not a valid sync request: {e}."))
     })?;
-    let response = sync::handle(&state.store, &state.limits, request).await?;
+    let response = sync::handle(&state.store, &state.limits, &caller, request).await?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(protocol::CONTENT_TYPE))], protocol::encode(&response))
         .into_response())
 }

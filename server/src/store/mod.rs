@@ -13,6 +13,7 @@
 //! A [`CommitBatch`] is all-or-nothing: either every document in it is stored (changes, snapshot,
 //! projection, sync states) or nothing is.
 
+pub mod accounts;
 mod postgres;
 mod projection_sql;
 mod sqlite;
@@ -26,6 +27,7 @@ use terrain_client_core::{DeviceId, DocKind, DocumentId};
 
 use crate::projection::ProjectionRows;
 
+pub use accounts::{Accounts, DeviceRecord, HistoryEntry, User};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -41,6 +43,9 @@ pub enum StoreError {
     /// The schema migrations could not be applied.
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A unique value (a login) is already taken.
+    #[error("already exists: {0}")]
+    Duplicate(String),
     /// A stored value could not be read back (corrupt row, unknown enum value).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -123,7 +128,7 @@ pub struct ChangedSince {
 
 /// The durable store behind a Terrain server.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Accounts + Send + Sync + 'static {
     /// Which backend this is ("sqlite" or "postgres"), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 

@@ -394,3 +394,5 @@ struct DocumentColumns<'a> {
     heads: Vec<Vec<u8>>,
     snapshot: Vec<Option<&'a [u8]>>,
 }
+
+super::accounts::impl_accounts!(PostgresStore, sqlx::Postgres);

@@ -383,3 +383,5 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
+
+super::accounts::impl_accounts!(SqliteStore, sqlx::Sqlite);

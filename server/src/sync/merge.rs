@@ -1,19 +1,20 @@
 //! The CPU part of a sync request, run off the async runtime: rebuild each document, apply the
 //! device's message on that copy, check the result, and prepare the commit and the answer.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use automerge::{
-    Automerge, ChangeHash, LoadOptions, OnPartialLoad, VerificationMode,
+    Automerge, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc, VerificationMode,
     sync::{self, SyncDoc},
 };
 use serde_bytes::ByteBuf;
-use terrain_client_core::model::Document;
+use terrain_client_core::model::{Document, Worksite};
 use terrain_client_core::protocol::{DocReply, ErrorCode, SyncRequest};
 use terrain_client_core::{DocKind, DocumentId, load_document, new_document};
 
+use crate::auth::Access;
 use crate::http::ApiError;
 use crate::projection::project;
 use crate::store::{DocumentCommit, NewChange, StoredDocument};
@@ -31,6 +32,10 @@ pub struct MergeInput {
     pub stored: Vec<StoredDocument>,
     /// The device's sync states among those named.
     pub states: Vec<(DocumentId, Vec<u8>)>,
+    /// What the caller may hold.
+    pub access: Arc<Access>,
+    /// Documents the device holds (it synced them before).
+    pub held: BTreeSet<DocumentId>,
 }
 
 /// What to commit and, once committed, what to answer.
@@ -39,6 +44,14 @@ pub struct MergeOutput {
     pub commits: Vec<DocumentCommit>,
     /// Per-document replies.
     pub replies: Vec<DocReply>,
+    /// Documents new to the server, created by this request.
+    pub created: Vec<(DocumentId, DocKind)>,
+    /// Actor ids of the changes new to the server, with their document.
+    pub actors: Vec<(DocumentId, Vec<u8>)>,
+    /// (worksite, person) references that the new changes added.
+    pub new_references: Vec<(DocumentId, DocumentId)>,
+    /// Documents the device must drop: no longer allowed, and the server has all it sent.
+    pub remove: Vec<DocumentId>,
 }
 
 struct Working {
@@ -55,6 +68,11 @@ pub fn merge(input: MergeInput) -> Result<MergeOutput, ApiError> {
     let mut states: BTreeMap<DocumentId, Vec<u8>> = input.states.into_iter().collect();
     let mut commits = Vec::new();
     let mut replies = Vec::new();
+    let mut created = Vec::new();
+    let mut actors = Vec::new();
+    let mut new_references = Vec::new();
+    let mut remove = Vec::new();
+    let access = input.access.clone();
 
     let mut open = |id: DocumentId, kind: DocKind| -> Result<Working, ApiError> {
         let state = states.remove(&id).and_then(|s| sync::State::decode(&s).ok()).unwrap_or_default();
@@ -76,7 +94,16 @@ pub fn merge(input: MergeInput) -> Result<MergeOutput, ApiError> {
 
     for incoming in &input.request.docs {
         let id = incoming.doc;
+        let allowed = access.allows(id);
+        let leaving = !allowed && input.held.contains(&id);
         let mut w = open(id, incoming.kind)?;
+        if w.stored.is_some() && !allowed && !leaving {
+            return Err(ApiError::new(ErrorCode::Forbidden, "You may not hold or change this document.").for_doc(id));
+        }
+        let people_before = match (&w.stored, w.kind) {
+            (Some(_), DocKind::Worksite) => Worksite::read(&w.doc).map(|ws| ws.people()).unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let before = w.doc.get_heads();
         receive(&mut w.doc, &mut w.state, &incoming.message).map_err(|reason| {
             ApiError::new(ErrorCode::InvalidSyncMessage, format!("The sync message could not be applied: {reason}."))
@@ -99,7 +126,19 @@ pub fn merge(input: MergeInput) -> Result<MergeOutput, ApiError> {
                     .for_doc(id)
             })?;
             check_identity(id, w.kind, &document)?;
+            if let Document::Worksite(ws) = &document {
+                new_references.extend(ws.people().into_iter().filter(|p| !people_before.contains(p)).map(|p| (id, p)));
+            }
+            if w.stored.is_none() {
+                created.push((id, w.kind));
+            }
             commit.projection = Some(project(&document));
+            let mut seen_actors = BTreeSet::new();
+            for c in &new {
+                if seen_actors.insert(c.actor_id().to_bytes().to_vec()) {
+                    actors.push((id, c.actor_id().to_bytes().to_vec()));
+                }
+            }
             commit.changes = new
                 .into_iter()
                 .map(|c| NewChange {
@@ -119,6 +158,13 @@ pub fn merge(input: MergeInput) -> Result<MergeOutput, ApiError> {
         commit.sync_state = Some(w.state.encode());
         commit.heads = w.doc.get_heads().iter().map(|h| h.0).collect();
         let stored_heads = if w.stored.is_some() || !commit.changes.is_empty() { heads(&w.doc) } else { Vec::new() };
+        if leaving
+            && w.state.their_heads.as_ref().is_some_and(|h| h.iter().all(|h| w.doc.get_change_by_hash(h).is_some()))
+        {
+            // Everything the device has of a document it may no longer hold is stored: it drops it.
+            remove.push(id);
+            commit.sync_state = None;
+        }
         if w.stored.is_some() || !commit.changes.is_empty() {
             commits.push(commit);
         }
@@ -133,7 +179,13 @@ pub fn merge(input: MergeInput) -> Result<MergeOutput, ApiError> {
         let message = w.doc.generate_sync_message(&mut w.state).map(|m| m.encode());
         replies.push(DocReply { doc: id, kind, message, stored_heads: heads(&w.doc) });
     }
-    Ok(MergeOutput { commits, replies })
+    // Held documents the device may no longer hold and said nothing about: nothing pending there.
+    for id in &input.held {
+        if !access.allows(*id) && !input.request.docs.iter().any(|d| d.doc == *id) {
+            remove.push(*id);
+        }
+    }
+    Ok(MergeOutput { commits, replies, created, actors, new_references, remove })
 }
 
 fn heads(doc: &Automerge) -> Vec<ByteBuf> {

@@ -24,6 +24,9 @@ use std::time::Duration;
 use chrono::Utc;
 use terrain_client_core::protocol::{ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 
+use terrain_client_core::{DeviceId, DocKind, DocumentId};
+
+use crate::auth::{Access, Caller, Role};
 use crate::http::ApiError;
 use crate::store::{CommitBatch, Store, StoreError};
 
@@ -49,20 +52,37 @@ impl Default for Limits {
 /// How many times a request is merged again after losing a race with another commit.
 const COMMIT_ATTEMPTS: usize = 8;
 
-/// Handle one sync request.
-#[tracing::instrument(skip_all, fields(device = %request.device, docs = request.docs.len(), cursor = request.cursor))]
-pub async fn handle(store: &Arc<dyn Store>, limits: &Limits, request: SyncRequest) -> Result<SyncResponse, ApiError> {
+/// Handle one sync request from an authenticated device.
+#[tracing::instrument(skip_all, fields(device = %caller.device.id, user = %caller.user.login, docs = request.docs.len(), cursor = request.cursor))]
+pub async fn handle(
+    store: &Arc<dyn Store>,
+    limits: &Limits,
+    caller: &Caller,
+    request: SyncRequest,
+) -> Result<SyncResponse, ApiError> {
     check_shape(limits, &request)?;
     let received_at = Utc::now();
+    let device = caller.device.id;
     let request = Arc::new(request);
+    let access = Arc::new(caller.access(store.as_ref()).await?);
     for attempt in 0..COMMIT_ATTEMPTS {
         let changed = store.changed_since(request.cursor).await.map_err(|e| ApiError::internal("changed_since", e))?;
+        let held: BTreeSet<DocumentId> =
+            store.held(device).await.map_err(|e| ApiError::internal("held", e))?.into_iter().collect();
+        let flagged: Vec<_> = changed.documents.into_iter().filter(|(id, _)| access.allows(*id)).collect();
         let mut ids: BTreeSet<_> = request.docs.iter().map(|d| d.doc).collect();
-        ids.extend(changed.documents.iter().map(|(id, _)| *id));
+        ids.extend(flagged.iter().map(|(id, _)| *id));
         let ids: Vec<_> = ids.into_iter().collect();
         let stored = store.load(&ids).await.map_err(|e| ApiError::internal("load", e))?;
-        let states = store.sync_states(request.device, &ids).await.map_err(|e| ApiError::internal("sync_states", e))?;
-        let input = MergeInput { request: request.clone(), flagged: changed.documents, stored, states };
+        let states = store.sync_states(device, &ids).await.map_err(|e| ApiError::internal("sync_states", e))?;
+        let input = MergeInput {
+            request: request.clone(),
+            flagged,
+            stored,
+            states,
+            access: access.clone(),
+            held: held.clone(),
+        };
         let task = tokio::task::spawn_blocking(move || merge(input));
         let output = match tokio::time::timeout(limits.merge_budget, task).await {
             Ok(Ok(result)) => result?,
@@ -74,9 +94,34 @@ pub async fn handle(store: &Arc<dyn Store>, limits: &Limits, request: SyncReques
                 ));
             }
         };
-        let batch = CommitBatch { device: request.device, received_at, documents: output.commits };
+        check_actors(store.as_ref(), device, &output).await?;
+        check_new_references(store.as_ref(), &access, &request, &output).await?;
+        if caller.user.role == Role::Advisor {
+            // A worksite an advisor creates is assigned to them, before it is stored, so it never
+            // looks unassigned to their own device.
+            for (doc, kind) in &output.created {
+                if *kind == DocKind::Worksite {
+                    store
+                        .assign(*doc, caller.user.id, received_at)
+                        .await
+                        .map_err(|e| ApiError::internal("assign", e))?;
+                }
+            }
+        }
+        let remove = output.remove.clone();
+        let batch = CommitBatch { device, received_at, documents: output.commits };
         match store.commit(batch).await {
-            Ok(_) => return Ok(SyncResponse { cursor: changed.cursor, docs: output.replies }),
+            Ok(_) => {
+                let actors: Vec<Vec<u8>> = output.actors.iter().map(|(_, a)| a.clone()).collect();
+                store.bind_actors(device, &actors, received_at).await.map_err(|e| ApiError::internal("bind", e))?;
+                let created: Vec<DocumentId> = output.created.iter().map(|(d, _)| *d).collect();
+                store
+                    .set_created_by(&created, caller.user.id)
+                    .await
+                    .map_err(|e| ApiError::internal("created_by", e))?;
+                store.forget(device, &remove).await.map_err(|e| ApiError::internal("forget", e))?;
+                return Ok(SyncResponse { cursor: changed.cursor, docs: output.replies, remove });
+            }
             Err(StoreError::Conflict(doc)) => {
                 tracing::debug!(%doc, attempt, "concurrent commit, merging again");
                 continue;
@@ -85,6 +130,51 @@ pub async fn handle(store: &Arc<dyn Store>, limits: &Limits, request: SyncReques
         }
     }
     Err(ApiError::new(ErrorCode::Busy, "These documents are being changed by others right now; try again shortly."))
+}
+
+/// New changes must carry actor ids that are this device's own (bound at first use).
+async fn check_actors(store: &dyn Store, device: DeviceId, output: &MergeOutput) -> Result<(), ApiError> {
+    let actors: Vec<Vec<u8>> = output.actors.iter().map(|(_, a)| a.clone()).collect();
+    let owners = store.actor_owners(&actors).await.map_err(|e| ApiError::internal("actor_owners", e))?;
+    for (actor, owner) in owners {
+        if owner != device {
+            let doc = output.actors.iter().find(|(_, a)| *a == actor).map(|(d, _)| *d);
+            let error = ApiError::new(
+                ErrorCode::ForgedActor,
+                "A change carries an author id that belongs to another device; nothing was stored.",
+            );
+            return Err(match doc {
+                Some(d) => error.for_doc(d),
+                None => error,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An advisor may only make a worksite refer to people they may already hold, to people created
+/// in this very request, or to ids the server does not know: referring to someone else's person
+/// would otherwise hand that person's document to the advisor.
+async fn check_new_references(
+    store: &dyn Store,
+    access: &Access,
+    request: &SyncRequest,
+    output: &MergeOutput,
+) -> Result<(), ApiError> {
+    for (worksite, person) in &output.new_references {
+        if access.allows(*person) || request.docs.iter().any(|d| d.doc == *person) {
+            continue;
+        }
+        let known = store.load(&[*person]).await.map_err(|e| ApiError::internal("load", e))?;
+        if !known.is_empty() {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "The worksite refers to a person you may not see; nothing was stored.",
+            )
+            .for_doc(*worksite));
+        }
+    }
+    Ok(())
 }
 
 fn check_shape(limits: &Limits, request: &SyncRequest) -> Result<(), ApiError> {

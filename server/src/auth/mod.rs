@@ -1,0 +1,180 @@
+//! Who is calling and what they may do: roles, passwords, device tokens, access to documents.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use terrain_client_core::DocumentId;
+use terrain_client_core::protocol::ErrorCode;
+
+use crate::http::ApiError;
+use crate::store::{DeviceRecord, Store, User};
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Follows assigned worksites from a tablet: holds and writes those and the people they
+    /// refer to.
+    Advisor,
+    /// Office staff: read and write every worksite and person.
+    Office,
+    /// Manages users, devices and assignments; has office rights too.
+    Admin,
+}
+
+impl Role {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Advisor => "advisor",
+            Role::Office => "office",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A role name that is not one of advisor, office, admin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {0:?}: use advisor, office or admin")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "advisor" => Ok(Role::Advisor),
+            "office" => Ok(Role::Office),
+            "admin" => Ok(Role::Admin),
+            other => Err(UnknownRole(other.to_owned())),
+        }
+    }
+}
+
+/// Hash a password with Argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
+}
+
+/// Check a password against a stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// A new random bearer token (32 bytes, base64url) and the hash stored for it.
+pub fn new_token() -> Result<(String, Vec<u8>), String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = token_hash(&token);
+    Ok((token, hash))
+}
+
+/// The stored form of a token: SHA-256 (tokens are random, so no salt or slow hash is needed).
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// An authenticated caller: a device and its user.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The device.
+    pub device: DeviceRecord,
+    /// Its user.
+    pub user: User,
+}
+
+/// Which documents a caller may hold and write.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// Every document (office, admin).
+    All,
+    /// Only these (an advisor's assigned worksites and the people they refer to).
+    Only(HashSet<DocumentId>),
+}
+
+impl Access {
+    /// Whether the caller may hold this document.
+    pub fn allows(&self, doc: DocumentId) -> bool {
+        match self {
+            Access::All => true,
+            Access::Only(set) => set.contains(&doc),
+        }
+    }
+}
+
+impl Caller {
+    /// Whether the caller manages users, devices and assignments.
+    pub fn is_admin(&self) -> bool {
+        self.user.role == Role::Admin
+    }
+
+    /// The documents this caller may hold.
+    pub async fn access(&self, store: &dyn Store) -> Result<Access, ApiError> {
+        match self.user.role {
+            Role::Office | Role::Admin => Ok(Access::All),
+            Role::Advisor => {
+                let ids = store.entitled(self.user.id).await.map_err(|e| ApiError::internal("entitled", e))?;
+                Ok(Access::Only(ids.into_iter().collect()))
+            }
+        }
+    }
+}
+
+/// Authenticate a request by its `Authorization: Bearer <token>` header.
+pub async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "Sign in: this request carries no device token."))?;
+    let found =
+        store.device_by_token(&token_hash(token)).await.map_err(|e| ApiError::internal("device_by_token", e))?;
+    let Some((device, user)) = found else {
+        return Err(ApiError::new(ErrorCode::InvalidToken, "This device token is not known; sign in again."));
+    };
+    if device.revoked_at.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::DeviceRevoked,
+            "This device was revoked: its local data must be erased. Sign in again on a trusted device.",
+        ));
+    }
+    store.touch_device(device.id, Utc::now()).await.map_err(|e| ApiError::internal("touch_device", e))?;
+    Ok(Caller { device, user })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_themselves() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("correct horsf", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let (a, ha) = new_token().unwrap();
+        let (b, _) = new_token().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(token_hash(&a), ha);
+        assert_eq!(a.len(), 43);
+    }
+}

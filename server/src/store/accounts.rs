@@ -1,0 +1,520 @@
+//! Users, devices, assignments and login throttling: plain tables, the same SQL on both backends
+//! (both accept `$n` placeholders), written once in [`impl_accounts!`].
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use terrain_client_core::{DeviceId, DocumentId};
+use uuid::Uuid;
+
+use crate::auth::Role;
+
+use super::StoreError;
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Id.
+    pub id: Uuid,
+    /// Login (unique).
+    pub login: String,
+    /// Name shown to people.
+    pub display_name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// A device registered by a login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// Id.
+    pub id: DeviceId,
+    /// Its user.
+    pub user_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// App version at login.
+    pub app_version: String,
+    /// Registered at.
+    pub created_at: DateTime<Utc>,
+    /// Last authenticated request.
+    pub last_seen_at: DateTime<Utc>,
+    /// Revoked at, when revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// One accepted change, for "who changed what, when".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryEntry {
+    /// Change hash (hex).
+    pub hash: String,
+    /// Device that sent it.
+    pub device_id: Uuid,
+    /// That device's name.
+    pub device_name: Option<String>,
+    /// Its user's login.
+    pub user_login: Option<String>,
+    /// Its user's name.
+    pub user_name: Option<String>,
+    /// When the server received it (the audit time).
+    pub received_at: DateTime<Utc>,
+    /// When the device says it was made (milliseconds since the epoch; informative only).
+    pub client_time: i64,
+}
+
+/// Account operations of a store.
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    /// Create a user; `StoreError::Duplicate` when the login is taken.
+    async fn create_user(&self, user: &User, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// A user by login.
+    async fn user_by_login(&self, login: &str) -> Result<Option<User>, StoreError>;
+    /// A user by id.
+    async fn user_by_id(&self, id: Uuid) -> Result<Option<User>, StoreError>;
+    /// Every user, by login.
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// Register a device with the hash of its token.
+    async fn register_device(&self, device: &DeviceRecord, token_hash: &[u8]) -> Result<(), StoreError>;
+    /// The device a token hash belongs to, with its user.
+    async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<(DeviceRecord, User)>, StoreError>;
+    /// Record a request of a device.
+    async fn touch_device(&self, id: DeviceId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// A device by id.
+    async fn device(&self, id: DeviceId) -> Result<Option<DeviceRecord>, StoreError>;
+    /// Devices of a user, or of everyone.
+    async fn devices(&self, user: Option<Uuid>) -> Result<Vec<DeviceRecord>, StoreError>;
+    /// Revoke a device; false when it does not exist. Revoking twice keeps the first time.
+    async fn revoke_device(&self, id: DeviceId, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Assign a worksite to a user (idempotent).
+    async fn assign(&self, worksite: DocumentId, user: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Remove an assignment; false when there was none.
+    async fn unassign(&self, worksite: DocumentId, user: Uuid) -> Result<bool, StoreError>;
+    /// Documents an advisor may hold: assigned worksites, the people they refer to, and people
+    /// the user created that no worksite refers to yet.
+    async fn entitled(&self, user: Uuid) -> Result<Vec<DocumentId>, StoreError>;
+    /// Documents a device holds (it has a sync state for them).
+    async fn held(&self, device: DeviceId) -> Result<Vec<DocumentId>, StoreError>;
+    /// Forget that a device holds these documents.
+    async fn forget(&self, device: DeviceId, docs: &[DocumentId]) -> Result<(), StoreError>;
+    /// The devices these actor ids are bound to (unbound ones are absent).
+    async fn actor_owners(&self, actors: &[Vec<u8>]) -> Result<Vec<(Vec<u8>, DeviceId)>, StoreError>;
+    /// Bind unbound actor ids to the device (bound ones keep their owner).
+    async fn bind_actors(&self, device: DeviceId, actors: &[Vec<u8>], at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Record who created documents new to the server.
+    async fn set_created_by(&self, docs: &[DocumentId], user: Uuid) -> Result<(), StoreError>;
+    /// Record a failed login under each key.
+    async fn record_login_failure(&self, keys: &[String], at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Failed logins under a key since a time.
+    async fn login_failures_since(&self, key: &str, since: DateTime<Utc>) -> Result<i64, StoreError>;
+    /// Accepted changes of a document, oldest first, with who sent them.
+    async fn history(&self, doc: DocumentId) -> Result<Vec<HistoryEntry>, StoreError>;
+}
+
+/// Implement [`Accounts`] for a store with a `pool: sqlx::Pool<$db>` field.
+macro_rules! impl_accounts {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::accounts::Accounts for $store {
+            async fn create_user(
+                &self,
+                user: &$crate::store::accounts::User,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let inserted = sqlx::query(
+                    "INSERT INTO users (id, login, display_name, role, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (login) DO NOTHING",
+                )
+                .bind(user.id)
+                .bind(&user.login)
+                .bind(&user.display_name)
+                .bind(user.role.as_str())
+                .bind(&user.password_hash)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                if inserted.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::Duplicate(format!("login {}", user.login)));
+                }
+                Ok(())
+            }
+
+            async fn user_by_login(
+                &self,
+                login: &str,
+            ) -> Result<Option<$crate::store::accounts::User>, $crate::store::StoreError> {
+                let row = sqlx::query("SELECT id, login, display_name, role, password_hash FROM users WHERE login = $1")
+                    .bind(login)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| $crate::store::accounts::user_from_row::<$db>(&r)).transpose()
+            }
+
+            async fn user_by_id(
+                &self,
+                id: uuid::Uuid,
+            ) -> Result<Option<$crate::store::accounts::User>, $crate::store::StoreError> {
+                let row = sqlx::query("SELECT id, login, display_name, role, password_hash FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| $crate::store::accounts::user_from_row::<$db>(&r)).transpose()
+            }
+
+            async fn users(&self) -> Result<Vec<$crate::store::accounts::User>, $crate::store::StoreError> {
+                let rows =
+                    sqlx::query("SELECT id, login, display_name, role, password_hash FROM users ORDER BY login")
+                        .fetch_all(&self.pool)
+                        .await?;
+                rows.iter().map(|r| $crate::store::accounts::user_from_row::<$db>(r)).collect()
+            }
+
+            async fn register_device(
+                &self,
+                d: &$crate::store::accounts::DeviceRecord,
+                token_hash: &[u8],
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO devices (id, user_id, name, app_version, token_hash, created_at, last_seen_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(d.id.uuid())
+                .bind(d.user_id)
+                .bind(&d.name)
+                .bind(&d.app_version)
+                .bind(token_hash)
+                .bind(d.created_at)
+                .bind(d.last_seen_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn device_by_token(
+                &self,
+                token_hash: &[u8],
+            ) -> Result<
+                Option<($crate::store::accounts::DeviceRecord, $crate::store::accounts::User)>,
+                $crate::store::StoreError,
+            > {
+                let row = sqlx::query(
+                    "SELECT d.id, d.user_id, d.name, d.app_version, d.created_at, d.last_seen_at, d.revoked_at, \
+                     u.id, u.login, u.display_name, u.role, u.password_hash \
+                     FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    use sqlx::Row;
+                    let device = $crate::store::accounts::device_from_row::<$db>(&r)?;
+                    let user = $crate::store::accounts::User {
+                        id: r.try_get(7)?,
+                        login: r.try_get(8)?,
+                        display_name: r.try_get(9)?,
+                        role: $crate::store::accounts::role(r.try_get::<String, _>(10)?)?,
+                        password_hash: r.try_get(11)?,
+                    };
+                    Ok((device, user))
+                })
+                .transpose()
+            }
+
+            async fn touch_device(
+                &self,
+                id: terrain_client_core::DeviceId,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
+                    .bind(at)
+                    .bind(id.uuid())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn device(
+                &self,
+                id: terrain_client_core::DeviceId,
+            ) -> Result<Option<$crate::store::accounts::DeviceRecord>, $crate::store::StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, user_id, name, app_version, created_at, last_seen_at, revoked_at \
+                     FROM devices WHERE id = $1",
+                )
+                .bind(id.uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| $crate::store::accounts::device_from_row::<$db>(&r)).transpose()
+            }
+
+            async fn devices(
+                &self,
+                user: Option<uuid::Uuid>,
+            ) -> Result<Vec<$crate::store::accounts::DeviceRecord>, $crate::store::StoreError> {
+                let rows = match user {
+                    Some(u) => {
+                        sqlx::query(
+                            "SELECT id, user_id, name, app_version, created_at, last_seen_at, revoked_at \
+                             FROM devices WHERE user_id = $1 ORDER BY created_at",
+                        )
+                        .bind(u)
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                    None => {
+                        sqlx::query(
+                            "SELECT id, user_id, name, app_version, created_at, last_seen_at, revoked_at \
+                             FROM devices ORDER BY created_at",
+                        )
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                };
+                rows.iter().map(|r| $crate::store::accounts::device_from_row::<$db>(r)).collect()
+            }
+
+            async fn revoke_device(
+                &self,
+                id: terrain_client_core::DeviceId,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let r = sqlx::query("UPDATE devices SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
+                    .bind(at)
+                    .bind(id.uuid())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(r.rows_affected() > 0)
+            }
+
+            async fn assign(
+                &self,
+                worksite: terrain_client_core::DocumentId,
+                user: uuid::Uuid,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO assignments (worksite_id, user_id, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (worksite_id, user_id) DO NOTHING",
+                )
+                .bind(worksite.uuid())
+                .bind(user)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn unassign(
+                &self,
+                worksite: terrain_client_core::DocumentId,
+                user: uuid::Uuid,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let r = sqlx::query("DELETE FROM assignments WHERE worksite_id = $1 AND user_id = $2")
+                    .bind(worksite.uuid())
+                    .bind(user)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(r.rows_affected() > 0)
+            }
+
+            async fn entitled(
+                &self,
+                user: uuid::Uuid,
+            ) -> Result<Vec<terrain_client_core::DocumentId>, $crate::store::StoreError> {
+                let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+                    "SELECT worksite_id FROM assignments WHERE user_id = $1 \
+                     UNION SELECT r.person_id FROM referrals r \
+                       JOIN assignments a ON a.worksite_id = r.worksite_id WHERE a.user_id = $1 \
+                     UNION SELECT p.person_id FROM placements p \
+                       JOIN assignments a ON a.worksite_id = p.worksite_id WHERE a.user_id = $1 \
+                     UNION SELECT d.id FROM documents d WHERE d.created_by = $1 AND d.kind = 'person' \
+                       AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.person_id = d.id) \
+                       AND NOT EXISTS (SELECT 1 FROM placements p WHERE p.person_id = d.id)",
+                )
+                .bind(user)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(ids.into_iter().map(terrain_client_core::DocumentId).collect())
+            }
+
+            async fn held(
+                &self,
+                device: terrain_client_core::DeviceId,
+            ) -> Result<Vec<terrain_client_core::DocumentId>, $crate::store::StoreError> {
+                let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT document_id FROM sync_states WHERE device_id = $1")
+                    .bind(device.uuid())
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(ids.into_iter().map(terrain_client_core::DocumentId).collect())
+            }
+
+            async fn forget(
+                &self,
+                device: terrain_client_core::DeviceId,
+                docs: &[terrain_client_core::DocumentId],
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                for doc in docs {
+                    sqlx::query("DELETE FROM sync_states WHERE device_id = $1 AND document_id = $2")
+                        .bind(device.uuid())
+                        .bind(doc.uuid())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn actor_owners(
+                &self,
+                actors: &[Vec<u8>],
+            ) -> Result<Vec<(Vec<u8>, terrain_client_core::DeviceId)>, $crate::store::StoreError> {
+                let mut out = Vec::with_capacity(actors.len());
+                for actor in actors {
+                    let owner: Option<uuid::Uuid> =
+                        sqlx::query_scalar("SELECT device_id FROM device_actors WHERE actor = $1")
+                            .bind(actor.as_slice())
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    if let Some(owner) = owner {
+                        out.push((actor.clone(), terrain_client_core::DeviceId(owner)));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn bind_actors(
+                &self,
+                device: terrain_client_core::DeviceId,
+                actors: &[Vec<u8>],
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                for actor in actors {
+                    sqlx::query(
+                        "INSERT INTO device_actors (actor, device_id, bound_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (actor) DO NOTHING",
+                    )
+                    .bind(actor.as_slice())
+                    .bind(device.uuid())
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn set_created_by(
+                &self,
+                docs: &[terrain_client_core::DocumentId],
+                user: uuid::Uuid,
+            ) -> Result<(), $crate::store::StoreError> {
+                for doc in docs {
+                    sqlx::query("UPDATE documents SET created_by = $1 WHERE id = $2 AND created_by IS NULL")
+                        .bind(user)
+                        .bind(doc.uuid())
+                        .execute(&self.pool)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn record_login_failure(
+                &self,
+                keys: &[String],
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                for key in keys {
+                    sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                        .bind(key)
+                        .bind(at)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn login_failures_since(
+                &self,
+                key: &str,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
+                    .bind(key)
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn history(
+                &self,
+                doc: terrain_client_core::DocumentId,
+            ) -> Result<Vec<$crate::store::accounts::HistoryEntry>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT c.hash, c.device_id, d.name, u.login, u.display_name, c.received_at, c.client_time \
+                     FROM changes c LEFT JOIN devices d ON d.id = c.device_id LEFT JOIN users u ON u.id = d.user_id \
+                     WHERE c.document_id = $1 ORDER BY c.received_at, c.log_index",
+                )
+                .bind(doc.uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let hash: Vec<u8> = r.try_get(0)?;
+                        Ok($crate::store::accounts::HistoryEntry {
+                            hash: hash.iter().map(|b| format!("{b:02x}")).collect(),
+                            device_id: r.try_get(1)?,
+                            device_name: r.try_get(2)?,
+                            user_login: r.try_get(3)?,
+                            user_name: r.try_get(4)?,
+                            received_at: r.try_get(5)?,
+                            client_time: r.try_get(6)?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(crate) use impl_accounts;
+
+pub(crate) fn role(s: String) -> Result<Role, StoreError> {
+    s.parse().map_err(|_| StoreError::Corrupt(format!("unknown role {s:?}")))
+}
+
+pub(crate) fn user_from_row<DB: sqlx::Database>(r: &DB::Row) -> Result<User, StoreError>
+where
+    for<'r> Uuid: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    use sqlx::Row;
+    Ok(User {
+        id: r.try_get(0)?,
+        login: r.try_get(1)?,
+        display_name: r.try_get(2)?,
+        role: role(r.try_get(3)?)?,
+        password_hash: r.try_get(4)?,
+    })
+}
+
+pub(crate) fn device_from_row<DB: sqlx::Database>(r: &DB::Row) -> Result<DeviceRecord, StoreError>
+where
+    for<'r> Uuid: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> DateTime<Utc>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> Option<DateTime<Utc>>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    use sqlx::Row;
+    Ok(DeviceRecord {
+        id: DeviceId(r.try_get(0)?),
+        user_id: r.try_get(1)?,
+        name: r.try_get(2)?,
+        app_version: r.try_get(3)?,
+        created_at: r.try_get(4)?,
+        last_seen_at: r.try_get(5)?,
+        revoked_at: r.try_get(6)?,
+    })
+}

@@ -1,0 +1,394 @@
+//! Sync cost benchmark: cold device, catch-up and idle sync against a real server.
+//!
+//! ```text
+//! cargo bench -p terrain-tests --bench sync
+//! TERRAIN_BENCH_DATABASE_URL=postgres://user@host/postgres cargo bench -p terrain-tests --bench sync
+//! ```
+//!
+//! The server runs in this process (axum on 127.0.0.1:0); devices are client-core replicas on
+//! their native file store, syncing over HTTP (see `terrain_tests::device`). Without
+//! `TERRAIN_BENCH_DATABASE_URL` the server uses SQLite in a temporary folder; with it, a new
+//! database `terrain_bench_<random>` is created on that Postgres server (left behind).
+//! What is measured and how to read it: docs/BENCHMARKS.md.
+
+use std::time::{Duration, Instant};
+
+use automerge::ChangeHash;
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use terrain_client_core::edit::{NewWorksite, WorksiteField};
+use terrain_client_core::values::{ContractType, CountingUnit, HoursSource, MeetingKind, Month};
+use terrain_client_core::{DocumentId, Edit, ItemId};
+use terrain_tests::device::{SyncReport, TestDevice, date};
+use terrain_tests::server::TestServer;
+
+const WORKSITES: usize = 50;
+const CHANGES_PER_WORKSITE: usize = 200;
+const CATCH_UP_EDITS: usize = 100;
+const REPEATS: usize = 5;
+
+/// What the seeding device knows about a worksite, to keep editing it.
+struct Site {
+    doc: DocumentId,
+    placements: Vec<ItemId>,
+    /// Meeting ids and the byte length of their (ASCII) notes.
+    meetings: Vec<(ItemId, usize)>,
+    /// Edits made so far, drives the next edit.
+    step: usize,
+}
+
+const WORDS: &[&str] = &[
+    "chantier",
+    "visite",
+    "ouvriers",
+    "planning",
+    "retard",
+    "beton",
+    "facade",
+    "echafaudage",
+    "clause",
+    "heures",
+    "stagiaire",
+    "contrat",
+    "reunion",
+    "entreprise",
+    "securite",
+    "livraison",
+    "toiture",
+    "coffrage",
+    "suivi",
+    "accord",
+];
+
+/// Make one more realistic edit on `site`: mostly typing in meeting notes and monthly hours,
+/// sometimes a new meeting, decision, action or field change.
+fn edit_site(device: &mut TestDevice, site: &mut Site) {
+    let n = site.step;
+    site.step += 1;
+    let doc = site.doc;
+    match n {
+        0 => device.edit(
+            doc,
+            Edit::SetClause { unit: CountingUnit::Hours, objective: 1200.0, deadline: Some(date(2026, 12, 31)) },
+        ),
+        1 | 2 => {
+            let position = device.next_id();
+            device.edit(
+                doc,
+                Edit::AddPosition {
+                    id: position,
+                    title: if n == 1 { "Macon".into() } else { "Coffreur".into() },
+                    tasks: "Maconnerie de facade, coffrage des dalles".into(),
+                    requirements: "Permis B, VCA".into(),
+                    contract_type: ContractType::FixedTerm,
+                    planned_start: Some(date(2026, 2, 1)),
+                    hours_planned: 600.0,
+                },
+            );
+            let placement = device.next_id();
+            device.edit(
+                doc,
+                Edit::AddPlacement {
+                    id: placement,
+                    person: DocumentId(uuid::Uuid::from_u128(0x1000 + n as u128)),
+                    position,
+                    contract_type: ContractType::FixedTerm,
+                    start: Some(date(2026, 2, 2)),
+                    end: Some(date(2026, 9, 30)),
+                    weekly_hours: 38.0,
+                },
+            );
+            site.placements.push(placement);
+        }
+        _ => {
+            let kind = n % 20;
+            if kind == 3 || site.meetings.is_empty() {
+                let meeting = device.next_id();
+                let notes = format!("Reunion {} sur chantier.", site.meetings.len() + 1);
+                let len = notes.len();
+                device.edit(
+                    doc,
+                    Edit::AddMeeting {
+                        id: meeting,
+                        kind: if site.meetings.is_empty() { MeetingKind::Kickoff } else { MeetingKind::FollowUp },
+                        date: Some(date(2026, 1 + (site.meetings.len() % 12) as u32, 12)),
+                        place: "Sur chantier".into(),
+                        notes,
+                        next_meeting: Some(date(2026, 1 + ((site.meetings.len() + 2) % 12) as u32, 12)),
+                    },
+                );
+                site.meetings.push((meeting, len));
+            } else if kind == 7 || kind == 11 {
+                let placement = site.placements[n % site.placements.len()];
+                let month = Month::new(2026, 1 + (n / 20 % 12) as u32).expect("valid month");
+                device.edit(
+                    doc,
+                    Edit::RecordHours {
+                        placement,
+                        month,
+                        hours: 100.0 + (n % 60) as f64,
+                        source: HoursSource::AttendanceSheet,
+                    },
+                );
+            } else if kind == 13 {
+                let (meeting, _) = *site.meetings.last().expect("a meeting");
+                let id = device.next_id();
+                device.edit(doc, Edit::AddDecision { meeting, id, text: format!("Decision {n}: renforcer le suivi") });
+            } else if kind == 17 {
+                let (meeting, _) = *site.meetings.last().expect("a meeting");
+                let id = device.next_id();
+                device.edit(
+                    doc,
+                    Edit::AddAction {
+                        meeting,
+                        id,
+                        what: format!("Envoyer la fiche {n}"),
+                        who: "Sophie".into(),
+                        due: Some(date(2026, 6, 1)),
+                    },
+                );
+            } else if kind == 19 {
+                device.edit(
+                    doc,
+                    Edit::SetWorksiteField { field: WorksiteField::ContractorContact, value: format!("Contact {n}") },
+                );
+            } else {
+                // Typing: a word appended to the notes of the latest meeting.
+                let last = site.meetings.len() - 1;
+                let (meeting, len) = site.meetings[last];
+                let word = format!(" {}", WORDS[n % WORDS.len()]);
+                device.edit(doc, Edit::SpliceMeetingNotes { meeting, pos: len, delete: 0, insert: word.clone() });
+                site.meetings[last].1 += word.len();
+            }
+        }
+    }
+}
+
+fn changes_of(device: &TestDevice) -> usize {
+    let r = device.device.replica();
+    r.documents().iter().map(|(id, _)| r.automerge(*id).map_or(0, |d| d.get_changes(&[]).len())).sum()
+}
+
+/// Heads of every document the device holds.
+fn heads(device: &TestDevice) -> Vec<(DocumentId, Vec<ChangeHash>)> {
+    let r = device.device.replica();
+    r.documents().iter().map(|(id, _)| (*id, r.automerge(*id).map(|d| d.get_heads()).unwrap_or_default())).collect()
+}
+
+/// Bytes of the changes the device holds now and did not hold at `before`.
+fn floor_since(device: &TestDevice, before: &[(DocumentId, Vec<ChangeHash>)]) -> usize {
+    let r = device.device.replica();
+    let mut total = 0;
+    for (id, _) in r.documents() {
+        let doc = r.automerge(id).expect("listed document");
+        let had = before.iter().find(|(d, _)| *d == id).map(|(_, h)| h.clone()).unwrap_or_default();
+        total += doc.get_changes(&had).iter().map(|c| c.raw_bytes().len()).sum::<usize>();
+    }
+    total
+}
+
+/// One timed sync.
+#[derive(Clone, Copy)]
+struct Sample {
+    time: Duration,
+    report: SyncReport,
+    floor: usize,
+}
+
+struct Bench {
+    base_url: String,
+    root: tempfile::TempDir,
+    next_seed: u8,
+}
+
+impl Bench {
+    fn new_device(&mut self, label: &str) -> TestDevice {
+        let seed = self.next_seed;
+        self.next_seed = self.next_seed.checked_add(1).expect("fewer than 256 devices");
+        let dir = self.root.path().join(format!("device-{seed}"));
+        std::fs::create_dir_all(&dir).expect("device folder");
+        TestDevice::open(&dir, label, seed)
+    }
+
+    async fn sync(&self, device: &mut TestDevice) -> (Duration, SyncReport) {
+        let start = Instant::now();
+        let report = device.sync(&self.base_url).await.expect("sync succeeds");
+        (start.elapsed(), report)
+    }
+
+    /// A new device that has synced everything the server holds (untimed).
+    async fn synced_device(&mut self, label: &str) -> TestDevice {
+        let mut d = self.new_device(label);
+        self.sync(&mut d).await;
+        d
+    }
+}
+
+async fn fresh_postgres(server: &str) -> String {
+    let name = format!("terrain_bench_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = PgConnection::connect(server).await.unwrap_or_else(|e| panic!("cannot connect to {server}: {e}"));
+    // `name` is a fixed prefix and hexadecimal digits: nothing to escape.
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
+    conn.close().await.ok();
+    let mut url = url::Url::parse(server).expect("TERRAIN_BENCH_DATABASE_URL is not a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+fn median<T: Copy + Ord>(mut v: Vec<T>) -> T {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn print_row(name: &str, samples: &[Sample]) {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let times: Vec<Duration> = samples.iter().map(|s| s.time).collect();
+    let col = |f: &dyn Fn(&Sample) -> usize| {
+        let v: Vec<usize> = samples.iter().map(f).collect();
+        format!("{} ({})", median(v.clone()), v.iter().min().expect("samples"))
+    };
+    // Ratio of each sample, then median and min.
+    let mut ratios: Vec<f64> = samples
+        .iter()
+        .map(|s| if s.floor == 0 { f64::NAN } else { s.report.bytes_down as f64 / s.floor as f64 })
+        .collect();
+    ratios.sort_by(|a, b| a.total_cmp(b));
+    let ratio =
+        if ratios[0].is_nan() { "-".to_owned() } else { format!("{:.2} ({:.2})", ratios[ratios.len() / 2], ratios[0]) };
+    println!(
+        "| {:<28} | {:>17} | {:>11} | {:>17} | {:>17} | {:>17} | {:>13} |",
+        name,
+        format!("{:.1} ({:.1})", ms(median(times.clone())), ms(*times.iter().min().expect("samples"))),
+        col(&|s| s.report.round_trips),
+        col(&|s| s.report.bytes_up),
+        col(&|s| s.report.bytes_down),
+        col(&|s| s.floor),
+        ratio,
+    );
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let (_sqlite_dir, database_url, backend) = match std::env::var("TERRAIN_BENCH_DATABASE_URL") {
+        Ok(server) if !server.is_empty() => (None, fresh_postgres(&server).await, "postgres"),
+        _ => {
+            let (dir, url) = terrain_tests::db::fresh_sqlite();
+            (Some(dir), url, "sqlite")
+        }
+    };
+    let server = TestServer::start(&database_url).await;
+    let root = tempfile::Builder::new().prefix("terrain-bench-").tempdir().expect("temporary folder");
+    let mut bench = Bench { base_url: server.base_url.clone(), root, next_seed: 1 };
+
+    println!("terrain sync benchmark");
+    println!("nproc: {nproc}");
+    println!("backend: {backend}");
+    println!("device store: native file store in {}", bench.root.path().display());
+    println!("repeats: {REPEATS} per measurement, fresh devices each time; figures are median (min)");
+
+    // Seed: 50 worksites of 200 changes each, synced up (not timed).
+    let t = Instant::now();
+    let mut seeder = bench.new_device("Seeder");
+    let mut sites = Vec::new();
+    for i in 0..WORKSITES {
+        let doc = DocumentId(uuid::Uuid::new_v4());
+        let ctx = seeder.ctx();
+        seeder
+            .device
+            .create_worksite(
+                doc,
+                &NewWorksite {
+                    name: format!("Ecole communale {i}"),
+                    address: format!("Rue Wayez {i}, 1070 Anderlecht"),
+                    contract_reference: format!("MP-2026-{i:03}"),
+                    authority: "Commune d'Anderlecht".into(),
+                    contractor: "Batiments Dupont SA".into(),
+                    advisor: "Sophie Martin".into(),
+                    order_to_start: Some(date(2026, 1, 5)),
+                    planned_end: Some(date(2026, 12, 31)),
+                },
+                &ctx,
+            )
+            .expect("create worksite");
+        let mut site = Site { doc, placements: Vec::new(), meetings: Vec::new(), step: 0 };
+        while seeder.device.replica().automerge(doc).expect("created").get_changes(&[]).len() < CHANGES_PER_WORKSITE {
+            edit_site(&mut seeder, &mut site);
+        }
+        sites.push(site);
+    }
+    let seed_edit_time = t.elapsed();
+    let (seed_sync_time, seed_report) = bench.sync(&mut seeder).await;
+    println!(
+        "seed: {} worksites, {} changes, edits {:.1} s; upload {:.1} ms, {} round trips, {} bytes up, {} bytes down",
+        WORKSITES,
+        changes_of(&seeder),
+        seed_edit_time.as_secs_f64(),
+        seed_sync_time.as_secs_f64() * 1000.0,
+        seed_report.round_trips,
+        seed_report.bytes_up,
+        seed_report.bytes_down,
+    );
+
+    // Cold device.
+    let mut cold = Vec::new();
+    let mut cold_saved = Vec::new();
+    for i in 0..REPEATS {
+        let mut d = bench.new_device(&format!("Cold {i}"));
+        let (time, report) = bench.sync(&mut d).await;
+        assert_eq!(d.device.replica().documents().len(), WORKSITES, "the cold device received every worksite");
+        cold.push(Sample { time, report, floor: floor_since(&d, &[]) });
+        let r = d.device.replica();
+        cold_saved.push(
+            r.documents().iter().map(|(id, _)| r.automerge(*id).map_or(0, |doc| doc.save().len())).sum::<usize>(),
+        );
+    }
+
+    // Catch-up: `behind` has everything, goes offline; the seeder makes 100 edits and syncs them
+    // up; then `behind` syncs. Idle: `behind` syncs once more with nothing new.
+    let mut catch_up_one = Vec::new();
+    let mut catch_up_spread = Vec::new();
+    let mut idle = Vec::new();
+    for spread in [false, true] {
+        for i in 0..REPEATS {
+            let mut behind = bench.synced_device(&format!("Behind {i}")).await;
+            for k in 0..CATCH_UP_EDITS {
+                let site = if spread { k % WORKSITES } else { i % WORKSITES };
+                edit_site(&mut seeder, &mut sites[site]);
+            }
+            bench.sync(&mut seeder).await;
+            let before = heads(&behind);
+            let (time, report) = bench.sync(&mut behind).await;
+            let sample = Sample { time, report, floor: floor_since(&behind, &before) };
+            if spread {
+                catch_up_spread.push(sample)
+            } else {
+                catch_up_one.push(sample)
+            }
+            let before = heads(&behind);
+            let (time, report) = bench.sync(&mut behind).await;
+            idle.push(Sample { time, report, floor: floor_since(&behind, &before) });
+        }
+    }
+    // Idle sync measured on all 10 devices: keep 5, the ones after the spread catch-up.
+    let idle: Vec<Sample> = idle.split_off(REPEATS);
+
+    println!();
+    println!(
+        "| {:<28} | {:>17} | {:>11} | {:>17} | {:>17} | {:>17} | {:>13} |",
+        "scenario", "wall ms", "round trips", "bytes up", "bytes down", "floor bytes", "down / floor"
+    );
+    println!("|{:-<30}|{:->19}|{:->13}|{:->19}|{:->19}|{:->19}|{:->15}|", "", "", "", "", "", "", "");
+    print_row(&format!("cold device ({WORKSITES} worksites)"), &cold);
+    print_row(&format!("catch-up {CATCH_UP_EDITS} edits, 1 site"), &catch_up_one);
+    print_row(&format!("catch-up {CATCH_UP_EDITS} edits, {WORKSITES} sites"), &catch_up_spread);
+    print_row("idle sync", &idle);
+    println!();
+    println!(
+        "cold device: the {WORKSITES} documents saved whole (Automerge save(), compressed) take {} bytes; bytes down / that = {:.2}",
+        median(cold_saved.clone()),
+        median(cold.iter().map(|s| s.report.bytes_down).collect::<Vec<_>>()) as f64 / median(cold_saved) as f64,
+    );
+}
