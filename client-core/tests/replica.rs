@@ -49,6 +49,9 @@ impl Log {
                     self.docs.insert(doc, (kind, bytes));
                 }
                 Persist::Meta(m) => self.meta = Some(m),
+                Persist::Remove { doc } => {
+                    self.docs.remove(&doc);
+                }
             }
         }
     }

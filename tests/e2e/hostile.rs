@@ -7,36 +7,11 @@ use terrain_client_core::DocKind;
 use terrain_client_core::protocol::{
     self, DocMessage, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
-use terrain_tests::db::{Backend, fresh, query};
+use terrain_tests::db::{Backend, fingerprint, fresh};
 use terrain_tests::device::TestDevice;
 use terrain_tests::server::{TestServer, default_settings};
 
 use crate::fixtures::{seed_worksite, signed_in};
-
-/// Row counts of every table the sync path writes, and the latest commit number.
-async fn fingerprint(url: &str) -> Vec<(String, i64)> {
-    let mut out = Vec::new();
-    for table in [
-        "documents",
-        "changes",
-        "sync_states",
-        "worksites",
-        "positions",
-        "referrals",
-        "placements",
-        "placement_hours",
-        "meetings",
-        "actions",
-        "job_offers",
-        "people",
-    ] {
-        let rows: Vec<(i64,)> = query(url, &format!("SELECT COUNT(*) FROM {table}")).await;
-        out.push((table.to_owned(), rows[0].0));
-    }
-    let seq: Vec<(i64,)> = query(url, "SELECT COALESCE(MAX(seq), 0) FROM documents").await;
-    out.push(("max seq".into(), seq[0].0));
-    out
-}
 
 async fn post(base_url: &str, token: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
     let r = reqwest::Client::new()

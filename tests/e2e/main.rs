@@ -8,27 +8,7 @@ mod hostile;
 mod merge;
 mod projection;
 
-/// Run each listed scenario (an `async fn(Backend)`) once on SQLite and once on Postgres.
-macro_rules! on_both_backends {
-    ($($module:ident :: $scenario:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    crate::$module::$scenario(terrain_tests::db::Backend::Sqlite).await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    crate::$module::$scenario(terrain_tests::db::Backend::Postgres).await;
-                }
-            )+
-        }
-    };
-}
+use terrain_tests::on_both_backends;
 
 on_both_backends!(
     merge::two_offline_devices_converge_a_then_b,

@@ -94,3 +94,35 @@ pub async fn fresh(backend: Backend) -> (Option<TempDir>, String) {
         Backend::Postgres => (None, fresh_postgres().await),
     }
 }
+
+/// What a refused request must leave unchanged: the row count of every table, the latest commit
+/// number, and how many devices are revoked.
+pub async fn fingerprint(url: &str) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for table in [
+        "documents",
+        "changes",
+        "sync_states",
+        "worksites",
+        "positions",
+        "referrals",
+        "placements",
+        "placement_hours",
+        "meetings",
+        "actions",
+        "job_offers",
+        "people",
+        "users",
+        "devices",
+        "device_actors",
+        "assignments",
+    ] {
+        let rows: Vec<(i64,)> = query(url, &format!("SELECT COUNT(*) FROM {table}")).await;
+        out.push((table.to_owned(), rows[0].0));
+    }
+    let seq: Vec<(i64,)> = query(url, "SELECT COALESCE(MAX(seq), 0) FROM documents").await;
+    out.push(("max seq".into(), seq[0].0));
+    let revoked: Vec<(i64,)> = query(url, "SELECT COUNT(*) FROM devices WHERE revoked_at IS NOT NULL").await;
+    out.push(("revoked devices".into(), revoked[0].0));
+    out
+}

@@ -169,3 +169,46 @@ impl TestDevice {
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
+
+/// Push a raw Automerge document to the server as a bare client would: run the sync protocol with
+/// a fresh state until the server has nothing more to ask, or it refuses.
+pub async fn push_raw(
+    base_url: &str,
+    token: &str,
+    doc: &mut automerge::Automerge,
+    id: terrain_client_core::DocumentId,
+    kind: terrain_client_core::DocKind,
+) -> Result<(), (u16, ErrorBody)> {
+    use automerge::sync::SyncDoc;
+    let http = reqwest::Client::new();
+    let mut state = automerge::sync::State::new();
+    for _ in 0..8 {
+        let Some(message) = doc.generate_sync_message(&mut state) else { return Ok(()) };
+        let request = protocol::SyncRequest {
+            protocol: protocol::PROTOCOL_VERSION,
+            cursor: i64::MAX,
+            docs: vec![protocol::DocMessage { doc: id, kind, message: message.encode() }],
+        };
+        let response = http
+            .post(format!("{base_url}/v1/sync"))
+            .header("content-type", protocol::CONTENT_TYPE)
+            .bearer_auth(token)
+            .body(protocol::encode(&request))
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.expect("a body");
+        if status != 200 {
+            return Err((status, protocol::decode(&bytes).expect("a MessagePack error body")));
+        }
+        let response: SyncResponse = protocol::decode(&bytes).expect("a sync response");
+        for reply in response.docs.into_iter().filter(|r| r.doc == id) {
+            if let Some(m) = reply.message {
+                let m = automerge::sync::Message::decode(&m).expect("a sync message");
+                doc.receive_sync_message(&mut state, m).expect("apply the server's message");
+            }
+        }
+    }
+    Ok(())
+}

@@ -69,11 +69,23 @@ pub async fn handle(
         let changed = store.changed_since(request.cursor).await.map_err(|e| ApiError::internal("changed_since", e))?;
         let held: BTreeSet<DocumentId> =
             store.held(device).await.map_err(|e| ApiError::internal("held", e))?.into_iter().collect();
-        let flagged: Vec<_> = changed.documents.into_iter().filter(|(id, _)| access.allows(*id)).collect();
+        let mut flagged: Vec<_> = changed.documents.into_iter().filter(|(id, _)| access.allows(*id)).collect();
+        // Documents the caller may now hold but never received (a new assignment): sent whatever
+        // the cursor says, since their last change may be older than it.
+        let newly_allowed: BTreeSet<DocumentId> = match access.as_ref() {
+            Access::All => BTreeSet::new(),
+            Access::Only(set) => set.iter().filter(|id| !held.contains(id)).copied().collect(),
+        };
         let mut ids: BTreeSet<_> = request.docs.iter().map(|d| d.doc).collect();
         ids.extend(flagged.iter().map(|(id, _)| *id));
+        ids.extend(newly_allowed.iter().copied());
         let ids: Vec<_> = ids.into_iter().collect();
         let stored = store.load(&ids).await.map_err(|e| ApiError::internal("load", e))?;
+        for doc in &stored {
+            if newly_allowed.contains(&doc.id) && !flagged.iter().any(|(id, _)| *id == doc.id) {
+                flagged.push((doc.id, doc.kind));
+            }
+        }
         let states = store.sync_states(device, &ids).await.map_err(|e| ApiError::internal("sync_states", e))?;
         let input = MergeInput {
             request: request.clone(),

@@ -1,0 +1,18 @@
+//! Who may do what: the permission matrix, revoked devices, forged actors, assignments, login
+//! throttling. Every scenario runs on SQLite and on Postgres.
+
+mod assignments;
+mod matrix;
+mod revocation;
+mod setup;
+mod throttling;
+
+use terrain_tests::on_both_backends;
+
+on_both_backends!(
+    matrix::every_endpoint_role_worksite_and_token,
+    revocation::a_revoked_tablet_is_refused_warns_then_erases,
+    revocation::a_forged_actor_is_refused_and_nothing_is_persisted,
+    assignments::assignments_bring_and_take_worksites_and_their_people,
+    throttling::login_brute_force_is_slowed_down,
+);
