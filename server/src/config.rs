@@ -40,6 +40,14 @@ pub struct Settings {
     #[arg(long, env = "TERRAIN_MERGE_BUDGET_SECS", default_value_t = 20)]
     pub merge_budget_secs: u64,
 
+    /// PEM certificate chain: with `--tls-key`, serve HTTPS directly (rustls).
+    #[arg(long, env = "TERRAIN_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of the certificate.
+    #[arg(long, env = "TERRAIN_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TERRAIN_LOG_JSON", default_value_t = false)]
     pub log_json: bool,

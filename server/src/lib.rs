@@ -54,9 +54,26 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error +
              --name 'Administrator' --role admin, then type the password and press Enter)\n"
         );
     }
-    let listener = TcpListener::bind(settings.listen).await?;
-    tracing::info!(address = %listener.local_addr()?, "listening");
-    axum::serve(listener, http::into_service(app(store, &settings))).with_graceful_shutdown(shutdown()).await?;
+    let service = http::into_service(app(store, &settings));
+    if let (Some(cert), Some(key)) = (&settings.tls_cert, &settings.tls_key) {
+        // One process-wide crypto provider; a second install (tests) is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+            .await
+            .map_err(|e| format!("cannot load the TLS certificate or key: {e}"))?;
+        let handle = axum_server::Handle::new();
+        let stopper = handle.clone();
+        tokio::spawn(async move {
+            shutdown().await;
+            stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        });
+        tracing::info!(address = %settings.listen, "listening (HTTPS)");
+        axum_server::bind_rustls(settings.listen, tls).handle(handle).serve(service).await?;
+    } else {
+        let listener = TcpListener::bind(settings.listen).await?;
+        tracing::info!(address = %listener.local_addr()?, "listening");
+        axum::serve(listener, service).with_graceful_shutdown(shutdown()).await?;
+    }
     Ok(())
 }
 

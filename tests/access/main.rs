@@ -3,9 +3,11 @@
 
 mod assignments;
 mod matrix;
+mod quarantine;
 mod revocation;
 mod setup;
 mod throttling;
+mod transport;
 
 use terrain_tests::on_both_backends;
 
@@ -14,5 +16,8 @@ on_both_backends!(
     revocation::a_revoked_tablet_is_refused_warns_then_erases,
     revocation::a_forged_actor_is_refused_and_nothing_is_persisted,
     assignments::assignments_bring_and_take_worksites_and_their_people,
+    quarantine::a_refused_document_is_quarantined_and_the_rest_syncs,
+    quarantine::who_changed_what_when_is_answerable_per_worksite,
     throttling::login_brute_force_is_slowed_down,
+    transport::https_is_served_with_a_certificate_and_key,
 );

@@ -9,6 +9,8 @@
 //! their native file store, syncing over HTTP (see `terrain_tests::device`). Without
 //! `TERRAIN_BENCH_DATABASE_URL` the server uses SQLite in a temporary folder; with it, a new
 //! database `terrain_bench_<random>` is created on that Postgres server (left behind).
+//! The server requires device authentication: the bench creates one office user and signs
+//! every device in (untimed) before its first sync.
 //! What is measured and how to read it: docs/BENCHMARKS.md.
 
 use std::time::{Duration, Instant};
@@ -19,12 +21,14 @@ use terrain_client_core::edit::{NewWorksite, WorksiteField};
 use terrain_client_core::values::{ContractType, CountingUnit, HoursSource, MeetingKind, Month};
 use terrain_client_core::{DocumentId, Edit, ItemId};
 use terrain_tests::device::{SyncReport, TestDevice, date};
-use terrain_tests::server::TestServer;
+use terrain_tests::server::{PASSWORD, TestServer, create_user};
 
 const WORKSITES: usize = 50;
 const CHANGES_PER_WORKSITE: usize = 200;
 const CATCH_UP_EDITS: usize = 100;
 const REPEATS: usize = 5;
+/// The office user every bench device signs in as.
+const LOGIN: &str = "bench";
 
 /// What the seeding device knows about a worksite, to keep editing it.
 struct Site {
@@ -201,12 +205,18 @@ struct Bench {
 }
 
 impl Bench {
-    fn new_device(&mut self, label: &str) -> TestDevice {
+    /// A new, empty device, signed in as the bench user (untimed).
+    async fn new_device(&mut self, label: &str) -> TestDevice {
         let seed = self.next_seed;
         self.next_seed = self.next_seed.checked_add(1).expect("fewer than 256 devices");
         let dir = self.root.path().join(format!("device-{seed}"));
         std::fs::create_dir_all(&dir).expect("device folder");
-        TestDevice::open(&dir, label, seed)
+        let mut device = TestDevice::open(&dir, label, seed);
+        device
+            .sign_in(&self.base_url, LOGIN, PASSWORD)
+            .await
+            .unwrap_or_else(|(status, body)| panic!("sign-in of {label} refused: {status} {body:?}"));
+        device
     }
 
     async fn sync(&self, device: &mut TestDevice) -> (Duration, SyncReport) {
@@ -217,7 +227,7 @@ impl Bench {
 
     /// A new device that has synced everything the server holds (untimed).
     async fn synced_device(&mut self, label: &str) -> TestDevice {
-        let mut d = self.new_device(label);
+        let mut d = self.new_device(label).await;
         self.sync(&mut d).await;
         d
     }
@@ -280,6 +290,7 @@ async fn main() {
         }
     };
     let server = TestServer::start(&database_url).await;
+    create_user(server.store.as_ref(), LOGIN, "office").await;
     let root = tempfile::Builder::new().prefix("terrain-bench-").tempdir().expect("temporary folder");
     let mut bench = Bench { base_url: server.base_url.clone(), root, next_seed: 1 };
 
@@ -288,10 +299,11 @@ async fn main() {
     println!("backend: {backend}");
     println!("device store: native file store in {}", bench.root.path().display());
     println!("repeats: {REPEATS} per measurement, fresh devices each time; figures are median (min)");
+    println!("auth: every device signed in as office user {LOGIN:?} before its first sync (untimed)");
 
     // Seed: 50 worksites of 200 changes each, synced up (not timed).
     let t = Instant::now();
-    let mut seeder = bench.new_device("Seeder");
+    let mut seeder = bench.new_device("Seeder").await;
     let mut sites = Vec::new();
     for i in 0..WORKSITES {
         let doc = DocumentId(uuid::Uuid::new_v4());
@@ -336,7 +348,7 @@ async fn main() {
     let mut cold = Vec::new();
     let mut cold_saved = Vec::new();
     for i in 0..REPEATS {
-        let mut d = bench.new_device(&format!("Cold {i}"));
+        let mut d = bench.new_device(&format!("Cold {i}")).await;
         let (time, report) = bench.sync(&mut d).await;
         assert_eq!(d.device.replica().documents().len(), WORKSITES, "the cold device received every worksite");
         cold.push(Sample { time, report, floor: floor_since(&d, &[]) });
