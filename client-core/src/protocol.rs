@@ -91,8 +91,8 @@ pub struct DocReply {
     pub stored_heads: Vec<serde_bytes::ByteBuf>,
 }
 
-/// The body of every error answer (4xx and 5xx), MessagePack or JSON following the request's
-/// `Accept` header.
+/// The body of every error answer (4xx and 5xx): MessagePack on `/v1/sync`, JSON on the other
+/// endpoints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// A stable, machine-readable code.

@@ -6,7 +6,9 @@
 pub mod admin;
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod http;
+pub mod office;
 pub mod projection;
 pub mod store;
 pub mod sync;

@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Run the server (embedded SQLite under ./terrain-data unless DATABASE_URL says otherwise).
     Serve(Settings),
+    /// Load a sample portfolio and demo accounts (once), print the logins, then serve like `serve`.
+    Demo(Settings),
     /// Manage users, devices and assignments directly in the database.
     Admin {
         #[command(flatten)]
@@ -77,6 +79,10 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(settings) => {
             terrain_server::telemetry::init(settings.log_json);
             terrain_server::serve(settings).await.map_err(|e| e.to_string())
+        }
+        Command::Demo(settings) => {
+            terrain_server::telemetry::init(settings.log_json);
+            terrain_server::demo::run(settings).await
         }
         Command::Admin { settings, action } => admin(settings, action).await,
     };

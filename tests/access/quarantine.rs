@@ -46,7 +46,7 @@ pub async fn a_refused_document_is_quarantined_and_the_rest_syncs(backend: Backe
     assert_eq!((body.code.as_str(), body.doc), ("forbidden", Some(w.assigned)));
     assert_eq!(fingerprint(&w.url).await, before, "refused whole: nothing stored");
 
-    let refusal = w.advisor.device.handle_refusal(&body, |_| {}).unwrap();
+    let refusal = w.advisor.device.handle_refusal(&body, [200; 16], |_| {}).unwrap();
     assert_eq!(refusal, Refusal::Quarantined { doc: w.assigned });
     let status = w.advisor.device.replica().status();
     assert_eq!(status.quarantined.len(), 1);

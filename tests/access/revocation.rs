@@ -46,7 +46,7 @@ pub async fn a_revoked_tablet_is_refused_warns_then_erases(backend: Backend) {
     let refusal = w
         .advisor
         .device
-        .handle_refusal(&body, |refusal| {
+        .handle_refusal(&body, [201; 16], |refusal| {
             // The warning comes first, while the data is still there.
             let Refusal::Revoked { unsynced } = refusal else { panic!("a revocation") };
             assert_eq!(unsynced.len(), 1, "one document has unsynced changes");

@@ -115,10 +115,12 @@ impl<S: LocalStore> Device<S> {
 
     /// Handle an error answer from the server. For a revoked device, `warn` is called first with
     /// the refusal listing the unsynced changes (the app shows it), then every local document is
-    /// erased; the device must sign in again. A refused document is quarantined and persisted.
+    /// erased and the replica starts empty under `fresh_actor` (new random bytes from the caller:
+    /// the old actor id stays bound to the revoked device). A refused document is quarantined.
     pub fn handle_refusal(
         &mut self,
         error: &ErrorBody,
+        fresh_actor: [u8; 16],
         warn: impl FnOnce(&Refusal),
     ) -> Result<Refusal, DeviceError<S::Error>> {
         let (refusal, ops) = self.replica.handle_refusal(error);
@@ -127,7 +129,7 @@ impl<S: LocalStore> Device<S> {
         if matches!(refusal, Refusal::Revoked { .. }) {
             self.store.wipe().map_err(DeviceError::Store)?;
             let device = self.replica.device();
-            self.replica = Replica::new(device, [0; 16]);
+            self.replica = Replica::new(device, fresh_actor);
         }
         Ok(refusal)
     }

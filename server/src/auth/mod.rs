@@ -141,6 +141,11 @@ pub async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<Call
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "Sign in: this request carries no device token."))?;
+    authenticate_token(store, token).await
+}
+
+/// Authenticate a device token (from a header or the dashboard's session cookie).
+pub async fn authenticate_token(store: &dyn Store, token: &str) -> Result<Caller, ApiError> {
     let found =
         store.device_by_token(&token_hash(token)).await.map_err(|e| ApiError::internal("device_by_token", e))?;
     let Some((device, user)) = found else {

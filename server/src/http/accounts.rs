@@ -58,6 +58,11 @@ pub async fn login(
     body: Body,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let request: LoginRequest = json(body).await?;
+    sign_in(&state, peer, request).await.map(Json)
+}
+
+/// Check a login (throttled per account and per address) and register a device for it.
+pub async fn sign_in(state: &AppState, peer: SocketAddr, request: LoginRequest) -> Result<LoginResponse, ApiError> {
     let now = Utc::now();
     let since = now - chrono::Duration::from_std(state.login_limits.window).unwrap_or_default();
     let keys = [format!("login:{}", request.login.to_lowercase()), format!("ip:{}", peer.ip())];
@@ -73,7 +78,7 @@ pub async fn login(
             ),
         ));
     }
-    let user = store.user_by_login(&request.login).await.map_err(db("user_by_login"))?;
+    let user = store.user_by_login(&request.login.trim().to_lowercase()).await.map_err(db("user_by_login"))?;
     let password = request.password.clone();
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     // Argon2 is deliberately slow: off the async runtime.
@@ -96,7 +101,7 @@ pub async fn login(
     };
     store.register_device(&device, &token_hash).await.map_err(db("register_device"))?;
     tracing::info!(user = %user.login, device = %device.id, "device registered");
-    Ok(Json(LoginResponse { device: device.id, token, display_name: user.display_name, role: user.role.to_string() }))
+    Ok(LoginResponse { device: device.id, token, display_name: user.display_name, role: user.role.to_string() })
 }
 
 /// A user as the API shows it (never the password hash).

@@ -21,6 +21,7 @@ use crate::auth;
 use crate::store::Store;
 use crate::sync::{self, Limits};
 
+pub use accounts::sign_in;
 pub use error::ApiError;
 
 /// What every handler can reach.
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/assignments", post(accounts::assign))
         .route("/v1/assignments/{worksite}/{user}", delete(accounts::unassign))
         .route("/v1/documents/{id}/history", get(accounts::history))
+        .merge(crate::office::routes())
         .with_state(state)
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }

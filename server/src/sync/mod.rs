@@ -219,3 +219,40 @@ fn check_shape(limits: &Limits, request: &SyncRequest) -> Result<(), ApiError> {
     }
     Ok(())
 }
+
+/// Apply one typed edit on the server, as the caller (the office dashboard resolving a conflict):
+/// the change is made under an actor bound to the caller's device, checked against the schema,
+/// and committed like any synced change; tablets receive it at their next sync.
+pub async fn write_edit(
+    store: &Arc<dyn Store>,
+    caller: &Caller,
+    doc: DocumentId,
+    edit: terrain_client_core::Edit,
+) -> Result<(), ApiError> {
+    let received_at = Utc::now();
+    if !caller.access(store.as_ref()).await?.allows(doc) {
+        return Err(ApiError::new(ErrorCode::Forbidden, "You may not change this document.").for_doc(doc));
+    }
+    for _ in 0..COMMIT_ATTEMPTS {
+        let stored = store.load(&[doc]).await.map_err(|e| ApiError::internal("load", e))?.pop();
+        let stored = stored.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such document.").for_doc(doc))?;
+        let ctx = terrain_client_core::EditContext {
+            author_label: format!("{} · {}", caller.user.display_name, caller.device.name),
+            now_ms: received_at.timestamp_millis(),
+        };
+        let device = caller.device.id;
+        let edit = edit.clone();
+        let task = tokio::task::spawn_blocking(move || merge::apply_edit(&stored, device, &edit, &ctx));
+        let (commit, actor) = task.await.map_err(|e| ApiError::internal("edit task", e))??;
+        let batch = CommitBatch { device, received_at, documents: vec![commit] };
+        match store.commit(batch).await {
+            Ok(_) => {
+                store.bind_actors(device, &[actor], received_at).await.map_err(|e| ApiError::internal("bind", e))?;
+                return Ok(());
+            }
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(ApiError::internal("commit", e)),
+        }
+    }
+    Err(ApiError::new(ErrorCode::Busy, "This document is being changed by others right now; try again shortly."))
+}

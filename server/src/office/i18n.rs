@@ -1,0 +1,203 @@
+//! The dashboard's three languages: French, Dutch, English. Every label a user reads is here, in
+//! all three; dates, numbers and hours are formatted the way each language writes them.
+
+use axum::http::{HeaderMap, header};
+use chrono::NaiveDate;
+
+/// A language of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Français.
+    Fr,
+    /// Nederlands.
+    Nl,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Every language, in the order of the switch.
+    pub const ALL: [Lang; 3] = [Lang::Fr, Lang::Nl, Lang::En];
+
+    /// ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::Nl => "nl",
+            Lang::En => "en",
+        }
+    }
+
+    /// From a code.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.get(..2)?.to_ascii_lowercase().as_str() {
+            "fr" => Some(Lang::Fr),
+            "nl" => Some(Lang::Nl),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language of a request: the `terrain_lang` cookie (the switch), else the first
+    /// supported language of `Accept-Language` by preference, else French.
+    pub fn of_request(headers: &HeaderMap) -> Lang {
+        if let Some(lang) = cookie(headers, "terrain_lang").and_then(|c| Lang::from_code(&c)) {
+            return lang;
+        }
+        let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let mut ranked: Vec<(f32, Lang)> = accept
+            .split(',')
+            .filter_map(|part| {
+                let mut bits = part.trim().split(';');
+                let lang = Lang::from_code(bits.next()?.trim())?;
+                let q = bits.find_map(|b| b.trim().strip_prefix("q=")?.parse().ok()).unwrap_or(1.0);
+                Some((q, lang))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked.first().map_or(Lang::Fr, |(_, l)| *l)
+    }
+}
+
+/// A cookie's value.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then(|| v.to_owned())
+    })
+}
+
+/// Hours: "1 234,5 h" (fr), "1.234,5 u" (nl), "1,234.5 h" (en).
+pub fn format_hours(hours: f64, lang: Lang) -> String {
+    let unit = if lang == Lang::Nl { "u" } else { "h" };
+    format!("{} {unit}", format_number(hours, lang))
+}
+
+/// A number with at most one decimal and the language's separators.
+pub fn format_number(value: f64, lang: Lang) -> String {
+    let (thousands, decimal) = match lang {
+        Lang::Fr => ('\u{202f}', ','),
+        Lang::Nl => ('.', ','),
+        Lang::En => (',', '.'),
+    };
+    let tenths = (value * 10.0).round() as i64;
+    let (whole, frac) = (tenths.abs() / 10, tenths.abs() % 10);
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(thousands);
+        }
+        grouped.push(c);
+    }
+    let sign = if tenths < 0 { "-" } else { "" };
+    if frac == 0 { format!("{sign}{grouped}") } else { format!("{sign}{grouped}{decimal}{frac}") }
+}
+
+/// A ratio as a percentage: "42 %" (fr, nl), "42%" (en).
+pub fn format_percent(ratio: f64, lang: Lang) -> String {
+    let n = format_number((ratio * 100.0).round(), lang);
+    if lang == Lang::En { format!("{n}%") } else { format!("{n} %") }
+}
+
+/// A date: 25/11/2026 (fr, en), 25-11-2026 (nl).
+pub fn format_date(date: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Nl => date.format("%d-%m-%Y").to_string(),
+        Lang::Fr | Lang::En => date.format("%d/%m/%Y").to_string(),
+    }
+}
+
+/// An optional date, "—" when absent.
+pub fn format_opt_date(date: Option<NaiveDate>, lang: Lang) -> String {
+    date.map_or_else(|| "—".to_owned(), |d| format_date(d, lang))
+}
+
+macro_rules! labels {
+    ($($key:ident => [$fr:expr, $nl:expr, $en:expr]),+ $(,)?) => {
+        /// Every label of the dashboard.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub enum L { $($key),+ }
+
+        /// A label in a language.
+        pub fn t(lang: Lang, label: L) -> &'static str {
+            match label {
+                $(L::$key => match lang { Lang::Fr => $fr, Lang::Nl => $nl, Lang::En => $en }),+
+            }
+        }
+    };
+}
+
+labels! {
+    AppName => ["Terrain — clauses sociales", "Terrain — sociale clausules", "Terrain — social clauses"],
+    SignIn => ["Se connecter", "Aanmelden", "Sign in"],
+    SignOut => ["Se déconnecter", "Afmelden", "Sign out"],
+    Login => ["Identifiant", "Gebruikersnaam", "Login"],
+    Password => ["Mot de passe", "Wachtwoord", "Password"],
+    WrongCredentials => ["Identifiant ou mot de passe incorrect.", "Onjuiste gebruikersnaam of wachtwoord.", "Wrong login or password."],
+    TooManyAttempts => ["Trop de tentatives ; réessayez plus tard.", "Te veel pogingen; probeer later opnieuw.", "Too many attempts; try again later."],
+    OfficeOnly => ["Réservé au personnel du bureau.", "Alleen voor kantoorpersoneel.", "Office staff only."],
+    Portfolio => ["Portefeuille des chantiers", "Portefeuille van de werven", "Worksite portfolio"],
+    Worksite => ["Chantier", "Werf", "Worksite"],
+    Authority => ["Pouvoir adjudicateur", "Aanbestedende overheid", "Public authority"],
+    Contractor => ["Adjudicataire", "Opdrachtnemer", "Contractor"],
+    Advisor => ["Conseiller", "Consulent", "Advisor"],
+    Status => ["Statut", "Status", "Status"],
+    Objective => ["Objectif", "Doelstelling", "Objective"],
+    HoursRealised => ["Heures réalisées", "Gepresteerde uren", "Hours realised"],
+    Done => ["Réalisé", "Gerealiseerd", "Done"],
+    Elapsed => ["Période écoulée", "Verstreken periode", "Period elapsed"],
+    Forecast => ["Prévision", "Prognose", "Forecast"],
+    Flags => ["Alertes", "Signalen", "Flags"],
+    RecruitmentNeeded => ["Nouveau recrutement nécessaire", "Nieuwe aanwerving nodig", "New recruitment needed"],
+    FollowUpOverdue => ["Suivi en retard", "Opvolging te laat", "Follow-up overdue"],
+    All => ["Tous", "Alle", "All"],
+    Filter => ["Filtrer", "Filteren", "Filter"],
+    Contract => ["Marché et clause", "Opdracht en clausule", "Contract and clause"],
+    ContractReference => ["Référence du marché", "Referentie van de opdracht", "Contract reference"],
+    Address => ["Adresse", "Adres", "Address"],
+    OrderToStart => ["Ordre de commencer", "Bevel tot aanvang", "Order to start"],
+    Deadline => ["Échéance", "Einddatum", "Deadline"],
+    NextFollowUp => ["Prochain suivi", "Volgende opvolging", "Next follow-up"],
+    Planning => ["Planning des travaux", "Planning van de werken", "Works planning"],
+    Positions => ["Descriptions de fonction", "Functiebeschrijvingen", "Job descriptions"],
+    Funnel => ["Candidatures par partenaire", "Kandidaturen per partner", "Referrals by partner body"],
+    Proposed => ["Proposés", "Voorgesteld", "Proposed"],
+    Interviewed => ["Reçus", "Gesprek gehad", "Interviewed"],
+    Sent => ["Envoyés", "Doorgestuurd", "Sent"],
+    Hired => ["Engagés", "Aangeworven", "Hired"],
+    Placements => ["Mises à l'emploi et heures", "Tewerkstellingen en uren", "Placements and hours"],
+    Month => ["Mois", "Maand", "Month"],
+    Total => ["Total", "Totaal", "Total"],
+    Meetings => ["Réunions", "Vergaderingen", "Meetings"],
+    Notes => ["Notes", "Notities", "Notes"],
+    Decisions => ["Décisions", "Beslissingen", "Decisions"],
+    OpenActions => ["Actions ouvertes", "Openstaande acties", "Open actions"],
+    Who => ["Qui", "Wie", "Who"],
+    Due => ["Pour le", "Tegen", "Due"],
+    JobOffers => ["Offres captées", "Opgevangen vacatures", "Job offers captured"],
+    Timeline => ["Historique des mises à jour", "Tijdlijn van de updates", "Timeline of merged updates"],
+    Changed => ["Modifié", "Gewijzigd", "Changed"],
+    Device => ["Appareil", "Toestel", "Device"],
+    RecordedOnTablet => ["Saisi sur la tablette", "Ingevoerd op de tablet", "Recorded on the tablet"],
+    ReceivedByServer => ["Reçu par le serveur", "Ontvangen door de server", "Received by the server"],
+    Conflicts => ["Valeurs concurrentes", "Tegenstrijdige waarden", "Competing values"],
+    Choose => ["Choisir", "Kiezen", "Choose"],
+    SetBy => ["saisi par", "ingevoerd door", "set by"],
+    NoConflict => ["Aucune valeur concurrente.", "Geen tegenstrijdige waarden.", "No competing values."],
+    Live => ["En direct", "Live", "Live"],
+    Reports => ["Rapports", "Rapporten", "Reports"],
+    ProgressReport => ["Rapport d'avancement (PDF)", "Voortgangsrapport (PDF)", "Progress report (PDF)"],
+    PrintableReport => ["Version imprimable", "Afdrukbare versie", "Printable page"],
+    ExportPlacements => ["Export des mises à l'emploi (CSV)", "Export tewerkstellingen (CSV)", "Placements export (CSV)"],
+    ExportHours => ["Export des heures (CSV)", "Export uren (CSV)", "Hours export (CSV)"],
+    YearlySummary => ["Bilan annuel", "Jaaroverzicht", "Yearly summary"],
+    PeoplePlaced => ["Personnes mises à l'emploi", "Tewerkgestelde personen", "People placed"],
+    Companies => ["Entreprises", "Bedrijven", "Companies"],
+    Authorities => ["Pouvoirs adjudicateurs", "Aanbestedende overheden", "Public authorities"],
+    Worksites => ["Chantiers", "Werven", "Worksites"],
+    NotFound => ["Introuvable.", "Niet gevonden.", "Not found."],
+    Back => ["Retour au portefeuille", "Terug naar de portefeuille", "Back to the portfolio"],
+    Nothing => ["Rien pour l'instant.", "Nog niets.", "Nothing yet."],
+}

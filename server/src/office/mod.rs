@@ -1,0 +1,518 @@
+//! The office dashboard: server-rendered pages behind the office login, live updates, conflict
+//! resolution, exports and reports.
+//!
+//! Pages read merged documents from the store (never from a process-local cache), so every
+//! server process shows the same thing. Live updates: each page opens `/office/events`, a
+//! server-sent event stream that polls the store's commit numbers and says "changed" when a
+//! document the page shows has moved; the page then fetches itself again and swaps its content.
+
+pub mod i18n;
+mod pages;
+pub mod pdf;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use automerge::Automerge;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Datelike, Utc};
+use serde::Deserialize;
+use terrain_client_core::edit::FieldValue;
+use terrain_client_core::model::{Document, Worksite};
+use terrain_client_core::{DocumentId, Edit, ItemId};
+
+use crate::auth::{self, Caller, Role};
+use crate::http::{ApiError, AppState};
+use crate::store::Store;
+
+use i18n::{L, Lang, t};
+
+/// Name of the session cookie (a device token of the browser).
+const SESSION: &str = "terrain_session";
+
+/// The dashboard's routes, under `/office`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/office", get(portfolio))
+        .route("/office/login", get(login_page).post(login_submit))
+        .route("/office/logout", post(logout))
+        .route("/office/lang/{lang}", get(switch_lang))
+        .route("/office/events", get(events))
+        .route("/office/worksites/{id}", get(worksite_page))
+        .route("/office/worksites/{id}/resolve", post(resolve))
+        .route("/office/worksites/{id}/report", get(printable_report))
+        .route("/office/worksites/{id}/report.pdf", get(report_pdf))
+        .route("/office/people/{person}/evaluations/{evaluation}/letter.pdf", get(letter_pdf))
+        .route("/office/export/placements.csv", get(export_placements))
+        .route("/office/export/hours.csv", get(export_hours))
+        .route("/office/summary", get(summary))
+}
+
+/// An error page, or a redirect to the login page.
+enum PageError {
+    Login,
+    Api(ApiError, Lang),
+}
+
+impl From<(ApiError, Lang)> for PageError {
+    fn from((e, lang): (ApiError, Lang)) -> Self {
+        PageError::Api(e, lang)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Login => Redirect::to("/office/login").into_response(),
+            PageError::Api(e, lang) => {
+                let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                (status, pages::message(lang, &e.message)).into_response()
+            }
+        }
+    }
+}
+
+/// The signed-in office user of a page request.
+async fn office_caller(state: &AppState, headers: &HeaderMap) -> Result<(Caller, Lang), PageError> {
+    let lang = Lang::of_request(headers);
+    let token = i18n::cookie(headers, SESSION).ok_or(PageError::Login)?;
+    let caller = auth::authenticate_token(state.store.as_ref(), &token).await.map_err(|_| PageError::Login)?;
+    if caller.user.role == Role::Advisor {
+        return Err(PageError::Api(
+            ApiError::new(terrain_client_core::protocol::ErrorCode::Forbidden, t(lang, L::OfficeOnly)),
+            lang,
+        ));
+    }
+    Ok((caller, lang))
+}
+
+async fn login_page(headers: HeaderMap) -> Response {
+    pages::login(Lang::of_request(&headers), None).into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
+    let lang = Lang::of_request(&headers);
+    let request = terrain_client_core::protocol::LoginRequest {
+        login: form.login,
+        password: form.password,
+        device_name: "Office dashboard".into(),
+        app_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    match crate::http::sign_in(&state, peer, request).await {
+        Ok(answer) if answer.role != Role::Advisor.as_str() => {
+            let cookie = format!("{SESSION}={}; Path=/office; HttpOnly; SameSite=Strict", answer.token);
+            let mut response = Redirect::to("/office").into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Ok(_) => (StatusCode::FORBIDDEN, pages::login(lang, Some(t(lang, L::OfficeOnly)))).into_response(),
+        Err(e) if e.code == terrain_client_core::protocol::ErrorCode::RateLimited => {
+            (StatusCode::TOO_MANY_REQUESTS, pages::login(lang, Some(t(lang, L::TooManyAttempts)))).into_response()
+        }
+        Err(_) => (StatusCode::UNAUTHORIZED, pages::login(lang, Some(t(lang, L::WrongCredentials)))).into_response(),
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Ok((caller, _)) = office_caller(&state, &headers).await {
+        let _ = state.store.revoke_device(caller.device.id, Utc::now()).await;
+    }
+    let mut response = Redirect::to("/office/login").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, HeaderValue::from_static("terrain_session=; Path=/office; Max-Age=0"));
+    response
+}
+
+async fn switch_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let lang = Lang::from_code(&code).unwrap_or(Lang::Fr);
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("/office").map(|i| r[i..].to_owned()))
+        .unwrap_or_else(|| "/office".to_owned());
+    let mut response = Redirect::to(&back).into_response();
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("terrain_lang={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.code()))
+    {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// Every stored worksite, merged and read, with its Automerge document.
+async fn all_documents(store: &dyn Store, lang: Lang) -> Result<Vec<(Automerge, Document)>, PageError> {
+    let listed = store.changed_since(0).await.map_err(|e| (ApiError::internal("changed_since", e), lang))?;
+    let ids: Vec<DocumentId> = listed.documents.iter().map(|(id, _)| *id).collect();
+    let stored = store.load(&ids).await.map_err(|e| (ApiError::internal("load", e), lang))?;
+    let mut out = Vec::with_capacity(stored.len());
+    for s in stored {
+        let doc = crate::sync::rebuild(&s).map_err(|e| (ApiError::internal("rebuild", e), lang))?;
+        if let Ok(read) = Document::read(&doc) {
+            out.push((doc, read));
+        }
+    }
+    Ok(out)
+}
+
+fn worksites(docs: &[(Automerge, Document)]) -> Vec<&Worksite> {
+    docs.iter()
+        .filter_map(|(_, d)| match d {
+            Document::Worksite(w) => Some(w),
+            Document::Person(_) => None,
+        })
+        .collect()
+}
+
+async fn one_document(store: &dyn Store, id: DocumentId, lang: Lang) -> Result<(Automerge, Document), PageError> {
+    let stored = store.load(&[id]).await.map_err(|e| (ApiError::internal("load", e), lang))?.pop();
+    let stored = stored.ok_or_else(|| {
+        PageError::Api(ApiError::new(terrain_client_core::protocol::ErrorCode::NotFound, t(lang, L::NotFound)), lang)
+    })?;
+    let doc = crate::sync::rebuild(&stored).map_err(|e| (ApiError::internal("rebuild", e), lang))?;
+    let read = Document::read(&doc).map_err(|e| (ApiError::internal("read", e), lang))?;
+    Ok((doc, read))
+}
+
+async fn worksite_of(store: &dyn Store, id: DocumentId, lang: Lang) -> Result<(Automerge, Worksite), PageError> {
+    match one_document(store, id, lang).await? {
+        (doc, Document::Worksite(w)) => Ok((doc, w)),
+        _ => Err(PageError::Api(
+            ApiError::new(terrain_client_core::protocol::ErrorCode::NotFound, t(lang, L::NotFound)),
+            lang,
+        )),
+    }
+}
+
+/// Query of the portfolio: filters and sort.
+#[derive(Debug, Default, Deserialize)]
+pub struct PortfolioQuery {
+    advisor: Option<String>,
+    authority: Option<String>,
+    status: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+}
+
+async fn portfolio(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<PortfolioQuery>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    let docs = all_documents(state.store.as_ref(), lang).await?;
+    let today = Utc::now().date_naive();
+    Ok(pages::portfolio(lang, &caller, &worksites(&docs), &query, today).into_response())
+}
+
+async fn worksite_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<DocumentId>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    let (doc, w) = worksite_of(state.store.as_ref(), id, lang).await?;
+    let history = state.store.history(id).await.map_err(|e| (ApiError::internal("history", e), lang))?;
+    let today = Utc::now().date_naive();
+    Ok(pages::worksite(lang, &caller, &doc, &w, &history, today).into_response())
+}
+
+#[derive(Deserialize)]
+struct ResolveForm {
+    path: String,
+    value: String,
+}
+
+/// Choose one of the competing values: the office writes it as a new change, which supersedes
+/// all of them on every replica once synced.
+async fn resolve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<DocumentId>,
+    axum::Form(form): axum::Form<ResolveForm>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    let path: Vec<String> = form.path.split('/').map(str::to_owned).collect();
+    let value: FieldValue = serde_json::from_str(&form.value).unwrap_or(FieldValue::Str(form.value.clone()));
+    crate::sync::write_edit(&state.store, &caller, id, Edit::Resolve { path, value }).await.map_err(|e| (e, lang))?;
+    Ok(Redirect::to(&format!("/office/worksites/{id}#conflicts")).into_response())
+}
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    cursor: Option<i64>,
+}
+
+/// Server-sent events: `changed` with the ids of documents committed since the page was drawn.
+async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<EventsQuery>,
+) -> Result<Sse<impl futures_core::Stream<Item = Result<Event, Infallible>>>, PageError> {
+    office_caller(&state, &headers).await?;
+    let store = state.store.clone();
+    let start = match q.cursor {
+        Some(c) => c,
+        None => store.changed_since(0).await.map(|c| c.cursor).unwrap_or(0),
+    };
+    let stream = async_stream(store, start);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+fn async_stream(
+    store: std::sync::Arc<dyn Store>,
+    mut cursor: i64,
+) -> impl futures_core::Stream<Item = Result<Event, Infallible>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        let _ = tx.send(Ok(Event::default().event("ready").data(cursor.to_string()))).await;
+        loop {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            match store.changed_since(cursor).await {
+                Ok(changed) if !changed.documents.is_empty() => {
+                    cursor = changed.cursor;
+                    let ids: Vec<String> = changed.documents.iter().map(|(id, _)| id.to_string()).collect();
+                    if tx.send(Ok(Event::default().event("changed").data(ids.join(",")))).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {
+                    if tx.is_closed() {
+                        return;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "live updates: store unavailable"),
+            }
+        }
+    });
+    tokio_stream_from(rx)
+}
+
+fn tokio_stream_from<T>(mut rx: tokio::sync::mpsc::Receiver<T>) -> impl futures_core::Stream<Item = T> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+async fn printable_report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<DocumentId>,
+) -> Result<Response, PageError> {
+    let (_, lang) = office_caller(&state, &headers).await?;
+    let (_, w) = worksite_of(state.store.as_ref(), id, lang).await?;
+    Ok(pages::printable_report(lang, &w, Utc::now().date_naive()).into_response())
+}
+
+async fn report_pdf(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<DocumentId>,
+) -> Result<Response, PageError> {
+    let (_, lang) = office_caller(&state, &headers).await?;
+    let (_, w) = worksite_of(state.store.as_ref(), id, lang).await?;
+    let today = Utc::now().date_naive();
+    let indicators = terrain_client_core::indicators::indicators(&w, today);
+    let bytes =
+        pdf::progress_report(&pdf::ReportFigures { worksite: &w, indicators: &indicators, today }, pdf_lang(lang));
+    Ok(pdf_response(bytes, &format!("report-{id}.pdf")))
+}
+
+async fn letter_pdf(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((person, evaluation)): Path<(DocumentId, ItemId)>,
+) -> Result<Response, PageError> {
+    let (_, lang) = office_caller(&state, &headers).await?;
+    let (_, doc) = one_document(state.store.as_ref(), person, lang).await?;
+    let Document::Person(p) = doc else {
+        return Err(PageError::Api(
+            ApiError::new(terrain_client_core::protocol::ErrorCode::NotFound, t(lang, L::NotFound)),
+            lang,
+        ));
+    };
+    let e = p.evaluations.iter().find(|e| e.id == evaluation).ok_or_else(|| {
+        PageError::Api(ApiError::new(terrain_client_core::protocol::ErrorCode::NotFound, t(lang, L::NotFound)), lang)
+    })?;
+    if e.consent.is_none() {
+        return Err(PageError::Api(
+            ApiError::new(terrain_client_core::protocol::ErrorCode::Forbidden, pages::no_consent(lang)),
+            lang,
+        ));
+    }
+    let worksite = match e.worksite {
+        Some(w) => worksite_of(state.store.as_ref(), w, lang).await.ok().map(|(_, w)| w),
+        None => None,
+    };
+    let bytes = pdf::recommendation_letter(&p, e, worksite.as_ref(), pdf_lang(lang), Utc::now().date_naive());
+    Ok(pdf_response(bytes, &format!("letter-{evaluation}.pdf")))
+}
+
+fn pdf_lang(lang: Lang) -> pdf::Lang {
+    match lang {
+        Lang::Fr => pdf::Lang::Fr,
+        Lang::Nl => pdf::Lang::Nl,
+        Lang::En => pdf::Lang::En,
+    }
+}
+
+fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
+    let mut r = Body::from(bytes).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+fn csv_response(body: String, name: &str) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+/// A CSV field, quoted when needed (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+async fn export_placements(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let (_, lang) = office_caller(&state, &headers).await?;
+    let docs = all_documents(state.store.as_ref(), lang).await?;
+    let mut out = String::from(
+        "worksite_id,worksite,placement_id,position,contract_type,start,end,weekly_hours,hours_realised\n",
+    );
+    for w in worksites(&docs) {
+        for p in &w.placements {
+            let position = w.positions.iter().find(|x| x.id == p.position).map_or("", |x| x.title.as_str());
+            let cols = [
+                w.id.to_string(),
+                csv_field(&w.name),
+                p.id.to_string(),
+                csv_field(position),
+                p.contract_type.code().to_owned(),
+                p.start.map(|d| d.to_string()).unwrap_or_default(),
+                p.end.map(|d| d.to_string()).unwrap_or_default(),
+                p.weekly_hours.get().to_string(),
+                p.total_hours().to_string(),
+            ];
+            out.push_str(&cols.join(","));
+            out.push('\n');
+        }
+    }
+    Ok(csv_response(out, "placements.csv"))
+}
+
+async fn export_hours(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let (_, lang) = office_caller(&state, &headers).await?;
+    let docs = all_documents(state.store.as_ref(), lang).await?;
+    let mut out = String::from("worksite_id,worksite,placement_id,month,hours,source\n");
+    for w in worksites(&docs) {
+        for p in &w.placements {
+            for h in &p.hours {
+                let cols = [
+                    w.id.to_string(),
+                    csv_field(&w.name),
+                    p.id.to_string(),
+                    h.month.to_string(),
+                    h.hours.get().to_string(),
+                    h.source.code().to_owned(),
+                ];
+                out.push_str(&cols.join(","));
+                out.push('\n');
+            }
+        }
+    }
+    Ok(csv_response(out, "hours.csv"))
+}
+
+#[derive(Deserialize)]
+struct SummaryQuery {
+    year: Option<i32>,
+}
+
+/// Figures of one year over the whole portfolio.
+#[derive(Debug, Default)]
+pub struct YearSummary {
+    /// The year.
+    pub year: i32,
+    /// Distinct people with a placement active during the year.
+    pub people: usize,
+    /// Hours realised in the year's months.
+    pub hours: f64,
+    /// Distinct contractors of worksites with hours in the year.
+    pub companies: usize,
+    /// Distinct public authorities of those worksites.
+    pub authorities: usize,
+    /// Worksites with hours in the year.
+    pub worksites: usize,
+}
+
+/// Compute the yearly summary.
+pub fn year_summary(worksites: &[&Worksite], year: i32) -> YearSummary {
+    let mut people = std::collections::BTreeSet::new();
+    let mut companies = std::collections::BTreeSet::new();
+    let mut authorities = std::collections::BTreeSet::new();
+    let mut sites = 0;
+    let mut hours = 0.0;
+    for w in worksites {
+        let mut active = false;
+        for p in &w.placements {
+            let in_year: f64 = p.hours.iter().filter(|h| h.month.year() == year).map(|h| h.hours.get()).sum();
+            let overlaps = p.start.is_some_and(|s| s.year() <= year) && p.end.is_none_or(|e| e.year() >= year);
+            if in_year > 0.0 || overlaps {
+                people.insert(p.person);
+            }
+            if in_year > 0.0 {
+                active = true;
+                hours += in_year;
+            }
+        }
+        if active {
+            sites += 1;
+            companies.insert(w.contractor.name.clone());
+            authorities.insert(w.authority.name.clone());
+        }
+    }
+    YearSummary {
+        year,
+        people: people.len(),
+        hours,
+        companies: companies.len(),
+        authorities: authorities.len(),
+        worksites: sites,
+    }
+}
+
+async fn summary(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<SummaryQuery>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    let docs = all_documents(state.store.as_ref(), lang).await?;
+    let year = q.year.unwrap_or_else(|| Utc::now().year());
+    let figures = year_summary(&worksites(&docs), year);
+    Ok(pages::summary(lang, &caller, &figures).into_response())
+}

@@ -1,0 +1,470 @@
+//! HTML of the dashboard (maud: escaped by construction). JavaScript is limited to the live
+//! updates: an `EventSource` that refetches the page and swaps its `<main>`.
+
+use std::collections::BTreeMap;
+
+use automerge::{Automerge, ReadDoc};
+use chrono::NaiveDate;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use terrain_client_core::conflicts::conflicts;
+use terrain_client_core::edit::FieldValue;
+use terrain_client_core::indicators::{Indicators, indicators};
+use terrain_client_core::model::Worksite;
+use terrain_client_core::values::{CompanyAnswer, MeetingKind};
+
+use super::PortfolioQuery;
+use super::i18n::{L, Lang, format_date, format_hours, format_number, format_opt_date, format_percent, t};
+use crate::auth::Caller;
+use crate::store::HistoryEntry;
+
+const STYLE: &str = r#"
+body{font-family:system-ui,sans-serif;margin:0;color:#1d2630;background:#f6f7f9}
+header{display:flex;gap:1rem;align-items:center;padding:.6rem 1.2rem;background:#1f3a5f;color:#fff}
+header a{color:#fff}header .spacer{flex:1}
+main{padding:1rem 1.2rem;max-width:1400px}
+table{border-collapse:collapse;width:100%;background:#fff;margin:.5rem 0 1.2rem}
+th,td{border-bottom:1px solid #dde2e8;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th a{color:inherit}td.num,th.num{text-align:right}
+section{margin-bottom:1.4rem}h2{font-size:1.15rem;margin:.2rem 0}
+.flag{display:inline-block;padding:.05rem .4rem;border-radius:.3rem;font-size:.85em;margin:.1rem}
+.flag-recruitment{background:#fde2c8}.flag-overdue{background:#f8c9c9}
+.meeting{background:#fff;padding:.6rem;margin:.4rem 0;border-left:4px solid #1f3a5f}
+.notes{white-space:pre-wrap}.conflict{background:#fff7d6;padding:.5rem;margin:.3rem 0}
+#live-status{font-size:.85em;opacity:.8}form.inline{display:inline}
+@media print{header,.no-print{display:none}body{background:#fff}}
+"#;
+
+const LIVE: &str = r#"
+(function(){
+  var status=document.getElementById('live-status');
+  function connect(){
+    var es=new EventSource('/office/events');
+    es.addEventListener('ready',function(){if(status){status.dataset.state='connected';}});
+    es.addEventListener('changed',function(){
+      fetch(location.href,{credentials:'same-origin'}).then(function(r){return r.text();}).then(function(html){
+        var doc=new DOMParser().parseFromString(html,'text/html');
+        var fresh=doc.querySelector('main');
+        if(fresh){document.querySelector('main').replaceWith(fresh);
+          document.body.dataset.refreshed=String(Number(document.body.dataset.refreshed||0)+1);}
+      });
+    });
+    es.onerror=function(){if(status){status.dataset.state='reconnecting';}};
+  }
+  connect();
+})();
+"#;
+
+fn layout(lang: Lang, title: &str, caller: Option<&Caller>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — " (t(lang, L::AppName)) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body data-refreshed="0" {
+                header {
+                    a href="/office" { strong { (t(lang, L::AppName)) } }
+                    span.spacer {}
+                    @if caller.is_some() {
+                        span #live-status data-state="connecting" { "● " (t(lang, L::Live)) }
+                    }
+                    @for l in Lang::ALL {
+                        a.lang href=(format!("/office/lang/{}", l.code())) data-lang=(l.code()) { (l.code().to_uppercase()) }
+                    }
+                    @if let Some(c) = caller {
+                        span { (c.user.display_name) }
+                        form.inline method="post" action="/office/logout" { button type="submit" { (t(lang, L::SignOut)) } }
+                    }
+                }
+                main { (body) }
+                @if caller.is_some() { script { (PreEscaped(LIVE)) } }
+            }
+        }
+    }
+}
+
+/// A page with one sentence (errors).
+pub fn message(lang: Lang, text: &str) -> Markup {
+    layout(lang, text, None, html! { p.message { (text) } p { a href="/office" { (t(lang, L::Back)) } } })
+}
+
+/// The sign-in page.
+pub fn login(lang: Lang, error: Option<&str>) -> Markup {
+    layout(
+        lang,
+        t(lang, L::SignIn),
+        None,
+        html! {
+            h1 { (t(lang, L::SignIn)) }
+            @if let Some(e) = error { p #login-error role="alert" { (e) } }
+            form method="post" action="/office/login" {
+                p { label { (t(lang, L::Login)) br; input name="login" autocomplete="username" required; } }
+                p { label { (t(lang, L::Password)) br; input name="password" type="password" autocomplete="current-password" required; } }
+                button #login-submit type="submit" { (t(lang, L::SignIn)) }
+            }
+        },
+    )
+}
+
+fn status_label(status: &str) -> &str {
+    status
+}
+
+struct Row<'a> {
+    w: &'a Worksite,
+    i: Indicators,
+}
+
+/// The portfolio.
+pub fn portfolio(lang: Lang, caller: &Caller, worksites: &[&Worksite], q: &PortfolioQuery, today: NaiveDate) -> Markup {
+    fn pick(v: &Option<String>) -> Option<&str> {
+        v.as_deref().filter(|s| !s.is_empty())
+    }
+    let mut rows: Vec<Row> = worksites
+        .iter()
+        .filter(|w| pick(&q.advisor).is_none_or(|a| w.advisor == a))
+        .filter(|w| pick(&q.authority).is_none_or(|a| w.authority.name == a))
+        .filter(|w| pick(&q.status).is_none_or(|s| w.status.code() == s))
+        .map(|w| Row { w, i: indicators(w, today) })
+        .collect();
+    let sort = q.sort.as_deref().unwrap_or("name");
+    rows.sort_by(|a, b| {
+        let text = |r: &Row| -> String {
+            match sort {
+                "authority" => r.w.authority.name.to_lowercase(),
+                "contractor" => r.w.contractor.name.to_lowercase(),
+                "advisor" => r.w.advisor.to_lowercase(),
+                "status" => r.w.status.code().to_owned(),
+                _ => r.w.name.to_lowercase(),
+            }
+        };
+        let number = |r: &Row| -> Option<f64> {
+            match sort {
+                "objective" => Some(r.i.objective),
+                "realised" => Some(r.i.realised),
+                "done" => Some(r.i.done_ratio),
+                "elapsed" => Some(r.i.elapsed_ratio),
+                "forecast" => Some(r.i.forecast),
+                _ => None,
+            }
+        };
+        match (number(a), number(b)) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            _ => text(a).cmp(&text(b)),
+        }
+    });
+    if q.dir.as_deref() == Some("desc") {
+        rows.reverse();
+    }
+    let distinct = |f: fn(&Worksite) -> String| {
+        let mut v: Vec<String> = worksites.iter().map(|w| f(w)).filter(|s| !s.is_empty()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let advisors = distinct(|w| w.advisor.clone());
+    let authorities = distinct(|w| w.authority.name.clone());
+    let statuses = distinct(|w| w.status.code().to_owned());
+    let header = |key: &str, label: L, num: bool| {
+        let dir = if sort == key && q.dir.as_deref() != Some("desc") { "desc" } else { "asc" };
+        html! { th.num[num] { a href=(format!("?sort={key}&dir={dir}")) data-sort=(key) { (t(lang, label)) } } }
+    };
+    layout(
+        lang,
+        t(lang, L::Portfolio),
+        Some(caller),
+        html! {
+            h1 { (t(lang, L::Portfolio)) }
+            form #filters method="get" {
+                label { (t(lang, L::Advisor)) " " select name="advisor" { option value="" { (t(lang, L::All)) } @for a in &advisors { option value=(a) selected[pick(&q.advisor) == Some(a.as_str())] { (a) } } } }
+                " "
+                label { (t(lang, L::Authority)) " " select name="authority" { option value="" { (t(lang, L::All)) } @for a in &authorities { option value=(a) selected[pick(&q.authority) == Some(a.as_str())] { (a) } } } }
+                " "
+                label { (t(lang, L::Status)) " " select name="status" { option value="" { (t(lang, L::All)) } @for s in &statuses { option value=(s) selected[pick(&q.status) == Some(s.as_str())] { (status_label(s)) } } } }
+                " " button type="submit" { (t(lang, L::Filter)) }
+            }
+            table #portfolio {
+                thead { tr {
+                    (header("name", L::Worksite, false)) (header("authority", L::Authority, false)) (header("contractor", L::Contractor, false))
+                    (header("advisor", L::Advisor, false)) (header("status", L::Status, false)) (header("objective", L::Objective, true))
+                    (header("realised", L::HoursRealised, true)) (header("done", L::Done, true)) (header("elapsed", L::Elapsed, true))
+                    (header("forecast", L::Forecast, true)) th { (t(lang, L::Flags)) }
+                } }
+                tbody {
+                    @for r in &rows {
+                        tr data-worksite=(r.w.id) {
+                            td { a href=(format!("/office/worksites/{}", r.w.id)) { (r.w.name) } }
+                            td { (r.w.authority.name) } td { (r.w.contractor.name) } td { (r.w.advisor) } td { (status_label(r.w.status.code())) }
+                            td.num.objective { (format_number(r.i.objective, lang)) }
+                            td.num.hours-realised { (format_hours(r.i.realised, lang)) }
+                            td.num.done { (format_percent(r.i.done_ratio, lang)) }
+                            td.num.elapsed { (format_percent(r.i.elapsed_ratio, lang)) }
+                            td.num.forecast { (format_number(r.i.forecast, lang)) }
+                            td {
+                                @if r.i.recruitment_needed { span.flag.flag-recruitment { (t(lang, L::RecruitmentNeeded)) } }
+                                @if r.i.follow_up_overdue() { span.flag.flag-overdue { (t(lang, L::FollowUpOverdue)) } }
+                            }
+                        }
+                    }
+                }
+            }
+            p.no-print {
+                a href="/office/export/placements.csv" { (t(lang, L::ExportPlacements)) } " · "
+                a href="/office/export/hours.csv" { (t(lang, L::ExportHours)) } " · "
+                a href="/office/summary" { (t(lang, L::YearlySummary)) }
+            }
+        },
+    )
+}
+
+fn kind_label(lang: Lang, kind: MeetingKind) -> &'static str {
+    match (kind, lang) {
+        (MeetingKind::Kickoff, Lang::Fr) => "Réunion de lancement",
+        (MeetingKind::Kickoff, Lang::Nl) => "Startvergadering",
+        (MeetingKind::Kickoff, Lang::En) => "Kick-off meeting",
+        (MeetingKind::FollowUp, Lang::Fr) => "Réunion de suivi",
+        (MeetingKind::FollowUp, Lang::Nl) => "Opvolgingsvergadering",
+        (MeetingKind::FollowUp, Lang::En) => "Follow-up meeting",
+        (MeetingKind::Evaluation, Lang::Fr) => "Bilan de fin de contrat",
+        (MeetingKind::Evaluation, Lang::Nl) => "Eindevaluatie",
+        (MeetingKind::Evaluation, Lang::En) => "End-of-contract evaluation",
+        (MeetingKind::Mediation, Lang::Fr) => "Médiation",
+        (MeetingKind::Mediation, Lang::Nl) => "Bemiddeling",
+        (MeetingKind::Mediation, Lang::En) => "Mediation",
+        (MeetingKind::Other, Lang::Fr) => "Autre",
+        (MeetingKind::Other, Lang::Nl) => "Andere",
+        (MeetingKind::Other, Lang::En) => "Other",
+    }
+}
+
+fn value_text(v: &FieldValue) -> String {
+    match v {
+        FieldValue::Str(s) => s.clone(),
+        FieldValue::Number(n) => n.to_string(),
+        FieldValue::Bool(b) => b.to_string(),
+        FieldValue::Null => "—".into(),
+    }
+}
+
+/// What a change touched, from its operations: the map keys it wrote, ids left out.
+fn change_summary(doc: &Automerge, hash_hex: &str) -> String {
+    let Ok(hash) = hash_hex.parse::<automerge::ChangeHash>() else { return String::new() };
+    let Some(change) = doc.get_change_by_hash(&hash) else { return String::new() };
+    let mut keys: Vec<String> = Vec::new();
+    for op in change.decode().operations {
+        let key = match op.key {
+            automerge::legacy::Key::Map(k) => k.to_string(),
+            automerge::legacy::Key::Seq(_) => "text".to_owned(),
+        };
+        if uuid::Uuid::parse_str(&key).is_err() && !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys.truncate(8);
+    keys.join(", ")
+}
+
+/// A worksite.
+pub fn worksite(
+    lang: Lang,
+    caller: &Caller,
+    doc: &Automerge,
+    w: &Worksite,
+    history: &[HistoryEntry],
+    today: NaiveDate,
+) -> Markup {
+    let i = indicators(w, today);
+    let found = conflicts(doc);
+    let mut funnel: BTreeMap<String, [usize; 4]> = BTreeMap::new();
+    for r in &w.referrals {
+        let row = funnel.entry(r.partner_label()).or_default();
+        row[0] += 1;
+        row[1] += usize::from(r.interview_held);
+        row[2] += usize::from(r.sent_to_company);
+        row[3] += usize::from(r.company_answer == CompanyAnswer::Hired);
+    }
+    let mut months: Vec<String> =
+        w.placements.iter().flat_map(|p| p.hours.iter().map(|h| h.month.to_string())).collect();
+    months.sort();
+    months.dedup();
+    let clocks: BTreeMap<String, i64> = history.iter().map(|h| (h.hash.clone(), h.client_time)).collect();
+    layout(
+        lang,
+        &w.name,
+        Some(caller),
+        html! {
+            p.no-print { a href="/office" { "← " (t(lang, L::Back)) } }
+            h1 #worksite-name { (w.name) }
+            section #contract {
+                h2 { (t(lang, L::Contract)) }
+                table { tbody {
+                    tr { th { (t(lang, L::ContractReference)) } td { (w.contract_reference) } }
+                    tr { th { (t(lang, L::Address)) } td { (w.address) } }
+                    tr { th { (t(lang, L::Authority)) } td { (w.authority.name) " " small { (w.authority.contact) } } }
+                    tr { th { (t(lang, L::Contractor)) } td #contractor { (w.contractor.name) " " small { (w.contractor.contact) } } }
+                    tr { th { (t(lang, L::Advisor)) } td { (w.advisor) } }
+                    tr { th { (t(lang, L::OrderToStart)) } td { (format_opt_date(w.order_to_start, lang)) } }
+                    tr { th { (t(lang, L::Deadline)) } td { (format_opt_date(w.deadline(), lang)) } }
+                    tr { th { (t(lang, L::Objective)) } td #objective { (format_number(i.objective, lang)) " " (w.clause.unit.code()) } }
+                    tr { th { (t(lang, L::HoursRealised)) } td #hours-realised { (format_hours(i.realised, lang)) } }
+                    tr { th { (t(lang, L::Done)) " / " (t(lang, L::Elapsed)) } td #progress { (format_percent(i.done_ratio, lang)) " / " (format_percent(i.elapsed_ratio, lang)) } }
+                    tr { th { (t(lang, L::Forecast)) } td #forecast { (format_number(i.forecast, lang)) } }
+                    tr { th { (t(lang, L::NextFollowUp)) } td #next-follow-up { (format_opt_date(i.next_follow_up_due, lang))
+                        @if i.recruitment_needed { " " span.flag.flag-recruitment { (t(lang, L::RecruitmentNeeded)) } }
+                        @if i.follow_up_overdue() { " " span.flag.flag-overdue { (t(lang, L::FollowUpOverdue)) } } } }
+                } }
+                p.no-print {
+                    (t(lang, L::Reports)) ": "
+                    a #report-pdf href=(format!("/office/worksites/{}/report.pdf", w.id)) { (t(lang, L::ProgressReport)) } " · "
+                    a href=(format!("/office/worksites/{}/report", w.id)) { (t(lang, L::PrintableReport)) }
+                }
+            }
+            section #conflicts {
+                h2 { (t(lang, L::Conflicts)) }
+                @if found.is_empty() { p { (t(lang, L::NoConflict)) } }
+                @for c in &found {
+                    div.conflict data-path=(c.path.join("/")) {
+                        strong { (c.path.iter().filter(|k| uuid::Uuid::parse_str(k).is_err()).cloned().collect::<Vec<_>>().join(" › ")) }
+                        ul { @for v in &c.values {
+                            li {
+                                span.value { (value_text(&v.value)) } " — " (t(lang, L::SetBy)) " " span.author { (v.author.clone().unwrap_or_else(|| v.actor.chars().take(8).collect())) }
+                                " "
+                                form.inline method="post" action=(format!("/office/worksites/{}/resolve", w.id)) {
+                                    input type="hidden" name="path" value=(c.path.join("/"));
+                                    input type="hidden" name="value" value=(serde_json::to_string(&v.value).unwrap_or_default());
+                                    button.choose type="submit" data-value=(value_text(&v.value)) { (t(lang, L::Choose)) }
+                                }
+                            }
+                        } }
+                    }
+                }
+            }
+            section #planning {
+                h2 { (t(lang, L::Planning)) }
+                @if w.planning.is_empty() { p { (t(lang, L::Nothing)) } }
+                ul { @for p in &w.planning { li { (p.name) " (" (p.trade) ") " (format_opt_date(p.start, lang)) " → " (format_opt_date(p.end, lang)) } } }
+            }
+            section #positions {
+                h2 { (t(lang, L::Positions)) }
+                @for p in &w.positions {
+                    div.position { strong { (p.title) } " — " (p.contract_type.code()) ", " (format_hours(p.hours_planned, lang)) " — " (p.status.code())
+                        p.notes { (p.tasks) } @if !p.requirements.is_empty() { p.notes { (p.requirements) } } }
+                }
+            }
+            section #funnel {
+                h2 { (t(lang, L::Funnel)) }
+                table { thead { tr { th {} th.num { (t(lang, L::Proposed)) } th.num { (t(lang, L::Interviewed)) } th.num { (t(lang, L::Sent)) } th.num { (t(lang, L::Hired)) } } }
+                    tbody { @for (body, n) in &funnel { tr data-partner=(body) { td { (body) } @for x in n { td.num { (x) } } } } } }
+            }
+            section #placements {
+                h2 { (t(lang, L::Placements)) }
+                table {
+                    thead { tr { th { "#" } th { (t(lang, L::Positions)) } @for m in &months { th.num { (m) } } th.num { (t(lang, L::Total)) } } }
+                    tbody {
+                        @for (n, p) in w.placements.iter().enumerate() {
+                            tr data-placement=(p.id) {
+                                td { (n + 1) } td { (w.positions.iter().find(|x| x.id == p.position).map_or("", |x| x.title.as_str())) " · " (format_opt_date(p.start, lang)) " → " (format_opt_date(p.end, lang)) }
+                                @for m in &months { td.num data-month=(m) { (p.hours.iter().find(|h| h.month.to_string() == *m).map_or(String::new(), |h| format_number(h.hours.get(), lang))) } }
+                                td.num.total { (format_hours(p.total_hours(), lang)) }
+                            }
+                        }
+                    }
+                }
+            }
+            section #meetings {
+                h2 { (t(lang, L::Meetings)) }
+                @for m in w.meetings.iter().rev() {
+                    div.meeting data-meeting=(m.id) {
+                        strong { (kind_label(lang, m.kind)) } " — " (format_opt_date(m.date, lang)) " — " (m.place)
+                        @if !m.attendees.is_empty() { p { (m.attendees.iter().map(|a| format!("{} ({})", a.name, a.organisation)).collect::<Vec<_>>().join(", ")) } }
+                        div.notes { (m.notes) }
+                        @if !m.decisions.is_empty() { p { strong { (t(lang, L::Decisions)) } } ul { @for d in &m.decisions { li { (d.text) } } } }
+                    }
+                }
+            }
+            section #actions {
+                h2 { (t(lang, L::OpenActions)) }
+                table { tbody { @for m in &w.meetings { @for a in m.actions.iter().filter(|a| !a.done) {
+                    tr { td { (a.what) } td { (a.who) } td { (format_opt_date(a.due, lang)) } }
+                } } } }
+            }
+            section #offers {
+                h2 { (t(lang, L::JobOffers)) }
+                ul { @for o in &w.job_offers { li { (o.employer) " — " (o.role) " — " (o.contact) " (" (o.status.code()) ")" } } }
+            }
+            section #timeline {
+                h2 { (t(lang, L::Timeline)) }
+                table {
+                    thead { tr { th { (t(lang, L::Changed)) } th { (t(lang, L::Who)) } th { (t(lang, L::Device)) } th { (t(lang, L::RecordedOnTablet)) } th { (t(lang, L::ReceivedByServer)) } } }
+                    tbody { @for h in history.iter().rev().take(200) {
+                        tr.change {
+                            td { (change_summary(doc, &h.hash)) }
+                            td { (h.user_name.clone().unwrap_or_default()) }
+                            td { (h.device_name.clone().unwrap_or_default()) }
+                            td { (chrono::DateTime::from_timestamp_millis(*clocks.get(&h.hash).unwrap_or(&0)).map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()) }
+                            td { (h.received_at.format("%Y-%m-%d %H:%M:%S")) }
+                        }
+                    } }
+                }
+            }
+        },
+    )
+}
+
+/// The printable progress report (the PDF's content as a page).
+pub fn printable_report(lang: Lang, w: &Worksite, today: NaiveDate) -> Markup {
+    let i = indicators(w, today);
+    layout(
+        lang,
+        t(lang, L::ProgressReport),
+        None,
+        html! {
+            h1 { (w.name) } p { (format_date(today, lang)) }
+            table { tbody {
+                tr { th { (t(lang, L::ContractReference)) } td { (w.contract_reference) } }
+                tr { th { (t(lang, L::Authority)) } td { (w.authority.name) } }
+                tr { th { (t(lang, L::Contractor)) } td { (w.contractor.name) } }
+                tr { th { (t(lang, L::Objective)) } td { (format_number(i.objective, lang)) } }
+                tr { th { (t(lang, L::HoursRealised)) } td { (format_hours(i.realised, lang)) } }
+                tr { th { (t(lang, L::Done)) } td { (format_percent(i.done_ratio, lang)) } }
+                tr { th { (t(lang, L::Elapsed)) } td { (format_percent(i.elapsed_ratio, lang)) } }
+                tr { th { (t(lang, L::Forecast)) } td { (format_number(i.forecast, lang)) } }
+                tr { th { (t(lang, L::NextFollowUp)) } td { (format_opt_date(i.next_follow_up_due, lang)) } }
+            } }
+            @if i.recruitment_needed { p { strong { (t(lang, L::RecruitmentNeeded)) } } }
+        },
+    )
+}
+
+/// The yearly portfolio summary.
+pub fn summary(lang: Lang, caller: &Caller, s: &super::YearSummary) -> Markup {
+    layout(
+        lang,
+        t(lang, L::YearlySummary),
+        Some(caller),
+        html! {
+            h1 { (t(lang, L::YearlySummary)) " " (s.year) }
+            table #summary { tbody {
+                tr { th { (t(lang, L::PeoplePlaced)) } td.num #people { (s.people) } }
+                tr { th { (t(lang, L::HoursRealised)) } td.num #hours { (format_hours(s.hours, lang)) } }
+                tr { th { (t(lang, L::Companies)) } td.num #companies { (s.companies) } }
+                tr { th { (t(lang, L::Authorities)) } td.num #authorities { (s.authorities) } }
+                tr { th { (t(lang, L::Worksites)) } td.num #worksites { (s.worksites) } }
+            } }
+        },
+    )
+}
+
+/// Why a letter cannot be produced.
+pub fn no_consent(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fr => {
+            "Pas de lettre de recommandation : le consentement de la personne n'est pas enregistré pour cette évaluation."
+        }
+        Lang::Nl => "Geen aanbevelingsbrief: de toestemming van de persoon is niet geregistreerd voor deze evaluatie.",
+        Lang::En => "No recommendation letter: the person's consent is not recorded for this evaluation.",
+    }
+}

@@ -1,0 +1,12 @@
+//! The office dashboard in a real browser: headless Chromium driven through chromedriver
+//! (`terrain_tests::browser`), against a real server on SQLite, with tablets syncing over HTTP.
+//!
+//! Needs Debian's `chromium`, `chromium-driver` and `poppler-utils` (`scripts/test.sh` installs
+//! them); without them the tests fail and name the package. Screenshots land in
+//! `tests/artifacts/screenshots/`.
+
+mod conflict;
+mod exports;
+mod fixtures;
+mod languages;
+mod live;

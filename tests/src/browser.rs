@@ -1,0 +1,305 @@
+//! A real browser for tests: Debian's `chromium`, headless, driven over WebDriver by
+//! `chromedriver` (a child process of the test) through the `fantoccini` crate.
+//!
+//! ```no_run
+//! # async fn example() {
+//! use std::time::Duration;
+//! use terrain_tests::browser::Browser;
+//!
+//! let browser = Browser::launch(Some("fr")).await;
+//! browser.login("http://127.0.0.1:8080", "office", "secret").await;
+//! browser.wait_for("table#portfolio", Duration::from_secs(5), |_| true).await;
+//! browser.screenshot("portfolio").await;
+//! browser.quit().await;
+//! # }
+//! ```
+//!
+//! Nothing is skipped: without `/usr/bin/chromium` or `/usr/bin/chromedriver` the launch panics
+//! and names the Debian package to install (`scripts/test.sh` installs both).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use tempfile::TempDir;
+
+/// Where Debian's `chromium` package puts the browser.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// Where Debian's `chromium-driver` package puts the driver.
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// How often [`Browser::wait_for`] looks again.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Panic unless the browser and its driver are installed, naming the packages.
+pub fn require_chromium() {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: install Debian's `chromium` package (apt-get install -y chromium chromium-driver; \
+         scripts/test.sh does it)"
+    );
+    assert!(
+        Path::new(CHROMEDRIVER).exists(),
+        "{CHROMEDRIVER} is missing: install Debian's `chromium-driver` package (apt-get install -y chromium \
+         chromium-driver; scripts/test.sh does it)"
+    );
+}
+
+/// Folder of the screenshots: `tests/artifacts/screenshots/` (git-ignored).
+pub fn screenshot_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts").join("screenshots")
+}
+
+/// A headless Chromium with its own chromedriver and a fresh profile. Dropping it kills the
+/// driver and the browser (their whole process group); [`Browser::quit`] ends the session
+/// cleanly first.
+pub struct Browser {
+    /// The WebDriver session.
+    pub client: Client,
+    driver: Option<Child>,
+    _profile: TempDir,
+}
+
+impl Browser {
+    /// Start chromedriver on a free port and open a session in a new headless Chromium. With
+    /// `lang` (`fr`, `nl`, `en`), the browser's interface language and `Accept-Language` are that
+    /// language.
+    pub async fn launch(lang: Option<&str>) -> Browser {
+        require_chromium();
+        let port = crate::server::free_port();
+        let profile =
+            tempfile::Builder::new().prefix("terrain-chromium-").tempdir().expect("a temporary profile folder");
+        // Its own process group, so that dropping the browser can end chromedriver and every
+        // Chromium process it started, and nothing else.
+        let mut command = Command::new(CHROMEDRIVER);
+        command.arg(format!("--port={port}")).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
+        let driver = command.spawn().unwrap_or_else(|e| {
+            panic!("cannot start {CHROMEDRIVER} ({e}): install Debian's `chromium-driver` package")
+        });
+        let mut browser_guard = DriverGuard(Some(driver));
+        let webdriver = format!("http://127.0.0.1:{port}");
+        wait_for_driver(&webdriver, &mut browser_guard).await;
+
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--window-size=1280,900".to_owned(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let mut options = json!({ "binary": CHROMIUM });
+        if let Some(lang) = lang {
+            args.push(format!("--lang={lang}"));
+            options["prefs"] = json!({ "intl.accept_languages": lang });
+        }
+        options["args"] = json!(args);
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert("goog:chromeOptions".into(), options);
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&webdriver)
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver could not open a Chromium session ({CHROMIUM}): {e}"));
+        Browser { client, driver: browser_guard.0.take(), _profile: profile }
+    }
+
+    /// End the session (closing Chromium), then stop chromedriver.
+    pub async fn quit(mut self) {
+        let _ = self.client.clone().close().await;
+        if let Some(child) = self.driver.take() {
+            kill_group(child);
+        }
+    }
+
+    /// Open a URL and wait for its load.
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+    }
+
+    /// The current URL.
+    pub async fn url(&self) -> String {
+        self.client.current_url().await.expect("the current URL").to_string()
+    }
+
+    /// The first element matching a CSS selector (panics when there is none).
+    pub async fn find(&self, css: &str) -> Element {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => panic!("no element matches `{css}` on {}: {e}", self.url().await),
+        }
+    }
+
+    /// Every element matching a CSS selector.
+    pub async fn find_all(&self, css: &str) -> Vec<Element> {
+        self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find_all `{css}`: {e}"))
+    }
+
+    /// How many elements match a CSS selector.
+    pub async fn count(&self, css: &str) -> usize {
+        self.find_all(css).await.len()
+    }
+
+    /// The rendered text of the first element matching a CSS selector.
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
+    }
+
+    /// The DOM `textContent` of the first element matching a CSS selector, exactly as the page
+    /// holds it (WebDriver's rendered text may normalise some spaces).
+    pub async fn text_content(&self, css: &str) -> String {
+        let value = self
+            .client
+            .execute(
+                "var e = document.querySelector(arguments[0]); return e === null ? null : e.textContent;",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("textContent of `{css}`: {e}"));
+        match value {
+            serde_json::Value::String(s) => s,
+            _ => panic!("no element matches `{css}` on {}", self.url().await),
+        }
+    }
+
+    /// An attribute of the first element matching a CSS selector.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css).await.attr(name).await.unwrap_or_else(|e| panic!("attribute {name} of `{css}`: {e}"))
+    }
+
+    /// Poll every 100 ms until an element matches `css` and its text satisfies `predicate`;
+    /// returns that text. Panics after `timeout` with the last text seen.
+    pub async fn wait_for(&self, css: &str, timeout: Duration, predicate: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        let mut last: Option<String> = None;
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                // The element may be swapped out between find and text: look again.
+                if let Ok(text) = e.text().await {
+                    if predicate(&text) {
+                        return text;
+                    }
+                    last = Some(text);
+                }
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "after {timeout:?}, `{css}` {} on {}",
+                    match &last {
+                        Some(t) => format!("still reads {t:?}"),
+                        None => "matches nothing".to_owned(),
+                    },
+                    self.url().await
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Poll every 100 ms until no element matches `css`. Panics after `timeout`.
+    pub async fn wait_gone(&self, css: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.count(css).await == 0 {
+                return;
+            }
+            if Instant::now() >= deadline {
+                panic!("after {timeout:?}, `{css}` still matches on {}", self.url().await);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Save a PNG of the viewport as `tests/artifacts/screenshots/<name>.png`; returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).expect("create tests/artifacts/screenshots");
+        let png = self.client.screenshot().await.unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        path
+    }
+
+    /// Sign in to the office dashboard through its form; returns once the form is gone.
+    pub async fn login(&self, base_url: &str, login: &str, password: &str) {
+        self.goto(&format!("{base_url}/office/login")).await;
+        self.find("input[name=login]").await.send_keys(login).await.expect("type the login");
+        self.find("input[name=password]").await.send_keys(password).await.expect("type the password");
+        self.find("#login-submit").await.click().await.expect("click sign in");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if !self.url().await.contains("/office/login") {
+                return;
+            }
+            if self.count("#login-error").await > 0 {
+                panic!("sign-in of {login} refused: {}", self.text("#login-error").await);
+            }
+            if Instant::now() >= deadline {
+                panic!("sign-in of {login}: still on the login page after 10 s");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(child) = self.driver.take() {
+            kill_group(child);
+        }
+    }
+}
+
+/// Kills chromedriver's process group if launching fails half-way.
+struct DriverGuard(Option<Child>);
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.take() {
+            kill_group(child);
+        }
+    }
+}
+
+/// SIGKILL the process group led by `child` (chromedriver and the Chromium it started), then
+/// reap chromedriver.
+fn kill_group(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+async fn wait_for_driver(webdriver: &str, guard: &mut DriverGuard) {
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Some(child) = guard.0.as_mut()
+            && let Ok(Some(status)) = child.try_wait()
+        {
+            panic!("{CHROMEDRIVER} exited at start ({status}): is Debian's `chromium-driver` package intact?");
+        }
+        if let Ok(r) = http.get(format!("{webdriver}/status")).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{CHROMEDRIVER} did not answer on {webdriver} within 10 s");
+}
