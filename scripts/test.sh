@@ -14,6 +14,29 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 log "wasm32 target"
 rustup target add wasm32-unknown-unknown
 
+# --- System packages of the browser suite (tests/browser) -----------------------------------------
+
+# Debian's chromium + chromedriver (the office dashboard in a real browser) and poppler-utils
+# (pdftotext reads the PDFs back). Installed only when missing; `apt-get update` only when the
+# install fails without it.
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then
+    "$@"
+  else
+    sudo "$@"
+  fi
+}
+
+apt_install() {
+  log "installing $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" ||
+    { as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"; } ||
+    die "cannot install $* (the browser tests need them)"
+}
+
+{ command -v chromedriver >/dev/null && command -v chromium >/dev/null; } || apt_install chromium chromium-driver
+command -v pdftotext >/dev/null || apt_install poppler-utils
+
 # --- A throwaway Postgres, unless DATABASE_URL names one -----------------------------------------
 
 pg_dir=""

@@ -73,6 +73,7 @@ async fn conflict() {
         .expect("choose Marc's value");
     browser.wait_gone("#conflicts .conflict", Duration::from_secs(5)).await;
     browser.wait_for("#contractor", Duration::from_secs(5), |t| t.contains(MARC_VALUE)).await;
+    browser.scroll_to("#conflicts").await;
     browser.screenshot("conflict-2-resolved").await;
 
     for device in [&mut sophie, &mut marc] {

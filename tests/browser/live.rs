@@ -70,6 +70,10 @@ async fn live() {
     );
     assert!(browser.url().await.ends_with(&format!("/office/worksites/{}", seeded.worksite)), "no navigation");
     browser.screenshot("live-3-worksite-after").await;
+    browser.scroll_to("#placements").await;
+    browser.screenshot("live-3-worksite-after-placements").await;
+    browser.scroll_to("#meetings").await;
+    browser.screenshot("live-3-worksite-after-meetings").await;
 
     browser.find("a[href=\"/office\"]").await.click().await.expect("back to the portfolio");
     browser.wait_for(&cell, Duration::from_secs(5), |_| true).await;

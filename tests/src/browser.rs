@@ -223,6 +223,18 @@ impl Browser {
         }
     }
 
+    /// Scroll the first element matching a CSS selector to the top of the viewport (for a
+    /// screenshot of what lies below the fold).
+    pub async fn scroll_to(&self, css: &str) {
+        self.client
+            .execute(
+                "var e = document.querySelector(arguments[0]); if (e) { e.scrollIntoView(true); }",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("scroll to `{css}`: {e}"));
+    }
+
     /// Save a PNG of the viewport as `tests/artifacts/screenshots/<name>.png`; returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = screenshot_dir();

@@ -67,40 +67,57 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     })
 }
 
-/// Hours: "1 234,5 h" (fr), "1.234,5 u" (nl), "1,234.5 h" (en).
-pub fn format_hours(hours: f64, lang: Lang) -> String {
-    let unit = if lang == Lang::Nl { "u" } else { "h" };
-    format!("{} {unit}", format_number(hours, lang))
-}
-
-/// A number with at most one decimal and the language's separators.
+/// A number rounded to one decimal, the decimal dropped when it is zero, with the language's
+/// separators: fr `1 234,5` (narrow no-break space), nl `1.234,5`, en `1,234.5`.
 pub fn format_number(value: f64, lang: Lang) -> String {
     let (thousands, decimal) = match lang {
         Lang::Fr => ('\u{202f}', ','),
         Lang::Nl => ('.', ','),
         Lang::En => (',', '.'),
     };
-    let tenths = (value * 10.0).round() as i64;
-    let (whole, frac) = (tenths.abs() / 10, tenths.abs() % 10);
+    if !value.is_finite() {
+        return "–".to_owned();
+    }
+    let tenths = (value.abs() * 10.0).round() as u64;
+    let (whole, frac) = (tenths / 10, tenths % 10);
     let digits = whole.to_string();
-    let mut grouped = String::new();
+    let mut out = String::new();
+    if value < 0.0 && tenths > 0 {
+        out.push('-');
+    }
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(thousands);
+            out.push(thousands);
         }
-        grouped.push(c);
+        out.push(c);
     }
-    let sign = if tenths < 0 { "-" } else { "" };
-    if frac == 0 { format!("{sign}{grouped}") } else { format!("{sign}{grouped}{decimal}{frac}") }
+    if frac != 0 {
+        out.push(decimal);
+        out.push(char::from(b'0' + frac as u8));
+    }
+    out
 }
 
-/// A ratio as a percentage: "42 %" (fr, nl), "42%" (en).
+/// Hours with the language's separators and unit: fr `1 234,5 h`, nl `1.234,5 u`,
+/// en `1,234.5 h` (one decimal at most, dropped when zero).
+pub fn format_hours(hours: f64, lang: Lang) -> String {
+    let unit = match lang {
+        Lang::Nl => "u",
+        Lang::Fr | Lang::En => "h",
+    };
+    format!("{} {unit}", format_number(hours, lang))
+}
+
+/// A ratio (0.425 for 42.5 %) as a percentage: fr `42,5 %`, nl `42,5%`, en `42.5%`.
 pub fn format_percent(ratio: f64, lang: Lang) -> String {
-    let n = format_number((ratio * 100.0).round(), lang);
-    if lang == Lang::En { format!("{n}%") } else { format!("{n} %") }
+    let n = format_number(ratio * 100.0, lang);
+    match lang {
+        Lang::Fr => format!("{n} %"),
+        Lang::Nl | Lang::En => format!("{n}%"),
+    }
 }
 
-/// A date: 25/11/2026 (fr, en), 25-11-2026 (nl).
+/// A date: fr `25/11/2026`, nl `25-11-2026`, en `25/11/2026`.
 pub fn format_date(date: NaiveDate, lang: Lang) -> String {
     match lang {
         Lang::Nl => date.format("%d-%m-%Y").to_string(),
@@ -200,4 +217,18 @@ labels! {
     NotFound => ["Introuvable.", "Niet gevonden.", "Not found."],
     Back => ["Retour au portefeuille", "Terug naar de portefeuille", "Back to the portfolio"],
     Nothing => ["Rien pour l'instant.", "Nog niets.", "Nothing yet."],
+    Administration => ["Administration", "Beheer", "Administration"],
+    Users => ["Utilisateurs", "Gebruikers", "Users"],
+    DisplayName => ["Nom affiché", "Weergavenaam", "Display name"],
+    Role => ["Rôle", "Rol", "Role"],
+    CreateUser => ["Créer l'utilisateur", "Gebruiker aanmaken", "Create user"],
+    Devices => ["Appareils", "Toestellen", "Devices"],
+    LastSeen => ["Vu pour la dernière fois", "Laatst gezien", "Last seen"],
+    Revoke => ["Révoquer (appareil perdu)", "Intrekken (verloren toestel)", "Revoke (lost device)"],
+    RevokeConfirm => ["Révoquer cet appareil ? Il effacera ses données locales à sa prochaine connexion.", "Dit toestel intrekken? Het wist zijn lokale gegevens bij de volgende verbinding.", "Revoke this device? It will erase its local data at its next connection."],
+    Revoked => ["Révoqué", "Ingetrokken", "Revoked"],
+    Assignments => ["Affectations", "Toewijzingen", "Assignments"],
+    Assign => ["Affecter", "Toewijzen", "Assign"],
+    Unassign => ["Retirer", "Verwijderen", "Remove"],
+    Done2 => ["Fait.", "Klaar.", "Done."],
 }

@@ -6,6 +6,7 @@
 //! server-sent event stream that polls the store's commit numbers and says "changed" when a
 //! document the page shows has moved; the page then fetches itself again and swaps its content.
 
+mod admin;
 pub mod i18n;
 mod pages;
 pub mod pdf;
@@ -53,6 +54,11 @@ pub fn routes() -> Router<AppState> {
         .route("/office/export/placements.csv", get(export_placements))
         .route("/office/export/hours.csv", get(export_hours))
         .route("/office/summary", get(summary))
+        .route("/office/admin", get(admin::page))
+        .route("/office/admin/users", post(admin::create_user))
+        .route("/office/admin/devices/{id}/revoke", post(admin::revoke))
+        .route("/office/admin/assignments", post(admin::assign))
+        .route("/office/admin/assignments/{worksite}/{user}/remove", post(admin::unassign))
 }
 
 /// An error page, or a redirect to the login page.
@@ -331,8 +337,7 @@ async fn report_pdf(
     let (_, w) = worksite_of(state.store.as_ref(), id, lang).await?;
     let today = Utc::now().date_naive();
     let indicators = terrain_client_core::indicators::indicators(&w, today);
-    let bytes =
-        pdf::progress_report(&pdf::ReportFigures { worksite: &w, indicators: &indicators, today }, pdf_lang(lang));
+    let bytes = pdf::progress_report(&pdf::ReportFigures { worksite: &w, indicators: &indicators, today }, lang);
     Ok(pdf_response(bytes, &format!("report-{id}.pdf")))
 }
 
@@ -362,16 +367,8 @@ async fn letter_pdf(
         Some(w) => worksite_of(state.store.as_ref(), w, lang).await.ok().map(|(_, w)| w),
         None => None,
     };
-    let bytes = pdf::recommendation_letter(&p, e, worksite.as_ref(), pdf_lang(lang), Utc::now().date_naive());
+    let bytes = pdf::recommendation_letter(&p, e, worksite.as_ref(), lang, Utc::now().date_naive());
     Ok(pdf_response(bytes, &format!("letter-{evaluation}.pdf")))
-}
-
-fn pdf_lang(lang: Lang) -> pdf::Lang {
-    match lang {
-        Lang::Fr => pdf::Lang::Fr,
-        Lang::Nl => pdf::Lang::Nl,
-        Lang::En => pdf::Lang::En,
-    }
 }
 
 fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {

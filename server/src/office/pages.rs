@@ -75,6 +75,7 @@ fn layout(lang: Lang, title: &str, caller: Option<&Caller>, body: Markup) -> Mar
                         a.lang href=(format!("/office/lang/{}", l.code())) data-lang=(l.code()) { (l.code().to_uppercase()) }
                     }
                     @if let Some(c) = caller {
+                        @if c.is_admin() { a href="/office/admin" { (t(lang, L::Administration)) } }
                         span { (c.user.display_name) }
                         form.inline method="post" action="/office/logout" { button type="submit" { (t(lang, L::SignOut)) } }
                     }
@@ -84,6 +85,11 @@ fn layout(lang: Lang, title: &str, caller: Option<&Caller>, body: Markup) -> Mar
             }
         }
     }
+}
+
+/// A page of the signed-in dashboard with the common header.
+pub fn page(lang: Lang, title: &str, caller: &Caller, body: Markup) -> Markup {
+    layout(lang, title, Some(caller), body)
 }
 
 /// A page with one sentence (errors).

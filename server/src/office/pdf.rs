@@ -24,7 +24,7 @@ use terrain_client_core::model::{Evaluation, Person, Worksite};
 use terrain_client_core::values::{ContractType, CountingUnit, MeetingKind, Month, WorksiteStatus};
 
 /// The language a document is written in: the dashboard's own.
-pub use super::i18n::Lang;
+pub use super::i18n::{Lang, format_date, format_hours, format_number, format_percent};
 
 /// What the progress report is drawn from.
 #[derive(Debug, Clone, Copy)]
@@ -35,68 +35,6 @@ pub struct ReportFigures<'a> {
     pub indicators: &'a Indicators,
     /// The day the report is drawn up.
     pub today: NaiveDate,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Number and date formatting
-// ---------------------------------------------------------------------------------------------
-
-/// A number rounded to one decimal, the decimal dropped when it is zero, with the language's
-/// separators: fr `1 234,5`, nl `1.234,5`, en `1,234.5`.
-pub fn format_number(value: f64, lang: Lang) -> String {
-    let (thousands, decimal) = match lang {
-        Lang::Fr => (' ', ','),
-        Lang::Nl => ('.', ','),
-        Lang::En => (',', '.'),
-    };
-    if !value.is_finite() {
-        return "–".to_owned();
-    }
-    let tenths = (value.abs() * 10.0).round() as u64;
-    let (whole, frac) = (tenths / 10, tenths % 10);
-    let digits = whole.to_string();
-    let mut out = String::new();
-    if value < 0.0 && tenths > 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(thousands);
-        }
-        out.push(c);
-    }
-    if frac != 0 {
-        out.push(decimal);
-        out.push(char::from(b'0' + frac as u8));
-    }
-    out
-}
-
-/// Hours with the language's separators and unit: fr `1 234,5 h`, nl `1.234,5 u`,
-/// en `1,234.5 h` (one decimal at most, dropped when zero).
-pub fn format_hours(hours: f64, lang: Lang) -> String {
-    let unit = match lang {
-        Lang::Nl => "u",
-        Lang::Fr | Lang::En => "h",
-    };
-    format!("{} {unit}", format_number(hours, lang))
-}
-
-/// A ratio (0.425 for 42.5 %) as a percentage: fr `42,5 %`, nl `42,5%`, en `42.5%`.
-pub fn format_percent(ratio: f64, lang: Lang) -> String {
-    let n = format_number(ratio * 100.0, lang);
-    match lang {
-        Lang::Fr => format!("{n} %"),
-        Lang::Nl | Lang::En => format!("{n}%"),
-    }
-}
-
-/// A date: fr `25/11/2026`, nl `25-11-2026`, en `25/11/2026`.
-pub fn format_date(date: NaiveDate, lang: Lang) -> String {
-    match lang {
-        Lang::Nl => date.format("%d-%m-%Y").to_string(),
-        Lang::Fr | Lang::En => date.format("%d/%m/%Y").to_string(),
-    }
 }
 
 fn format_month(month: Month, lang: Lang) -> String {
@@ -1371,14 +1309,14 @@ mod tests {
 
     #[test]
     fn formats_numbers_dates_and_percentages_per_language() {
-        assert_eq!(format_hours(1234.5, Lang::Fr), "1 234,5 h");
+        assert_eq!(format_hours(1234.5, Lang::Fr), "1\u{202f}234,5 h");
         assert_eq!(format_hours(1234.5, Lang::Nl), "1.234,5 u");
         assert_eq!(format_hours(1234.5, Lang::En), "1,234.5 h");
         assert_eq!(format_hours(1_234_567.0, Lang::En), "1,234,567 h");
         assert_eq!(format_hours(38.0, Lang::Fr), "38 h");
         assert_eq!(format_hours(0.04, Lang::Fr), "0 h");
         assert_eq!(format_hours(999.96, Lang::Nl), "1.000 u");
-        assert_eq!(format_number(-1234.5, Lang::Fr), "-1 234,5");
+        assert_eq!(format_number(-1234.5, Lang::Fr), "-1\u{202f}234,5");
         assert_eq!(format_percent(0.425, Lang::Fr), "42,5 %");
         assert_eq!(format_percent(0.425, Lang::Nl), "42,5%");
         assert_eq!(format_percent(1.0, Lang::En), "100%");
