@@ -3,8 +3,9 @@
 //!
 //! Pages read merged documents from the store (never from a process-local cache), so every
 //! server process shows the same thing. Live updates: each page opens `/office/events`, a
-//! server-sent event stream that polls the store's commit numbers and says "changed" when a
-//! document the page shows has moved; the page then fetches itself again and swaps its content.
+//! server-sent event stream that polls the store's commit numbers and says "changed" (with the
+//! ids) whenever any document was committed; the page then fetches itself again and swaps its
+//! content.
 
 mod admin;
 pub mod i18n;
