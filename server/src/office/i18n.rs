@@ -59,6 +59,36 @@ impl Lang {
     }
 }
 
+/// The label of a stored code (statuses, units, contract types); the code itself when unknown.
+pub fn code_label(lang: Lang, code: &str) -> &str {
+    let [fr, nl, en] = match code {
+        "planned" => ["Planifié", "Gepland", "Planned"],
+        "in_progress" => ["En cours", "Lopend", "In progress"],
+        "suspended" => ["Suspendu", "Opgeschort", "Suspended"],
+        "completed" => ["Terminé", "Afgerond", "Completed"],
+        "hours" => ["heures", "uren", "hours"],
+        "positions" => ["postes", "functies", "positions"],
+        "fixed_term" => ["CDD", "Contract bepaalde duur", "Fixed-term"],
+        "permanent" => ["CDI", "Contract onbepaalde duur", "Permanent"],
+        "fpi" => ["FPI", "IBO", "Individual training (FPI)"],
+        "alternance" => ["Alternance", "Alternerend leren", "Work-study"],
+        "transition_placement" => ["Stage de transition", "Instapstage", "Transition placement"],
+        "interim" => ["Intérim", "Uitzendarbeid", "Temporary agency work"],
+        "other" => ["Autre", "Andere", "Other"],
+        "open" => ["Ouvert", "Open", "Open"],
+        "filled" => ["Pourvu", "Ingevuld", "Filled"],
+        "cancelled" => ["Annulé", "Geannuleerd", "Cancelled"],
+        "forwarded" => ["Transmise", "Doorgestuurd", "Forwarded"],
+        "closed" => ["Clôturée", "Afgesloten", "Closed"],
+        _ => return code,
+    };
+    match lang {
+        Lang::Fr => fr,
+        Lang::Nl => nl,
+        Lang::En => en,
+    }
+}
+
 /// A cookie's value.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
@@ -217,6 +247,7 @@ labels! {
     NotFound => ["Introuvable.", "Niet gevonden.", "Not found."],
     Back => ["Retour au portefeuille", "Terug naar de portefeuille", "Back to the portfolio"],
     Nothing => ["Rien pour l'instant.", "Nog niets.", "Nothing yet."],
+    Position => ["Fonction", "Functie", "Position"],
     Administration => ["Administration", "Beheer", "Administration"],
     Users => ["Utilisateurs", "Gebruikers", "Users"],
     DisplayName => ["Nom affiché", "Weergavenaam", "Display name"],

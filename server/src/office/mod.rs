@@ -278,7 +278,9 @@ async fn events(
 ) -> Result<Sse<impl futures_core::Stream<Item = Result<Event, Infallible>>>, PageError> {
     office_caller(&state, &headers).await?;
     let store = state.store.clone();
-    let start = match q.cursor {
+    // A reconnecting EventSource sends the id of the last event it saw: resume from there.
+    let last_seen = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let start = match q.cursor.or(last_seen) {
         Some(c) => c,
         None => store.changed_since(0).await.map(|c| c.cursor).unwrap_or(0),
     };
@@ -292,14 +294,15 @@ fn async_stream(
 ) -> impl futures_core::Stream<Item = Result<Event, Infallible>> {
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     tokio::spawn(async move {
-        let _ = tx.send(Ok(Event::default().event("ready").data(cursor.to_string()))).await;
+        let _ = tx.send(Ok(Event::default().event("ready").id(cursor.to_string()).data(cursor.to_string()))).await;
         loop {
             tokio::time::sleep(Duration::from_millis(300)).await;
             match store.changed_since(cursor).await {
                 Ok(changed) if !changed.documents.is_empty() => {
                     cursor = changed.cursor;
                     let ids: Vec<String> = changed.documents.iter().map(|(id, _)| id.to_string()).collect();
-                    if tx.send(Ok(Event::default().event("changed").data(ids.join(",")))).await.is_err() {
+                    let event = Event::default().event("changed").id(cursor.to_string()).data(ids.join(","));
+                    if tx.send(Ok(event)).await.is_err() {
                         return;
                     }
                 }

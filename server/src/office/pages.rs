@@ -13,7 +13,7 @@ use terrain_client_core::model::Worksite;
 use terrain_client_core::values::{CompanyAnswer, MeetingKind};
 
 use super::PortfolioQuery;
-use super::i18n::{L, Lang, format_date, format_hours, format_number, format_opt_date, format_percent, t};
+use super::i18n::{L, Lang, code_label, format_date, format_hours, format_number, format_opt_date, format_percent, t};
 use crate::auth::Caller;
 use crate::store::HistoryEntry;
 
@@ -31,26 +31,29 @@ section{margin-bottom:1.4rem}h2{font-size:1.15rem;margin:.2rem 0}
 .meeting{background:#fff;padding:.6rem;margin:.4rem 0;border-left:4px solid #1f3a5f}
 .notes{white-space:pre-wrap}.conflict{background:#fff7d6;padding:.5rem;margin:.3rem 0}
 #live-status{font-size:.85em;opacity:.8}form.inline{display:inline}
+div.scroll{overflow-x:auto}
 @media print{header,.no-print{display:none}body{background:#fff}}
 "#;
 
 const LIVE: &str = r#"
 (function(){
   var status=document.getElementById('live-status');
-  function connect(){
-    var es=new EventSource('/office/events');
-    es.addEventListener('ready',function(){if(status){status.dataset.state='connected';}});
-    es.addEventListener('changed',function(){
-      fetch(location.href,{credentials:'same-origin'}).then(function(r){return r.text();}).then(function(html){
-        var doc=new DOMParser().parseFromString(html,'text/html');
-        var fresh=doc.querySelector('main');
-        if(fresh){document.querySelector('main').replaceWith(fresh);
-          document.body.dataset.refreshed=String(Number(document.body.dataset.refreshed||0)+1);}
-      });
+  var asked=0, shown=0;
+  function refresh(){
+    var mine=++asked;
+    fetch(location.href,{credentials:'same-origin'}).then(function(r){return r.text();}).then(function(html){
+      if(mine<shown){return;}
+      shown=mine;
+      var fresh=new DOMParser().parseFromString(html,'text/html').querySelector('main');
+      if(fresh){document.querySelector('main').replaceWith(fresh);
+        document.body.dataset.refreshed=String(Number(document.body.dataset.refreshed||0)+1);}
     });
-    es.onerror=function(){if(status){status.dataset.state='reconnecting';}};
   }
-  connect();
+  var es=new EventSource('/office/events');
+  // On (re)connection, fetch once: commits between drawing the page and connecting are shown too.
+  es.addEventListener('ready',function(){if(status){status.dataset.state='connected';} refresh();});
+  es.addEventListener('changed',refresh);
+  es.onerror=function(){if(status){status.dataset.state='reconnecting';}};
 })();
 "#;
 
@@ -80,7 +83,7 @@ fn layout(lang: Lang, title: &str, caller: Option<&Caller>, body: Markup) -> Mar
                         form.inline method="post" action="/office/logout" { button type="submit" { (t(lang, L::SignOut)) } }
                     }
                 }
-                main { (body) }
+                main { div.scroll { (body) } }
                 @if caller.is_some() { script { (PreEscaped(LIVE)) } }
             }
         }
@@ -113,10 +116,6 @@ pub fn login(lang: Lang, error: Option<&str>) -> Markup {
             }
         },
     )
-}
-
-fn status_label(status: &str) -> &str {
-    status
 }
 
 struct Row<'a> {
@@ -189,7 +188,7 @@ pub fn portfolio(lang: Lang, caller: &Caller, worksites: &[&Worksite], q: &Portf
                 " "
                 label { (t(lang, L::Authority)) " " select name="authority" { option value="" { (t(lang, L::All)) } @for a in &authorities { option value=(a) selected[pick(&q.authority) == Some(a.as_str())] { (a) } } } }
                 " "
-                label { (t(lang, L::Status)) " " select name="status" { option value="" { (t(lang, L::All)) } @for s in &statuses { option value=(s) selected[pick(&q.status) == Some(s.as_str())] { (status_label(s)) } } } }
+                label { (t(lang, L::Status)) " " select name="status" { option value="" { (t(lang, L::All)) } @for s in &statuses { option value=(s) selected[pick(&q.status) == Some(s.as_str())] { (code_label(lang, s)) } } } }
                 " " button type="submit" { (t(lang, L::Filter)) }
             }
             table #portfolio {
@@ -203,7 +202,7 @@ pub fn portfolio(lang: Lang, caller: &Caller, worksites: &[&Worksite], q: &Portf
                     @for r in &rows {
                         tr data-worksite=(r.w.id) {
                             td { a href=(format!("/office/worksites/{}", r.w.id)) { (r.w.name) } }
-                            td { (r.w.authority.name) } td { (r.w.contractor.name) } td { (r.w.advisor) } td { (status_label(r.w.status.code())) }
+                            td { (r.w.authority.name) } td { (r.w.contractor.name) } td { (r.w.advisor) } td { (code_label(lang, r.w.status.code())) }
                             td.num.objective { (format_number(r.i.objective, lang)) }
                             td.num.hours-realised { (format_hours(r.i.realised, lang)) }
                             td.num.done { (format_percent(r.i.done_ratio, lang)) }
@@ -314,7 +313,7 @@ pub fn worksite(
                     tr { th { (t(lang, L::Advisor)) } td { (w.advisor) } }
                     tr { th { (t(lang, L::OrderToStart)) } td { (format_opt_date(w.order_to_start, lang)) } }
                     tr { th { (t(lang, L::Deadline)) } td { (format_opt_date(w.deadline(), lang)) } }
-                    tr { th { (t(lang, L::Objective)) } td #objective { (format_number(i.objective, lang)) " " (w.clause.unit.code()) } }
+                    tr { th { (t(lang, L::Objective)) } td #objective { (format_number(i.objective, lang)) " " (code_label(lang, w.clause.unit.code())) } }
                     tr { th { (t(lang, L::HoursRealised)) } td #hours-realised { (format_hours(i.realised, lang)) } }
                     tr { th { (t(lang, L::Done)) " / " (t(lang, L::Elapsed)) } td #progress { (format_percent(i.done_ratio, lang)) " / " (format_percent(i.elapsed_ratio, lang)) } }
                     tr { th { (t(lang, L::Forecast)) } td #forecast { (format_number(i.forecast, lang)) } }
@@ -356,7 +355,7 @@ pub fn worksite(
             section #positions {
                 h2 { (t(lang, L::Positions)) }
                 @for p in &w.positions {
-                    div.position { strong { (p.title) } " — " (p.contract_type.code()) ", " (format_hours(p.hours_planned, lang)) " — " (p.status.code())
+                    div.position { strong { (p.title) } " — " (code_label(lang, p.contract_type.code())) ", " (format_hours(p.hours_planned, lang)) " — " (code_label(lang, p.status.code()))
                         p.notes { (p.tasks) } @if !p.requirements.is_empty() { p.notes { (p.requirements) } } }
                 }
             }
@@ -368,7 +367,7 @@ pub fn worksite(
             section #placements {
                 h2 { (t(lang, L::Placements)) }
                 table {
-                    thead { tr { th { "#" } th { (t(lang, L::Positions)) } @for m in &months { th.num { (m) } } th.num { (t(lang, L::Total)) } } }
+                    thead { tr { th { "#" } th { (t(lang, L::Position)) } @for m in &months { th.num { (m) } } th.num { (t(lang, L::Total)) } } }
                     tbody {
                         @for (n, p) in w.placements.iter().enumerate() {
                             tr data-placement=(p.id) {
@@ -399,7 +398,7 @@ pub fn worksite(
             }
             section #offers {
                 h2 { (t(lang, L::JobOffers)) }
-                ul { @for o in &w.job_offers { li { (o.employer) " — " (o.role) " — " (o.contact) " (" (o.status.code()) ")" } } }
+                ul { @for o in &w.job_offers { li { (o.employer) " — " (o.role) " — " (o.contact) " (" (code_label(lang, o.status.code())) ")" } } }
             }
             section #timeline {
                 h2 { (t(lang, L::Timeline)) }
