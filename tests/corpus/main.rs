@@ -8,8 +8,7 @@
 //! See `docs/SECURITY.md`.
 
 #[allow(dead_code)]
-#[path = "../e2e/fixtures.rs"]
-mod fixtures;
+use terrain_tests::fixtures;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
