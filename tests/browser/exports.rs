@@ -7,39 +7,13 @@ use terrain_client_core::Edit;
 use terrain_server::office::pdf::{Lang, format_hours};
 use terrain_tests::db::query;
 use terrain_tests::device::date;
-use terrain_tests::server::PASSWORD;
 
 use crate::fixtures::{
-    OFFICE_LOGIN, WORKSITE_NAME, World, pdf_text, record_hours, require_pdftotext, seed_worksite, squash,
+    OFFICE_LOGIN, WORKSITE_NAME, World, pdf_text, record_hours, require_pdftotext, seed_worksite, session, squash,
 };
 
 const EVALUATION: &str = "Karim a été ponctuel et soigneux tout au long du chantier. Il maîtrise la maçonnerie \
                           de façade et a formé un collègue au montage des échafaudages.";
-
-/// The `terrain_session=…` pair of a sign-in through the dashboard's form.
-async fn session(http: &reqwest::Client, base: &str) -> String {
-    let form = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("login", OFFICE_LOGIN)
-        .append_pair("password", PASSWORD)
-        .finish();
-    let response = http
-        .post(format!("{base}/office/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .expect("the login form answers");
-    assert!(response.status().is_redirection(), "signing in redirects, got {}", response.status());
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("terrain_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("a terrain_session cookie")
-        .to_owned()
-}
 
 /// One CSV line's fields (RFC 4180 quoting).
 fn csv_fields(line: &str) -> Vec<String> {
@@ -95,7 +69,7 @@ async fn exports() {
     tablet.sync(&base).await.expect("the tablet uploads");
 
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
-    let cookie = session(&http, &base).await;
+    let cookie = session(&http, OFFICE_LOGIN, &base).await;
 
     // Without the cookie: back to the login page.
     let response = http.get(format!("{base}/office/export/hours.csv")).send().await.expect("answers");

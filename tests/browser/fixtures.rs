@@ -112,3 +112,28 @@ pub fn require_pdftotext() {
     let found = Command::new("pdftotext").arg("-v").output().is_ok();
     assert!(found, "pdftotext is missing: install Debian's `poppler-utils` package (scripts/test.sh does it)");
 }
+
+/// The `terrain_session=…` pair of a sign-in through the dashboard's form.
+pub async fn session(http: &reqwest::Client, login: &str, base: &str) -> String {
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("login", login)
+        .append_pair("password", PASSWORD)
+        .finish();
+    let response = http
+        .post(format!("{base}/office/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .expect("the login form answers");
+    assert!(response.status().is_redirection(), "signing in redirects, got {}", response.status());
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("terrain_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a terrain_session cookie")
+        .to_owned()
+}

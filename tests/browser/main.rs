@@ -5,6 +5,7 @@
 //! them); without them the tests fail and name the package. Screenshots land in
 //! `tests/artifacts/screenshots/`.
 
+mod admin;
 mod conflict;
 mod exports;
 mod fixtures;
