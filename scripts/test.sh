@@ -120,6 +120,11 @@ cargo build -p terrain-client-core --target wasm32-unknown-unknown
 
 # --- Tests -----------------------------------------------------------------------------------------
 
+# The end-to-end tests run the real `terrain` binary (SIGKILL, HTTPS): build it once, up front,
+# with the workspace's feature set.
+log "building the terrain binary"
+cargo build --workspace --bins
+
 if cargo nextest --version >/dev/null 2>&1; then
   log "cargo nextest run --workspace"
   cargo nextest run --workspace --no-fail-fast

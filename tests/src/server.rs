@@ -61,12 +61,14 @@ impl Drop for TestServer {
     }
 }
 
-/// Path of the `terrain` binary, built on first use.
+/// Path of the `terrain` binary, built on first use. It is built for the whole workspace, so its
+/// dependencies get the same features as the test build and nothing is compiled twice
+/// (`scripts/test.sh` builds it before the tests run).
 pub fn terrain_binary() -> PathBuf {
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace.join("target"));
     let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--quiet", "-p", "terrain-server", "--bin", "terrain"])
+        .args(["build", "--quiet", "--workspace", "--bins"])
         .current_dir(&workspace)
         .status()
         .expect("run cargo build for the terrain binary");
