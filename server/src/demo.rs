@@ -193,17 +193,7 @@ async fn commit(store: &Arc<dyn Store>, desk: &Desk, user: &User, summary: &mut 
     for (id, kind) in desk.replica.documents() {
         let doc = desk.replica.automerge(id).ok_or_else(|| format!("document {id} vanished"))?;
         let document = Document::read(doc).map_err(|e| format!("demo document {id}: {e}"))?;
-        let changes: Vec<NewChange> = doc
-            .get_changes(&[])
-            .into_iter()
-            .map(|c| NewChange {
-                hash: c.hash().0,
-                actor: c.actor_id().to_bytes().to_vec(),
-                seq: c.seq() as i64,
-                bytes: c.raw_bytes().to_vec(),
-                client_time: c.timestamp(),
-            })
-            .collect();
+        let changes: Vec<NewChange> = doc.get_changes(&[]).into_iter().map(|c| NewChange::from(&c)).collect();
         summary.changes += changes.len();
         match kind {
             DocKind::Worksite => summary.worksites += 1,

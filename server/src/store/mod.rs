@@ -81,6 +81,18 @@ pub struct NewChange {
     pub client_time: i64,
 }
 
+impl From<&automerge::Change> for NewChange {
+    fn from(c: &automerge::Change) -> Self {
+        NewChange {
+            hash: c.hash().0,
+            actor: c.actor_id().to_bytes().to_vec(),
+            seq: c.seq() as i64,
+            bytes: c.raw_bytes().to_vec(),
+            client_time: c.timestamp(),
+        }
+    }
+}
+
 /// Everything one sync request writes for one document.
 #[derive(Debug, Clone)]
 pub struct DocumentCommit {

@@ -159,16 +159,7 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, ApiError> {
                     actors.push((id, c.actor_id().to_bytes().to_vec()));
                 }
             }
-            commit.changes = new
-                .into_iter()
-                .map(|c| NewChange {
-                    hash: c.hash().0,
-                    actor: c.actor_id().to_bytes().to_vec(),
-                    seq: c.seq() as i64,
-                    bytes: c.raw_bytes().to_vec(),
-                    client_time: c.timestamp(),
-                })
-                .collect();
+            commit.changes = new.into_iter().map(|c| NewChange::from(&c)).collect();
             let tail = w.stored.as_ref().map_or(0, |s| s.tail.len());
             if w.stored.is_none() || tail + commit.changes.len() >= SNAPSHOT_AFTER {
                 commit.snapshot = Some(w.doc.save());
@@ -294,17 +285,7 @@ pub fn apply_edit(
     let document = Document::read(&doc).map_err(|e| {
         ApiError::new(ErrorCode::SchemaViolation, format!("The change breaks the schema at {e}.")).for_doc(stored.id)
     })?;
-    let changes: Vec<NewChange> = doc
-        .get_changes(&before)
-        .into_iter()
-        .map(|c| NewChange {
-            hash: c.hash().0,
-            actor: c.actor_id().to_bytes().to_vec(),
-            seq: c.seq() as i64,
-            bytes: c.raw_bytes().to_vec(),
-            client_time: c.timestamp(),
-        })
-        .collect();
+    let changes: Vec<NewChange> = doc.get_changes(&before).into_iter().map(|c| NewChange::from(&c)).collect();
     let commit = DocumentCommit {
         id: stored.id,
         kind: stored.kind,
