@@ -155,7 +155,7 @@ pub struct NewWorksite {
 }
 
 /// What a new person starts with.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewPerson {
     /// First name.
     pub first_name: String,

@@ -19,6 +19,7 @@
 pub mod conflicts;
 mod doc;
 pub mod edit;
+pub mod i18n;
 mod ids;
 pub mod indicators;
 pub mod model;

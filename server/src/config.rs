@@ -51,6 +51,10 @@ pub struct Settings {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TERRAIN_LOG_JSON", default_value_t = false)]
     pub log_json: bool,
+
+    /// Folder of the built tablet app, served at `/app` (`bash scripts/build-app.sh` writes it).
+    #[arg(long, env = "TERRAIN_APP_DIR", default_value = "./mobile/dist")]
+    pub app_dir: PathBuf,
 }
 
 /// A database URL; its `Debug` hides the password.

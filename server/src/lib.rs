@@ -30,6 +30,7 @@ pub fn app(store: Arc<dyn Store>, settings: &Settings) -> axum::Router {
         max_body_bytes: settings.max_body_bytes,
         login_limits: Default::default(),
     })
+    .merge(http::tablet::routes(&settings.app_dir))
 }
 
 /// Open the store the settings name (creating the SQLite folder if needed), running migrations.

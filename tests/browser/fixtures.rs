@@ -28,8 +28,13 @@ pub struct World {
 
 impl World {
     pub async fn new() -> World {
+        Self::with_settings(terrain_tests::server::default_settings()).await
+    }
+
+    /// The same, with the server's settings.
+    pub async fn with_settings(settings: terrain_server::config::Settings) -> World {
         let (db, url) = fresh_sqlite();
-        let server = TestServer::start(&url).await;
+        let server = TestServer::start_with(&url, settings).await;
         create_user(server.store.as_ref(), OFFICE_LOGIN, "office").await;
         World { _db: db, url, server, dirs: Vec::new() }
     }

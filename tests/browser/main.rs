@@ -11,3 +11,4 @@ mod exports;
 mod fixtures;
 mod languages;
 mod live;
+mod tablet;

@@ -245,6 +245,40 @@ impl Browser {
         path
     }
 
+    /// Cut the browser's network (`true`) or give it back (`false`), as Chromium's DevTools do:
+    /// page requests fail and `navigator.onLine` turns false; the service worker's cache still
+    /// answers.
+    pub async fn set_offline(&self, offline: bool) {
+        self.client
+            .issue_cmd(NetworkConditions { offline })
+            .await
+            .unwrap_or_else(|e| panic!("set the network {}: {e}", if offline { "off" } else { "on" }));
+    }
+
+    /// Resize the window (the viewport of headless Chromium).
+    pub async fn set_size(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.unwrap_or_else(|e| panic!("resize to {width}×{height}: {e}"));
+    }
+
+    /// Run a script in the page and return its value.
+    pub async fn run(&self, script: &str, args: Vec<serde_json::Value>) -> serde_json::Value {
+        self.client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Wait until a script returns `true`.
+    pub async fn wait_until(&self, what: &str, timeout: Duration, script: &str) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.run(script, vec![]).await == json!(true) {
+                return;
+            }
+            if Instant::now() >= deadline {
+                panic!("waited {timeout:?} for {what}");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// Sign in to the office dashboard through its form; returns once the form is gone.
     pub async fn login(&self, base_url: &str, login: &str, password: &str) {
         self.goto(&format!("{base_url}/office/login")).await;
@@ -314,4 +348,25 @@ async fn wait_for_driver(webdriver: &str, guard: &mut DriverGuard) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{CHROMEDRIVER} did not answer on {webdriver} within 10 s");
+}
+
+/// chromedriver's network emulation (`POST`/`DELETE /session/{id}/chromium/network_conditions`).
+#[derive(Debug)]
+struct NetworkConditions {
+    offline: bool,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/chromium/network_conditions", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        if self.offline {
+            let conditions = json!({ "offline": true, "latency": 0, "download_throughput": 0, "upload_throughput": 0 });
+            (http::Method::POST, Some(json!({ "network_conditions": conditions }).to_string()))
+        } else {
+            (http::Method::DELETE, None)
+        }
+    }
 }

@@ -20,7 +20,14 @@ pub fn default_settings() -> Settings {
         #[command(flatten)]
         settings: Settings,
     }
-    Wrapper::parse_from(["terrain"]).settings
+    let mut settings = Wrapper::parse_from(["terrain"]).settings;
+    settings.app_dir = app_dir();
+    settings
+}
+
+/// The built tablet app (`bash scripts/build-app.sh` writes it; `scripts/test.sh` runs that).
+pub fn app_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mobile/dist")
 }
 
 /// A server running on a tokio task of this process.

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod error;
+pub mod tablet;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

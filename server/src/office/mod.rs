@@ -34,7 +34,7 @@ use crate::auth::{self, Caller, Role};
 use crate::http::{ApiError, AppState};
 use crate::store::Store;
 
-use i18n::{L, Lang, t};
+use i18n::{L, Lang, request_lang, t};
 
 /// Name of the session cookie (a device token of the browser).
 const SESSION: &str = "terrain_session";
@@ -88,7 +88,7 @@ impl IntoResponse for PageError {
 
 /// The signed-in office user of a page request.
 async fn office_caller(state: &AppState, headers: &HeaderMap) -> Result<(Caller, Lang), PageError> {
-    let lang = Lang::of_request(headers);
+    let lang = request_lang(headers);
     let token = i18n::cookie(headers, SESSION).ok_or(PageError::Login)?;
     let caller = auth::authenticate_token(state.store.as_ref(), &token).await.map_err(|_| PageError::Login)?;
     if caller.user.role == Role::Advisor {
@@ -101,7 +101,7 @@ async fn office_caller(state: &AppState, headers: &HeaderMap) -> Result<(Caller,
 }
 
 async fn login_page(headers: HeaderMap) -> Response {
-    pages::login(Lang::of_request(&headers), None).into_response()
+    pages::login(request_lang(&headers), None).into_response()
 }
 
 #[derive(Deserialize)]
@@ -116,7 +116,7 @@ async fn login_submit(
     headers: HeaderMap,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Response {
-    let lang = Lang::of_request(&headers);
+    let lang = request_lang(&headers);
     let request = terrain_client_core::protocol::LoginRequest {
         login: form.login,
         password: form.password,

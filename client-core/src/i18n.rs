@@ -1,0 +1,154 @@
+//! Languages of the apps and how each one writes numbers, hours, percentages, dates and the
+//! stored codes (statuses, units, contract types). Shared by the office dashboard, its PDFs and the
+//! tablet app, so a figure reads the same everywhere.
+
+use chrono::NaiveDate;
+
+/// A language of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Français.
+    #[default]
+    Fr,
+    /// Nederlands.
+    Nl,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Every language, in the order of the switch.
+    pub const ALL: [Lang; 3] = [Lang::Fr, Lang::Nl, Lang::En];
+
+    /// ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::Nl => "nl",
+            Lang::En => "en",
+        }
+    }
+
+    /// From a code.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.get(..2)?.to_ascii_lowercase().as_str() {
+            "fr" => Some(Lang::Fr),
+            "nl" => Some(Lang::Nl),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// The label of a stored code (statuses, units, contract types); the code itself when unknown.
+pub fn code_label(lang: Lang, code: &str) -> &str {
+    let [fr, nl, en] = match code {
+        "planned" => ["Planifié", "Gepland", "Planned"],
+        "in_progress" => ["En cours", "Lopend", "In progress"],
+        "suspended" => ["Suspendu", "Opgeschort", "Suspended"],
+        "completed" => ["Terminé", "Afgerond", "Completed"],
+        "hours" => ["heures", "uren", "hours"],
+        "positions" => ["postes", "functies", "positions"],
+        "fixed_term" => ["CDD", "Contract bepaalde duur", "Fixed-term"],
+        "permanent" => ["CDI", "Contract onbepaalde duur", "Permanent"],
+        "fpi" => ["FPI", "IBO", "Individual training (FPI)"],
+        "alternance" => ["Alternance", "Alternerend leren", "Work-study"],
+        "transition_placement" => ["Stage de transition", "Instapstage", "Transition placement"],
+        "interim" => ["Intérim", "Uitzendarbeid", "Temporary agency work"],
+        "other" => ["Autre", "Andere", "Other"],
+        "open" => ["Ouvert", "Open", "Open"],
+        "filled" => ["Pourvu", "Ingevuld", "Filled"],
+        "cancelled" => ["Annulé", "Geannuleerd", "Cancelled"],
+        "forwarded" => ["Transmise", "Doorgestuurd", "Forwarded"],
+        "closed" => ["Clôturée", "Afgesloten", "Closed"],
+        _ => return code,
+    };
+    match lang {
+        Lang::Fr => fr,
+        Lang::Nl => nl,
+        Lang::En => en,
+    }
+}
+
+/// A number rounded to one decimal, the decimal dropped when it is zero, with the language's
+/// separators: fr `1 234,5` (narrow no-break space), nl `1.234,5`, en `1,234.5`.
+pub fn format_number(value: f64, lang: Lang) -> String {
+    let (thousands, decimal) = match lang {
+        Lang::Fr => ('\u{202f}', ','),
+        Lang::Nl => ('.', ','),
+        Lang::En => (',', '.'),
+    };
+    if !value.is_finite() {
+        return "–".to_owned();
+    }
+    let tenths = (value.abs() * 10.0).round() as u64;
+    let (whole, frac) = (tenths / 10, tenths % 10);
+    let digits = whole.to_string();
+    let mut out = String::new();
+    if value < 0.0 && tenths > 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(thousands);
+        }
+        out.push(c);
+    }
+    if frac != 0 {
+        out.push(decimal);
+        out.push(char::from(b'0' + frac as u8));
+    }
+    out
+}
+
+/// Hours with the language's separators and unit: fr `1 234,5 h`, nl `1.234,5 u`,
+/// en `1,234.5 h` (one decimal at most, dropped when zero).
+pub fn format_hours(hours: f64, lang: Lang) -> String {
+    let unit = match lang {
+        Lang::Nl => "u",
+        Lang::Fr | Lang::En => "h",
+    };
+    format!("{} {unit}", format_number(hours, lang))
+}
+
+/// A ratio (0.425 for 42.5 %) as a percentage: fr `42,5 %`, nl `42,5%`, en `42.5%`.
+pub fn format_percent(ratio: f64, lang: Lang) -> String {
+    let n = format_number(ratio * 100.0, lang);
+    match lang {
+        Lang::Fr => format!("{n} %"),
+        Lang::Nl | Lang::En => format!("{n}%"),
+    }
+}
+
+/// A date: fr `25/11/2026`, nl `25-11-2026`, en `25/11/2026`.
+pub fn format_date(date: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Nl => date.format("%d-%m-%Y").to_string(),
+        Lang::Fr | Lang::En => date.format("%d/%m/%Y").to_string(),
+    }
+}
+
+/// An optional date, "—" when absent.
+pub fn format_opt_date(date: Option<NaiveDate>, lang: Lang) -> String {
+    date.map_or_else(|| "—".to_owned(), |d| format_date(d, lang))
+}
+
+/// Declares every label of an app as an enum `L`, with `t(lang, label)` giving its text in each
+/// language. The three texts are required, so no label can miss a language.
+#[macro_export]
+macro_rules! labels {
+    ($($key:ident => [$fr:expr, $nl:expr, $en:expr]),+ $(,)?) => {
+        /// Every label of the app.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub enum L { $($key),+ }
+
+        /// A label in a language.
+        pub fn t(lang: $crate::i18n::Lang, label: L) -> &'static str {
+            use $crate::i18n::Lang;
+            match label {
+                $(L::$key => match lang { Lang::Fr => $fr, Lang::Nl => $nl, Lang::En => $en }),+
+            }
+        }
+    };
+}

@@ -1,0 +1,435 @@
+//! From a submitted form to typed edits. Every form of the app is named (`data-form` in the page)
+//! and sends its fields as strings; [`commands`] parses them into the [`Command`]s to apply, or
+//! says which field is wrong. Nothing here touches the browser, so it is tested natively.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use terrain_client_core::edit::{FieldValue, NewPerson, PersonField, WorksiteField};
+use terrain_client_core::model::{Person, Worksite};
+use terrain_client_core::values::{
+    CompanyAnswer, CountingUnit, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, PartnerKind, PositionStatus,
+    WorksiteStatus, parse_date,
+};
+use terrain_client_core::{DocumentId, Edit, ItemId};
+
+use crate::i18n::L;
+
+/// A form's fields by name.
+pub type Fields = BTreeMap<String, String>;
+
+/// One thing to do to the replica, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Create a person document.
+    CreatePerson(DocumentId, NewPerson),
+    /// Apply an edit to a document.
+    Edit(DocumentId, Edit),
+}
+
+/// A field that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormError {
+    /// The field's name in the form.
+    pub field: String,
+    /// What is wrong with it.
+    pub problem: L,
+}
+
+impl FormError {
+    fn new(field: &str, problem: L) -> FormError {
+        FormError { field: field.to_owned(), problem }
+    }
+}
+
+/// What a form edits: the documents as they are now, to compare against and to find items in.
+pub struct Target<'a> {
+    /// The worksite the form belongs to, when it does.
+    pub worksite: Option<(DocumentId, &'a Worksite)>,
+    /// The person the form belongs to, when it does.
+    pub person: Option<(DocumentId, &'a Person)>,
+}
+
+/// Parse the form `name` into commands. `fresh` gives a new random id each time it is called.
+pub fn commands(
+    name: &str,
+    fields: &Fields,
+    target: &Target<'_>,
+    mut fresh: impl FnMut() -> [u8; 16],
+) -> Result<Vec<Command>, FormError> {
+    let f = Reader(fields);
+    let mut item = || ItemId::from_random_bytes(fresh());
+    if let Some((doc, w)) = target.worksite {
+        let edits = match name {
+            "worksite" => worksite_general(&f, w)?,
+            "clause" => vec![Edit::SetClause {
+                unit: f.code::<CountingUnit>("unit")?,
+                objective: f.number("objective")?,
+                deadline: f.date("deadline")?,
+            }],
+            "position" => vec![Edit::AddPosition {
+                id: item(),
+                title: f.required("title")?,
+                tasks: f.text("tasks"),
+                requirements: f.text("requirements"),
+                contract_type: f.code("contract_type")?,
+                planned_start: f.date("planned_start")?,
+                hours_planned: f.number_or_zero("hours_planned")?,
+            }],
+            "position-status" => {
+                vec![Edit::SetPositionStatus {
+                    position: f.id("position")?,
+                    status: f.code::<PositionStatus>("status")?,
+                }]
+            }
+            "candidate" => {
+                let person = DocumentId::from_random_bytes(fresh());
+                let partner_kind = f.code::<PartnerKind>("partner_kind")?;
+                let new = NewPerson {
+                    first_name: f.required("first_name")?,
+                    last_name: f.text("last_name"),
+                    phone: f.text("phone"),
+                    email: f.text("email"),
+                    partner_kind: Some(partner_kind),
+                    partner_name: f.text("partner_name"),
+                };
+                let refer = Edit::Refer {
+                    id: ItemId::from_random_bytes(fresh()),
+                    person,
+                    position: f.id("position")?,
+                    partner_kind,
+                    partner_name: new.partner_name.clone(),
+                    proposed_on: f.date("proposed_on")?,
+                };
+                return Ok(vec![Command::CreatePerson(person, new), Command::Edit(doc, refer)]);
+            }
+            "referral" => vec![Edit::SetReferralOutcome {
+                referral: f.id("referral")?,
+                interview_held: f.checked("interview_held"),
+                sent_to_company: f.checked("sent_to_company"),
+                company_answer: f.code::<CompanyAnswer>("company_answer")?,
+                answer_reason: f.text("answer_reason"),
+            }],
+            "placement" => vec![Edit::AddPlacement {
+                id: item(),
+                person: f.doc("person")?,
+                position: f.id("position")?,
+                contract_type: f.code("contract_type")?,
+                start: f.date("start")?,
+                end: f.date("end")?,
+                weekly_hours: f.number_or_zero("weekly_hours")?,
+            }],
+            "hours" => vec![Edit::RecordHours {
+                placement: f.id("placement")?,
+                month: f.month("month")?,
+                hours: f.number("hours")?,
+                source: f.code::<HoursSource>("source")?,
+            }],
+            "end-placement" => vec![Edit::EndPlacement {
+                placement: f.id("placement")?,
+                end: f.date("end")?.ok_or_else(|| FormError::new("end", L::Required))?,
+                reason: f.text("reason"),
+            }],
+            "meeting" => vec![Edit::AddMeeting {
+                id: item(),
+                kind: f.code::<MeetingKind>("kind")?,
+                date: f.date("date")?,
+                place: f.text("place"),
+                notes: f.text("notes"),
+                next_meeting: f.date("next_meeting")?,
+            }],
+            "meeting-notes" => {
+                let meeting = f.id("meeting")?;
+                let mut edits = Vec::new();
+                let current = w.meeting(meeting);
+                let notes = f.text("notes");
+                if current.is_none_or(|m| m.notes != notes) {
+                    edits.push(Edit::SetMeetingNotes { meeting, notes });
+                }
+                let next = f.date("next_meeting")?;
+                if current.is_none_or(|m| m.next_meeting != next) {
+                    edits.push(Edit::SetNextMeeting { meeting, date: next });
+                }
+                edits
+            }
+            "attendee" => vec![Edit::AddAttendee {
+                meeting: f.id("meeting")?,
+                id: item(),
+                name: f.required("name")?,
+                organisation: f.text("organisation"),
+            }],
+            "decision" => vec![Edit::AddDecision { meeting: f.id("meeting")?, id: item(), text: f.required("text")? }],
+            "action" => vec![Edit::AddAction {
+                meeting: f.id("meeting")?,
+                id: item(),
+                what: f.required("what")?,
+                who: f.text("who"),
+                due: f.date("due")?,
+            }],
+            "action-done" => vec![Edit::SetActionDone {
+                meeting: f.id("meeting")?,
+                action: f.id("action")?,
+                done: f.text("done") == "true",
+            }],
+            "offer" => vec![Edit::AddJobOffer {
+                id: item(),
+                employer: f.required("employer")?,
+                role: f.text("role"),
+                contact: f.text("contact"),
+            }],
+            "offer-status" => {
+                vec![Edit::SetJobOfferStatus { offer: f.id("offer")?, status: f.code::<OfferStatus>("status")? }]
+            }
+            "resolve" => vec![resolve(&f)?],
+            _ => return Err(FormError::new("form", L::InvalidChoice)),
+        };
+        return Ok(edits.into_iter().map(|e| Command::Edit(doc, e)).collect());
+    }
+    if let Some((doc, p)) = target.person {
+        let edits = match name {
+            "person" => person_fields(&f, p),
+            "person-note" => vec![Edit::AddPersonNote {
+                id: item(),
+                kind: f.code::<NoteKind>("kind")?,
+                date: f.date("date")?,
+                worksite: f.optional_doc("worksite")?,
+                text: f.required("text")?,
+            }],
+            "evaluation" => vec![Edit::AddEvaluation {
+                id: item(),
+                date: f.date("date")?,
+                worksite: f.optional_doc("worksite")?,
+                placement: None,
+                text: f.required("text")?,
+            }],
+            "consent" => vec![Edit::RecordConsent {
+                evaluation: f.id("evaluation")?,
+                recorded_by: f.required("recorded_by")?,
+                recorded_on: f.date("recorded_on")?.ok_or_else(|| FormError::new("recorded_on", L::Required))?,
+            }],
+            "resolve" => vec![resolve(&f)?],
+            _ => return Err(FormError::new("form", L::InvalidChoice)),
+        };
+        return Ok(edits.into_iter().map(|e| Command::Edit(doc, e)).collect());
+    }
+    Err(FormError::new("form", L::InvalidChoice))
+}
+
+/// The general worksite form: one edit per field that changed, so an untouched field never
+/// competes with someone else's value.
+fn worksite_general(f: &Reader<'_>, w: &Worksite) -> Result<Vec<Edit>, FormError> {
+    let mut edits = Vec::new();
+    let fields = [
+        (WorksiteField::Name, "name", &w.name),
+        (WorksiteField::Address, "address", &w.address),
+        (WorksiteField::ContractReference, "contract_reference", &w.contract_reference),
+        (WorksiteField::AuthorityName, "authority_name", &w.authority.name),
+        (WorksiteField::AuthorityContact, "authority_contact", &w.authority.contact),
+        (WorksiteField::ContractorName, "contractor_name", &w.contractor.name),
+        (WorksiteField::ContractorContact, "contractor_contact", &w.contractor.contact),
+    ];
+    for (field, key, current) in fields {
+        if f.0.contains_key(key) {
+            let value = f.text(key);
+            if &value != current {
+                edits.push(Edit::SetWorksiteField { field, value });
+            }
+        }
+    }
+    let status = f.code::<WorksiteStatus>("status")?;
+    if status != w.status {
+        edits.push(Edit::SetWorksiteStatus { status });
+    }
+    let (order_to_start, planned_end) = (f.date("order_to_start")?, f.date("planned_end")?);
+    if order_to_start != w.order_to_start || planned_end != w.planned_end {
+        edits.push(Edit::SetWorksiteDates { order_to_start, planned_end });
+    }
+    Ok(edits)
+}
+
+fn person_fields(f: &Reader<'_>, p: &Person) -> Vec<Edit> {
+    [
+        (PersonField::FirstName, "first_name", &p.first_name),
+        (PersonField::LastName, "last_name", &p.last_name),
+        (PersonField::Phone, "phone", &p.phone),
+        (PersonField::Email, "email", &p.email),
+        (PersonField::PartnerName, "partner_name", &p.partner_name),
+    ]
+    .into_iter()
+    .filter(|(_, key, current)| f.0.contains_key(*key) && &&f.text(key) != current)
+    .map(|(field, key, _)| Edit::SetPersonField { field, value: f.text(key) })
+    .collect()
+}
+
+fn resolve(f: &Reader<'_>) -> Result<Edit, FormError> {
+    let path: Vec<String> =
+        serde_json::from_str(&f.text("path")).map_err(|_| FormError::new("path", L::InvalidChoice))?;
+    let value: FieldValue =
+        serde_json::from_str(&f.text("value")).map_err(|_| FormError::new("value", L::InvalidChoice))?;
+    Ok(Edit::Resolve { path, value })
+}
+
+struct Reader<'a>(&'a Fields);
+
+impl Reader<'_> {
+    fn text(&self, key: &str) -> String {
+        self.0.get(key).map(|v| v.trim().to_owned()).unwrap_or_default()
+    }
+
+    fn required(&self, key: &str) -> Result<String, FormError> {
+        let v = self.text(key);
+        if v.is_empty() { Err(FormError::new(key, L::Required)) } else { Ok(v) }
+    }
+
+    fn checked(&self, key: &str) -> bool {
+        matches!(self.text(key).as_str(), "on" | "true")
+    }
+
+    fn number(&self, key: &str) -> Result<f64, FormError> {
+        let v = self.required(key)?.replace(',', ".");
+        v.parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .ok_or_else(|| FormError::new(key, L::InvalidNumber))
+    }
+
+    fn number_or_zero(&self, key: &str) -> Result<f64, FormError> {
+        if self.text(key).is_empty() { Ok(0.0) } else { self.number(key) }
+    }
+
+    fn date(&self, key: &str) -> Result<Option<NaiveDate>, FormError> {
+        let v = self.text(key);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        parse_date(&v).map(Some).map_err(|_| FormError::new(key, L::InvalidDate))
+    }
+
+    fn month(&self, key: &str) -> Result<Month, FormError> {
+        self.required(key)?.parse::<Month>().map_err(|_| FormError::new(key, L::InvalidDate))
+    }
+
+    fn code<T: std::str::FromStr>(&self, key: &str) -> Result<T, FormError> {
+        self.text(key).parse().map_err(|_| FormError::new(key, L::InvalidChoice))
+    }
+
+    fn id(&self, key: &str) -> Result<ItemId, FormError> {
+        self.code(key)
+    }
+
+    fn doc(&self, key: &str) -> Result<DocumentId, FormError> {
+        self.code(key)
+    }
+
+    fn optional_doc(&self, key: &str) -> Result<Option<DocumentId>, FormError> {
+        if self.text(key).is_empty() { Ok(None) } else { self.doc(key).map(Some) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn counter() -> impl FnMut() -> [u8; 16] {
+        let mut n = 0u8;
+        move || {
+            n += 1;
+            [n; 16]
+        }
+    }
+
+    #[test]
+    fn hours_form_reads_a_month_and_a_decimal_comma() {
+        let w = sample();
+        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let placement = ItemId::from_random_bytes([7; 16]);
+        let form = fields(&[
+            ("placement", &placement.to_string()),
+            ("month", "2026-03"),
+            ("hours", "151,5"),
+            ("source", "attendance_sheet"),
+        ]);
+        let got = commands("hours", &form, &target, counter()).expect("valid form");
+        assert_eq!(
+            got,
+            vec![Command::Edit(
+                w.id,
+                Edit::RecordHours {
+                    placement,
+                    month: "2026-03".parse().expect("month"),
+                    hours: 151.5,
+                    source: HoursSource::AttendanceSheet
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn a_wrong_field_is_named_and_nothing_is_produced() {
+        let w = sample();
+        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let form = fields(&[("placement", "not-an-id"), ("month", "2026-03"), ("hours", "-3"), ("source", "payroll")]);
+        let err = commands("hours", &form, &target, counter()).expect_err("refused");
+        assert_eq!(err.field, "placement");
+        let placement = ItemId::from_random_bytes([7; 16]).to_string();
+        let form = fields(&[("placement", &placement), ("month", "2026-03"), ("hours", "-3"), ("source", "payroll")]);
+        assert_eq!(commands("hours", &form, &target, counter()).expect_err("refused").problem, L::InvalidNumber);
+    }
+
+    #[test]
+    fn general_form_edits_only_the_fields_that_changed() {
+        let w = sample();
+        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let form = fields(&[
+            ("name", &w.name),
+            ("address", "Rue Neuve 1, 1000 Bruxelles"),
+            ("status", w.status.code()),
+            ("order_to_start", ""),
+            ("planned_end", ""),
+        ]);
+        let got = commands("worksite", &form, &target, counter()).expect("valid form");
+        assert_eq!(
+            got,
+            vec![Command::Edit(
+                w.id,
+                Edit::SetWorksiteField { field: WorksiteField::Address, value: "Rue Neuve 1, 1000 Bruxelles".into() }
+            )]
+        );
+    }
+
+    #[test]
+    fn a_new_candidate_creates_the_person_then_refers_them() {
+        let w = sample();
+        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let position = ItemId::from_random_bytes([9; 16]);
+        let form = fields(&[
+            ("first_name", "Amina"),
+            ("last_name", "El Idrissi"),
+            ("partner_kind", "isp"),
+            ("position", &position.to_string()),
+        ]);
+        let got = commands("candidate", &form, &target, counter()).expect("valid form");
+        let [Command::CreatePerson(person, new), Command::Edit(doc, Edit::Refer { person: referred, .. })] =
+            got.as_slice()
+        else {
+            panic!("expected a person then a referral, got {got:?}");
+        };
+        assert_eq!((new.first_name.as_str(), referred, *doc), ("Amina", person, w.id));
+    }
+
+    fn sample() -> Worksite {
+        let id = DocumentId::from_random_bytes([1; 16]);
+        let doc = terrain_client_core::edit::create_worksite(
+            automerge::ActorId::from([2u8; 16]),
+            id,
+            &terrain_client_core::NewWorksite { name: "École Josaphat".into(), ..Default::default() },
+            &terrain_client_core::EditContext { author_label: "test".into(), now_ms: 0 },
+        )
+        .expect("create");
+        Worksite::read(&doc).expect("read")
+    }
+}

@@ -1,0 +1,225 @@
+//! The tablet's local store in IndexedDB. Every [`Persist`] operation of one user action is written
+//! in one read-write transaction with strict durability, and the app confirms the action only once
+//! that transaction has completed: a confirmed edit survives closing the tab or the tablet.
+//!
+//! Layout (database `terrain`): object store `records`, keyed `[document id, sequence]`, holds each
+//! document's snapshot and changes in order (see [`crate::records`]); object store `meta` holds the
+//! replica's metadata (`replica`) and the signed-in session (`session`).
+
+use std::cell::Cell;
+
+use js_sys::{Array, Promise, Uint8Array};
+use terrain_client_core::replica::{ReplicaMeta, StoredReplica};
+use terrain_client_core::{DocumentId, Persist, protocol};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransaction};
+
+use crate::app::Session;
+use crate::records;
+
+const DB_NAME: &str = "terrain";
+const RECORDS: &str = "records";
+const META: &str = "meta";
+
+/// The IndexedDB store of the app.
+pub struct IdbStore {
+    db: IdbDatabase,
+    next_seq: Cell<f64>,
+}
+
+/// What the store held at start-up.
+pub struct Loaded {
+    /// The signed-in session, if any.
+    pub session: Option<Session>,
+    /// The replica's documents and metadata.
+    pub replica: StoredReplica,
+}
+
+impl IdbStore {
+    /// Open (and on first use create) the database.
+    pub async fn open() -> Result<IdbStore, String> {
+        let factory = web_sys::window()
+            .and_then(|w| w.indexed_db().ok().flatten())
+            .ok_or_else(|| "IndexedDB is not available".to_owned())?;
+        let open: IdbOpenDbRequest = factory.open_with_u32(DB_NAME, 1).map_err(js)?;
+        let upgrade = Closure::once_into_js(move |event: web_sys::Event| {
+            let Some(request) = event.target().and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok()) else { return };
+            let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>()) else { return };
+            let names = db.object_store_names();
+            for name in [RECORDS, META] {
+                if !names.contains(name) {
+                    let _ = db.create_object_store(name);
+                }
+            }
+        });
+        open.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+        let db: IdbDatabase = done(&open).await?.dyn_into().map_err(js)?;
+        Ok(IdbStore { db, next_seq: Cell::new(0.0) })
+    }
+
+    /// Everything stored.
+    pub async fn load(&self) -> Result<Loaded, String> {
+        let tx = self.db.transaction_with_str_sequence(&names(&[RECORDS, META])).map_err(js)?;
+        let records = tx.object_store(RECORDS).map_err(js)?;
+        let meta = tx.object_store(META).map_err(js)?;
+        let keys: Array = done(&records.get_all_keys().map_err(js)?).await?.unchecked_into();
+        let values: Array = done(&records.get_all().map_err(js)?).await?.unchecked_into();
+        let session = done(&meta.get(&"session".into()).map_err(js)?).await?;
+        let replica_meta = done(&meta.get(&"replica".into()).map_err(js)?).await?;
+
+        let mut docs: Vec<(DocumentId, terrain_client_core::DocKind, Vec<u8>)> = Vec::new();
+        let mut max_seq = 0.0_f64;
+        for (key, value) in keys.iter().zip(values.iter()) {
+            let key: Array = key.unchecked_into();
+            let id: DocumentId = key.get(0).as_string().unwrap_or_default().parse().map_err(|e| format!("{e}"))?;
+            max_seq = max_seq.max(key.get(1).as_f64().unwrap_or(0.0));
+            let (kind, bytes) = records::decode(&Uint8Array::new(&value).to_vec())?;
+            match docs.last_mut() {
+                Some((last, _, all)) if *last == id => all.extend_from_slice(&bytes),
+                _ => docs.push((id, kind, bytes)),
+            }
+        }
+        self.next_seq.set(max_seq + 1.0);
+        let session = if session.is_undefined() {
+            None
+        } else {
+            serde_json::from_slice(&Uint8Array::new(&session).to_vec()).ok()
+        };
+        let meta = if replica_meta.is_undefined() {
+            None
+        } else {
+            Some(
+                protocol::decode::<ReplicaMeta>(&Uint8Array::new(&replica_meta).to_vec())
+                    .map_err(|e| format!("stored metadata: {e}"))?,
+            )
+        };
+        Ok(Loaded { session, replica: StoredReplica { meta, docs } })
+    }
+
+    /// Write these operations, in order, in one transaction; returns once it is durable.
+    pub async fn persist(&self, ops: &[Persist], session: Option<&Session>) -> Result<(), String> {
+        let tx = self.write()?;
+        let records = tx.object_store(RECORDS).map_err(js)?;
+        let meta = tx.object_store(META).map_err(js)?;
+        if let Some(session) = session {
+            let bytes = serde_json::to_vec(session).map_err(|e| e.to_string())?;
+            meta.put_with_key(&bytes_js(&bytes), &"session".into()).map_err(js)?;
+        }
+        for op in ops {
+            match op {
+                Persist::Changes { doc, kind, bytes } => self.append(&records, *doc, *kind, bytes)?,
+                Persist::Snapshot { doc, kind, bytes } => {
+                    records.delete(&range(*doc)?.into()).map_err(js)?;
+                    self.append(&records, *doc, *kind, bytes)?;
+                }
+                Persist::Meta(m) => {
+                    meta.put_with_key(&bytes_js(&protocol::encode(m)), &"replica".into()).map_err(js)?;
+                }
+                Persist::Remove { doc } => {
+                    records.delete(&range(*doc)?.into()).map_err(js)?;
+                }
+            }
+        }
+        completed(&tx).await
+    }
+
+    /// Erase everything: documents, metadata and session.
+    pub async fn wipe(&self) -> Result<(), String> {
+        let tx = self.write()?;
+        tx.object_store(RECORDS).map_err(js)?.clear().map_err(js)?;
+        tx.object_store(META).map_err(js)?.clear().map_err(js)?;
+        completed(&tx).await
+    }
+
+    fn write(&self) -> Result<IdbTransaction, String> {
+        // `{ durability: "strict" }`: the transaction completes only once flushed to disk. web-sys
+        // has this option only behind its unstable flag, so the call is made by name.
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"durability".into(), &"strict".into()).map_err(js)?;
+        let transaction: js_sys::Function =
+            js_sys::Reflect::get(&self.db, &"transaction".into()).map_err(js)?.dyn_into().map_err(js)?;
+        transaction
+            .call3(&self.db, &names(&[RECORDS, META]), &"readwrite".into(), &options)
+            .map_err(js)?
+            .dyn_into()
+            .map_err(js)
+    }
+
+    fn append(
+        &self,
+        store: &IdbObjectStore,
+        doc: DocumentId,
+        kind: terrain_client_core::DocKind,
+        bytes: &[u8],
+    ) -> Result<(), String> {
+        let seq = self.next_seq.get();
+        self.next_seq.set(seq + 1.0);
+        let key = Array::of2(&doc.to_string().into(), &seq.into());
+        store.put_with_key(&bytes_js(&records::encode(kind, bytes)), &key).map_err(js)?;
+        Ok(())
+    }
+}
+
+fn range(doc: DocumentId) -> Result<IdbKeyRange, String> {
+    let id: JsValue = doc.to_string().into();
+    IdbKeyRange::bound(&Array::of2(&id, &0.0.into()), &Array::of2(&id, &f64::INFINITY.into())).map_err(js)
+}
+
+fn names(list: &[&str]) -> JsValue {
+    list.iter().map(|n| JsValue::from_str(n)).collect::<Array>().into()
+}
+
+fn bytes_js(bytes: &[u8]) -> JsValue {
+    Uint8Array::from(bytes).into()
+}
+
+fn js(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// The result of a request, once it succeeds.
+async fn done(request: &IdbRequest) -> Result<JsValue, String> {
+    let r = request.clone();
+    let promise = Promise::new(&mut |resolve, reject| {
+        let ok = r.clone();
+        let on_ok = Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = resolve.call1(&JsValue::NULL, &ok.result().unwrap_or(JsValue::UNDEFINED));
+        });
+        let failed = r.clone();
+        let on_err = Closure::once_into_js(move |_: web_sys::Event| {
+            let why =
+                failed.error().ok().flatten().map_or_else(|| "IndexedDB request failed".to_owned(), |e| e.message());
+            let _ = reject.call1(&JsValue::NULL, &why.into());
+        });
+        r.set_onsuccess(Some(on_ok.unchecked_ref()));
+        r.set_onerror(Some(on_err.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map_err(js)
+}
+
+/// Wait until a transaction has committed.
+async fn completed(tx: &IdbTransaction) -> Result<(), String> {
+    let t = tx.clone();
+    let promise = Promise::new(&mut |resolve, reject| {
+        let on_ok = Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let failed = t.clone();
+        let reject2 = reject.clone();
+        let on_err = Closure::once_into_js(move |_: web_sys::Event| {
+            let why = failed.error().map_or_else(|| "IndexedDB transaction failed".to_owned(), |e| e.message());
+            let _ = reject.call1(&JsValue::NULL, &why.into());
+        });
+        let on_abort = Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = reject2.call1(&JsValue::NULL, &"IndexedDB transaction aborted (storage full?)".into());
+        });
+        t.set_oncomplete(Some(on_ok.unchecked_ref()));
+        t.set_onerror(Some(on_err.unchecked_ref()));
+        t.set_onabort(Some(on_abort.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map(|_| ()).map_err(js)
+}

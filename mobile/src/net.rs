@@ -1,0 +1,76 @@
+//! The two calls the tablet makes to the server, with `fetch`: sign in (JSON) and one sync round
+//! trip (MessagePack). A failure to reach the server is [`NetError::Unreachable`]; an answer with
+//! an error status carries the server's [`ErrorBody`].
+
+use js_sys::Uint8Array;
+use terrain_client_core::protocol::{self, CONTENT_TYPE, ErrorBody, LoginRequest, LoginResponse};
+use terrain_client_core::{SyncRequest, SyncResponse};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+/// Why a call did not give an answer.
+#[derive(Debug)]
+pub enum NetError {
+    /// The server could not be reached (offline, server down, cut connection).
+    Unreachable(String),
+    /// The server refused, with its reason.
+    Refused(ErrorBody),
+    /// The server answered something this app cannot read.
+    BadAnswer(String),
+}
+
+impl std::fmt::Display for NetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetError::Unreachable(why) => write!(f, "{why}"),
+            NetError::Refused(body) => write!(f, "{} ({})", body.message, body.code.as_str()),
+            NetError::BadAnswer(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+/// `POST /v1/login`.
+pub async fn login(request: &LoginRequest) -> Result<LoginResponse, NetError> {
+    let body = serde_json::to_vec(request).map_err(|e| NetError::BadAnswer(e.to_string()))?;
+    let (status, bytes) = post("/v1/login", "application/json", None, &body).await?;
+    if status >= 400 {
+        return Err(refusal(&bytes, |b| serde_json::from_slice(b).ok()));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| NetError::BadAnswer(e.to_string()))
+}
+
+/// One round trip of `POST /v1/sync`.
+pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, NetError> {
+    let (status, bytes) = post("/v1/sync", CONTENT_TYPE, Some(token), &protocol::encode(request)).await?;
+    if status >= 400 {
+        return Err(refusal(&bytes, |b| protocol::decode(b).ok()));
+    }
+    protocol::decode(&bytes).map_err(|e| NetError::BadAnswer(e.to_string()))
+}
+
+fn refusal(bytes: &[u8], parse: impl Fn(&[u8]) -> Option<ErrorBody>) -> NetError {
+    parse(bytes).map_or_else(|| NetError::BadAnswer("unreadable error from the server".to_owned()), NetError::Refused)
+}
+
+async fn post(path: &str, content_type: &str, token: Option<&str>, body: &[u8]) -> Result<(u16, Vec<u8>), NetError> {
+    let unreachable = |e: wasm_bindgen::JsValue| {
+        NetError::Unreachable(
+            e.dyn_ref::<js_sys::Error>().map_or_else(|| "network error".to_owned(), |e| String::from(e.message())),
+        )
+    };
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&Uint8Array::from(body).into());
+    let request = Request::new_with_str_and_init(path, &init).map_err(unreachable)?;
+    request.headers().set("content-type", content_type).map_err(unreachable)?;
+    request.headers().set("accept", content_type).map_err(unreachable)?;
+    if let Some(token) = token {
+        request.headers().set("authorization", &format!("Bearer {token}")).map_err(unreachable)?;
+    }
+    let window = web_sys::window().ok_or_else(|| NetError::Unreachable("no window".to_owned()))?;
+    let response: Response =
+        JsFuture::from(window.fetch_with_request(&request)).await.map_err(unreachable)?.unchecked_into();
+    let buffer = JsFuture::from(response.array_buffer().map_err(unreachable)?).await.map_err(unreachable)?;
+    Ok((response.status(), Uint8Array::new(&buffer).to_vec()))
+}
