@@ -25,6 +25,7 @@ pub mod indicators;
 pub mod model;
 pub mod protocol;
 pub mod replica;
+pub mod seal;
 pub mod store;
 pub mod values;
 
@@ -33,4 +34,5 @@ pub use edit::{Edit, EditContext, EditError, NewPerson, NewWorksite};
 pub use ids::{DeviceId, DocKind, DocumentId, ItemId, ParseIdError};
 pub use protocol::{SyncRequest, SyncResponse};
 pub use replica::{Persist, Quarantined, Refusal, Replica, ReplicaError};
+pub use seal::{SealError, StorageKey};
 pub use store::{Device, DeviceError, LocalStore};

@@ -74,6 +74,11 @@ pub struct LoginResponse {
     pub display_name: String,
     /// The user's role: "advisor", "office" or "admin".
     pub role: String,
+    /// The device's storage key (64 lowercase hex characters, see [`crate::seal`]): the app seals
+    /// its local store with it. The server keeps it and hands it again at
+    /// `GET /v1/devices/me/key` while the device is not revoked.
+    #[serde(default)]
+    pub storage_key: String,
 }
 
 /// The server's side of one document.

@@ -9,9 +9,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use common::*;
+use terrain_client_core::LocalStore;
 use terrain_client_core::edit::{Edit, NewPerson, NewWorksite};
 use terrain_client_core::replica::SNAPSHOT_EVERY;
-use terrain_client_core::store::native::FileStore;
+use terrain_client_core::seal::StorageKey;
+use terrain_client_core::store::native::{FileStore, FileStoreError};
 use terrain_client_core::values::{HoursSource, MeetingKind};
 use terrain_client_core::{Device, DeviceId, DocKind, DocumentId};
 
@@ -29,8 +31,30 @@ fn device_id() -> DeviceId {
     DeviceId::from_random_bytes([9; 16])
 }
 
+fn key() -> StorageKey {
+    StorageKey::from_bytes([0x5a; 32])
+}
+
 fn open(dir: &PathBuf) -> Device<FileStore> {
-    Device::open(FileStore::open(dir).unwrap(), device_id(), actor_bytes(4)).unwrap()
+    Device::open(FileStore::open(dir, key()).unwrap(), device_id(), actor_bytes(4)).unwrap()
+}
+
+/// Every byte of every file under `dir`.
+fn raw_bytes(dir: &PathBuf) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(raw_bytes(&path));
+        } else {
+            out.extend(fs::read(&path).unwrap());
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
 fn log_path(dir: &PathBuf, doc: DocumentId) -> PathBuf {
@@ -195,4 +219,44 @@ fn a_corrupted_byte_in_the_last_record_is_caught_by_the_checksum() {
     let device = open(&dir);
     assert_eq!(notes(&device, ws), "Noël");
     assert_eq!(fs::metadata(&log).unwrap().len(), before_last);
+}
+
+#[test]
+fn the_files_hold_no_plaintext_and_open_only_with_the_key() {
+    let dir = scratch("sealed");
+    let (ws, person) = (doc_id(1), doc_id(2));
+    {
+        let mut device = open(&dir);
+        setup(&mut device);
+        let new = NewPerson { first_name: "Zoë".into(), last_name: "Vandersmissen".into(), ..NewPerson::default() };
+        device.create_person(person, &new, &ctx(ME)).unwrap();
+        type_notes(&mut device, ws, &["Confidentiel ", "Cenforgil"]);
+    }
+    let raw = raw_bytes(&dir);
+    assert!(!raw.is_empty());
+    for secret in ["Vandersmissen", "Zoë", "Confidentiel", "Cenforgil", "Rénovation", "Marie Dupont"] {
+        assert!(!contains(&raw, secret), "{secret:?} readable in the store's files");
+    }
+    // The right key reads everything back.
+    assert_eq!(notes(&open(&dir), ws), "Confidentiel Cenforgil");
+    assert_eq!(open(&dir).replica().person(person).unwrap().last_name, "Vandersmissen");
+    // Another key reads nothing.
+    let mut other = FileStore::open(&dir, StorageKey::from_bytes([0x5b; 32])).unwrap();
+    assert!(matches!(other.load(), Err(FileStoreError::Sealed { .. })));
+}
+
+#[test]
+fn a_rekeyed_store_opens_with_the_new_key_only() {
+    let dir = scratch("rekey");
+    let ws;
+    {
+        let mut device = open(&dir);
+        ws = setup(&mut device);
+        type_notes(&mut device, ws, &["Noël"]);
+    }
+    let new = StorageKey::from_bytes([0x77; 32]);
+    FileStore::open(&dir, key()).unwrap().rekey(new.clone()).unwrap();
+    assert!(matches!(FileStore::open(&dir, key()).unwrap().load(), Err(FileStoreError::Sealed { .. })));
+    let device = Device::open(FileStore::open(&dir, new).unwrap(), device_id(), actor_bytes(4)).unwrap();
+    assert_eq!(notes(&device, ws), "Noël");
 }

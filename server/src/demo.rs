@@ -181,7 +181,8 @@ async fn register_device(store: &Arc<dyn Store>, user: &User, name: &str) -> Res
         last_seen_at: now,
         revoked_at: None,
     };
-    store.register_device(&device, &hash).await.map_err(|e| e.to_string())?;
+    let key = crate::auth::new_storage_key()?;
+    store.register_device(&device, &hash, key.as_bytes()).await.map_err(|e| e.to_string())?;
     Ok(device.id)
 }
 

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use terrain_client_core::protocol::{self, ErrorBody, LoginRequest, LoginResponse, SyncResponse};
+use terrain_client_core::seal::StorageKey;
 use terrain_client_core::store::native::FileStore;
 use terrain_client_core::{Device, DeviceId, DocumentId, Edit, EditContext, ItemId};
 
@@ -42,9 +43,15 @@ pub struct TestDevice {
 }
 
 impl TestDevice {
-    /// Open (or reopen) the device stored in `dir`.
+    /// Open (or reopen) the device stored in `dir`. Its store is sealed under the storage key the
+    /// server gave at sign-in (kept in `dir/storage_key`, as the app keeps it for a session), or,
+    /// before any sign-in, under a provisional key that [`TestDevice::sign_in`] replaces.
     pub fn open(dir: &Path, label: &str, seed: u8) -> TestDevice {
-        let store = FileStore::open(dir).expect("open the device store");
+        let key = std::fs::read_to_string(dir.join("storage_key"))
+            .ok()
+            .and_then(|k| k.parse::<StorageKey>().ok())
+            .unwrap_or_else(|| StorageKey::from_bytes([seed; 32]));
+        let store = FileStore::open(dir, key).expect("open the device store");
         let device = Device::open(store, DeviceId::from_random_bytes([seed; 16]), [seed.wrapping_add(100); 16])
             .expect("open the device");
         let token = std::fs::read_to_string(dir.join("token")).ok();
@@ -75,6 +82,9 @@ impl TestDevice {
             return Err((status, serde_json::from_slice(&bytes).expect("a JSON error body")));
         }
         let login: LoginResponse = serde_json::from_slice(&bytes).expect("a login response");
+        let key: StorageKey = login.storage_key.parse().expect("the login gives a storage key");
+        self.device.store_mut().rekey(key).expect("seal the store under the device's key");
+        std::fs::write(self.dir.join("storage_key"), &login.storage_key).expect("keep the key");
         std::fs::write(self.dir.join("token"), &login.token).expect("keep the token");
         self.token = Some(login.token);
         Ok(())
@@ -88,6 +98,27 @@ impl TestDevice {
     /// Its folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The storage key its store is sealed with (the one the server gave at sign-in).
+    pub fn storage_key(&self) -> StorageKey {
+        std::fs::read_to_string(self.dir.join("storage_key"))
+            .expect("the device signed in")
+            .parse()
+            .expect("a stored storage key")
+    }
+
+    /// Every byte of the files of its local store (`meta.bin` and `docs/*`): what a thief copying
+    /// the tablet's storage would get. The token and key files beside them stand for the app's
+    /// session secrets and are left out.
+    pub fn store_bytes(&self) -> Vec<u8> {
+        let mut out = std::fs::read(self.dir.join("meta.bin")).unwrap_or_default();
+        if let Ok(entries) = std::fs::read_dir(self.dir.join("docs")) {
+            for entry in entries {
+                out.extend(std::fs::read(entry.expect("a store entry").path()).expect("read a store file"));
+            }
+        }
+        out
     }
 
     /// The context of an edit by this device.

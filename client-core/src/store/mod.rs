@@ -68,6 +68,11 @@ impl<S: LocalStore> Device<S> {
         &self.store
     }
 
+    /// The store, mutably (for instance to seal it under a key the server just gave).
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
     fn persist_all(&mut self, ops: &[Persist]) -> Result<(), DeviceError<S::Error>> {
         for op in ops {
             self.store.persist(op).map_err(DeviceError::Store)?;

@@ -10,6 +10,11 @@
 //!   returns. A torn record at the end (power cut mid-write) fails its length or checksum and is cut
 //!   off at the next load; every record before it is intact. A snapshot replaces the whole log by
 //!   the same write-fsync-rename dance.
+//!
+//! Every payload and the metadata are sealed ([`crate::seal`], AES-256-GCM) under the device's
+//! storage key, given when the store is opened, with a fresh random nonce per write: the files
+//! hold no readable personal data, and without the key (which the server keeps and refuses to a
+//! revoked device) they are unreadable. The framing (length, CRC-32, kind) stays in clear.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -17,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ids::{DocKind, DocumentId};
 use crate::replica::{Persist, ReplicaMeta, StoredReplica};
+use crate::seal::{self, SealError, StorageKey};
 
 use super::LocalStore;
 
@@ -37,12 +43,26 @@ pub enum FileStoreError {
     /// The metadata file could not be decoded.
     #[error("corrupt metadata: {0}")]
     Meta(String),
+    /// A sealed record or the metadata does not open with this store's key (another device's
+    /// key, or altered bytes).
+    #[error("{path}: {source}")]
+    Sealed {
+        /// The file concerned.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: SealError,
+    },
+    /// The operating system gave no randomness for a nonce.
+    #[error("no randomness for a nonce: {0}")]
+    Random(String),
 }
 
-/// A [`LocalStore`] in a directory.
+/// A [`LocalStore`] in a directory, sealed under the device's storage key.
 #[derive(Debug)]
 pub struct FileStore {
     dir: PathBuf,
+    key: StorageKey,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> FileStoreError + '_ {
@@ -50,12 +70,32 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> FileStoreError + '_ {
 }
 
 impl FileStore {
-    /// Open (creating if needed) a store in `dir`.
-    pub fn open(dir: impl Into<PathBuf>) -> Result<FileStore, FileStoreError> {
+    /// Open (creating if needed) a store in `dir` whose records are sealed under `key`.
+    pub fn open(dir: impl Into<PathBuf>, key: StorageKey) -> Result<FileStore, FileStoreError> {
         let dir = dir.into();
         let docs = dir.join("docs");
         fs::create_dir_all(&docs).map_err(io_err(&docs))?;
-        Ok(FileStore { dir })
+        Ok(FileStore { dir, key })
+    }
+
+    /// Seal everything the store holds under `new` instead of its current key (a device that
+    /// received its key from the server after it first opened the store). Each file is replaced
+    /// atomically; a crash midway leaves files under either key, which the old or the new key
+    /// then fails to open, so call it before the store holds anything that is not on the server.
+    pub fn rekey(&mut self, new: StorageKey) -> Result<(), FileStoreError> {
+        let Some(stored) = self.load()? else {
+            self.key = new;
+            return Ok(());
+        };
+        self.key = new;
+        if let Some(meta) = &stored.meta {
+            self.persist(&Persist::Meta(meta.clone()))?;
+        }
+        for (doc, kind, bytes) in &stored.docs {
+            let record = self.record(*kind, bytes)?;
+            self.replace(&self.log_path(*doc), &record)?;
+        }
+        Ok(())
     }
 
     /// The directory of the store.
@@ -71,7 +111,7 @@ impl FileStore {
         let path = self.log_path(doc);
         let mut file = OpenOptions::new().create(true).append(true).open(&path).map_err(io_err(&path))?;
         let new_file = file.metadata().map_err(io_err(&path))?.len() == 0;
-        file.write_all(&record(kind, payload)).map_err(io_err(&path))?;
+        file.write_all(&self.record(kind, payload)?).map_err(io_err(&path))?;
         file.sync_all().map_err(io_err(&path))?;
         if new_file {
             sync_dir(&self.dir.join("docs"))?;
@@ -96,7 +136,9 @@ impl FileStore {
         let mut content = Vec::new();
         while let Some((k, payload)) = parse_record(&bytes[offset..]) {
             kind = Some(k);
-            content.extend_from_slice(payload);
+            let plain = seal::open(&self.key, payload)
+                .map_err(|source| FileStoreError::Sealed { path: path.to_owned(), source })?;
+            content.extend_from_slice(&plain);
             offset += HEADER + payload.len();
         }
         if offset < bytes.len() {
@@ -106,6 +148,18 @@ impl FileStore {
             file.sync_all().map_err(io_err(path))?;
         }
         Ok(kind.map(|k| (k, content)))
+    }
+
+    /// `payload` sealed under the store's key with a fresh nonce.
+    fn seal(&self, payload: &[u8]) -> Result<Vec<u8>, FileStoreError> {
+        let mut nonce = [0u8; seal::NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|e| FileStoreError::Random(e.to_string()))?;
+        Ok(seal::seal(&self.key, nonce, payload))
+    }
+
+    /// A framed record of `payload`, sealed.
+    fn record(&self, kind: DocKind, payload: &[u8]) -> Result<Vec<u8>, FileStoreError> {
+        Ok(record(kind, &self.seal(payload)?))
     }
 }
 
@@ -157,7 +211,9 @@ impl LocalStore for FileStore {
     fn load(&mut self) -> Result<Option<StoredReplica>, FileStoreError> {
         let meta_path = self.dir.join("meta.bin");
         let meta = match fs::read(&meta_path) {
-            Ok(bytes) => {
+            Ok(sealed) => {
+                let bytes = seal::open(&self.key, &sealed)
+                    .map_err(|source| FileStoreError::Sealed { path: meta_path.clone(), source })?;
                 Some(rmp_serde::from_slice::<ReplicaMeta>(&bytes).map_err(|e| FileStoreError::Meta(e.to_string()))?)
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
@@ -189,10 +245,14 @@ impl LocalStore for FileStore {
     fn persist(&mut self, op: &Persist) -> Result<(), FileStoreError> {
         match op {
             Persist::Changes { doc, kind, bytes } => self.append(*doc, *kind, bytes),
-            Persist::Snapshot { doc, kind, bytes } => self.replace(&self.log_path(*doc), &record(*kind, bytes)),
+            Persist::Snapshot { doc, kind, bytes } => {
+                let record = self.record(*kind, bytes)?;
+                self.replace(&self.log_path(*doc), &record)
+            }
             Persist::Meta(meta) => {
                 let bytes = rmp_serde::to_vec_named(meta).map_err(|e| FileStoreError::Meta(e.to_string()))?;
-                self.replace(&self.dir.join("meta.bin"), &bytes)
+                let sealed = self.seal(&bytes)?;
+                self.replace(&self.dir.join("meta.bin"), &sealed)
             }
             Persist::Remove { doc } => {
                 let path = self.log_path(*doc);

@@ -12,6 +12,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use terrain_client_core::DocumentId;
 use terrain_client_core::protocol::ErrorCode;
+use terrain_client_core::seal::StorageKey;
 
 use crate::http::ApiError;
 use crate::store::{DeviceRecord, Store, User};
@@ -79,6 +80,13 @@ pub fn new_token() -> Result<(String, Vec<u8>), String> {
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let hash = token_hash(&token);
     Ok((token, hash))
+}
+
+/// A new random storage key for a device (AES-256-GCM, see `terrain_client_core::seal`).
+pub fn new_storage_key() -> Result<StorageKey, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+    Ok(StorageKey::from_bytes(bytes))
 }
 
 /// The stored form of a token: SHA-256 (tokens are random, so no salt or slow hash is needed).

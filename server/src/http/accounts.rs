@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use terrain_client_core::protocol::{ErrorCode, LoginRequest, LoginResponse};
+use terrain_client_core::seal::StorageKey;
 use terrain_client_core::{DeviceId, DocumentId};
 use uuid::Uuid;
 
@@ -37,7 +38,7 @@ impl Default for LoginLimits {
 
 const MAX_JSON_BODY: usize = 64 * 1024;
 
-async fn json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiError> {
+pub(super) async fn json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiError> {
     let bytes = read_body(body, MAX_JSON_BODY).await?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("The request body is not valid: {e}.")))
@@ -99,9 +100,35 @@ pub async fn sign_in(state: &AppState, peer: SocketAddr, request: LoginRequest) 
         last_seen_at: now,
         revoked_at: None,
     };
-    store.register_device(&device, &token_hash).await.map_err(db("register_device"))?;
+    let storage_key = auth::new_storage_key().map_err(|e| ApiError::internal("new_storage_key", e))?;
+    store.register_device(&device, &token_hash, storage_key.as_bytes()).await.map_err(db("register_device"))?;
     tracing::info!(user = %user.login, device = %device.id, "device registered");
-    Ok(LoginResponse { device: device.id, token, display_name: user.display_name, role: user.role.to_string() })
+    Ok(LoginResponse {
+        device: device.id,
+        token,
+        display_name: user.display_name,
+        role: user.role.to_string(),
+        storage_key: storage_key.to_string(),
+    })
+}
+
+/// The answer of `GET /v1/devices/me/key`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StorageKeyView {
+    /// The device's storage key, 64 lowercase hex characters.
+    pub storage_key: String,
+}
+
+/// `GET /v1/devices/me/key`: the storage key of the bearer token's device, so the app can unlock
+/// its local store in a new session. A revoked device is refused (`device_revoked`) by
+/// authentication, so a lost tablet's copy of the store stays sealed for good.
+pub async fn my_key(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<StorageKeyView>, ApiError> {
+    let c = caller(&state, &headers).await?;
+    let key = state.store.storage_key(c.device.id).await.map_err(db("storage_key"))?;
+    let key: [u8; 32] = key
+        .and_then(|k| k.try_into().ok())
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "This device has no storage key; sign in again."))?;
+    Ok(Json(StorageKeyView { storage_key: StorageKey::from_bytes(key).to_string() }))
 }
 
 /// A user as the API shows it (never the password hash).

@@ -74,8 +74,15 @@ pub trait Accounts: Send + Sync {
     async fn user_by_id(&self, id: Uuid) -> Result<Option<User>, StoreError>;
     /// Every user, by login.
     async fn users(&self) -> Result<Vec<User>, StoreError>;
-    /// Register a device with the hash of its token.
-    async fn register_device(&self, device: &DeviceRecord, token_hash: &[u8]) -> Result<(), StoreError>;
+    /// Register a device with the hash of its token and the key it seals its local store with.
+    async fn register_device(
+        &self,
+        device: &DeviceRecord,
+        token_hash: &[u8],
+        storage_key: &[u8],
+    ) -> Result<(), StoreError>;
+    /// The storage key of a device (none for a device registered before keys existed).
+    async fn storage_key(&self, id: DeviceId) -> Result<Option<Vec<u8>>, StoreError>;
     /// The device a token hash belongs to, with its user.
     async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<(DeviceRecord, User)>, StoreError>;
     /// Record a request of a device.
@@ -173,10 +180,12 @@ macro_rules! impl_accounts {
                 &self,
                 d: &$crate::store::accounts::DeviceRecord,
                 token_hash: &[u8],
+                storage_key: &[u8],
             ) -> Result<(), $crate::store::StoreError> {
                 sqlx::query(
-                    "INSERT INTO devices (id, user_id, name, app_version, token_hash, created_at, last_seen_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO devices \
+                     (id, user_id, name, app_version, token_hash, created_at, last_seen_at, storage_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(d.id.uuid())
                 .bind(d.user_id)
@@ -185,9 +194,22 @@ macro_rules! impl_accounts {
                 .bind(token_hash)
                 .bind(d.created_at)
                 .bind(d.last_seen_at)
+                .bind(storage_key)
                 .execute(&self.pool)
                 .await?;
                 Ok(())
+            }
+
+            async fn storage_key(
+                &self,
+                id: terrain_client_core::DeviceId,
+            ) -> Result<Option<Vec<u8>>, $crate::store::StoreError> {
+                let key: Option<Option<Vec<u8>>> =
+                    sqlx::query_scalar("SELECT storage_key FROM devices WHERE id = $1")
+                        .bind(id.uuid())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(key.flatten())
             }
 
             async fn device_by_token(
