@@ -106,6 +106,9 @@ pub struct App {
     pub flash: Option<Flash>,
     /// Today, from the browser's clock.
     pub today: NaiveDate,
+    /// Signed in, but the documents are sealed and the device's key could not be fetched yet
+    /// (a new browser session with no network).
+    pub locked: bool,
 }
 
 impl App {
@@ -119,6 +122,7 @@ impl App {
             sync: SyncInfo::default(),
             flash: None,
             today,
+            locked: false,
         }
     }
 

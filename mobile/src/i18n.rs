@@ -159,6 +159,13 @@ terrain_client_core::labels! {
     Yes => ["Oui", "Ja", "Yes"],
     No => ["Non", "Nee", "No"],
     Language => ["Langue", "Taal", "Language"],
+    Locked => ["Données verrouillées", "Gegevens vergrendeld", "Data locked"],
+    LockedHelp => [
+        "Les données de cette tablette sont chiffrées. Connectez-vous au réseau une fois pour les déverrouiller : rien n'est perdu.",
+        "De gegevens op deze tablet zijn versleuteld. Maak eenmaal verbinding met het netwerk om ze te ontgrendelen: er gaat niets verloren.",
+        "This tablet's data is encrypted. Connect to the network once to unlock it: nothing is lost."
+    ],
+    Unlock => ["Déverrouiller", "Ontgrendelen", "Unlock"],
 }
 
 /// The label of a code the dashboard's shared table does not name (meeting kinds, partner bodies,

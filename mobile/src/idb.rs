@@ -3,13 +3,17 @@
 //! that transaction has completed: a confirmed edit survives closing the tab or the tablet.
 //!
 //! Layout (database `terrain`): object store `records`, keyed `[document id, sequence]`, holds each
-//! document's snapshot and changes in order (see [`crate::records`]); object store `meta` holds the
-//! replica's metadata (`replica`) and the signed-in session (`session`).
+//! document's snapshot and changes in order; object store `meta` holds the replica's metadata
+//! (`replica`) and the signed-in session (`session`). Records and metadata are sealed with the
+//! device's storage key ([`crate::records`]), which is never written here: the store must be
+//! [unlocked](IdbStore::unlock) with it before documents can be read or written. The session
+//! (login, device, token) stays readable so the app can ask the server for the key again.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use js_sys::{Array, Promise, Uint8Array};
 use terrain_client_core::replica::{ReplicaMeta, StoredReplica};
+use terrain_client_core::seal::StorageKey;
 use terrain_client_core::{DocumentId, Persist, protocol};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -27,14 +31,7 @@ const META: &str = "meta";
 pub struct IdbStore {
     db: IdbDatabase,
     next_seq: Cell<f64>,
-}
-
-/// What the store held at start-up.
-pub struct Loaded {
-    /// The signed-in session, if any.
-    pub session: Option<Session>,
-    /// The replica's documents and metadata.
-    pub replica: StoredReplica,
+    key: RefCell<Option<StorageKey>>,
 }
 
 impl IdbStore {
@@ -56,50 +53,60 @@ impl IdbStore {
         });
         open.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
         let db: IdbDatabase = done(&open).await?.dyn_into().map_err(js)?;
-        Ok(IdbStore { db, next_seq: Cell::new(0.0) })
+        Ok(IdbStore { db, next_seq: Cell::new(0.0), key: RefCell::new(None) })
     }
 
-    /// Everything stored.
-    pub async fn load(&self) -> Result<Loaded, String> {
+    /// Give the store the device's storage key, or take it away (`None`).
+    pub fn unlock(&self, key: Option<StorageKey>) {
+        *self.key.borrow_mut() = key;
+    }
+
+    /// The signed-in session, if any (readable without the key).
+    pub async fn session(&self) -> Result<Option<Session>, String> {
+        let tx = self.db.transaction_with_str(META).map_err(js)?;
+        let session = done(&tx.object_store(META).map_err(js)?.get(&"session".into()).map_err(js)?).await?;
+        if session.is_undefined() {
+            return Ok(None);
+        }
+        Ok(serde_json::from_slice(&Uint8Array::new(&session).to_vec()).ok())
+    }
+
+    /// Every document and the replica's metadata, opened with the key.
+    pub async fn load(&self) -> Result<StoredReplica, String> {
+        let key = self.key.borrow().clone().ok_or_else(|| "the store is locked".to_owned())?;
         let tx = self.db.transaction_with_str_sequence(&names(&[RECORDS, META])).map_err(js)?;
         let records = tx.object_store(RECORDS).map_err(js)?;
         let meta = tx.object_store(META).map_err(js)?;
         let keys: Array = done(&records.get_all_keys().map_err(js)?).await?.unchecked_into();
         let values: Array = done(&records.get_all().map_err(js)?).await?.unchecked_into();
-        let session = done(&meta.get(&"session".into()).map_err(js)?).await?;
         let replica_meta = done(&meta.get(&"replica".into()).map_err(js)?).await?;
 
         let mut docs: Vec<(DocumentId, terrain_client_core::DocKind, Vec<u8>)> = Vec::new();
         let mut max_seq = 0.0_f64;
-        for (key, value) in keys.iter().zip(values.iter()) {
-            let key: Array = key.unchecked_into();
-            let id: DocumentId = key.get(0).as_string().unwrap_or_default().parse().map_err(|e| format!("{e}"))?;
-            max_seq = max_seq.max(key.get(1).as_f64().unwrap_or(0.0));
-            let (kind, bytes) = records::decode(&Uint8Array::new(&value).to_vec())?;
+        for (record_key, value) in keys.iter().zip(values.iter()) {
+            let record_key: Array = record_key.unchecked_into();
+            let id: DocumentId =
+                record_key.get(0).as_string().unwrap_or_default().parse().map_err(|e| format!("{e}"))?;
+            max_seq = max_seq.max(record_key.get(1).as_f64().unwrap_or(0.0));
+            let (kind, bytes) = records::open_document(&key, &Uint8Array::new(&value).to_vec())?;
             match docs.last_mut() {
                 Some((last, _, all)) if *last == id => all.extend_from_slice(&bytes),
                 _ => docs.push((id, kind, bytes)),
             }
         }
         self.next_seq.set(max_seq + 1.0);
-        let session = if session.is_undefined() {
-            None
-        } else {
-            serde_json::from_slice(&Uint8Array::new(&session).to_vec()).ok()
-        };
         let meta = if replica_meta.is_undefined() {
             None
         } else {
-            Some(
-                protocol::decode::<ReplicaMeta>(&Uint8Array::new(&replica_meta).to_vec())
-                    .map_err(|e| format!("stored metadata: {e}"))?,
-            )
+            let plain = records::open(&key, &Uint8Array::new(&replica_meta).to_vec())?;
+            Some(protocol::decode::<ReplicaMeta>(&plain).map_err(|e| format!("stored metadata: {e}"))?)
         };
-        Ok(Loaded { session, replica: StoredReplica { meta, docs } })
+        Ok(StoredReplica { meta, docs })
     }
 
     /// Write these operations, in order, in one transaction; returns once it is durable.
     pub async fn persist(&self, ops: &[Persist], session: Option<&Session>) -> Result<(), String> {
+        let key = self.key.borrow().clone().ok_or_else(|| "the store is locked".to_owned())?;
         let tx = self.write()?;
         let records = tx.object_store(RECORDS).map_err(js)?;
         let meta = tx.object_store(META).map_err(js)?;
@@ -109,13 +116,14 @@ impl IdbStore {
         }
         for op in ops {
             match op {
-                Persist::Changes { doc, kind, bytes } => self.append(&records, *doc, *kind, bytes)?,
+                Persist::Changes { doc, kind, bytes } => self.append(&records, &key, *doc, *kind, bytes)?,
                 Persist::Snapshot { doc, kind, bytes } => {
                     records.delete(&range(*doc)?.into()).map_err(js)?;
-                    self.append(&records, *doc, *kind, bytes)?;
+                    self.append(&records, &key, *doc, *kind, bytes)?;
                 }
                 Persist::Meta(m) => {
-                    meta.put_with_key(&bytes_js(&protocol::encode(m)), &"replica".into()).map_err(js)?;
+                    let sealed = records::seal_bytes(&key, nonce()?, &protocol::encode(m));
+                    meta.put_with_key(&bytes_js(&sealed), &"replica".into()).map_err(js)?;
                 }
                 Persist::Remove { doc } => {
                     records.delete(&range(*doc)?.into()).map_err(js)?;
@@ -150,16 +158,25 @@ impl IdbStore {
     fn append(
         &self,
         store: &IdbObjectStore,
+        key: &StorageKey,
         doc: DocumentId,
         kind: terrain_client_core::DocKind,
         bytes: &[u8],
     ) -> Result<(), String> {
         let seq = self.next_seq.get();
         self.next_seq.set(seq + 1.0);
-        let key = Array::of2(&doc.to_string().into(), &seq.into());
-        store.put_with_key(&bytes_js(&records::encode(kind, bytes)), &key).map_err(js)?;
+        let id = Array::of2(&doc.to_string().into(), &seq.into());
+        let sealed = records::seal_document(key, nonce()?, kind, bytes);
+        store.put_with_key(&bytes_js(&sealed), &id).map_err(js)?;
         Ok(())
     }
+}
+
+/// A fresh 96-bit nonce from the browser's `crypto.getRandomValues`.
+fn nonce() -> Result<[u8; 12], String> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for sealing: {e}"))?;
+    Ok(bytes)
 }
 
 fn range(doc: DocumentId) -> Result<IdbKeyRange, String> {

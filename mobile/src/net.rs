@@ -33,16 +33,29 @@ impl std::fmt::Display for NetError {
 /// `POST /v1/login`.
 pub async fn login(request: &LoginRequest) -> Result<LoginResponse, NetError> {
     let body = serde_json::to_vec(request).map_err(|e| NetError::BadAnswer(e.to_string()))?;
-    let (status, bytes) = post("/v1/login", "application/json", None, &body).await?;
+    let (status, bytes) = send("POST", "/v1/login", "application/json", None, Some(&body)).await?;
     if status >= 400 {
         return Err(refusal(&bytes, |b| serde_json::from_slice(b).ok()));
     }
     serde_json::from_slice(&bytes).map_err(|e| NetError::BadAnswer(e.to_string()))
 }
 
+/// `GET /v1/devices/me/key`: this device's storage key, refused once the device is revoked.
+pub async fn device_key(token: &str) -> Result<String, NetError> {
+    let (status, bytes) = send("GET", "/v1/devices/me/key", "application/json", Some(token), None).await?;
+    if status >= 400 {
+        return Err(refusal(&bytes, |b| serde_json::from_slice(b).ok()));
+    }
+    #[derive(serde::Deserialize)]
+    struct KeyView {
+        storage_key: String,
+    }
+    serde_json::from_slice::<KeyView>(&bytes).map(|k| k.storage_key).map_err(|e| NetError::BadAnswer(e.to_string()))
+}
+
 /// One round trip of `POST /v1/sync`.
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, NetError> {
-    let (status, bytes) = post("/v1/sync", CONTENT_TYPE, Some(token), &protocol::encode(request)).await?;
+    let (status, bytes) = send("POST", "/v1/sync", CONTENT_TYPE, Some(token), Some(&protocol::encode(request))).await?;
     if status >= 400 {
         return Err(refusal(&bytes, |b| protocol::decode(b).ok()));
     }
@@ -53,15 +66,23 @@ fn refusal(bytes: &[u8], parse: impl Fn(&[u8]) -> Option<ErrorBody>) -> NetError
     parse(bytes).map_or_else(|| NetError::BadAnswer("unreadable error from the server".to_owned()), NetError::Refused)
 }
 
-async fn post(path: &str, content_type: &str, token: Option<&str>, body: &[u8]) -> Result<(u16, Vec<u8>), NetError> {
+async fn send(
+    method: &str,
+    path: &str,
+    content_type: &str,
+    token: Option<&str>,
+    body: Option<&[u8]>,
+) -> Result<(u16, Vec<u8>), NetError> {
     let unreachable = |e: wasm_bindgen::JsValue| {
         NetError::Unreachable(
             e.dyn_ref::<js_sys::Error>().map_or_else(|| "network error".to_owned(), |e| String::from(e.message())),
         )
     };
     let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&Uint8Array::from(body).into());
+    init.set_method(method);
+    if let Some(body) = body {
+        init.set_body(&Uint8Array::from(body).into());
+    }
     let request = Request::new_with_str_and_init(path, &init).map_err(unreachable)?;
     request.headers().set("content-type", content_type).map_err(unreachable)?;
     request.headers().set("accept", content_type).map_err(unreachable)?;

@@ -38,7 +38,9 @@ pub fn page(app: &App) -> Markup {
             None => {},
         }
         main #screen {
-            @if app.session.is_none() { (login(app)) } @else { (screen(app)) }
+            @if app.session.is_none() { (login(app)) }
+            @else if app.locked || app.replica.is_none() { (locked(app)) }
+            @else { (screen(app)) }
         }
     }
 }
@@ -106,6 +108,17 @@ fn login(app: &App) -> Markup {
             label { (t(lang, L::Password)) input name="password" type="password" autocomplete="current-password" required; }
             label { (t(lang, L::DeviceName)) input name="device_name" value=(t(lang, L::DefaultDeviceName)); }
             button.primary type="submit" { (t(lang, L::SignIn)) }
+        }
+    }
+}
+
+fn locked(app: &App) -> Markup {
+    let lang = app.lang;
+    html! {
+        section #locked .card {
+            h1 { (t(lang, L::Locked)) }
+            p { (t(lang, L::LockedHelp)) }
+            button.primary type="button" data-action="unlock" { (t(lang, L::Unlock)) }
         }
     }
 }

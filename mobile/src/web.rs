@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use chrono::NaiveDate;
 use terrain_client_core::protocol::{ErrorCode, LoginRequest};
+use terrain_client_core::seal::StorageKey;
 use terrain_client_core::{DocKind, DocumentId, EditContext, Persist, Refusal, Replica};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -27,6 +28,8 @@ use crate::view;
 pub const PERIODIC_SYNC_MS: i32 = 30_000;
 /// How long after an edit to sync, in milliseconds (edits in a burst share one sync).
 pub const SYNC_AFTER_EDIT_MS: i32 = 1_500;
+/// Where the device's storage key is cached for the browser session (`sessionStorage`).
+const KEY_ITEM: &str = "terrain_storage_key";
 
 struct Runtime {
     app: RefCell<App>,
@@ -57,14 +60,8 @@ async fn run() -> Result<(), String> {
     let lang = stored_lang()
         .unwrap_or_else(|| window.navigator().language().and_then(|l| Lang::from_code(&l)).unwrap_or_default());
     let store = IdbStore::open().await?;
-    let loaded = store.load().await?;
     let mut app = App::new(lang, today());
-    if let Some(session) = loaded.session {
-        if loaded.replica.meta.is_some() {
-            app.replica = Some(Replica::restore(loaded.replica).map_err(|e| e.to_string())?);
-            app.session = Some(session);
-        }
-    }
+    app.session = store.session().await?;
     app.screen = Screen::from_hash(&window.location().hash().unwrap_or_default());
     app.sync.online = window.navigator().on_line();
     let rt = Rc::new(Runtime {
@@ -77,6 +74,9 @@ async fn run() -> Result<(), String> {
     });
     render(&rt);
     listen(&rt, &window)?;
+    if rt.app.borrow().session.is_some() {
+        unlock(&rt).await;
+    }
     if let Ok(sw) = js_sys::Reflect::get(&window.navigator(), &"serviceWorker".into()) {
         if !sw.is_undefined() {
             let _ = window.navigator().service_worker().register("sw.js");
@@ -133,7 +133,13 @@ fn listen(rt: &Rc<Runtime>, window: &web_sys::Window) -> Result<(), String> {
         Box::new(move |_| {
             r.app.borrow_mut().sync.online = true;
             render_status(&r);
-            spawn_sync(&r);
+            let r = r.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if r.app.borrow().locked {
+                    unlock(&r).await;
+                }
+                sync(&r).await;
+            });
         }),
     );
     let r = rt.clone();
@@ -175,6 +181,13 @@ fn click(rt: &Rc<Runtime>, e: &Event) {
             }
         }
         Some("sync") => spawn_sync(rt),
+        Some("unlock") => {
+            let r = rt.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                unlock(&r).await;
+                sync(&r).await;
+            });
+        }
         Some("retry") => {
             let Some(doc) = el.get_attribute("data-doc").and_then(|d| d.parse::<DocumentId>().ok()) else { return };
             let r = rt.clone();
@@ -194,11 +207,7 @@ fn click(rt: &Rc<Runtime>, e: &Event) {
             if confirmed == Some(true) {
                 let r = rt.clone();
                 wasm_bindgen_futures::spawn_local(async move {
-                    if r.store.wipe().await.is_ok() {
-                        let mut app = r.app.borrow_mut();
-                        app.session = None;
-                        app.replica = None;
-                        drop(app);
+                    if erase(&r).await.is_ok() {
                         render(&r);
                     }
                 });
@@ -288,6 +297,12 @@ async fn login(rt: &Rc<Runtime>, fields: &Fields) {
                 device: answer.device,
                 token: answer.token,
             };
+            let Ok(key) = answer.storage_key.parse::<StorageKey>() else {
+                rt.app.borrow_mut().flash = Some(Flash::Error("the server sent no storage key".to_owned()));
+                return render(rt);
+            };
+            cache_key(Some(&key));
+            rt.store.unlock(Some(key));
             let replica = Replica::new(session.device, random_bytes());
             let ops = vec![Persist::Meta(replica.meta())];
             if let Err(why) = rt.store.persist(&ops, Some(&session)).await {
@@ -300,6 +315,7 @@ async fn login(rt: &Rc<Runtime>, fields: &Fields) {
                 app.replica = Some(replica);
                 app.sync.revoked = None;
                 app.flash = None;
+                app.locked = false;
             }
             rt.typing.set(false);
             render(rt);
@@ -451,11 +467,8 @@ async fn refused(rt: &Rc<Runtime>, body: &terrain_client_core::protocol::ErrorBo
         Refusal::Quarantined { .. } => Outcome::Again,
         Refusal::Revoked { unsynced } => {
             // Show what was not synced, then erase the tablet (the server no longer accepts it).
-            let _ = rt.store.wipe().await;
-            let mut app = rt.app.borrow_mut();
-            app.sync.revoked = Some(unsynced);
-            app.session = None;
-            app.replica = None;
+            let _ = erase(rt).await;
+            rt.app.borrow_mut().sync.revoked = Some(unsynced);
             Outcome::Failed(body.message.clone())
         }
         Refusal::Other if body.code == ErrorCode::InvalidToken => {
@@ -475,13 +488,83 @@ async fn save(rt: &Rc<Runtime>, ops: &[Persist], session: Option<&Session>) -> R
 }
 
 async fn reload_from_store(rt: &Rc<Runtime>) {
-    if let Ok(loaded) = rt.store.load().await {
-        if loaded.replica.meta.is_some() {
-            if let Ok(replica) = Replica::restore(loaded.replica) {
+    if let Ok(stored) = rt.store.load().await {
+        if stored.meta.is_some() {
+            if let Ok(replica) = Replica::restore(stored) {
                 rt.app.borrow_mut().replica = Some(replica);
             }
         }
     }
+}
+
+/// Open the sealed documents: with the key cached for this browser session, else with the key
+/// the server gives this device. Without network in a new session the app stays locked (nothing
+/// is lost) until the network returns. A revoked device is erased.
+async fn unlock(rt: &Rc<Runtime>) {
+    let Some(token) = rt.app.borrow().session.as_ref().map(|s| s.token.clone()) else { return };
+    let key = match cached_key() {
+        Some(key) => Some(key),
+        None => match net::device_key(&token).await {
+            Ok(hex) => hex.parse::<StorageKey>().ok().inspect(|k| cache_key(Some(k))),
+            Err(NetError::Refused(body)) if body.code == ErrorCode::DeviceRevoked => {
+                let _ = erase(rt).await;
+                rt.app.borrow_mut().sync.revoked = Some(Vec::new());
+                return render(rt);
+            }
+            Err(_) => None,
+        },
+    };
+    rt.store.unlock(key.clone());
+    let restored = match key {
+        Some(_) => match rt.store.load().await {
+            Ok(stored) if stored.meta.is_some() => Replica::restore(stored).map_err(|e| e.to_string()),
+            Ok(_) => Err("the tablet's store holds no replica".to_owned()),
+            Err(why) => Err(why),
+        },
+        None => Err(String::new()),
+    };
+    {
+        let mut app = rt.app.borrow_mut();
+        match restored {
+            Ok(replica) => {
+                app.replica = Some(replica);
+                app.locked = false;
+            }
+            Err(why) => {
+                app.locked = true;
+                if !why.is_empty() {
+                    app.flash = Some(Flash::Error(why));
+                }
+            }
+        }
+    }
+    render(rt);
+}
+
+/// Erase the tablet: documents, session and the cached key.
+async fn erase(rt: &Rc<Runtime>) -> Result<(), String> {
+    rt.store.wipe().await?;
+    rt.store.unlock(None);
+    cache_key(None);
+    let mut app = rt.app.borrow_mut();
+    app.session = None;
+    app.replica = None;
+    app.locked = false;
+    Ok(())
+}
+
+/// The storage key for this browser session (gone when the browser session ends).
+fn cached_key() -> Option<StorageKey> {
+    let storage = web_sys::window()?.session_storage().ok()??;
+    storage.get_item(KEY_ITEM).ok()??.parse().ok()
+}
+
+fn cache_key(key: Option<&StorageKey>) {
+    let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else { return };
+    let _ = match key {
+        Some(key) => storage.set_item(KEY_ITEM, &key.to_string()),
+        None => storage.remove_item(KEY_ITEM),
+    };
 }
 
 /// Render the whole page, unless the user is typing in a form: then only the status bar.

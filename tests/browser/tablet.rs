@@ -60,8 +60,8 @@ async fn fill_and_save(browser: &Browser, form: &str, fields: &[(&str, &str)]) {
         browser.find(&css).await;
         browser
             .run(
-                "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
-                 e.dispatchEvent(new Event('input', { bubbles: true }));",
+                "const e = document.querySelector(arguments[0]); e.closest('details')?.setAttribute('open', ''); \
+                 e.value = arguments[1]; e.dispatchEvent(new Event('input', { bubbles: true }));",
                 vec![json!(css), json!(value)],
             )
             .await;
@@ -321,5 +321,82 @@ async fn tablet_sizes_languages_and_touch_targets() {
             browser.screenshot(&format!("tablet-{lang}-{w}x{h}-worksite")).await;
         }
     }
+    browser.quit().await;
+}
+
+/// Every file under `dir`, read whole.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.push((path, bytes));
+            }
+        }
+    }
+    out
+}
+
+fn found_in(files: &[(std::path::PathBuf, Vec<u8>)], needle: &str) -> Vec<std::path::PathBuf> {
+    files
+        .iter()
+        .filter(|(_, b)| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        .map(|(p, _)| p.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tablet_store_is_sealed_and_a_new_session_needs_the_network_once() {
+    let mut world = World::new().await;
+    let base = world.base_url().to_owned();
+    let seeded = assigned_world(&mut world).await;
+    let browser = Browser::launch(Some("fr")).await;
+    sign_in(&browser, &base, "sophie", seeded.worksite).await;
+
+    // A candidate typed on the tablet, with a note.
+    open(&browser, &base, &format!("#/w/{}", seeded.worksite)).await;
+    let personal = ["Zéphyrine", "Quallebeke", "+32 499 12 34 56", "Préfère les chantiers en hauteur"];
+    fill_and_save(
+        &browser,
+        "form[data-form=candidate]",
+        &[("first_name", personal[0]), ("last_name", personal[1]), ("phone", personal[2])],
+    )
+    .await;
+    let href = browser
+        .run(
+            "return [...document.querySelectorAll('#referrals a')].find(a => a.textContent.includes(arguments[0]))\
+               .getAttribute('href')",
+            vec![json!(personal[0])],
+        )
+        .await;
+    open(&browser, &base, href.as_str().expect("a link to the new person")).await;
+    fill_and_save(&browser, "form[data-form=person-note]", &[("text", personal[3])]).await;
+    sync_now(&browser).await;
+
+    // The profile folder as a thief would copy it: the IndexedDB files hold the session in the
+    // clear (the check that the scan sees the store), and no personal string.
+    let files = files_under(&browser.profile_dir().join("Default").join("IndexedDB"));
+    assert!(!files.is_empty(), "the tablet's IndexedDB files are where Chromium keeps them");
+    assert!(!found_in(&files, "\"login\":\"sophie\"").is_empty(), "the scan reads the store's records");
+    for text in personal.iter().copied().chain(["El Amrani", "+32 470 00 00 00", KICKOFF_NOTES]) {
+        assert!(found_in(&files, text).is_empty(), "{text:?} is stored in the clear: {:?}", found_in(&files, text));
+    }
+
+    // A new browser session (the cached key gone) with no network: locked, nothing lost; the
+    // network returns and the worksite is back.
+    open(&browser, &base, "#/").await;
+    browser.run("sessionStorage.clear();", vec![]).await;
+    browser.set_offline(true).await;
+    reload(&browser).await;
+    browser.wait_for("#locked", WAIT, |t| t.contains("verrouill")).await;
+    browser.screenshot("tablet-locked").await;
+    browser.set_offline(false).await;
+    let card = format!("#worksites li.worksite[data-doc=\"{}\"]", seeded.worksite);
+    browser.wait_for(&card, WAIT, |_| true).await;
     browser.quit().await;
 }

@@ -117,6 +117,11 @@ impl Browser {
         Browser { client, driver: browser_guard.0.take(), _profile: profile }
     }
 
+    /// The browser's profile folder: what a lost tablet's disk would hold.
+    pub fn profile_dir(&self) -> &Path {
+        self._profile.path()
+    }
+
     /// End the session (closing Chromium), then stop chromedriver.
     pub async fn quit(mut self) {
         let _ = self.client.clone().close().await;
