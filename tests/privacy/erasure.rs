@@ -8,7 +8,9 @@ use terrain_client_core::{LocalStore, values::NoteKind};
 use terrain_tests::db::{Backend, contains, fingerprint, raw_dump};
 use terrain_tests::device::{TestDevice, date, push_raw};
 
-use crate::fixtures::{EVALUATION, LAST_NAME, NAME, NOTE, OTHER_NAME, PHONE, erase, worksite_hours, world};
+use crate::fixtures::{
+    EVALUATION, LAST_NAME, NAME, NOTE, OTHER_NAME, PHONE, dashboard_session, erase, worksite_hours, world,
+};
 
 /// A note typed on the office tablet while offline, never synced before the erasure.
 const OFFLINE_NOTE: &str = "Appel de Karim depuis son nouveau numéro 0499 11 22 33.";
@@ -123,4 +125,66 @@ pub async fn erasure_is_refused_to_advisors_and_without_confirmation(backend: Ba
     assert_eq!(status, 204, "the name, whatever its case, confirms");
     let (status, body) = erase(&base, w.office.token(), person, NAME).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "erasing twice: {body}");
+}
+
+/// The person's page, as the dashboard shows it in `lang`.
+async fn person_page(base: &str, cookie: &str, person: terrain_client_core::DocumentId, lang: &str) -> String {
+    let r = reqwest::Client::new()
+        .get(format!("{base}/office/people/{person}"))
+        .header("cookie", format!("{cookie}; terrain_lang={lang}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.text().await.unwrap()
+}
+
+pub async fn the_dashboard_erases_a_person_only_after_the_typed_confirmation(backend: Backend) {
+    let w = world(backend, 72).await;
+    let base = w.server.base_url.clone();
+    let person = w.seeded.person;
+    let cookie = dashboard_session(&base, "user73").await;
+    // The page, in each language: consent with who and when, the letter, the exports, the form.
+    for (lang, consent, erase) in [
+        ("fr", "enregistré par", "Effacer cette personne"),
+        ("nl", "geregistreerd door", "Deze persoon wissen"),
+        ("en", "recorded by", "Erase this person"),
+    ] {
+        let page = person_page(&base, &cookie, person, lang).await;
+        assert!(page.contains(&format!("lang=\"{lang}\"")));
+        assert!(page.contains(consent) && page.contains("Sophie Martin"), "consent who, in {lang}");
+        assert!(page.contains(if lang == "nl" { "01-10-2026" } else { "01/10/2026" }), "consent when, in {lang}");
+        assert!(page.contains(&format!("/office/people/{person}/evaluations/{}/letter.pdf", w.evaluation)));
+        assert!(page.contains("export.json") && page.contains("export.pdf"));
+        assert!(page.contains(erase) && page.contains("name=\"confirm\""), "the erase form, in {lang}");
+        assert!(!page.contains(OTHER_NAME), "nothing about the other person");
+    }
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let post = |confirm: &str| {
+        let form = url::form_urlencoded::Serializer::new(String::new()).append_pair("confirm", confirm).finish();
+        http.post(format!("{base}/office/people/{person}/erase"))
+            .header("cookie", format!("{cookie}; terrain_lang=en"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+    };
+    let before = fingerprint(&w.url).await;
+    let r = post("Karim El Amran").await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r.text().await.unwrap().contains("What you typed does not match: nothing was erased."));
+    assert_eq!(fingerprint(&w.url).await, before, "a wrong confirmation erases nothing");
+
+    let r = post(NAME).await.unwrap();
+    assert!(r.status().is_redirection());
+    assert_eq!(r.headers()["location"], "/office/people?erased=1");
+    assert!(w.server.store.is_erased(person).await.unwrap());
+    let r = reqwest::Client::new()
+        .get(format!("{base}/office/people?erased=1"))
+        .header("cookie", format!("{cookie}; terrain_lang=fr"))
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("La personne a été effacée."));
+    assert!(!page.contains(NAME) && page.contains(OTHER_NAME));
 }

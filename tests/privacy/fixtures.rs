@@ -193,3 +193,21 @@ pub fn pdf_text(bytes: &[u8]) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// Sign in to the dashboard as `login`: the `terrain_session=…` cookie pair.
+pub async fn dashboard_session(base: &str, login: &str) -> String {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("login", login)
+        .append_pair("password", terrain_tests::server::PASSWORD)
+        .finish();
+    let r = http
+        .post(format!("{base}/office/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection(), "signing in redirects, got {}", r.status());
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+}

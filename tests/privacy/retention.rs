@@ -6,29 +6,17 @@ use terrain_client_core::Edit;
 use terrain_client_core::values::HoursSource;
 use terrain_tests::db::{Backend, contains, raw_dump};
 use terrain_tests::device::date;
-use terrain_tests::server::{PASSWORD, terrain_binary};
+use terrain_tests::server::terrain_binary;
 
-use crate::fixtures::{NAME, add_person, worksite_hours, world};
+use crate::fixtures::{NAME, add_person, dashboard_session, worksite_hours, world};
 
 const OLD: &str = "Ancien Stagiaire";
 const SOON: &str = "Bientôt Échu";
 
-/// The dashboard's people page, signed in as `login`.
+/// The dashboard's people page, signed in as `login`, in English.
 async fn people_page(base: &str, login: &str) -> String {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let form = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("login", login)
-        .append_pair("password", PASSWORD)
-        .finish();
-    let r = http
-        .post(format!("{base}/office/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let r = http
+    let cookie = dashboard_session(base, login).await;
+    let r = reqwest::Client::new()
         .get(format!("{base}/office/people"))
         .header("cookie", format!("{cookie}; terrain_lang=en"))
         .send()
