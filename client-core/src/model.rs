@@ -379,6 +379,48 @@ impl Document {
     }
 }
 
+/// Field names that hold personal data of a job seeker. They belong in person documents only: a
+/// worksite document carrying one anywhere is refused (its history could never be erased).
+pub const PERSONAL_FIELDS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "birth_date",
+    "date_of_birth",
+    "national_number",
+    "eligibility",
+    "evaluations",
+    "consent_by",
+];
+
+/// The path of the first personal field ([`PERSONAL_FIELDS`]) found in a worksite document, at
+/// any depth. `None` for a clean worksite and for person documents (where such fields belong).
+pub fn personal_field<D: ReadDoc>(doc: &D) -> Option<String> {
+    let root = Reader::root(doc);
+    if root.string("kind").ok().as_deref() == Some(DocKind::Person.as_str()) {
+        return None;
+    }
+    fn walk<D: ReadDoc>(doc: &D, obj: &automerge::ObjId, path: &str, depth: usize) -> Option<String> {
+        if depth > 16 {
+            return None;
+        }
+        for key in doc.keys(obj) {
+            let here = if path.is_empty() { key.clone() } else { format!("{path}/{key}") };
+            if PERSONAL_FIELDS.contains(&key.as_str()) {
+                return Some(here);
+            }
+            if let Ok(Some((automerge::Value::Object(ObjType::Map), child))) = doc.get(obj, key.as_str())
+                && let Some(found) = walk(doc, &child, &here, depth + 1)
+            {
+                return Some(found);
+            }
+        }
+        None
+    }
+    walk(doc, &automerge::ROOT, "", 0)
+}
+
 const WORKSITE_ROOT: &[&str] = &[
     "schema",
     "kind",

@@ -48,6 +48,11 @@ pub struct SyncResponse {
     /// longer referred to) and the server holds every change the device sent for them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub remove: Vec<DocumentId>,
+    /// Documents destroyed on the server (an erased person): the device must destroy its copy,
+    /// whatever local changes it holds (they can never be stored), and never send them again.
+    /// Unlike `remove`, this wins over unacknowledged changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erased: Vec<DocumentId>,
 }
 
 /// `POST /v1/login`: a user signs in on a device, online, and gets the device's token.
@@ -131,6 +136,9 @@ pub enum ErrorCode {
     InvalidSyncMessage,
     /// Applying the message would break the document schema (422).
     SchemaViolation,
+    /// A worksite change carries a personal field (name, phone, e-mail…), which belongs in the
+    /// person's own document (422).
+    PersonalData,
     /// The document exists with another kind (409).
     KindMismatch,
     /// Applying the message took longer than the server allows (422).
@@ -165,7 +173,10 @@ impl ErrorCode {
             ErrorCode::MalformedRequest | ErrorCode::UnsupportedProtocol | ErrorCode::DuplicateDocument => 400,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::BodyTooLarge | ErrorCode::MessageTooLarge | ErrorCode::TooManyDocuments => 413,
-            ErrorCode::InvalidSyncMessage | ErrorCode::SchemaViolation | ErrorCode::TooExpensive => 422,
+            ErrorCode::InvalidSyncMessage
+            | ErrorCode::SchemaViolation
+            | ErrorCode::PersonalData
+            | ErrorCode::TooExpensive => 422,
             ErrorCode::KindMismatch => 409,
             ErrorCode::InvalidToken | ErrorCode::DeviceRevoked | ErrorCode::InvalidCredentials => 401,
             ErrorCode::RateLimited => 429,
@@ -189,6 +200,7 @@ impl ErrorCode {
             ErrorCode::DuplicateDocument => "duplicate_document",
             ErrorCode::InvalidSyncMessage => "invalid_sync_message",
             ErrorCode::SchemaViolation => "schema_violation",
+            ErrorCode::PersonalData => "personal_data",
             ErrorCode::KindMismatch => "kind_mismatch",
             ErrorCode::TooExpensive => "too_expensive",
             ErrorCode::Busy => "busy",

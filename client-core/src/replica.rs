@@ -434,6 +434,7 @@ impl Replica {
                 ErrorCode::Forbidden
                 | ErrorCode::ForgedActor
                 | ErrorCode::SchemaViolation
+                | ErrorCode::PersonalData
                 | ErrorCode::InvalidSyncMessage
                 | ErrorCode::KindMismatch
                 | ErrorCode::MessageTooLarge
@@ -510,6 +511,17 @@ impl Replica {
             // The server holds every change we sent; drop the document unless we edited it since.
             if self.docs.get(&id).is_some_and(|e| unacknowledged(e).is_empty()) {
                 self.docs.remove(&id);
+                self.quarantine.remove(&id);
+                if let Some(s) = &mut self.session {
+                    s.active.remove(&id);
+                }
+                persist.push(Persist::Remove { doc: id });
+                changed.push(id);
+            }
+        }
+        for id in response.erased {
+            // Destroyed on the server: local changes to it can never be stored, and must not stay.
+            if self.docs.remove(&id).is_some() {
                 self.quarantine.remove(&id);
                 if let Some(s) = &mut self.session {
                     s.active.remove(&id);

@@ -222,3 +222,21 @@ fn a_restored_replica_has_every_document_and_keeps_writing_as_the_same_actor() {
 
     assert!(matches!(Replica::restore(StoredReplica::default()), Err(ReplicaError::CorruptStore(_))));
 }
+
+#[test]
+fn an_erased_document_is_dropped_even_with_unsynced_changes_a_removed_one_is_kept() {
+    let mut r = Replica::new(device(), actor_bytes(1));
+    let (kept, erased) = (doc_id(1), doc_id(2));
+    for id in [kept, erased] {
+        r.create_person(id, &NewPerson { first_name: "Zoë".into(), ..NewPerson::default() }, &ctx(ME)).unwrap();
+    }
+    let _ = r.start_sync();
+    let response =
+        terrain_client_core::SyncResponse { cursor: 7, docs: vec![], remove: vec![kept], erased: vec![erased] };
+    let step = r.handle_response(response).unwrap();
+    assert!(step.persist.contains(&Persist::Remove { doc: erased }));
+    assert!(!step.persist.contains(&Persist::Remove { doc: kept }), "unsynced changes keep a removed document");
+    assert!(r.person(erased).is_err());
+    assert_eq!(r.person(kept).unwrap().first_name, "Zoë");
+    assert_eq!(r.documents(), [(kept, DocKind::Person)]);
+}

@@ -167,32 +167,3 @@ terrain_client_core::labels! {
     ],
     Unlock => ["Déverrouiller", "Ontgrendelen", "Unlock"],
 }
-
-/// The label of a code the dashboard's shared table does not name (meeting kinds, partner bodies,
-/// answers, sources, note kinds); falls back to [`code_label`].
-pub fn label_of(lang: Lang, code: &str) -> &str {
-    let [fr, nl, en] = match code {
-        "kickoff" => ["Réunion de lancement", "Startvergadering", "Kick-off meeting"],
-        "follow_up" => ["Réunion de suivi", "Opvolgingsvergadering", "Follow-up meeting"],
-        "evaluation" => ["Évaluation", "Evaluatie", "Evaluation"],
-        "mediation" => ["Médiation", "Bemiddeling", "Mediation"],
-        "bruxelles_formation" => ["Bruxelles Formation", "Bruxelles Formation", "Bruxelles Formation"],
-        "reference_centre" => ["Centre de référence", "Referentiecentrum", "Reference centre"],
-        "isp" => ["Organisme d'insertion (ISP)", "Inschakelingsorganisatie (ISP)", "Integration body (ISP)"],
-        "school" => ["École", "School", "School"],
-        "spontaneous" => ["Candidature spontanée", "Spontane kandidatuur", "Spontaneous"],
-        "pending" => ["En attente", "In afwachting", "Pending"],
-        "hired" => ["Engagé", "Aangeworven", "Hired"],
-        "refused" => ["Non retenu", "Niet weerhouden", "Not retained"],
-        "attendance_sheet" => ["Feuille de présence", "Aanwezigheidslijst", "Attendance sheet"],
-        "payroll" => ["Fiche de paie", "Loonfiche", "Payroll"],
-        "interview" => ["Entretien", "Gesprek", "Interview"],
-        "other" => ["Autre", "Andere", "Other"],
-        _ => return code_label(lang, code),
-    };
-    match lang {
-        Lang::Fr => fr,
-        Lang::Nl => nl,
-        Lang::En => en,
-    }
-}

@@ -15,7 +15,7 @@ use terrain_client_core::values::{
 use terrain_client_core::{DocKind, DocumentId};
 
 use crate::app::{App, Flash, Screen};
-use crate::i18n::{L, Lang, format_date, format_hours, format_number, format_percent, label_of, t};
+use crate::i18n::{L, Lang, code_label, format_date, format_hours, format_number, format_percent, t};
 
 /// The whole page inside `#app`.
 pub fn page(app: &App) -> Markup {
@@ -158,7 +158,7 @@ fn worksites(app: &App) -> Markup {
                         h2 { (w.name) }
                         p.address { (w.address) }
                         p.figures {
-                            span.objective { (t(lang, L::Objective)) " : " (format_number(i.objective, lang)) " " (label_of(lang, w.clause.unit.code())) }
+                            span.objective { (t(lang, L::Objective)) " : " (format_number(i.objective, lang)) " " (code_label(lang, w.clause.unit.code())) }
                             " · "
                             span.realised { (t(lang, L::HoursRealised)) " : " (format_hours(i.realised, lang)) }
                             " · "
@@ -190,7 +190,7 @@ fn worksite(app: &App, w: &Worksite) -> Markup {
         p { a.back href="#/" { "← " (t(lang, L::Back)) } }
         h1 #worksite-name data-doc=(w.id) { (w.name) }
         p.figures {
-            span #objective { (t(lang, L::Objective)) " : " (format_number(i.objective, lang)) " " (label_of(lang, w.clause.unit.code())) }
+            span #objective { (t(lang, L::Objective)) " : " (format_number(i.objective, lang)) " " (code_label(lang, w.clause.unit.code())) }
             " · " span #realised { (t(lang, L::HoursRealised)) " : " (format_hours(i.realised, lang)) }
             " · " span #done { (format_percent(i.done_ratio, lang)) }
         }
@@ -225,7 +225,7 @@ fn worksite(app: &App, w: &Worksite) -> Markup {
             ul {
                 @for p in &w.positions {
                     li.position {
-                        strong { (p.title) } " — " (label_of(lang, p.contract_type.code())) ", " (format_hours(p.hours_planned, lang))
+                        strong { (p.title) } " — " (code_label(lang, p.contract_type.code())) ", " (format_hours(p.hours_planned, lang))
                         form.inline data-form="position-status" data-doc=(w.id) {
                             input type="hidden" name="position" value=(p.id);
                             (select(lang, "status", PositionStatus::ALL.iter().map(|s| s.code()), p.status.code()))
@@ -281,12 +281,12 @@ fn worksite(app: &App, w: &Worksite) -> Markup {
             summary { h2 { (t(lang, L::Placements)) " (" (w.placements.len()) ")" } }
             @for p in &w.placements {
                 article.placement data-placement=(p.id) {
-                    h3 { a href=(Screen::Person(w.id, p.person).hash()) { (name_of(p.person)) } " — " (label_of(lang, p.contract_type.code())) }
+                    h3 { a href=(Screen::Person(w.id, p.person).hash()) { (name_of(p.person)) } " — " (code_label(lang, p.contract_type.code())) }
                     table.hours {
                         thead { tr { th { (t(lang, L::Month)) } th { (t(lang, L::Hours)) } th { (t(lang, L::Source)) } } }
                         tbody {
                             @for h in &p.hours {
-                                tr data-month=(h.month.to_string()) { td { (h.month.to_string()) } td.h { (format_hours(h.hours.get(), lang)) } td { (label_of(lang, h.source.code())) } }
+                                tr data-month=(h.month.to_string()) { td { (h.month.to_string()) } td.h { (format_hours(h.hours.get(), lang)) } td { (code_label(lang, h.source.code())) } }
                             }
                         }
                     }
@@ -317,7 +317,7 @@ fn worksite(app: &App, w: &Worksite) -> Markup {
                 @for m in &w.meetings {
                     li.card.meeting data-meeting=(m.id) {
                         a.open href=(Screen::Meeting(w.id, m.id).hash()) {
-                            strong { (label_of(lang, m.kind.code())) } " — "
+                            strong { (code_label(lang, m.kind.code())) } " — "
                             @match m.date { Some(d) => (format_date(d, lang)), None => "—" }
                             " — " (m.place)
                         }
@@ -369,7 +369,7 @@ fn meeting_screen(app: &App, w: &Worksite, m: &Meeting) -> Markup {
     html! {
         p { a.back href=(Screen::Worksite(w.id).hash()) { "← " (w.name) } }
         h1 #meeting-title data-meeting=(m.id) {
-            (label_of(lang, m.kind.code())) " — " @match m.date { Some(d) => (format_date(d, lang)), None => "—" }
+            (code_label(lang, m.kind.code())) " — " @match m.date { Some(d) => (format_date(d, lang)), None => "—" }
         }
         p { (t(lang, L::Place)) " : " (m.place) }
         (conflict_list(lang, w.id, &mine))
@@ -441,7 +441,7 @@ fn person_screen(app: &App, worksite: DocumentId, p: &Person) -> Markup {
         }
         section.section {
             h2 { (t(lang, L::PersonNotes)) }
-            ul { @for n in &p.notes { li.note { strong { (label_of(lang, n.kind.code())) } " " @if let Some(d) = n.date { (format_date(d, lang)) } " — " (n.text) } } }
+            ul { @for n in &p.notes { li.note { strong { (code_label(lang, n.kind.code())) } " " @if let Some(d) = n.date { (format_date(d, lang)) } " — " (n.text) } } }
             form.grid data-form="person-note" data-doc=(p.id) {
                 input type="hidden" name="worksite" value=(worksite);
                 label { (t(lang, L::Kind)) (select(lang, "kind", NoteKind::ALL.iter().map(|s| s.code()), "interview")) }
@@ -554,7 +554,7 @@ fn date_field(lang: Lang, label: L, name: &str, value: Option<NaiveDate>) -> Mar
 fn select<'a>(lang: Lang, name: &str, codes: impl Iterator<Item = &'a str>, current: &str) -> Markup {
     html! {
         select name=(name) {
-            @for code in codes { option value=(code) selected[code == current] { (label_of(lang, code)) } }
+            @for code in codes { option value=(code) selected[code == current] { (code_label(lang, code)) } }
         }
     }
 }

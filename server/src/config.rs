@@ -48,6 +48,20 @@ pub struct Settings {
     #[arg(long, env = "TERRAIN_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    /// Days a person record is kept after the person's last placement, referral, note or
+    /// evaluation; then the retention job erases it.
+    #[arg(long, env = "TERRAIN_RETENTION_DAYS", default_value_t = 5 * 365)]
+    pub retention_days: u32,
+
+    /// The dashboard lists the people whose retention date is this many days away or less.
+    #[arg(long, env = "TERRAIN_RETENTION_WARNING_DAYS", default_value_t = 60)]
+    pub retention_warning_days: u32,
+
+    /// How often `serve` runs the retention job, in seconds (0: never; run
+    /// `terrain admin run-retention` instead).
+    #[arg(long, env = "TERRAIN_RETENTION_INTERVAL_SECS", default_value_t = 24 * 3600)]
+    pub retention_interval_secs: u64,
+
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TERRAIN_LOG_JSON", default_value_t = false)]
     pub log_json: bool,
@@ -101,6 +115,11 @@ impl Settings {
             return url;
         }
         format!("sqlite://{}", self.data_dir.join("terrain.db").display())
+    }
+
+    /// The retention policy.
+    pub fn retention(&self) -> crate::privacy::RetentionPolicy {
+        crate::privacy::RetentionPolicy { period_days: self.retention_days, warning_days: self.retention_warning_days }
     }
 
     /// The request limits.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod office;
+pub mod privacy;
 pub mod projection;
 pub mod store;
 pub mod sync;
@@ -29,6 +30,7 @@ pub fn app(store: Arc<dyn Store>, settings: &Settings) -> axum::Router {
         limits: settings.limits(),
         max_body_bytes: settings.max_body_bytes,
         login_limits: Default::default(),
+        retention: settings.retention(),
     })
     .merge(http::tablet::routes(&settings.app_dir))
 }
@@ -55,6 +57,13 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error +
             "\nTerrain has no user yet. Create the first admin (same database settings as serve):\n\n    {command}\n\n\
              (with cargo: cargo run --release -p terrain-server -- admin create-user --login admin \\\n\
              --name 'Administrator' --role admin, then type the password and press Enter)\n"
+        );
+    }
+    if settings.retention_interval_secs > 0 {
+        privacy::spawn_retention_job(
+            store.clone(),
+            settings.retention(),
+            std::time::Duration::from_secs(settings.retention_interval_secs),
         );
     }
     let service = http::into_service(app(store, &settings));

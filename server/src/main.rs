@@ -61,6 +61,13 @@ enum AdminAction {
         #[arg(long)]
         login: String,
     },
+    /// Run the retention job now: erase every person whose retention date (the retention period
+    /// after their last placement, referral, note or evaluation) has passed.
+    RunRetention {
+        /// Run as if today were this day (YYYY-MM-DD), to see what a later run would erase.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
     /// Remove an assignment.
     Unassign {
         /// Worksite document id.
@@ -141,6 +148,16 @@ async fn admin(settings: Settings, action: AdminAction) -> Result<(), String> {
             let user = user_id(login).await?;
             store.assign(worksite, user, now).await.map_err(|e| e.to_string())?;
             println!("assigned {worksite}");
+        }
+        AdminAction::RunRetention { today } => {
+            let today = today.unwrap_or_else(|| now.date_naive());
+            let report = terrain_server::privacy::run_retention(store.as_ref(), today, &settings.retention())
+                .await
+                .map_err(|e| e.to_string())?;
+            for id in &report.erased {
+                println!("erased {id}");
+            }
+            println!("{} person(s) erased (retention period {} days)", report.erased.len(), settings.retention_days);
         }
         AdminAction::Unassign { worksite, login } => {
             let user = user_id(login).await?;

@@ -116,6 +116,7 @@ pub async fn fingerprint(url: &str) -> Vec<(String, i64)> {
         "devices",
         "device_actors",
         "assignments",
+        "erased_documents",
     ] {
         let rows: Vec<(i64,)> = query(url, &format!("SELECT COUNT(*) FROM {table}")).await;
         out.push((table.to_owned(), rows[0].0));
@@ -125,4 +126,33 @@ pub async fn fingerprint(url: &str) -> Vec<(String, i64)> {
     let revoked: Vec<(i64,)> = query(url, "SELECT COUNT(*) FROM devices WHERE revoked_at IS NOT NULL").await;
     out.push(("revoked devices".into(), revoked[0].0));
     out
+}
+
+/// Every byte the database holds, as a thief or a backup would get it: for Postgres, `pg_dump` of
+/// the database (plain SQL, data and schema); for SQLite, the database file with its `-wal` and
+/// `-shm` files as they are on disk.
+pub async fn raw_dump(url: &str) -> Vec<u8> {
+    if url.starts_with("postgres") {
+        let out = tokio::process::Command::new("pg_dump")
+            .args(["--no-owner", "--dbname", url])
+            .output()
+            .await
+            .expect("run pg_dump (Debian package postgresql-client)");
+        assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    } else {
+        let path = url.trim_start_matches("sqlite://");
+        let mut bytes = std::fs::read(path).expect("read the SQLite file");
+        for suffix in ["-wal", "-shm", "-journal"] {
+            if let Ok(more) = std::fs::read(format!("{path}{suffix}")) {
+                bytes.extend(more);
+            }
+        }
+        bytes
+    }
+}
+
+/// Whether `needle` occurs in `haystack` (as UTF-8 bytes).
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }

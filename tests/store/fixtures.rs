@@ -229,7 +229,12 @@ pub fn sample_projection(worksite: DocumentId, n: usize) -> ProjectionRows {
 
 pub fn person_projection(person: DocumentId) -> ProjectionRows {
     ProjectionRows {
-        person: Some(PersonRow { id: person.0, display_name: "K. M.".into(), partner_body: "France Travail".into() }),
+        person: Some(PersonRow {
+            id: person.0,
+            display_name: "K. M.".into(),
+            partner_body: "France Travail".into(),
+            last_contact: Some(NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()),
+        }),
         ..ProjectionRows::default()
     }
 }
@@ -387,7 +392,7 @@ macro_rules! read_projection {
             status: r.get("status"),
         })
         .collect();
-        let person = fetch("SELECT id, display_name, partner_body FROM people WHERE document_id = $1")
+        let person = fetch("SELECT id, display_name, partner_body, last_contact FROM people WHERE document_id = $1")
             .await
             .unwrap()
             .iter()
@@ -395,6 +400,7 @@ macro_rules! read_projection {
                 id: r.get("id"),
                 display_name: r.get("display_name"),
                 partner_body: r.get("partner_body"),
+                last_contact: r.get("last_contact"),
             })
             .next();
         ProjectionRows { worksite, positions, referrals, placements, hours, meetings, actions, job_offers, person }

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod error;
+mod privacy;
 pub mod tablet;
 
 use std::net::SocketAddr;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Login throttling.
     pub login_limits: accounts::LoginLimits,
+    /// How long person records are kept (the dashboard's list of what expires soon).
+    pub retention: crate::privacy::RetentionPolicy,
 }
 
 /// The application's routes. Serve them with [`into_service`] so handlers see the peer address.
@@ -52,6 +55,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/assignments", post(accounts::assign))
         .route("/v1/assignments/{worksite}/{user}", delete(accounts::unassign))
         .route("/v1/documents/{id}/history", get(accounts::history))
+        .route("/v1/people/{id}/erase", post(privacy::erase))
+        .route("/v1/people/{id}/export", get(privacy::export))
+        .route("/v1/people/{id}/export.pdf", get(privacy::export_pdf))
         .merge(crate::office::routes())
         .with_state(state)
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -51,6 +51,11 @@ pub fn routes() -> Router<AppState> {
         .route("/office/worksites/{id}/resolve", post(resolve))
         .route("/office/worksites/{id}/report", get(printable_report))
         .route("/office/worksites/{id}/report.pdf", get(report_pdf))
+        .route("/office/people", get(people_page))
+        .route("/office/people/{id}", get(person_page))
+        .route("/office/people/{id}/erase", post(erase_person))
+        .route("/office/people/{id}/export.json", get(person_export_json))
+        .route("/office/people/{id}/export.pdf", get(person_export_pdf))
         .route("/office/people/{person}/evaluations/{evaluation}/letter.pdf", get(letter_pdf))
         .route("/office/export/placements.csv", get(export_placements))
         .route("/office/export/hours.csv", get(export_hours))
@@ -375,7 +380,7 @@ async fn letter_pdf(
     Ok(pdf_response(bytes, &format!("letter-{evaluation}.pdf")))
 }
 
-fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
+pub(crate) fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
     let mut r = Body::from(bytes).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
     if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
@@ -446,6 +451,119 @@ async fn export_hours(State(state): State<AppState>, headers: HeaderMap) -> Resu
         }
     }
     Ok(csv_response(out, "hours.csv"))
+}
+
+#[derive(Deserialize)]
+struct PeopleQuery {
+    erased: Option<String>,
+}
+
+/// The people followed, with their retention dates and what expires soon.
+async fn people_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<PeopleQuery>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    let store = state.store.as_ref();
+    let today = Utc::now().date_naive();
+    let all = crate::privacy::retention_dates(store, &state.retention)
+        .await
+        .map_err(|e| (ApiError::internal("retention_dates", e), lang))?;
+    let soon = crate::privacy::expiring_soon(store, today, &state.retention)
+        .await
+        .map_err(|e| (ApiError::internal("expiring_soon", e), lang))?;
+    let notice = q.erased.is_some().then(|| t(lang, L::PersonErased));
+    Ok(pages::people(lang, &caller, &all, &soon, notice).into_response())
+}
+
+async fn person_view(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    id: DocumentId,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let export =
+        crate::privacy::export_person(state.store.as_ref(), caller, id, &state.retention).await.map_err(|e| match e
+            .code
+        {
+            terrain_client_core::protocol::ErrorCode::NotFound => PageError::Api(
+                ApiError::new(terrain_client_core::protocol::ErrorCode::NotFound, t(lang, L::NotFound)),
+                lang,
+            ),
+            _ => PageError::Api(e, lang),
+        })?;
+    let confirmation = crate::privacy::confirmation_of(&export.person);
+    Ok((status, pages::person(lang, caller, &export, &confirmation, error)).into_response())
+}
+
+/// One person's page.
+async fn person_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<DocumentId>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    person_view(&state, &caller, lang, id, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct EraseForm {
+    confirm: String,
+}
+
+/// The erasure form: erase when the confirmation matches, else show the page again with why.
+async fn erase_person(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<DocumentId>,
+    axum::Form(form): axum::Form<EraseForm>,
+) -> Result<Response, PageError> {
+    use terrain_client_core::protocol::ErrorCode;
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    match crate::privacy::erase_person(state.store.as_ref(), &caller, id, &form.confirm).await {
+        Ok(()) => Ok(Redirect::to("/office/people?erased=1").into_response()),
+        Err(e) if e.code == ErrorCode::InvalidInput => {
+            person_view(&state, &caller, lang, id, Some(t(lang, L::EraseMismatch)), StatusCode::BAD_REQUEST).await
+        }
+        Err(e) if e.code == ErrorCode::Forbidden => {
+            Err(PageError::Api(ApiError::new(ErrorCode::Forbidden, t(lang, L::EraseRefused)), lang))
+        }
+        Err(e) if e.code == ErrorCode::NotFound && state.store.is_erased(id).await.unwrap_or(false) => {
+            Err(PageError::Api(ApiError::new(ErrorCode::NotFound, t(lang, L::AlreadyErased)), lang))
+        }
+        Err(e) => Err(PageError::Api(e, lang)),
+    }
+}
+
+async fn person_export_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<DocumentId>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    let export = crate::privacy::export_person(state.store.as_ref(), &caller, id, &state.retention)
+        .await
+        .map_err(|e| PageError::Api(e, lang))?;
+    let mut r = axum::Json(export).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"person-{id}.json\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+async fn person_export_pdf(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<DocumentId>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    let export = crate::privacy::export_person(state.store.as_ref(), &caller, id, &state.retention)
+        .await
+        .map_err(|e| PageError::Api(e, lang))?;
+    Ok(pdf_response(pdf::access_export(&export, lang), &format!("person-{id}.pdf")))
 }
 
 #[derive(Deserialize)]

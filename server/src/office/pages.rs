@@ -78,6 +78,7 @@ fn layout(lang: Lang, title: &str, caller: Option<&Caller>, body: Markup) -> Mar
                         a.lang href=(format!("/office/lang/{}", l.code())) data-lang=(l.code()) { (l.code().to_uppercase()) }
                     }
                     @if let Some(c) = caller {
+                        a href="/office/people" { (t(lang, L::People)) }
                         @if c.is_admin() { a href="/office/admin" { (t(lang, L::Administration)) } }
                         span { (c.user.display_name) }
                         form.inline method="post" action="/office/logout" { button type="submit" { (t(lang, L::SignOut)) } }
@@ -472,4 +473,146 @@ pub fn no_consent(lang: Lang) -> &'static str {
         Lang::Nl => "Geen aanbevelingsbrief: de toestemming van de persoon is niet geregistreerd voor deze evaluatie.",
         Lang::En => "No recommendation letter: the person's consent is not recorded for this evaluation.",
     }
+}
+
+/// The people followed, with their retention dates; those expiring soon first, in their own
+/// table.
+pub fn people(
+    lang: Lang,
+    caller: &Caller,
+    all: &[crate::privacy::Expiring],
+    soon: &[crate::privacy::Expiring],
+    notice: Option<&str>,
+) -> Markup {
+    let name = |e: &crate::privacy::Expiring| -> String {
+        if e.display_name.trim().is_empty() { t(lang, L::Unnamed).to_owned() } else { e.display_name.clone() }
+    };
+    let rows = |list: &[crate::privacy::Expiring], id: &str| {
+        html! {
+            table id=(id) {
+                thead { tr { th { (t(lang, L::Name)) } th { (t(lang, L::LastActivity)) } th { (t(lang, L::RetentionDate)) } } }
+                tbody {
+                    @for e in list {
+                        tr data-person=(e.id) {
+                            td { a href=(format!("/office/people/{}", e.id)) { (name(e)) } }
+                            td { (format_date(e.last_activity, lang)) }
+                            td.retention-date { (format_date(e.retention_date, lang)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(
+        lang,
+        t(lang, L::People),
+        Some(caller),
+        html! {
+            @if let Some(n) = notice { p #notice role="status" { (n) } }
+            h1 { (t(lang, L::People)) }
+            section #expiring {
+                h2 { (t(lang, L::ExpiringSoon)) }
+                @if soon.is_empty() { p { (t(lang, L::NoneExpiring)) } } @else {
+                    p { (t(lang, L::ExpiringNote)) }
+                    (rows(soon, "expiring-soon"))
+                }
+            }
+            section { (rows(all, "people")) }
+        },
+    )
+}
+
+/// One person: identity, notes, evaluations with consent (who, when) and letters, placements,
+/// the access export, and the erasure form with its confirmation.
+pub fn person(
+    lang: Lang,
+    caller: &Caller,
+    export: &crate::privacy::PersonExport,
+    confirmation: &str,
+    error: Option<&str>,
+) -> Markup {
+    let p = &export.person;
+    let name = if p.display_name().is_empty() { t(lang, L::Unnamed).to_owned() } else { p.display_name() };
+    let yes_no = |b: bool| t(lang, if b { L::Yes } else { L::No });
+    layout(
+        lang,
+        &name,
+        Some(caller),
+        html! {
+            p.no-print { a href="/office/people" { (t(lang, L::People)) } }
+            h1 #person-name { (name) }
+            table #identity { tbody {
+                tr { th { (t(lang, L::Phone)) } td { (p.phone) } }
+                tr { th { (t(lang, L::Email)) } td { (p.email) } }
+                tr { th { (t(lang, L::PartnerBody)) } td { (if p.partner_name.is_empty() { code_label(lang, p.partner_kind.code()).to_owned() } else { p.partner_name.clone() }) } }
+                @for (flag, value) in &p.eligibility { tr { th { (t(lang, L::Eligibility)) " · " (flag) } td { (yes_no(*value)) } } }
+                tr { th { (t(lang, L::RetentionDate)) } td #retention-date { (format_opt_date(export.retention_date, lang)) } }
+            } }
+            section #notes {
+                h2 { (t(lang, L::Notes)) }
+                @if p.notes.is_empty() { p { (t(lang, L::Nothing)) } }
+                @for n in &p.notes {
+                    div.meeting { strong { (code_label(lang, n.kind.code())) } " · " (format_opt_date(n.date, lang)) div.notes { (n.text) } }
+                }
+            }
+            section #evaluations {
+                h2 { (t(lang, L::Evaluations)) }
+                @if p.evaluations.is_empty() { p { (t(lang, L::Nothing)) } }
+                @for e in &p.evaluations {
+                    div.meeting data-evaluation=(e.id) {
+                        strong { (format_opt_date(e.date, lang)) }
+                        div.notes { (e.text) }
+                        @match &e.consent {
+                            Some(c) => {
+                                p.consent {
+                                    (t(lang, L::Consent)) " " (t(lang, L::ConsentRecordedBy)) " "
+                                    span.consent-by { (c.recorded_by) } " " (t(lang, L::ConsentOn)) " "
+                                    span.consent-on { (format_date(c.recorded_on, lang)) }
+                                }
+                                p { a.letter href=(format!("/office/people/{}/evaluations/{}/letter.pdf", p.id, e.id)) { (t(lang, L::RecommendationLetter)) } }
+                            }
+                            None => { p.no-consent { (t(lang, L::ConsentMissing)) } }
+                        }
+                    }
+                }
+            }
+            section #placements {
+                h2 { (t(lang, L::Placements)) }
+                @if export.worksites.is_empty() { p { (t(lang, L::Nothing)) } }
+                @for w in &export.worksites {
+                    h3 { a href=(format!("/office/worksites/{}", w.worksite)) { (w.name) } }
+                    @if !w.placements.is_empty() {
+                        table { thead { tr { th { (t(lang, L::Position)) } th { (t(lang, L::Start)) } th { (t(lang, L::End)) } th.num { (t(lang, L::WeeklyHours)) } th.num { (t(lang, L::HoursRealised)) } } }
+                        tbody { @for pl in &w.placements { tr {
+                            td { (pl.position_title) } td { (format_opt_date(pl.placement.start, lang)) } td { (format_opt_date(pl.placement.end, lang)) }
+                            td.num { (format_hours(pl.placement.weekly_hours.get(), lang)) } td.num { (format_hours(pl.placement.total_hours(), lang)) }
+                        } } } }
+                    }
+                    @if !w.referrals.is_empty() {
+                        table { thead { tr { th { (t(lang, L::ProposedOn)) } th { (t(lang, L::PartnerBody)) } th { (t(lang, L::CompanyAnswer)) } } }
+                        tbody { @for r in &w.referrals { tr {
+                            td { (format_opt_date(r.proposed_on, lang)) } td { (r.partner_label()) } td { (code_label(lang, r.company_answer.code())) }
+                        } } } }
+                    }
+                }
+            }
+            section #access.no-print {
+                h2 { (t(lang, L::AccessExport)) }
+                p {
+                    a #export-json href=(format!("/office/people/{}/export.json", p.id)) { (t(lang, L::ExportJson)) } " · "
+                    a #export-pdf href=(format!("/office/people/{}/export.pdf", p.id)) { (t(lang, L::ExportPdf)) }
+                }
+            }
+            section #erase.no-print {
+                h2 { (t(lang, L::Erase)) }
+                p { (t(lang, L::EraseWarning)) }
+                @if let Some(e) = error { p #erase-error role="alert" { (e) } }
+                form method="post" action=(format!("/office/people/{}/erase", p.id)) {
+                    p { label { (t(lang, L::EraseConfirm)) " " strong #erase-expected { (confirmation) } br;
+                        input name="confirm" autocomplete="off" required; } }
+                    button #erase-submit type="submit" { (t(lang, L::Erase)) }
+                }
+            }
+        },
+    )
 }

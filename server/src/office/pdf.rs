@@ -741,6 +741,165 @@ pub fn recommendation_letter(
     doc.render(&title, l.page)
 }
 
+/// The access export of one person (right of access): everything Terrain holds about them, in
+/// the reader's language. Unlike the progress report, this one names the person: it is for them.
+pub fn access_export(export: &crate::privacy::PersonExport, lang: Lang) -> Vec<u8> {
+    use super::i18n::{L, code_label, format_opt_date, t};
+    let l = labels(lang);
+    let p = &export.person;
+    let name = if p.display_name().is_empty() { t(lang, L::Unnamed).to_owned() } else { p.display_name() };
+    let yes_no = |b: bool| if b { l.yes } else { l.no };
+
+    let mut doc = Layout::new();
+    doc.title(t(lang, L::AccessExport));
+    doc.subtitle(&name);
+    doc.paragraph(
+        &format!("{} {}", t(lang, L::ExportedOn), format_date(export.exported_at.date_naive(), lang)),
+        Font::Regular,
+        SMALL,
+    );
+
+    doc.heading(t(lang, L::Person));
+    doc.field(t(lang, L::Name), &or_not_set(&p.display_name(), lang));
+    doc.field(t(lang, L::Phone), &or_not_set(&p.phone, lang));
+    doc.field(t(lang, L::Email), &or_not_set(&p.email, lang));
+    let partner = if p.partner_name.is_empty() {
+        code_label(lang, p.partner_kind.code()).to_owned()
+    } else {
+        p.partner_name.clone()
+    };
+    doc.field(t(lang, L::PartnerBody), &partner);
+    for (flag, value) in &p.eligibility {
+        doc.field(&format!("{} · {flag}", t(lang, L::Eligibility)), yes_no(*value));
+    }
+    doc.field(t(lang, L::RetentionDate), &format_opt_date(export.retention_date, lang));
+
+    doc.heading(t(lang, L::Notes));
+    if p.notes.is_empty() {
+        doc.paragraph(t(lang, L::Nothing), Font::Regular, BODY);
+    }
+    for n in &p.notes {
+        doc.paragraph(
+            &format!("{} · {}", code_label(lang, n.kind.code()), format_opt_date(n.date, lang)),
+            Font::Bold,
+            BODY,
+        );
+        doc.indented(n.text.trim(), Font::Regular, BODY, 12.0);
+        doc.gap(4.0);
+    }
+
+    doc.heading(t(lang, L::Evaluations));
+    if p.evaluations.is_empty() {
+        doc.paragraph(t(lang, L::Nothing), Font::Regular, BODY);
+    }
+    for e in &p.evaluations {
+        doc.paragraph(&format_opt_date(e.date, lang), Font::Bold, BODY);
+        doc.indented(e.text.trim(), Font::Regular, BODY, 12.0);
+        let consent = match &e.consent {
+            Some(c) => format!(
+                "{} {} {} {} {}",
+                t(lang, L::Consent),
+                t(lang, L::ConsentRecordedBy),
+                or_not_set(&c.recorded_by, lang),
+                t(lang, L::ConsentOn),
+                format_date(c.recorded_on, lang)
+            ),
+            None => t(lang, L::ConsentMissing).to_owned(),
+        };
+        doc.indented(&consent, Font::Regular, SMALL, 12.0);
+        doc.gap(4.0);
+    }
+
+    doc.heading(t(lang, L::Placements));
+    if export.worksites.is_empty() {
+        doc.paragraph(t(lang, L::Nothing), Font::Regular, BODY);
+    }
+    for w in &export.worksites {
+        doc.subtitle(&w.name);
+        if !w.placements.is_empty() {
+            let rows: Vec<Vec<String>> = w
+                .placements
+                .iter()
+                .map(|pl| {
+                    vec![
+                        pl.position_title.clone(),
+                        contract_label(pl.placement.contract_type, lang).to_owned(),
+                        date_or(pl.placement.start, lang),
+                        date_or(pl.placement.end, lang),
+                        format_hours(pl.placement.total_hours(), lang),
+                    ]
+                })
+                .collect();
+            doc.table(
+                &[
+                    Column::left(t(lang, L::Position), 0.3),
+                    Column::left(l.contract_type, 0.2),
+                    Column::left(t(lang, L::Start), 0.15),
+                    Column::left(t(lang, L::End), 0.15),
+                    Column::right(t(lang, L::HoursRealised), 0.2),
+                ],
+                &rows,
+            );
+            for pl in &w.placements {
+                if !pl.placement.hours.is_empty() {
+                    let rows: Vec<Vec<String>> = pl
+                        .placement
+                        .hours
+                        .iter()
+                        .map(|h| vec![format_month(h.month, lang), format_hours(h.hours.get(), lang)])
+                        .collect();
+                    doc.table(&[Column::left(l.month, 0.5), Column::right(l.hours, 0.5)], &rows);
+                }
+            }
+        }
+        if !w.referrals.is_empty() {
+            let rows: Vec<Vec<String>> = w
+                .referrals
+                .iter()
+                .map(|r| {
+                    vec![
+                        date_or(r.proposed_on, lang),
+                        r.partner_label(),
+                        code_label(lang, r.company_answer.code()).to_owned(),
+                    ]
+                })
+                .collect();
+            doc.table(
+                &[
+                    Column::left(t(lang, L::ProposedOn), 0.3),
+                    Column::left(t(lang, L::PartnerBody), 0.4),
+                    Column::left(t(lang, L::CompanyAnswer), 0.3),
+                ],
+                &rows,
+            );
+        }
+    }
+
+    doc.heading(t(lang, L::RecordHistory));
+    let rows: Vec<Vec<String>> = export
+        .history
+        .iter()
+        .map(|h| {
+            vec![
+                format_date(h.received_at.date_naive(), lang),
+                h.user_name.clone().unwrap_or_default(),
+                h.device_name.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    doc.table(
+        &[
+            Column::left(t(lang, L::ReceivedByServer), 0.3),
+            Column::left(t(lang, L::Who), 0.35),
+            Column::left(t(lang, L::Device), 0.35),
+        ],
+        &rows,
+    );
+
+    let title = format!("{} – {}", t(lang, L::AccessExport), name);
+    doc.render(&title, l.page)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Text encoding and measuring
 // ---------------------------------------------------------------------------------------------

@@ -147,6 +147,7 @@ fn project_person(p: &Person) -> ProjectionRows {
             } else {
                 p.partner_name.clone()
             },
+            last_contact: p.notes.iter().map(|n| n.date).chain(p.evaluations.iter().map(|e| e.date)).flatten().max(),
         }),
         ..ProjectionRows::default()
     }

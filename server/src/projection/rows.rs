@@ -146,4 +146,6 @@ pub struct PersonRow {
     pub id: Uuid,
     pub display_name: String,
     pub partner_body: String,
+    /// Latest dated note or evaluation (the retention date counts from it and from placements).
+    pub last_contact: Option<chrono::NaiveDate>,
 }

@@ -15,6 +15,7 @@
 
 pub mod accounts;
 mod postgres;
+pub mod privacy;
 mod projection_sql;
 mod sqlite;
 
@@ -29,6 +30,7 @@ use crate::projection::ProjectionRows;
 
 pub use accounts::{Accounts, DeviceRecord, HistoryEntry, User};
 pub use postgres::PostgresStore;
+pub use privacy::{EraseOutcome, Erasure, ErasureReason, PersonActivity, Privacy};
 pub use sqlite::SqliteStore;
 
 /// Errors from a storage backend.
@@ -140,7 +142,7 @@ pub struct ChangedSince {
 
 /// The durable store behind a Terrain server.
 #[async_trait]
-pub trait Store: Accounts + Send + Sync + 'static {
+pub trait Store: Accounts + Privacy + Send + Sync + 'static {
     /// Which backend this is ("sqlite" or "postgres"), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 
@@ -160,6 +162,13 @@ pub trait Store: Accounts + Send + Sync + 'static {
 
     /// Cheap liveness check of the database connection.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Destroy a person document: its change log, snapshot, projection rows and sync states, in
+    /// one transaction that writes a tombstone under a new commit number (so devices are told at
+    /// their next sync, and a later commit of the id is refused). Worksites keep referring to the
+    /// id. SQLite also overwrites the freed pages and truncates its WAL, so no copy of the bytes
+    /// stays in the files.
+    async fn erase(&self, doc: DocumentId, erasure: &Erasure) -> Result<EraseOutcome, StoreError>;
 }
 
 /// Open the store `url` names and bring its schema up to date.

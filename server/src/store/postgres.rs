@@ -26,12 +26,13 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row};
-use terrain_client_core::{DeviceId, DocumentId};
+use terrain_client_core::{DeviceId, DocKind, DocumentId};
 use uuid::Uuid;
 
+use super::privacy::Privacy;
 use super::{
-    ChangedSince, CommitBatch, DocumentCommit, Store, StoreError, StoredDocument, encode_heads, parse_hash, parse_kind,
-    projection_sql, unseen_changes,
+    ChangedSince, CommitBatch, DocumentCommit, EraseOutcome, Erasure, Store, StoreError, StoredDocument, encode_heads,
+    parse_hash, parse_kind, projection_sql, unseen_changes,
 };
 
 /// The `pg_advisory_xact_lock` key serialising commit numbers ("terrain" in ASCII).
@@ -155,6 +156,45 @@ impl Store for PostgresStore {
         }
     }
 
+    async fn erase(&self, doc: DocumentId, erasure: &Erasure) -> Result<EraseOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM documents WHERE id = $1 FOR UPDATE")
+            .bind(doc.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let outcome = match kind {
+            None if self.is_erased(doc).await? => EraseOutcome::AlreadyErased,
+            None => EraseOutcome::NotFound,
+            Some(kind) if parse_kind(&kind)? != DocKind::Person => EraseOutcome::NotAPerson,
+            Some(_) => {
+                for delete in [
+                    "DELETE FROM changes WHERE document_id = $1",
+                    "DELETE FROM sync_states WHERE document_id = $1",
+                    "DELETE FROM people WHERE document_id = $1",
+                    "DELETE FROM documents WHERE id = $1",
+                ] {
+                    sqlx::query(delete).bind(doc.0).execute(&mut *tx).await?;
+                }
+                // The tombstone's number, last and under the commit lock like a commit's, so a
+                // device's cursor never passes it unseen.
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(COMMIT_SEQ_LOCK).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO erased_documents (id, seq, erased_at, reason, erased_by) \
+                     VALUES ($1, nextval('commit_seq'), $2, $3, $4)",
+                )
+                .bind(doc.0)
+                .bind(erasure.at)
+                .bind(erasure.reason.as_str())
+                .bind(erasure.by)
+                .execute(&mut *tx)
+                .await?;
+                EraseOutcome::Erased
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
     async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError> {
         // One statement, so one snapshot; by the lock in `commit`, a snapshot showing commit `n`
         // shows every commit numbered below `n`. The highest number read is a safe next cursor.
@@ -214,6 +254,15 @@ async fn write_batch(
         if stored_counts.get(&doc.id.0).copied().unwrap_or(0) != doc.expected_change_count {
             return Err(StoreError::Conflict(doc.id));
         }
+    }
+    // An erased document is never stored again: an erasure that committed while this request
+    // merged shows here (the request is merged again and then sees the tombstone).
+    let erased: Option<Uuid> = sqlx::query_scalar("SELECT id FROM erased_documents WHERE id = ANY($1) LIMIT 1")
+        .bind(&ids)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(id) = erased {
+        return Err(StoreError::Conflict(DocumentId(id)));
     }
 
     // 3. Changes not stored yet, numbered after the stored ones.
@@ -396,3 +445,4 @@ struct DocumentColumns<'a> {
 }
 
 super::accounts::impl_accounts!(PostgresStore, sqlx::Postgres);
+super::privacy::impl_privacy!(PostgresStore, sqlx::Postgres);

@@ -193,11 +193,14 @@ where
     push_table(
         &mut out,
         max_binds,
-        "INSERT INTO people (document_id, id, display_name, partner_body) ",
-        4,
+        "INSERT INTO people (document_id, id, display_name, partner_body, last_contact) ",
+        5,
         &rows!(person),
         |b, r| {
-            b.push_bind(r.id).push_bind(r.display_name.as_str()).push_bind(r.partner_body.as_str());
+            b.push_bind(r.id)
+                .push_bind(r.display_name.as_str())
+                .push_bind(r.partner_body.as_str())
+                .push_bind(r.last_contact);
         },
     );
     out

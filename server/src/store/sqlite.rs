@@ -24,7 +24,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
-use terrain_client_core::{DeviceId, DocumentId};
+use terrain_client_core::{DeviceId, DocKind, DocumentId};
 use tokio::sync::Mutex;
 
 use super::{
@@ -32,7 +32,8 @@ use super::{
     projection_sql, unseen_changes,
 };
 use crate::projection::ProjectionRows;
-use crate::store::Store;
+use crate::store::privacy::Privacy;
+use crate::store::{EraseOutcome, Erasure, Store};
 
 /// How long a connection waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -75,6 +76,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted content is overwritten with zeros, so an erased person leaves no bytes in
+            // free pages (see `erase`).
+            .pragma("secure_delete", "ON")
             .busy_timeout(BUSY_TIMEOUT);
 
         let mut pool = SqlitePoolOptions::new().max_connections(4);
@@ -198,12 +202,72 @@ impl Store for SqliteStore {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+
+    async fn erase(&self, doc: DocumentId, erasure: &Erasure) -> Result<EraseOutcome, StoreError> {
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let kind: Option<String> =
+            sqlx::query_scalar("SELECT kind FROM documents WHERE id = ?").bind(doc.0).fetch_optional(&mut *tx).await?;
+        let outcome = match kind {
+            None if self.is_erased(doc).await? => EraseOutcome::AlreadyErased,
+            None => EraseOutcome::NotFound,
+            Some(kind) if parse_kind(&kind)? != DocKind::Person => EraseOutcome::NotAPerson,
+            Some(_) => {
+                let seq: i64 = sqlx::query_scalar("UPDATE commit_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO erased_documents (id, seq, erased_at, reason, erased_by) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(doc.0)
+                .bind(seq)
+                .bind(erasure.at)
+                .bind(erasure.reason.as_str())
+                .bind(erasure.by)
+                .execute(&mut *tx)
+                .await?;
+                for delete in ERASE_STATEMENTS {
+                    sqlx::query(delete).bind(doc.0).execute(&mut *tx).await?;
+                }
+                EraseOutcome::Erased
+            }
+        };
+        tx.commit().await?;
+        if outcome == EraseOutcome::Erased {
+            // The WAL still holds the pages as they were before the delete: copy the zeroed pages
+            // into the database file and empty the WAL. A reader holding an old snapshot can keep
+            // the WAL from being emptied; the next erasure or checkpoint then finishes the job.
+            let (busy, _, _): (i64, i64, i64) =
+                sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.pool).await?;
+            if busy != 0 {
+                tracing::warn!(%doc, "WAL checkpoint after erasure was blocked by a reader");
+            }
+        }
+        Ok(outcome)
+    }
 }
 
 /// Every write of a batch, inside the caller's `BEGIN IMMEDIATE` transaction.
+/// What an erasure deletes, binding the document id (`Store::erase`).
+const ERASE_STATEMENTS: [&str; 4] = [
+    "DELETE FROM changes WHERE document_id = ?",
+    "DELETE FROM sync_states WHERE document_id = ?",
+    "DELETE FROM people WHERE document_id = ?",
+    "DELETE FROM documents WHERE id = ?",
+];
+
 async fn write_batch(conn: &mut SqliteConnection, batch: &CommitBatch) -> Result<Option<i64>, StoreError> {
     let mut changed = Vec::new();
     for doc in &batch.documents {
+        // An erased document is never stored again (the request is merged again and then sees the
+        // tombstone).
+        let erased: Option<Vec<u8>> = sqlx::query_scalar("SELECT id FROM erased_documents WHERE id = ?")
+            .bind(doc.id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if erased.is_some() {
+            return Err(StoreError::Conflict(doc.id));
+        }
         let stored: Option<i64> = sqlx::query_scalar("SELECT change_count FROM documents WHERE id = ?")
             .bind(doc.id.0)
             .fetch_optional(&mut *conn)
@@ -385,3 +449,4 @@ mod tests {
 }
 
 super::accounts::impl_accounts!(SqliteStore, sqlx::Sqlite);
+super::privacy::impl_privacy!(SqliteStore, sqlx::Sqlite);

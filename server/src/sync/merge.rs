@@ -141,6 +141,18 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, ApiError> {
             heads: Vec::new(),
         };
         if !new.is_empty() {
+            if w.kind == DocKind::Worksite
+                && let Some(path) = terrain_client_core::model::personal_field(&w.doc)
+            {
+                return Err(ApiError::new(
+                    ErrorCode::PersonalData,
+                    format!(
+                        "A worksite may not hold personal data ({path}): it belongs in the person's own \
+                         document. Nothing was stored."
+                    ),
+                )
+                .for_doc(id));
+            }
             let document = Document::read(&w.doc).map_err(|e| {
                 ApiError::new(ErrorCode::SchemaViolation, format!("The change breaks the document schema at {e}."))
                     .for_doc(id)

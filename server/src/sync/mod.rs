@@ -63,6 +63,23 @@ pub async fn handle(
     check_shape(limits, &request)?;
     let received_at = Utc::now();
     let device = caller.device.id;
+    // Erased documents: the device is told to destroy its copy, and whatever it sends for them is
+    // dropped unread (the tombstone also makes the store refuse to write them again).
+    let tombstones: BTreeSet<DocumentId> =
+        store.erased_since(0).await.map_err(|e| ApiError::internal("erased", e))?.into_iter().collect();
+    let mut erased: Vec<DocumentId> =
+        store.erased_since(request.cursor).await.map_err(|e| ApiError::internal("erased_since", e))?;
+    let mut request = request;
+    request.docs.retain(|d| {
+        if tombstones.contains(&d.doc) {
+            if !erased.contains(&d.doc) {
+                erased.push(d.doc);
+            }
+            false
+        } else {
+            true
+        }
+    });
     let request = Arc::new(request);
     let access = Arc::new(caller.access(store.as_ref()).await?);
     for attempt in 0..COMMIT_ATTEMPTS {
@@ -132,10 +149,19 @@ pub async fn handle(
                     .await
                     .map_err(|e| ApiError::internal("created_by", e))?;
                 store.forget(device, &remove).await.map_err(|e| ApiError::internal("forget", e))?;
-                return Ok(SyncResponse { cursor: changed.cursor, docs: output.replies, remove });
+                return Ok(SyncResponse { cursor: changed.cursor, docs: output.replies, remove, erased });
             }
             Err(StoreError::Conflict(doc)) => {
                 tracing::debug!(%doc, attempt, "concurrent commit, merging again");
+                if store.is_erased(doc).await.map_err(|e| ApiError::internal("is_erased", e))? {
+                    // Erased while this request merged: refuse it whole; the device's next sync
+                    // is told to destroy its copy, and its other changes go through then.
+                    return Err(ApiError::new(
+                        ErrorCode::Busy,
+                        "A document of this request was just erased; sync again.",
+                    )
+                    .for_doc(doc));
+                }
                 continue;
             }
             Err(e) => return Err(ApiError::internal("commit", e)),

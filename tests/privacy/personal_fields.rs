@@ -1,0 +1,50 @@
+//! A worksite refers to people by id only: a change putting a name, phone or e-mail into a
+//! worksite is refused with `personal_data`, and nothing of it is stored.
+
+use automerge::ReadDoc;
+use automerge::transaction::Transactable;
+use terrain_client_core::DocKind;
+use terrain_client_core::protocol::ErrorCode;
+use terrain_tests::db::{Backend, contains, fingerprint, raw_dump};
+use terrain_tests::device::push_raw;
+
+use crate::fixtures::world;
+
+pub async fn a_worksite_change_with_a_personal_field_is_refused_and_changes_nothing(backend: Backend) {
+    let w = world(backend, 64).await;
+    let base = w.server.base_url.clone();
+    let worksite = w.seeded.worksite;
+    let placement = w.seeded.placement.to_string();
+    let cases: [(&str, fn(&mut automerge::transaction::Transaction<'_>, &str)); 3] = [
+        ("Ahmed Benali", |tx, placement| {
+            let placements = tx.get(automerge::ROOT, "placements").unwrap().unwrap().1;
+            let p = tx.get(&placements, placement).unwrap().unwrap().1;
+            tx.put(&p, "last_name", "Ahmed Benali").unwrap();
+        }),
+        ("+32 486 12 34 56", |tx, _| {
+            let meetings = tx.get(automerge::ROOT, "meetings").unwrap().unwrap().1;
+            let m = tx.put_object(&meetings, "0190f0e0-0000-7000-8000-000000000001", automerge::ObjType::Map).unwrap();
+            tx.put(&m, "phone", "+32 486 12 34 56").unwrap();
+        }),
+        ("ahmed.benali@example.org", |tx, _| {
+            tx.put(automerge::ROOT, "email", "ahmed.benali@example.org").unwrap();
+        }),
+    ];
+    for (secret, bad) in cases {
+        let mut doc = w.advisor.device.replica().automerge(worksite).unwrap().fork();
+        let mut tx = doc.transaction();
+        bad(&mut tx, &placement);
+        tx.commit();
+        let before = fingerprint(&w.url).await;
+        let (status, body) =
+            push_raw(&base, w.advisor.token(), &mut doc, worksite, DocKind::Worksite).await.expect_err("refused");
+        assert_eq!((status, body.code), (422, ErrorCode::PersonalData), "{}", body.message);
+        assert_eq!(body.code.as_str(), "personal_data");
+        assert_eq!(body.doc, Some(worksite));
+        assert_eq!(fingerprint(&w.url).await, before, "the refused change stored nothing");
+        assert!(!contains(&raw_dump(&w.url).await, secret), "{secret:?} reached the database");
+        let stored = w.server.store.load(&[worksite]).await.unwrap();
+        let stored = terrain_server::sync::rebuild(&stored[0]).unwrap();
+        assert_eq!(stored.get_heads(), w.advisor.device.replica().automerge(worksite).unwrap().get_heads());
+    }
+}
