@@ -249,10 +249,10 @@ async fn the_app_opens_with_no_network_after_a_first_visit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_change_is_shown_with_its_reason_and_kept() {
-    // A server that refuses sync messages above 64 KiB: a very long note is refused for its
-    // document only; the other edit still syncs.
+    // A server that refuses sync messages above 16 KiB: a long note is refused for its document
+    // only; the other edit still syncs.
     let mut settings = default_settings();
-    settings.max_message_bytes = 64 * 1024;
+    settings.max_message_bytes = 16 * 1024;
     let mut world = World::with_settings(settings).await;
     let base = world.base_url().to_owned();
     let seeded = assigned_world(&mut world).await;
@@ -260,14 +260,14 @@ async fn a_refused_change_is_shown_with_its_reason_and_kept() {
     sign_in(&browser, &base, "sophie", seeded.worksite).await;
     browser.set_offline(true).await;
 
-    let long = "Relevé détaillé des présences. ".repeat(2_700);
+    let long = "Relevé détaillé des présences. ".repeat(700);
     open(&browser, &base, &format!("#/w/{}/m/{}", seeded.worksite, seeded.meeting)).await;
     fill_and_save(&browser, "#notes-form", &[("notes", &long)]).await;
     open(&browser, &base, &format!("#/w/{}/p/{}", seeded.worksite, seeded.person)).await;
     fill_and_save(&browser, "form[data-form=person-note]", &[("text", "Entretien positif.")]).await;
 
+    // Back online, no tap: the app syncs on its own when the network returns.
     browser.set_offline(false).await;
-    browser.run("document.getElementById('sync-now').click();", vec![]).await;
     let refused = format!("#refused li.refused[data-doc=\"{}\"]", seeded.worksite);
     let shown = browser.wait_for(&refused, WAIT, |_| true).await;
     assert_eq!(browser.attr(&format!("{refused} .reason"), "data-code").await.as_deref(), Some("message_too_large"));
