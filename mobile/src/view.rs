@@ -31,12 +31,7 @@ pub fn page(app: &App) -> Markup {
                 }
             }
         }
-        @if app.session.is_some() { (status(app)) }
-        @match &app.flash {
-            Some(Flash::Saved) => p #flash .flash.ok role="status" { (t(lang, L::Saved)) },
-            Some(Flash::Error(why)) => p #flash .flash.error role="alert" { (t(lang, L::NotSaved)) " — " (why) },
-            None => {},
-        }
+        @if app.session.is_some() { (status(app)) } @else { (flash(app)) }
         main #screen {
             @if app.session.is_none() { (login(app)) }
             @else if app.locked || app.replica.is_none() { (locked(app)) }
@@ -45,10 +40,24 @@ pub fn page(app: &App) -> Markup {
     }
 }
 
-/// The status bar: network, changes not yet synced, last sync, refusals.
+/// The message of the last action. It is part of the status bar, which is redrawn even while a
+/// form has unsent input, so an error is shown without wiping what was typed.
+fn flash(app: &App) -> Markup {
+    let lang = app.lang;
+    html! {
+        @match &app.flash {
+            Some(Flash::Saved) => p #flash .flash.ok role="status" { (t(lang, L::Saved)) },
+            Some(Flash::Error(why)) => p #flash .flash.error role="alert" { (t(lang, L::NotSaved)) " — " (why) },
+            None => {},
+        }
+    }
+}
+
+/// The status bar: network, changes not yet synced, last sync, refusals, and the last action's
+/// message.
 pub fn status(app: &App) -> Markup {
     let lang = app.lang;
-    let Some(pending) = app.replica.as_ref().map(|r| r.status()) else { return html! {} };
+    let Some(pending) = app.replica.as_ref().map(|r| r.status()) else { return flash(app) };
     html! {
         section #status .status aria-live="polite" {
             span #network .(if app.sync.online { "online" } else { "offline" }) {
@@ -82,6 +91,7 @@ pub fn status(app: &App) -> Markup {
                     }
                 }
             }
+            (flash(app))
         }
     }
 }
@@ -602,5 +612,8 @@ mod tests {
         let html = page(&app).into_string();
         assert!(html.contains(r#"data-count="1""#), "{html}");
         assert!(html.contains("Site"));
+        // An error is part of the status bar, the part redrawn while a form is being filled in.
+        app.flash = Some(Flash::Error("hours : invalid number".into()));
+        assert!(status(&app).into_string().contains("Not saved — hours : invalid number"));
     }
 }
