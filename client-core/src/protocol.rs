@@ -164,6 +164,10 @@ pub enum ErrorCode {
     NotFound,
     /// A request to an administrative endpoint is malformed (400).
     InvalidInput,
+    /// A code this build does not know yet (a newer server's): show the error's message. Never
+    /// sent; decoded from any unknown code so an older app keeps reading a newer server's errors.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ErrorCode {
@@ -184,7 +188,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::InvalidInput => 400,
             ErrorCode::Busy => 503,
-            ErrorCode::Internal => 500,
+            ErrorCode::Internal | ErrorCode::Unknown => 500,
         }
     }
 
@@ -213,6 +217,7 @@ impl ErrorCode {
             ErrorCode::ForgedActor => "forged_actor",
             ErrorCode::NotFound => "not_found",
             ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::Unknown => "unknown",
         }
     }
 }
@@ -227,4 +232,26 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 /// Decode a wire value from MessagePack.
 pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, rmp_serde::decode::Error> {
     rmp_serde::from_slice(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_error_code_decodes_and_keeps_its_message() {
+        // A newer server's error, as MessagePack, with a code this build has never heard of.
+        #[derive(Serialize)]
+        struct Newer<'a> {
+            code: &'a str,
+            message: &'a str,
+        }
+        let bytes = rmp_serde::to_vec_named(&Newer { code: "schema_too_new", message: "Update the app." }).unwrap();
+        let body: ErrorBody = decode(&bytes).expect("an unknown code still decodes");
+        assert_eq!(body.code, ErrorCode::Unknown);
+        assert_eq!(body.message, "Update the app.");
+        // Known codes still decode as themselves.
+        let known = encode(&ErrorBody { code: ErrorCode::Busy, message: "later".into(), doc: None });
+        assert_eq!(decode::<ErrorBody>(&known).unwrap().code, ErrorCode::Busy);
+    }
 }

@@ -15,6 +15,7 @@ pub mod store;
 pub mod sync;
 pub mod telemetry;
 
+use std::future::IntoFuture;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -30,6 +31,7 @@ pub fn app(store: Arc<dyn Store>, settings: &Settings) -> axum::Router {
         limits: settings.limits(),
         max_body_bytes: settings.max_body_bytes,
         login_limits: Default::default(),
+        sign_ins: Arc::new(http::SignInGate::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         retention: settings.retention(),
     })
     .merge(http::tablet::routes(&settings.app_dir))
@@ -77,16 +79,37 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error +
         let stopper = handle.clone();
         tokio::spawn(async move {
             shutdown().await;
-            stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
         });
         tracing::info!(address = %settings.listen, "listening (HTTPS)");
         axum_server::bind_rustls(settings.listen, tls).handle(handle).serve(service).await?;
     } else {
         let listener = TcpListener::bind(settings.listen).await?;
         tracing::info!(address = %listener.local_addr()?, "listening");
-        axum::serve(listener, service).with_graceful_shutdown(shutdown()).await?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown().await;
+            let _ = stop.send(true);
+        });
+        let graceful = axum::serve(listener, service).with_graceful_shutdown(signalled(stopped.clone()));
+        // Graceful shutdown waits for every connection to end, and a dashboard's live stream
+        // never does: after the grace period the process stops anyway.
+        tokio::select! {
+            served = graceful.into_future() => served?,
+            () = async {
+                signalled(stopped).await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "connections still open: closing them"),
+        }
     }
     Ok(())
+}
+
+/// The longest `serve` waits for open requests and streams after ctrl-c or SIGTERM.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn signalled(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
 }
 
 async fn shutdown() {

@@ -19,5 +19,8 @@ on_both_backends!(
     quarantine::a_refused_document_is_quarantined_and_the_rest_syncs,
     quarantine::who_changed_what_when_is_answerable_per_worksite,
     throttling::login_brute_force_is_slowed_down,
+    throttling::login_limit_holds_for_padded_and_parallel_guesses,
+    throttling::a_burst_of_sign_ins_is_answered,
+    throttling::personal_answers_are_not_cached,
     transport::https_is_served_with_a_certificate_and_key,
 );

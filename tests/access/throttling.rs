@@ -35,3 +35,80 @@ pub async fn login_brute_force_is_slowed_down(backend: Backend) {
     let (status, _) = login(base, "admin", PASSWORD).await;
     assert_eq!(status, 200, "other accounts are not locked out by one account's attacker");
 }
+
+/// The account key is the login as it is looked up: padding or case do not open a fresh bucket,
+/// and the limit holds for guesses sent all at once.
+pub async fn login_limit_holds_for_padded_and_parallel_guesses(backend: Backend) {
+    let w = world(backend).await;
+    let base = w.server.base_url.clone();
+    for (attempt, variant) in [" office", "OFFICE", "office ", "\tOffice"].into_iter().enumerate() {
+        let (status, body) = login(&base, variant, &format!("padded guess {attempt}")).await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("invalid_credentials")), "{variant:?}");
+    }
+    // One guess left within the limit of 5; 50 parallel guesses must not all be checked.
+    let guesses = (0..50).map(|i| {
+        let base = base.clone();
+        tokio::spawn(async move { login(&base, "office", &format!("parallel guess {i}")).await })
+    });
+    let mut checked = 0;
+    for guess in guesses {
+        let (status, body) = guess.await.unwrap();
+        match (status, body["code"].as_str()) {
+            (401, Some("invalid_credentials")) => checked += 1,
+            (429, Some("rate_limited")) => {}
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert_eq!(checked, 1, "of 50 parallel guesses only the one left under the limit is checked");
+    let (status, body) = login(&base, " Office ", PASSWORD).await;
+    assert_eq!((status, body["code"].as_str()), (429, Some("rate_limited")), "a padded right password still waits");
+}
+
+/// Unknown logins are throttled like known ones, and a burst of sign-ins is answered — signed in
+/// or told `busy` with a `Retry-After` — never dropped or failed.
+pub async fn a_burst_of_sign_ins_is_answered(backend: Backend) {
+    let w = world(backend).await;
+    let base = w.server.base_url.clone();
+    for attempt in 1..=5 {
+        let (status, _) = login(&base, "nobody-here", &format!("guess {attempt}")).await;
+        assert_eq!(status, 401, "unknown login, attempt {attempt}");
+    }
+    let (status, body) = login(&base, "nobody-here", "guess 6").await;
+    assert_eq!((status, body["code"].as_str()), (429, Some("rate_limited")), "unknown logins are throttled too");
+
+    let client = reqwest::Client::new();
+    let burst = (0..24).map(|i| {
+        let (client, base) = (client.clone(), base.clone());
+        tokio::spawn(async move {
+            let r = client
+                .post(format!("{base}/v1/login"))
+                .json(&json!({"login": "admin", "password": PASSWORD, "device_name": format!("t{i}"), "app_version": "1"}))
+                .send()
+                .await
+                .unwrap();
+            let retry_after = r.headers().get("retry-after").is_some();
+            (r.status().as_u16(), retry_after)
+        })
+    });
+    for answer in burst {
+        match answer.await.unwrap() {
+            (200, _) | (503, true) => {}
+            other => panic!("a sign-in of the burst got {other:?}"),
+        }
+    }
+}
+
+/// Pages and API answers that can carry personal data are never kept by a browser's cache.
+pub async fn personal_answers_are_not_cached(backend: Backend) {
+    let w = world(backend).await;
+    let client = reqwest::Client::new();
+    for path in ["/office/login", "/v1/me", &format!("/v1/people/{}/export", w.person)] {
+        let r = client.get(format!("{}{path}", w.server.base_url)).bearer_auth(w.office.token()).send().await.unwrap();
+        assert_eq!(
+            r.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{path} answered {}",
+            r.status()
+        );
+    }
+}

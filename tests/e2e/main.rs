@@ -7,6 +7,7 @@ mod fixtures;
 mod hostile;
 mod merge;
 mod projection;
+mod shutdown;
 
 use terrain_tests::on_both_backends;
 
@@ -21,4 +22,5 @@ on_both_backends!(
     hostile::a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing,
     hostile::an_oversized_body_is_refused_and_changes_nothing,
     hostile::a_change_that_breaks_the_schema_is_refused_and_changes_nothing,
+    shutdown::sigterm_stops_the_server_with_a_live_stream_open,
 );

@@ -115,6 +115,22 @@ impl ServerProcess {
         panic!("terrain serve did not become healthy on port {port}");
     }
 
+    /// Send SIGTERM and wait up to `bound` for the process to exit; returns how long it took, or
+    /// `None` if it was still running at the bound (it is then killed).
+    pub async fn terminate(mut self, bound: Duration) -> Option<Duration> {
+        let pid = self.child.id().expect("the server is running");
+        let sent = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "send SIGTERM to {pid}");
+        let started = std::time::Instant::now();
+        match tokio::time::timeout(bound, self.child.wait()).await {
+            Ok(_) => Some(started.elapsed()),
+            Err(_) => {
+                let _ = self.child.start_kill();
+                None
+            }
+        }
+    }
+
     /// Kill the process with SIGKILL: no shutdown, no flush.
     pub async fn kill(mut self) {
         self.child.start_kill().expect("send SIGKILL");

@@ -68,6 +68,19 @@ pub fn hash_password(password: &str) -> Result<String, String> {
     Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
 }
 
+/// A hash of a password nobody knows, computed once with the same parameters as real ones: a
+/// sign-in for an unknown login verifies against it, so it costs as long as a wrong password and
+/// the answer's timing does not tell which logins exist.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("terrain: no such login, no such password").unwrap_or_default())
+}
+
+/// The form of a login that accounts are looked up and throttled by: trimmed, lower case.
+pub fn normalize_login(login: &str) -> String {
+    login.trim().to_lowercase()
+}
+
 /// Check a password against a stored hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
@@ -155,7 +168,7 @@ pub async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<Call
 /// Authenticate a device token (from a header or the dashboard's session cookie).
 pub async fn authenticate_token(store: &dyn Store, token: &str) -> Result<Caller, ApiError> {
     let found =
-        store.device_by_token(&token_hash(token)).await.map_err(|e| ApiError::internal("device_by_token", e))?;
+        store.device_by_token(&token_hash(token)).await.map_err(|e| ApiError::store("device_by_token", e))?;
     let Some((device, user)) = found else {
         return Err(ApiError::new(ErrorCode::InvalidToken, "This device token is not known; sign in again."));
     };
@@ -165,7 +178,10 @@ pub async fn authenticate_token(store: &dyn Store, token: &str) -> Result<Caller
             "This device was revoked: its local data must be erased. Sign in again on a trusted device.",
         ));
     }
-    store.touch_device(device.id, Utc::now()).await.map_err(|e| ApiError::internal("touch_device", e))?;
+    let now = Utc::now();
+    if now - device.last_seen_at >= chrono::Duration::seconds(60) {
+        store.touch_device(device.id, now).await.map_err(|e| ApiError::store("touch_device", e))?;
+    }
     Ok(Caller { device, user })
 }
 

@@ -45,7 +45,60 @@ pub(super) async fn json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T
 }
 
 fn db(context: &'static str) -> impl FnOnce(StoreError) -> ApiError {
-    move |e| ApiError::internal(context, e)
+    move |e| ApiError::store(context, e)
+}
+
+/// What bounds sign-ins in this process: how many password checks run at once, and when old
+/// failure records were last pruned. Neither is authoritative state: the failures themselves live
+/// in the store, shared by every server process.
+#[derive(Debug)]
+pub struct SignInGate {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    last_prune_secs: std::sync::atomic::AtomicI64,
+}
+
+impl SignInGate {
+    /// At most `concurrent` password checks at once (sized to the machine's cores).
+    pub fn new(concurrent: usize) -> Self {
+        SignInGate {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrent.max(1))),
+            last_prune_secs: std::sync::atomic::AtomicI64::new(0),
+        }
+    }
+
+    /// Whether this sign-in should prune old failures (at most once a minute per process).
+    fn prune_due(&self, now: chrono::DateTime<Utc>) -> bool {
+        use std::sync::atomic::Ordering;
+        let last = self.last_prune_secs.load(Ordering::Relaxed);
+        now.timestamp() - last >= 60
+            && self.last_prune_secs.compare_exchange(last, now.timestamp(), Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+}
+
+/// How long a sign-in waits for a free password check before it is answered `busy`.
+const SIGN_IN_QUEUE_WAIT: Duration = Duration::from_secs(5);
+
+/// Verify a password (or, for an unknown login, the dummy hash) off the async runtime, at most as
+/// many at once as the [`SignInGate`] allows: each Argon2 check holds ~19 MiB, so a burst of
+/// sign-ins queues instead of exhausting memory, and beyond the queue's wait is told `busy`.
+async fn verify_bounded(state: &AppState, password: String, hash: Option<String>) -> Result<bool, ApiError> {
+    let permit = tokio::time::timeout(SIGN_IN_QUEUE_WAIT, state.sign_ins.permits.clone().acquire_owned())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| ApiError::new(ErrorCode::Busy, "The server is busy with other sign-ins; try again shortly."))?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        match hash {
+            Some(h) => auth::verify_password(&password, &h),
+            None => {
+                let _ = auth::verify_password(&password, auth::dummy_hash());
+                false
+            }
+        }
+    })
+    .await
+    .map_err(|e| ApiError::internal("verify_password", e))
 }
 
 fn forbidden() -> ApiError {
@@ -63,33 +116,47 @@ pub async fn login(
 }
 
 /// Check a login (throttled per account and per address) and register a device for it.
+///
+/// Throttling holds under parallel guesses and across server processes: an attempt is recorded
+/// as a failure *before* the password is checked and counted with it, so of any number of
+/// concurrent guesses at most the limit are checked; a successful sign-in then forgets its own
+/// record. The account key is the normalised login the lookup uses (" Office" and "office" are
+/// one account), and an unknown login costs one Argon2 verification like a known one.
 pub async fn sign_in(state: &AppState, peer: SocketAddr, request: LoginRequest) -> Result<LoginResponse, ApiError> {
     let now = Utc::now();
-    let since = now - chrono::Duration::from_std(state.login_limits.window).unwrap_or_default();
-    let keys = [format!("login:{}", request.login.to_lowercase()), format!("ip:{}", peer.ip())];
+    let limits = &state.login_limits;
+    let since = now - chrono::Duration::from_std(limits.window).unwrap_or_default();
+    let login = auth::normalize_login(&request.login);
+    let keys = [format!("login:{login}"), format!("ip:{}", peer.ip())];
     let store = state.store.as_ref();
+    if state.sign_ins.prune_due(now) {
+        store.prune_login_failures(now - chrono::Duration::days(1)).await.map_err(db("prune_login_failures"))?;
+    }
+    store.record_login_failure(&keys, now).await.map_err(db("record_login_failure"))?;
     let account_failures = store.login_failures_since(&keys[0], since).await.map_err(db("login_failures"))?;
     let address_failures = store.login_failures_since(&keys[1], since).await.map_err(db("login_failures"))?;
-    if account_failures >= state.login_limits.per_account || address_failures >= state.login_limits.per_address {
+    if account_failures > limits.per_account || address_failures > limits.per_address {
+        // Refused unchecked: this attempt does not count, so the wait ends one window after the
+        // last checked failure.
+        store.forget_login_failure(&keys, now).await.map_err(db("forget_login_failure"))?;
         return Err(ApiError::new(
             ErrorCode::RateLimited,
-            format!(
-                "Too many failed sign-ins; try again in {} minutes.",
-                state.login_limits.window.as_secs().div_ceil(60)
-            ),
+            format!("Too many failed sign-ins; try again in {} minutes.", limits.window.as_secs().div_ceil(60)),
         ));
     }
-    let user = store.user_by_login(&request.login.trim().to_lowercase()).await.map_err(db("user_by_login"))?;
-    let password = request.password.clone();
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    // Argon2 is deliberately slow: off the async runtime.
-    let ok = tokio::task::spawn_blocking(move || hash.is_some_and(|h| auth::verify_password(&password, &h)))
-        .await
-        .map_err(|e| ApiError::internal("verify_password", e))?;
+    let user = store.user_by_login(&login).await.map_err(db("user_by_login"))?;
+    let ok = verify_bounded(state, request.password.clone(), user.as_ref().map(|u| u.password_hash.clone())).await;
+    let ok = match ok {
+        Ok(ok) => ok,
+        Err(e) => {
+            store.forget_login_failure(&keys, now).await.map_err(db("forget_login_failure"))?;
+            return Err(e);
+        }
+    };
     let Some(user) = user.filter(|_| ok) else {
-        store.record_login_failure(&keys, now).await.map_err(db("record_login_failure"))?;
         return Err(ApiError::new(ErrorCode::InvalidCredentials, "Wrong login or password."));
     };
+    store.forget_login_failure(&keys, now).await.map_err(db("forget_login_failure"))?;
     let (token, token_hash) = auth::new_token().map_err(|e| ApiError::internal("new_token", e))?;
     let device = DeviceRecord {
         id: DeviceId(Uuid::new_v4()),

@@ -28,6 +28,17 @@ impl ApiError {
         self
     }
 
+    /// A store failure: `busy` when the database is away (the client retries later, alerting
+    /// can tell an outage from a bug), otherwise `internal`.
+    pub fn store(context: &str, cause: crate::store::StoreError) -> Self {
+        if cause.is_unavailable() {
+            tracing::warn!(error = %cause, context, "database unavailable");
+            ApiError::new(ErrorCode::Busy, "The database is unavailable; nothing was stored. Try again shortly.")
+        } else {
+            ApiError::internal(context, cause)
+        }
+    }
+
     /// A server-side failure: logged with its cause, answered as `internal`.
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, context, "internal error");
@@ -47,16 +58,31 @@ impl ApiError {
     /// The error as the sync endpoint answers it: a MessagePack [`ErrorBody`].
     pub fn into_msgpack(self) -> Response {
         let (status, body) = self.status_and_body();
+        let busy = body.code == ErrorCode::Busy;
         let mut response = (status, protocol::encode(&body)).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(protocol::CONTENT_TYPE));
+        retry_after(&mut response, busy);
         response
     }
 }
+
+/// `busy` tells the client when to come back (seconds).
+fn retry_after(response: &mut Response, busy: bool) {
+    if busy {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+    }
+}
+
+/// The `Retry-After` of a `busy` answer, in seconds.
+const RETRY_AFTER_SECS: &str = "1";
 
 /// Every endpoint but sync answers errors as a JSON [`ErrorBody`].
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = self.status_and_body();
-        (status, axum::Json(body)).into_response()
+        let busy = body.code == ErrorCode::Busy;
+        let mut response = (status, axum::Json(body)).into_response();
+        retry_after(&mut response, busy);
+        response
     }
 }

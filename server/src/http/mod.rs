@@ -23,7 +23,7 @@ use crate::auth;
 use crate::store::Store;
 use crate::sync::{self, Limits};
 
-pub use accounts::sign_in;
+pub use accounts::{SignInGate, sign_in};
 pub use error::ApiError;
 
 /// What every handler can reach.
@@ -37,6 +37,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Login throttling.
     pub login_limits: accounts::LoginLimits,
+    /// Password checks that may run at once (each Argon2 verification holds ~19 MiB).
+    pub sign_ins: Arc<accounts::SignInGate>,
     /// How long person records are kept (the dashboard's list of what expires soon).
     pub retention: crate::privacy::RetentionPolicy,
 }
@@ -60,6 +62,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/people/{id}/export.pdf", get(privacy::export_pdf))
         .merge(crate::office::routes())
         .with_state(state)
+        // Dashboard pages, exports, letters and API answers carry personal data: no browser or
+        // proxy may keep a copy that an erasure could not reach.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

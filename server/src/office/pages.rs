@@ -534,9 +534,10 @@ pub fn person(
     let p = &export.person;
     let name = if p.display_name().is_empty() { t(lang, L::Unnamed).to_owned() } else { p.display_name() };
     let yes_no = |b: bool| t(lang, if b { L::Yes } else { L::No });
+    // The title names no one: titles land in the browser's history, outside anything erasure reaches.
     layout(
         lang,
-        &name,
+        t(lang, L::People),
         Some(caller),
         html! {
             p.no-print { a href="/office/people" { (t(lang, L::People)) } }

@@ -114,6 +114,11 @@ pub trait Accounts: Send + Sync {
     async fn record_login_failure(&self, keys: &[String], at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Failed logins under a key since a time.
     async fn login_failures_since(&self, key: &str, since: DateTime<Utc>) -> Result<i64, StoreError>;
+    /// Forget the failures recorded under these keys at exactly this time (a sign-in that was
+    /// counted before its check and then succeeded, or was refused unchecked).
+    async fn forget_login_failure(&self, keys: &[String], at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Delete every failure older than a time (they no longer count in any window).
+    async fn prune_login_failures(&self, before: DateTime<Utc>) -> Result<(), StoreError>;
     /// Accepted changes of a document, oldest first, with who sent them.
     async fn history(&self, doc: DocumentId) -> Result<Vec<HistoryEntry>, StoreError>;
 }
@@ -247,9 +252,12 @@ macro_rules! impl_accounts {
                 id: terrain_client_core::DeviceId,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), $crate::store::StoreError> {
-                sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
+                // At most one write a minute per device: every authenticated request touches its
+                // device, and on SQLite each write is a durable commit.
+                sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $3")
                     .bind(at)
                     .bind(id.uuid())
+                    .bind(at - chrono::Duration::seconds(60))
                     .execute(&self.pool)
                     .await?;
                 Ok(())
@@ -465,6 +473,29 @@ macro_rules! impl_accounts {
                     .bind(since)
                     .fetch_one(&self.pool)
                     .await?)
+            }
+
+            async fn forget_login_failure(
+                &self,
+                keys: &[String],
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                for key in keys {
+                    sqlx::query("DELETE FROM login_failures WHERE key = $1 AND at = $2")
+                        .bind(key)
+                        .bind(at)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn prune_login_failures(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(before).execute(&self.pool).await?;
+                Ok(())
             }
 
             async fn history(

@@ -53,6 +53,23 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl StoreError {
+    /// The database is away or overloaded (connection refused or lost, pool exhausted, shutting
+    /// down): the request may succeed if retried later, so clients are told `busy`, not `internal`.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(e) => matches!(
+                e,
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed
+            ) || e.as_database_error().and_then(|d| d.code()).is_some_and(|c| {
+                // Postgres: admin shutdown, crash shutdown, cannot connect now, too many connections.
+                matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// What the store holds for one document, enough to rebuild it in memory.
 #[derive(Debug, Clone)]
 pub struct StoredDocument {
