@@ -86,3 +86,47 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// The sync core's refusals, in the sentences people read.
+impl From<crate::sync::SyncError> for ApiError {
+    fn from(error: crate::sync::SyncError) -> Self {
+        use crate::sync::{Forbidden, SyncError as E};
+        let message = match &error {
+            E::Internal { context, cause } => return ApiError::internal(context, cause),
+            E::UnsupportedProtocol { got, supported } => {
+                format!("This server speaks sync protocol {supported}, not {got}.")
+            }
+            E::TooManyDocuments { max } => format!("At most {max} documents per request; split the sync."),
+            E::DuplicateDocument(_) => "A document appears twice in the request.".to_owned(),
+            E::MessageTooLarge { max, .. } => format!("A document's message is larger than {max} bytes."),
+            E::InvalidSyncMessage { panicked: true, .. } => "The sync message could not be processed (it drove the \
+                                                             merge into an invalid state); nothing was stored."
+                .to_owned(),
+            E::InvalidSyncMessage { reason, .. } => format!("The sync message could not be applied: {reason}."),
+            E::SchemaViolation { detail, .. } => format!("The change breaks the document schema: {detail}."),
+            E::PersonalData { path, .. } => format!(
+                "A worksite may not hold personal data ({path}): it belongs in the person's own document. Nothing \
+                 was stored."
+            ),
+            E::KindMismatch { doc, stored, sent } => format!("Document {doc} is a {stored}, not a {sent}."),
+            E::TooExpensive => {
+                "Merging this request took longer than the server allows; nothing was stored.".to_owned()
+            }
+            E::Busy { erased: Some(_) } => "A document of this request was just erased; sync again.".to_owned(),
+            E::Busy { erased: None } => {
+                "These documents are being changed by others right now; try again shortly.".to_owned()
+            }
+            E::ForgedActor { .. } => {
+                "A change carries an author id that belongs to another device; nothing was stored.".to_owned()
+            }
+            E::Forbidden { reason: Forbidden::Hold, .. } => "You may not hold or change this document.".to_owned(),
+            E::Forbidden { reason: Forbidden::Reference, .. } => {
+                "The worksite refers to a person you may not see; nothing was stored.".to_owned()
+            }
+            E::Forbidden { reason: Forbidden::Edit, .. } => "You may not change this document.".to_owned(),
+            E::InvalidInput { reason, .. } => format!("The change was refused: {reason}."),
+            E::NotFound(_) => "No such document.".to_owned(),
+        };
+        ApiError { code: error.code(), message, doc: error.doc() }
+    }
+}

@@ -103,7 +103,7 @@ async fn sync_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Result
     let request: SyncRequest = protocol::decode(&bytes).map_err(|e| {
         ApiError::new(ErrorCode::MalformedRequest, format!("The body is not a valid sync request: {e}."))
     })?;
-    let response = sync::handle(&state.store, &state.limits, &caller, request).await?;
+    let response = sync::handle(&state.store, &state.limits, &caller, request, chrono::Utc::now()).await?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(protocol::CONTENT_TYPE))], protocol::encode(&response))
         .into_response())
 }

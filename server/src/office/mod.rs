@@ -266,7 +266,9 @@ async fn resolve(
     let (caller, lang) = office_caller(&state, &headers).await?;
     let path: Vec<String> = form.path.split('/').map(str::to_owned).collect();
     let value: FieldValue = serde_json::from_str(&form.value).unwrap_or(FieldValue::Str(form.value.clone()));
-    crate::sync::write_edit(&state.store, &caller, id, Edit::Resolve { path, value }).await.map_err(|e| (e, lang))?;
+    crate::sync::write_edit(&state.store, &caller, id, Edit::Resolve { path, value })
+        .await
+        .map_err(|e| (ApiError::from(e), lang))?;
     Ok(Redirect::to(&format!("/office/worksites/{id}#conflicts")).into_response())
 }
 

@@ -1,4 +1,5 @@
-//! Durable storage: one [`Store`] trait, a SQLite and a Postgres implementation.
+//! Durable storage: one [`Store`] trait, a SQLite and a Postgres implementation, and an in-memory
+//! one ([`MemoryStore`], for the simulator; `memory:` in [`connect`]).
 //!
 //! Everything the server knows lives here (no authoritative state in process memory), so several
 //! server processes can share one Postgres. Per document the store keeps:
@@ -14,6 +15,7 @@
 //! projection, sync states) or nothing is.
 
 pub mod accounts;
+mod memory;
 mod postgres;
 pub mod privacy;
 mod projection_sql;
@@ -29,6 +31,7 @@ use terrain_client_core::{DeviceId, DocKind, DocumentId};
 use crate::projection::ProjectionRows;
 
 pub use accounts::{Accounts, DeviceRecord, HistoryEntry, User};
+pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 pub use privacy::{EraseOutcome, Erasure, ErasureReason, PersonActivity, Privacy};
 pub use sqlite::SqliteStore;
@@ -160,7 +163,7 @@ pub struct ChangedSince {
 /// The durable store behind a Terrain server.
 #[async_trait]
 pub trait Store: Accounts + Privacy + Send + Sync + 'static {
-    /// Which backend this is ("sqlite" or "postgres"), for logs and `/healthz`.
+    /// Which backend this is ("sqlite", "postgres" or "memory"), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 
     /// Load documents by id; ids not stored are absent from the result.
@@ -191,9 +194,12 @@ pub trait Store: Accounts + Privacy + Send + Sync + 'static {
 /// Open the store `url` names and bring its schema up to date.
 ///
 /// `postgres://…` and `postgresql://…` pick [`PostgresStore`]; `sqlite:…` or a plain file path
-/// picks [`SqliteStore`] (the file and its folders are created if missing).
+/// picks [`SqliteStore`] (the file and its folders are created if missing); `memory:` a new, empty
+/// [`MemoryStore`] (nothing survives the process).
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if url == "memory:" {
+        Ok(Arc::new(MemoryStore::new()))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PostgresStore::connect(url).await?))
     } else {
         Ok(Arc::new(SqliteStore::open(url).await?))

@@ -11,11 +11,11 @@ use automerge::{
 };
 use serde_bytes::ByteBuf;
 use terrain_client_core::model::{Document, Worksite};
-use terrain_client_core::protocol::{DocReply, ErrorCode, SyncRequest};
+use terrain_client_core::protocol::{DocReply, SyncRequest};
 use terrain_client_core::{DocKind, DocumentId, load_document, new_document};
 
 use crate::auth::Access;
-use crate::http::ApiError;
+use super::{Forbidden, SyncError};
 use crate::projection::project;
 use crate::store::{DocumentCommit, NewChange, StoredDocument};
 
@@ -69,21 +69,18 @@ struct Working {
 /// `generate_sync_message`). So the whole merge runs under `catch_unwind`: any panic refuses the
 /// request as an invalid message and, since nothing is written before the merge returns, changes
 /// nothing.
-pub fn merge(input: MergeInput) -> Result<MergeOutput, ApiError> {
+pub fn merge(input: MergeInput) -> Result<MergeOutput, SyncError> {
     let docs: Vec<DocumentId> = input.request.docs.iter().map(|d| d.doc).collect();
     catch_unwind(AssertUnwindSafe(|| merge_unguarded(input))).unwrap_or_else(|_| {
-        let error = ApiError::new(
-            ErrorCode::InvalidSyncMessage,
-            "The sync message could not be processed (it drove the merge into an invalid state); nothing was stored.",
-        );
-        Err(match docs.as_slice() {
-            [one] => error.for_doc(*one),
-            _ => error,
-        })
+        let doc = match docs.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        };
+        Err(SyncError::InvalidSyncMessage { doc, reason: String::new(), panicked: true })
     })
 }
 
-fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, ApiError> {
+fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
     let mut stored: BTreeMap<DocumentId, StoredDocument> = input.stored.into_iter().map(|d| (d.id, d)).collect();
     let mut states: BTreeMap<DocumentId, Vec<u8>> = input.states.into_iter().collect();
     let mut commits = Vec::new();
@@ -94,18 +91,14 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, ApiError> {
     let mut remove = Vec::new();
     let access = input.access.clone();
 
-    let mut open = |id: DocumentId, kind: DocKind| -> Result<Working, ApiError> {
+    let mut open = |id: DocumentId, kind: DocKind| -> Result<Working, SyncError> {
         let state = states.remove(&id).and_then(|s| sync::State::decode(&s).ok()).unwrap_or_default();
         match stored.remove(&id) {
             Some(s) => {
                 if s.kind != kind {
-                    return Err(ApiError::new(
-                        ErrorCode::KindMismatch,
-                        format!("Document {id} is a {}, not a {kind}.", s.kind),
-                    )
-                    .for_doc(id));
+                    return Err(SyncError::KindMismatch { doc: id, stored: s.kind, sent: kind });
                 }
-                let doc = rebuild(&s).map_err(|e| ApiError::internal("rebuild stored document", e))?;
+                let doc = rebuild(&s).map_err(|e| SyncError::internal("rebuild stored document", e))?;
                 Ok(Working { kind, doc, stored: Some(s), state })
             }
             None => Ok(Working { kind, doc: new_document(automerge::ActorId::random()), stored: None, state }),
@@ -118,7 +111,7 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, ApiError> {
         let leaving = !allowed && input.held.contains(&id);
         let mut w = open(id, incoming.kind)?;
         if w.stored.is_some() && !allowed && !leaving {
-            return Err(ApiError::new(ErrorCode::Forbidden, "You may not hold or change this document.").for_doc(id));
+            return Err(SyncError::Forbidden { doc: id, reason: Forbidden::Hold });
         }
         let people_before = match (&w.stored, w.kind) {
             (Some(_), DocKind::Worksite) => Worksite::read(&w.doc).map(|ws| ws.people()).unwrap_or_default(),
@@ -126,8 +119,7 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, ApiError> {
         };
         let before = w.doc.get_heads();
         receive(&mut w.doc, &mut w.state, &incoming.message).map_err(|reason| {
-            ApiError::new(ErrorCode::InvalidSyncMessage, format!("The sync message could not be applied: {reason}."))
-                .for_doc(id)
+            SyncError::InvalidSyncMessage { doc: Some(id), reason, panicked: false }
         })?;
         let new: Vec<_> = w.doc.get_changes(&before);
         let mut commit = DocumentCommit {
@@ -144,19 +136,10 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, ApiError> {
             if w.kind == DocKind::Worksite
                 && let Some(path) = terrain_client_core::model::personal_field(&w.doc)
             {
-                return Err(ApiError::new(
-                    ErrorCode::PersonalData,
-                    format!(
-                        "A worksite may not hold personal data ({path}): it belongs in the person's own \
-                         document. Nothing was stored."
-                    ),
-                )
-                .for_doc(id));
+                return Err(SyncError::PersonalData { doc: id, path: path.to_string() });
             }
-            let document = Document::read(&w.doc).map_err(|e| {
-                ApiError::new(ErrorCode::SchemaViolation, format!("The change breaks the document schema at {e}."))
-                    .for_doc(id)
-            })?;
+            let document = Document::read(&w.doc)
+                .map_err(|e| SyncError::SchemaViolation { doc: id, detail: e.to_string() })?;
             check_identity(id, w.kind, &document)?;
             if let Document::Worksite(ws) = &document {
                 new_references.extend(ws.people().into_iter().filter(|p| !people_before.contains(p)).map(|p| (id, p)));
@@ -215,17 +198,16 @@ fn heads(doc: &Automerge) -> Vec<ByteBuf> {
     doc.get_heads().iter().map(|h: &ChangeHash| ByteBuf::from(h.0.to_vec())).collect()
 }
 
-fn check_identity(id: DocumentId, kind: DocKind, document: &Document) -> Result<(), ApiError> {
+fn check_identity(id: DocumentId, kind: DocKind, document: &Document) -> Result<(), SyncError> {
     let (found_id, found_kind) = match document {
         Document::Worksite(w) => (w.id, DocKind::Worksite),
         Document::Person(p) => (p.id, DocKind::Person),
     };
     if found_id != id || found_kind != kind {
-        return Err(ApiError::new(
-            ErrorCode::SchemaViolation,
-            format!("The document's content says it is {found_kind} {found_id}, but it was sent as {kind} {id}."),
-        )
-        .for_doc(id));
+        return Err(SyncError::SchemaViolation {
+            doc: id,
+            detail: format!("content says {found_kind} {found_id}, sent as {kind} {id}"),
+        });
     }
     Ok(())
 }
@@ -287,15 +269,15 @@ pub fn apply_edit(
     device: terrain_client_core::DeviceId,
     edit: &terrain_client_core::Edit,
     ctx: &terrain_client_core::EditContext,
-) -> Result<(DocumentCommit, Vec<u8>), ApiError> {
+) -> Result<(DocumentCommit, Vec<u8>), SyncError> {
     let actor = automerge::ActorId::from(device.uuid().as_bytes().as_slice());
-    let mut doc = rebuild(stored).map_err(|e| ApiError::internal("rebuild", e))?.with_actor(actor.clone());
+    let mut doc = rebuild(stored).map_err(|e| SyncError::internal("rebuild", e))?.with_actor(actor.clone());
     let before = doc.get_heads();
     terrain_client_core::edit::apply(&mut doc, edit, ctx).map_err(|e| {
-        ApiError::new(ErrorCode::InvalidInput, format!("The change was refused: {e}.")).for_doc(stored.id)
+        SyncError::InvalidInput { doc: stored.id, reason: e.to_string() }
     })?;
     let document = Document::read(&doc).map_err(|e| {
-        ApiError::new(ErrorCode::SchemaViolation, format!("The change breaks the schema at {e}.")).for_doc(stored.id)
+        SyncError::SchemaViolation { doc: stored.id, detail: e.to_string() }
     })?;
     let changes: Vec<NewChange> = doc.get_changes(&before).into_iter().map(|c| NewChange::from(&c)).collect();
     let commit = DocumentCommit {

@@ -15,21 +15,22 @@
 //!    request committed the same documents meanwhile, the store reports a conflict and the request
 //!    is merged again from fresh state.
 
+mod error;
 mod merge;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
-use terrain_client_core::protocol::{ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use chrono::{DateTime, Utc};
+use terrain_client_core::protocol::{PROTOCOL_VERSION, SyncRequest, SyncResponse};
 
 use terrain_client_core::{DeviceId, DocKind, DocumentId};
 
 use crate::auth::{Access, Caller, Role};
-use crate::http::ApiError;
 use crate::store::{CommitBatch, Store, StoreError};
 
+pub use error::{Forbidden, SyncError};
 pub use merge::{MergeInput, MergeOutput, merge, rebuild};
 
 /// Limits on what one request may ask of the server.
@@ -52,40 +53,61 @@ impl Default for Limits {
 /// How many times a request is merged again after losing a race with another commit.
 const COMMIT_ATTEMPTS: usize = 8;
 
-/// Handle one sync request from an authenticated device.
+/// The documents `caller` may hold (see [`Caller::access`]), as a sync error on failure.
+pub async fn access(store: &dyn Store, caller: &Caller) -> Result<Access, SyncError> {
+    match caller.user.role {
+        Role::Office | Role::Admin => Ok(Access::All),
+        Role::Advisor => {
+            let ids = store.entitled(caller.user.id).await.map_err(|e| SyncError::store("entitled", e))?;
+            Ok(Access::Only(ids.into_iter().collect()))
+        }
+    }
+}
+
+/// Handle one sync request from an authenticated device, received at `now` (the audit time).
+///
+/// No HTTP here: the caller is already authenticated and the request decoded; the answer or the
+/// refusal is data the adapter encodes. Nothing is written unless the whole request commits.
 #[tracing::instrument(skip_all, fields(device = %caller.device.id, user = %caller.user.login, docs = request.docs.len(), cursor = request.cursor))]
 pub async fn handle(
     store: &Arc<dyn Store>,
     limits: &Limits,
     caller: &Caller,
     request: SyncRequest,
-) -> Result<SyncResponse, ApiError> {
+    now: DateTime<Utc>,
+) -> Result<SyncResponse, SyncError> {
     check_shape(limits, &request)?;
-    let received_at = Utc::now();
+    let received_at = now;
     let device = caller.device.id;
-    // Erased documents: the device is told to destroy its copy, and whatever it sends for them is
-    // dropped unread (the tombstone also makes the store refuse to write them again).
+    // Erased documents: whatever the device sends for them is dropped unread (the tombstone also
+    // makes the store refuse to write them again), and it is told to destroy its copy.
     let tombstones: BTreeSet<DocumentId> =
-        store.erased_since(0).await.map_err(|e| ApiError::internal("erased", e))?.into_iter().collect();
-    let mut erased: Vec<DocumentId> =
-        store.erased_since(request.cursor).await.map_err(|e| ApiError::internal("erased_since", e))?;
+        store.erased_since(0).await.map_err(|e| SyncError::store("erased", e))?.into_iter().collect();
     let mut request = request;
+    let mut dropped: Vec<DocumentId> = Vec::new();
     request.docs.retain(|d| {
         if tombstones.contains(&d.doc) {
-            if !erased.contains(&d.doc) {
-                erased.push(d.doc);
-            }
+            dropped.push(d.doc);
             false
         } else {
             true
         }
     });
     let request = Arc::new(request);
-    let access = Arc::new(caller.access(store.as_ref()).await?);
+    let access = Arc::new(access(store.as_ref(), caller).await?);
     for attempt in 0..COMMIT_ATTEMPTS {
-        let changed = store.changed_since(request.cursor).await.map_err(|e| ApiError::internal("changed_since", e))?;
+        let changed = store.changed_since(request.cursor).await.map_err(|e| SyncError::store("changed_since", e))?;
+        // Read after `changed_since`: an erasure numbered at or below the cursor returned is then
+        // always announced (read before, one committed in between would be skipped for good).
+        let mut erased: Vec<DocumentId> =
+            store.erased_since(request.cursor).await.map_err(|e| SyncError::store("erased_since", e))?;
+        for doc in &dropped {
+            if !erased.contains(doc) {
+                erased.push(*doc);
+            }
+        }
         let held: BTreeSet<DocumentId> =
-            store.held(device).await.map_err(|e| ApiError::internal("held", e))?.into_iter().collect();
+            store.held(device).await.map_err(|e| SyncError::store("held", e))?.into_iter().collect();
         let mut flagged: Vec<_> = changed.documents.into_iter().filter(|(id, _)| access.allows(*id)).collect();
         // Documents the caller may now hold but never received (a new assignment): sent whatever
         // the cursor says, since their last change may be older than it.
@@ -97,13 +119,13 @@ pub async fn handle(
         ids.extend(flagged.iter().map(|(id, _)| *id));
         ids.extend(newly_allowed.iter().copied());
         let ids: Vec<_> = ids.into_iter().collect();
-        let stored = store.load(&ids).await.map_err(|e| ApiError::internal("load", e))?;
+        let stored = store.load(&ids).await.map_err(|e| SyncError::store("load", e))?;
         for doc in &stored {
             if newly_allowed.contains(&doc.id) && !flagged.iter().any(|(id, _)| *id == doc.id) {
                 flagged.push((doc.id, doc.kind));
             }
         }
-        let states = store.sync_states(device, &ids).await.map_err(|e| ApiError::internal("sync_states", e))?;
+        let states = store.sync_states(device, &ids).await.map_err(|e| SyncError::store("sync_states", e))?;
         let input = MergeInput {
             request: request.clone(),
             flagged,
@@ -115,13 +137,8 @@ pub async fn handle(
         let task = tokio::task::spawn_blocking(move || merge(input));
         let output = match tokio::time::timeout(limits.merge_budget, task).await {
             Ok(Ok(result)) => result?,
-            Ok(Err(join)) => return Err(ApiError::internal("merge task", join)),
-            Err(_) => {
-                return Err(ApiError::new(
-                    ErrorCode::TooExpensive,
-                    "Merging this request took longer than the server allows; nothing was stored.",
-                ));
-            }
+            Ok(Err(join)) => return Err(SyncError::internal("merge task", join)),
+            Err(_) => return Err(SyncError::TooExpensive),
         };
         check_actors(store.as_ref(), device, &output).await?;
         check_new_references(store.as_ref(), &access, &request, &output).await?;
@@ -133,7 +150,7 @@ pub async fn handle(
                     store
                         .assign(*doc, caller.user.id, received_at)
                         .await
-                        .map_err(|e| ApiError::internal("assign", e))?;
+                        .map_err(|e| SyncError::store("assign", e))?;
                 }
             }
         }
@@ -142,49 +159,38 @@ pub async fn handle(
         match store.commit(batch).await {
             Ok(_) => {
                 let actors: Vec<Vec<u8>> = output.actors.iter().map(|(_, a)| a.clone()).collect();
-                store.bind_actors(device, &actors, received_at).await.map_err(|e| ApiError::internal("bind", e))?;
+                store.bind_actors(device, &actors, received_at).await.map_err(|e| SyncError::store("bind", e))?;
                 let created: Vec<DocumentId> = output.created.iter().map(|(d, _)| *d).collect();
                 store
                     .set_created_by(&created, caller.user.id)
                     .await
-                    .map_err(|e| ApiError::internal("created_by", e))?;
-                store.forget(device, &remove).await.map_err(|e| ApiError::internal("forget", e))?;
+                    .map_err(|e| SyncError::store("created_by", e))?;
+                store.forget(device, &remove).await.map_err(|e| SyncError::store("forget", e))?;
                 return Ok(SyncResponse { cursor: changed.cursor, docs: output.replies, remove, erased });
             }
             Err(StoreError::Conflict(doc)) => {
                 tracing::debug!(%doc, attempt, "concurrent commit, merging again");
-                if store.is_erased(doc).await.map_err(|e| ApiError::internal("is_erased", e))? {
+                if store.is_erased(doc).await.map_err(|e| SyncError::store("is_erased", e))? {
                     // Erased while this request merged: refuse it whole; the device's next sync
                     // is told to destroy its copy, and its other changes go through then.
-                    return Err(ApiError::new(
-                        ErrorCode::Busy,
-                        "A document of this request was just erased; sync again.",
-                    )
-                    .for_doc(doc));
+                    return Err(SyncError::Busy { erased: Some(doc) });
                 }
                 continue;
             }
-            Err(e) => return Err(ApiError::internal("commit", e)),
+            Err(e) => return Err(SyncError::store("commit", e)),
         }
     }
-    Err(ApiError::new(ErrorCode::Busy, "These documents are being changed by others right now; try again shortly."))
+    Err(SyncError::Busy { erased: None })
 }
 
 /// New changes must carry actor ids that are this device's own (bound at first use).
-async fn check_actors(store: &dyn Store, device: DeviceId, output: &MergeOutput) -> Result<(), ApiError> {
+async fn check_actors(store: &dyn Store, device: DeviceId, output: &MergeOutput) -> Result<(), SyncError> {
     let actors: Vec<Vec<u8>> = output.actors.iter().map(|(_, a)| a.clone()).collect();
-    let owners = store.actor_owners(&actors).await.map_err(|e| ApiError::internal("actor_owners", e))?;
+    let owners = store.actor_owners(&actors).await.map_err(|e| SyncError::store("actor_owners", e))?;
     for (actor, owner) in owners {
         if owner != device {
             let doc = output.actors.iter().find(|(_, a)| *a == actor).map(|(d, _)| *d);
-            let error = ApiError::new(
-                ErrorCode::ForgedActor,
-                "A change carries an author id that belongs to another device; nothing was stored.",
-            );
-            return Err(match doc {
-                Some(d) => error.for_doc(d),
-                None => error,
-            });
+            return Err(SyncError::ForgedActor { doc });
         }
     }
     Ok(())
@@ -198,49 +204,33 @@ async fn check_new_references(
     access: &Access,
     request: &SyncRequest,
     output: &MergeOutput,
-) -> Result<(), ApiError> {
+) -> Result<(), SyncError> {
     for (worksite, person) in &output.new_references {
         if access.allows(*person) || request.docs.iter().any(|d| d.doc == *person) {
             continue;
         }
-        let known = store.load(&[*person]).await.map_err(|e| ApiError::internal("load", e))?;
+        let known = store.load(&[*person]).await.map_err(|e| SyncError::store("load", e))?;
         if !known.is_empty() {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "The worksite refers to a person you may not see; nothing was stored.",
-            )
-            .for_doc(*worksite));
+            return Err(SyncError::Forbidden { doc: *worksite, reason: Forbidden::Reference });
         }
     }
     Ok(())
 }
 
-fn check_shape(limits: &Limits, request: &SyncRequest) -> Result<(), ApiError> {
+fn check_shape(limits: &Limits, request: &SyncRequest) -> Result<(), SyncError> {
     if request.protocol != PROTOCOL_VERSION {
-        return Err(ApiError::new(
-            ErrorCode::UnsupportedProtocol,
-            format!("This server speaks sync protocol {PROTOCOL_VERSION}, not {}.", request.protocol),
-        ));
+        return Err(SyncError::UnsupportedProtocol { got: request.protocol, supported: PROTOCOL_VERSION });
     }
     if request.docs.len() > limits.max_documents {
-        return Err(ApiError::new(
-            ErrorCode::TooManyDocuments,
-            format!("At most {} documents per request; split the sync.", limits.max_documents),
-        ));
+        return Err(SyncError::TooManyDocuments { max: limits.max_documents });
     }
     let mut seen = BTreeSet::new();
     for d in &request.docs {
         if !seen.insert(d.doc) {
-            return Err(
-                ApiError::new(ErrorCode::DuplicateDocument, "A document appears twice in the request.").for_doc(d.doc)
-            );
+            return Err(SyncError::DuplicateDocument(d.doc));
         }
         if d.message.len() > limits.max_message_bytes {
-            return Err(ApiError::new(
-                ErrorCode::MessageTooLarge,
-                format!("A document's message is larger than {} bytes.", limits.max_message_bytes),
-            )
-            .for_doc(d.doc));
+            return Err(SyncError::MessageTooLarge { doc: d.doc, max: limits.max_message_bytes });
         }
     }
     Ok(())
@@ -254,14 +244,25 @@ pub async fn write_edit(
     caller: &Caller,
     doc: DocumentId,
     edit: terrain_client_core::Edit,
-) -> Result<(), ApiError> {
-    let received_at = Utc::now();
-    if !caller.access(store.as_ref()).await?.allows(doc) {
-        return Err(ApiError::new(ErrorCode::Forbidden, "You may not change this document.").for_doc(doc));
+) -> Result<(), SyncError> {
+    write_edit_at(store, caller, doc, edit, Utc::now()).await
+}
+
+/// [`write_edit`] received at `now` (the simulator's virtual clock).
+pub async fn write_edit_at(
+    store: &Arc<dyn Store>,
+    caller: &Caller,
+    doc: DocumentId,
+    edit: terrain_client_core::Edit,
+    now: DateTime<Utc>,
+) -> Result<(), SyncError> {
+    let received_at = now;
+    if !access(store.as_ref(), caller).await?.allows(doc) {
+        return Err(SyncError::Forbidden { doc, reason: Forbidden::Edit });
     }
     for _ in 0..COMMIT_ATTEMPTS {
-        let stored = store.load(&[doc]).await.map_err(|e| ApiError::internal("load", e))?.pop();
-        let stored = stored.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such document.").for_doc(doc))?;
+        let stored = store.load(&[doc]).await.map_err(|e| SyncError::store("load", e))?.pop();
+        let stored = stored.ok_or(SyncError::NotFound(doc))?;
         let ctx = terrain_client_core::EditContext {
             author_label: format!("{} · {}", caller.user.display_name, caller.device.name),
             now_ms: received_at.timestamp_millis(),
@@ -269,16 +270,16 @@ pub async fn write_edit(
         let device = caller.device.id;
         let edit = edit.clone();
         let task = tokio::task::spawn_blocking(move || merge::apply_edit(&stored, device, &edit, &ctx));
-        let (commit, actor) = task.await.map_err(|e| ApiError::internal("edit task", e))??;
+        let (commit, actor) = task.await.map_err(|e| SyncError::internal("edit task", e))??;
         let batch = CommitBatch { device, received_at, documents: vec![commit] };
         match store.commit(batch).await {
             Ok(_) => {
-                store.bind_actors(device, &[actor], received_at).await.map_err(|e| ApiError::internal("bind", e))?;
+                store.bind_actors(device, &[actor], received_at).await.map_err(|e| SyncError::store("bind", e))?;
                 return Ok(());
             }
             Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(ApiError::internal("commit", e)),
+            Err(e) => return Err(SyncError::store("commit", e)),
         }
     }
-    Err(ApiError::new(ErrorCode::Busy, "This document is being changed by others right now; try again shortly."))
+    Err(SyncError::Busy { erased: None })
 }
