@@ -23,7 +23,7 @@ use crate::auth;
 use crate::store::Store;
 use crate::sync::{self, Limits};
 
-pub use accounts::sign_in;
+pub use accounts::{check_credentials, model_from_user_agent, register, sign_in};
 pub use error::ApiError;
 
 /// What every handler can reach.
@@ -39,6 +39,10 @@ pub struct AppState {
     pub login_limits: accounts::LoginLimits,
     /// How long person records are kept (the dashboard's list of what expires soon).
     pub retention: crate::privacy::RetentionPolicy,
+    /// The one-time code of the first-run setup page, while no user exists (printed in the
+    /// server log by `serve`); `None` when the server started with users, or in tests that build
+    /// the router directly.
+    pub setup_code: Option<Arc<str>>,
 }
 
 /// The application's routes. Serve them with [`into_service`] so handlers see the peer address.
