@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::doc::{SCHEMA_VERSION, SchemaError, new_document, object_at, put_date, put_text};
 use crate::ids::{DocKind, DocumentId, ItemId};
-use crate::model::{Document, MAX_SHORT};
+use crate::model::{Document, MAX_SHORT, MAX_TEXT};
 use crate::values::{
     CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus,
     PartnerKind, PositionStatus, WorksiteStatus,
@@ -201,11 +201,30 @@ pub enum Edit {
     SetClause { unit: CountingUnit, objective: f64, deadline: Option<NaiveDate> },
     /// Add a subcontractor.
     AddSubcontractor { id: ItemId, name: String, contact: String },
+    /// Change a subcontractor's name and contact.
+    UpdateSubcontractor { subcontractor: ItemId, name: String, contact: String },
+    /// Remove a subcontractor.
+    RemoveSubcontractor { subcontractor: ItemId },
     /// Add a phase of works.
     AddPhase { id: ItemId, name: String, trade: String, start: Option<NaiveDate>, end: Option<NaiveDate> },
+    /// Change every field of a phase of works.
+    UpdatePhase { phase: ItemId, name: String, trade: String, start: Option<NaiveDate>, end: Option<NaiveDate> },
+    /// Remove a phase of works.
+    RemovePhase { phase: ItemId },
     /// Add a job description.
     AddPosition {
         id: ItemId,
+        title: String,
+        tasks: String,
+        requirements: String,
+        contract_type: ContractType,
+        planned_start: Option<NaiveDate>,
+        hours_planned: f64,
+    },
+    /// Change every field of a job description but its status. The texts are diffed into
+    /// splices, so someone typing in them at the same time keeps their words.
+    UpdatePosition {
+        position: ItemId,
         title: String,
         tasks: String,
         requirements: String,
@@ -242,7 +261,10 @@ pub enum Edit {
         end: Option<NaiveDate>,
         weekly_hours: f64,
     },
-    /// Record the hours realised by a placement in a month.
+    /// Correct a placement's contract, first day and weekly hours (its end has [`Edit::EndPlacement`]).
+    UpdatePlacement { placement: ItemId, contract_type: ContractType, start: Option<NaiveDate>, weekly_hours: f64 },
+    /// Record the hours realised by a placement in a month. Recording a month again keeps the
+    /// earlier figures, who entered them and when, in the placement's `hours_log`.
     RecordHours { placement: ItemId, month: Month, hours: f64, source: HoursSource },
     /// End a placement.
     EndPlacement { placement: ItemId, end: NaiveDate, reason: String },
@@ -255,6 +277,8 @@ pub enum Edit {
         notes: String,
         next_meeting: Option<NaiveDate>,
     },
+    /// Change a meeting's kind, date and place.
+    UpdateMeeting { meeting: ItemId, kind: MeetingKind, date: Option<NaiveDate>, place: String },
     /// Type into a meeting's notes: delete `delete` bytes at byte offset `pos`, insert `insert`.
     SpliceMeetingNotes { meeting: ItemId, pos: usize, delete: usize, insert: String },
     /// Replace a meeting's notes by a new text (diffed into splices, so concurrent edits merge).
@@ -271,10 +295,14 @@ pub enum Edit {
     SetActionDone { meeting: ItemId, action: ItemId, done: bool },
     /// Record a job offer captured on site.
     AddJobOffer { id: ItemId, employer: String, role: String, contact: String },
+    /// Change a job offer's employer, role and contact.
+    UpdateJobOffer { offer: ItemId, employer: String, role: String, contact: String },
     /// Change a job offer's status.
     SetJobOfferStatus { offer: ItemId, status: OfferStatus },
     /// Set a single-line person field.
     SetPersonField { field: PersonField, value: String },
+    /// Set the kind of partner body following a person.
+    SetPartnerKind { partner_kind: PartnerKind },
     /// Set an eligibility flag of a person.
     SetEligibility { flag: String, value: bool },
     /// Add a note about a person.
@@ -413,7 +441,7 @@ pub fn apply(doc: &mut Automerge, edit: &Edit, ctx: &EditContext) -> Result<Opti
     // document the server would refuse: check the result before committing, so a refused edit
     // leaves no change behind (a committed change could never be taken out of history).
     let result = sign(&mut tx, &actor, ctx)
-        .and_then(|()| write(&mut tx, kind, edit))
+        .and_then(|()| write(&mut tx, kind, edit, ctx, &actor))
         .and_then(|()| Document::read(&tx).map(drop).map_err(EditError::Schema));
     match result {
         Ok(()) => {
@@ -467,9 +495,16 @@ fn text_of<T: Transactable>(tx: &T, obj: &ObjId, key: &str) -> Result<ObjId, Edi
     }
 }
 
-fn write<T: Transactable>(tx: &mut T, kind: DocKind, edit: &Edit) -> Result<(), EditError> {
+fn write<T: Transactable>(
+    tx: &mut T,
+    kind: DocKind,
+    edit: &Edit,
+    ctx: &EditContext,
+    actor: &str,
+) -> Result<(), EditError> {
     let needs = match edit {
         Edit::SetPersonField { .. }
+        | Edit::SetPartnerKind { .. }
         | Edit::SetEligibility { .. }
         | Edit::AddPersonNote { .. }
         | Edit::SplicePersonNote { .. }
@@ -507,9 +542,22 @@ fn write<T: Transactable>(tx: &mut T, kind: DocKind, edit: &Edit) -> Result<(), 
         Edit::AddSubcontractor { id, name, contact } => {
             let subs = object_at(tx, &["worksite", "subcontractors"])
                 .ok_or_else(|| EditError::Invalid("subcontractors map missing".into()))?;
+            let order = next_order(tx, &subs)?;
             let s = new_item(tx, &subs, *id)?;
             tx.put(&s, "name", short(name)?)?;
             tx.put(&s, "contact", short(contact)?)?;
+            tx.put(&s, "order", order)?;
+        }
+        Edit::UpdateSubcontractor { subcontractor, name, contact } => {
+            let s = item(tx, &["worksite", "subcontractors"], *subcontractor, "subcontractor")?;
+            tx.put(&s, "name", short(name)?)?;
+            tx.put(&s, "contact", short(contact)?)?;
+        }
+        Edit::RemoveSubcontractor { subcontractor } => {
+            item(tx, &["worksite", "subcontractors"], *subcontractor, "subcontractor")?;
+            let subs = object_at(tx, &["worksite", "subcontractors"])
+                .ok_or_else(|| EditError::Invalid("subcontractors map missing".into()))?;
+            tx.delete(&subs, subcontractor.to_string().as_str())?;
         }
         Edit::AddPhase { id, name, trade, start, end } => {
             let parent = root_map(tx, "planning")?;
@@ -518,6 +566,18 @@ fn write<T: Transactable>(tx: &mut T, kind: DocKind, edit: &Edit) -> Result<(), 
             tx.put(&p, "trade", short(trade)?)?;
             put_date(tx, &p, "start", *start)?;
             put_date(tx, &p, "end", *end)?;
+        }
+        Edit::UpdatePhase { phase, name, trade, start, end } => {
+            let p = item(tx, &["planning"], *phase, "phase")?;
+            tx.put(&p, "name", short(name)?)?;
+            tx.put(&p, "trade", short(trade)?)?;
+            put_date(tx, &p, "start", *start)?;
+            put_date(tx, &p, "end", *end)?;
+        }
+        Edit::RemovePhase { phase } => {
+            item(tx, &["planning"], *phase, "phase")?;
+            let planning = root_map(tx, "planning")?;
+            tx.delete(&planning, phase.to_string().as_str())?;
         }
         Edit::AddPosition { id, title, tasks, requirements, contract_type, planned_start, hours_planned } => {
             let parent = root_map(tx, "positions")?;
@@ -529,6 +589,20 @@ fn write<T: Transactable>(tx: &mut T, kind: DocKind, edit: &Edit) -> Result<(), 
             put_date(tx, &p, "planned_start", *planned_start)?;
             tx.put(&p, "hours_planned", hours(*hours_planned)?)?;
             tx.put(&p, "status", PositionStatus::Open.code())?;
+        }
+        Edit::UpdatePosition { position, title, tasks, requirements, contract_type, planned_start, hours_planned } => {
+            let p = item(tx, &["positions"], *position, "position")?;
+            tx.put(&p, "title", short(title)?)?;
+            for (key, value) in [("tasks", tasks), ("requirements", requirements)] {
+                if value.len() > MAX_TEXT {
+                    return Err(EditError::Invalid(format!("text longer than {MAX_TEXT} bytes")));
+                }
+                let text = text_of(tx, &p, key)?;
+                tx.update_text(&text, value)?;
+            }
+            tx.put(&p, "contract_type", contract_type.code())?;
+            put_date(tx, &p, "planned_start", *planned_start)?;
+            tx.put(&p, "hours_planned", hours(*hours_planned)?)?;
         }
         Edit::SetPositionStatus { position, status } => {
             let p = item(tx, &["positions"], *position, "position")?;
@@ -569,12 +643,20 @@ fn write<T: Transactable>(tx: &mut T, kind: DocKind, edit: &Edit) -> Result<(), 
             tx.put_object(&p, "hours_source", ObjType::Map)?;
             tx.put(&p, "end_reason", "")?;
         }
+        Edit::UpdatePlacement { placement, contract_type, start, weekly_hours } => {
+            let p = item(tx, &["placements"], *placement, "placement")?;
+            tx.put(&p, "contract_type", contract_type.code())?;
+            put_date(tx, &p, "start", *start)?;
+            tx.put(&p, "weekly_hours", hours(*weekly_hours)?)?;
+        }
         Edit::RecordHours { placement, month, hours: h, source } => {
             let p = item(tx, &["placements"], *placement, "placement")?;
+            let value = hours(*h)?;
             let hours_map = text_or_map(tx, &p, "hours")?;
             let sources = text_or_map(tx, &p, "hours_source")?;
             let key = month.to_string();
-            tx.put(&hours_map, key.as_str(), hours(*h)?)?;
+            log_hours(tx, &p, &hours_map, &sources, &key, value, *source, ctx, actor)?;
+            tx.put(&hours_map, key.as_str(), value)?;
             tx.put(&sources, key.as_str(), source.code())?;
         }
         Edit::EndPlacement { placement, end, reason } => {
@@ -594,6 +676,12 @@ fn write<T: Transactable>(tx: &mut T, kind: DocKind, edit: &Edit) -> Result<(), 
             }
             put_date(tx, &m, "next_meeting", *next_meeting)?;
         }
+        Edit::UpdateMeeting { meeting, kind, date, place } => {
+            let m = item(tx, &["meetings"], *meeting, "meeting")?;
+            tx.put(&m, "kind", kind.code())?;
+            put_date(tx, &m, "date", *date)?;
+            tx.put(&m, "place", short(place)?)?;
+        }
         Edit::SpliceMeetingNotes { meeting, pos, delete, insert } => {
             let m = item(tx, &["meetings"], *meeting, "meeting")?;
             let notes = text_of(tx, &m, "notes")?;
@@ -611,20 +699,26 @@ fn write<T: Transactable>(tx: &mut T, kind: DocKind, edit: &Edit) -> Result<(), 
         Edit::AddAttendee { meeting, id, name, organisation } => {
             let m = item(tx, &["meetings"], *meeting, "meeting")?;
             let parent = text_or_map(tx, &m, "attendees")?;
+            let order = next_order(tx, &parent)?;
             let a = new_item(tx, &parent, *id)?;
+            tx.put(&a, "order", order)?;
             tx.put(&a, "name", short(name)?)?;
             tx.put(&a, "organisation", short(organisation)?)?;
         }
         Edit::AddDecision { meeting, id, text } => {
             let m = item(tx, &["meetings"], *meeting, "meeting")?;
             let parent = text_or_map(tx, &m, "decisions")?;
+            let order = next_order(tx, &parent)?;
             let d = new_item(tx, &parent, *id)?;
+            tx.put(&d, "order", order)?;
             tx.put(&d, "text", text.as_str())?;
         }
         Edit::AddAction { meeting, id, what, who, due } => {
             let m = item(tx, &["meetings"], *meeting, "meeting")?;
             let parent = text_or_map(tx, &m, "actions")?;
+            let order = next_order(tx, &parent)?;
             let a = new_item(tx, &parent, *id)?;
+            tx.put(&a, "order", order)?;
             tx.put(&a, "what", what.as_str())?;
             tx.put(&a, "who", short(who)?)?;
             put_date(tx, &a, "due", *due)?;
@@ -642,11 +736,19 @@ fn write<T: Transactable>(tx: &mut T, kind: DocKind, edit: &Edit) -> Result<(), 
         }
         Edit::AddJobOffer { id, employer, role, contact } => {
             let parent = root_map(tx, "job_offers")?;
+            let order = next_order(tx, &parent)?;
             let o = new_item(tx, &parent, *id)?;
+            tx.put(&o, "order", order)?;
             tx.put(&o, "employer", short(employer)?)?;
             tx.put(&o, "role", short(role)?)?;
             tx.put(&o, "contact", short(contact)?)?;
             tx.put(&o, "status", OfferStatus::Open.code())?;
+        }
+        Edit::UpdateJobOffer { offer, employer, role, contact } => {
+            let o = item(tx, &["job_offers"], *offer, "job offer")?;
+            tx.put(&o, "employer", short(employer)?)?;
+            tx.put(&o, "role", short(role)?)?;
+            tx.put(&o, "contact", short(contact)?)?;
         }
         Edit::SetJobOfferStatus { offer, status } => {
             let o = item(tx, &["job_offers"], *offer, "job offer")?;
@@ -655,6 +757,10 @@ fn write<T: Transactable>(tx: &mut T, kind: DocKind, edit: &Edit) -> Result<(), 
         Edit::SetPersonField { field, value } => {
             let p = root_map(tx, "person")?;
             tx.put(&p, field.key(), short(value)?)?;
+        }
+        Edit::SetPartnerKind { partner_kind } => {
+            let p = root_map(tx, "person")?;
+            tx.put(&p, "partner_kind", partner_kind.code())?;
         }
         Edit::SetEligibility { flag, value } => {
             let e = object_at(tx, &["person", "eligibility"])
@@ -704,6 +810,96 @@ fn write<T: Transactable>(tx: &mut T, kind: DocKind, edit: &Edit) -> Result<(), 
             tx.put(&obj, key.as_str(), scalar)?;
         }
     }
+    Ok(())
+}
+
+/// The `order` of an item added to `collection`: one more than the largest there (items from
+/// before `order` existed count as 0). Two devices adding at once may pick the same number; the
+/// reader then orders them by id, so both items stay and every device shows the same order.
+fn next_order<T: Transactable>(tx: &T, collection: &ObjId) -> Result<f64, EditError> {
+    let mut max = 0.0f64;
+    for key in tx.keys(collection).collect::<Vec<_>>() {
+        if let Some((automerge::Value::Object(ObjType::Map), item)) = tx.get(collection, key.as_str())?
+            && let Some((automerge::Value::Scalar(v), _)) = tx.get(&item, "order")?
+        {
+            {
+                let n = match v.as_ref() {
+                    ScalarValue::F64(f) if f.is_finite() => *f,
+                    ScalarValue::Int(i) => *i as f64,
+                    ScalarValue::Uint(u) => *u as f64,
+                    _ => 0.0,
+                };
+                max = max.max(n);
+            }
+        }
+    }
+    Ok(max.floor() + 1.0)
+}
+
+/// Append a recording of `month` to the placement's `hours_log` (created on first use). When the
+/// month already holds a figure that the log does not know (written before the log existed), that
+/// figure is logged first, under the name of whoever wrote it, so a correction always shows what
+/// it replaced.
+#[allow(clippy::too_many_arguments)]
+fn log_hours<T: Transactable>(
+    tx: &mut T,
+    placement: &ObjId,
+    hours_map: &ObjId,
+    sources: &ObjId,
+    month: &str,
+    value: f64,
+    source: HoursSource,
+    ctx: &EditContext,
+    actor: &str,
+) -> Result<(), EditError> {
+    let log = match tx.get(placement, "hours_log")? {
+        Some((automerge::Value::Object(ObjType::Map), id)) => id,
+        Some(_) => return Err(EditError::Invalid("hours_log is not a map".into())),
+        None => tx.put_object(placement, "hours_log", ObjType::Map)?,
+    };
+    let entries = match tx.get(&log, month)? {
+        Some((automerge::Value::Object(ObjType::Map), id)) => id,
+        Some(_) => return Err(EditError::Invalid("hours_log month is not a map".into())),
+        None => tx.put_object(&log, month, ObjType::Map)?,
+    };
+    let mut count = tx.keys(&entries).count();
+    if count == 0
+        && let Some((automerge::Value::Scalar(old), op)) = tx.get(hours_map, month)?
+    {
+        let old = match old.as_ref() {
+            ScalarValue::F64(f) => *f,
+            ScalarValue::Int(i) => *i as f64,
+            ScalarValue::Uint(u) => *u as f64,
+            _ => 0.0,
+        };
+        let old_source = match tx.get(sources, month)? {
+            Some((automerge::Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Str(s) => s.to_string(),
+                _ => String::new(),
+            },
+            _ => String::new(),
+        };
+        let writer = match &op {
+            ObjId::Id(_, a, _) => a.to_hex_string(),
+            ObjId::Root => String::new(),
+        };
+        let by = object_at(tx, &["authors"])
+            .and_then(|a| tx.get(&a, writer.as_str()).ok().flatten())
+            .and_then(|(v, _)| v.into_string().ok())
+            .unwrap_or_default();
+        let e = tx.put_object(&entries, format!("{:013}-{:04}-{writer}", 0, 0).as_str(), ObjType::Map)?;
+        tx.put(&e, "hours", old)?;
+        tx.put(&e, "source", old_source)?;
+        tx.put(&e, "by", short(&by)?)?;
+        tx.put(&e, "at", ScalarValue::Null)?;
+        count = 1;
+    }
+    let key = format!("{:013}-{count:04}-{actor}", ctx.now_ms.max(0));
+    let e = tx.put_object(&entries, key.as_str(), ObjType::Map)?;
+    tx.put(&e, "hours", value)?;
+    tx.put(&e, "source", source.code())?;
+    tx.put(&e, "by", short(&ctx.author_label)?)?;
+    tx.put(&e, "at", ctx.now_ms)?;
     Ok(())
 }
 

@@ -76,6 +76,19 @@ pub fn code_label(lang: Lang, code: &str) -> &str {
         "spontaneous" => ["Candidature spontanée", "Spontane kandidatuur", "Spontaneous"],
         "attendance_sheet" => ["Feuille de présence", "Aanwezigheidslijst", "Attendance sheet"],
         "payroll" => ["Fiche de paie", "Loonfiche", "Payroll"],
+        "job_seeker_6_months" => [
+            "Chercheur d'emploi inscrit depuis 6 mois au moins",
+            "Werkzoekende, minstens 6 maanden ingeschreven",
+            "Job seeker registered for at least 6 months",
+        ],
+        "low_qualification" => [
+            "Peu qualifié (sans diplôme du secondaire supérieur)",
+            "Laaggeschoold (geen diploma hoger secundair)",
+            "Low qualification (no upper secondary diploma)",
+        ],
+        "brussels_resident" => {
+            ["Domicilié en Région bruxelloise", "Woont in het Brussels Gewest", "Lives in the Brussels Region"]
+        }
         _ => return code,
     };
     match lang {
@@ -83,6 +96,65 @@ pub fn code_label(lang: Lang, code: &str) -> &str {
         Lang::Nl => nl,
         Lang::En => en,
     }
+}
+
+/// The label of an eligibility flag: its translation when known, else the flag's name in words
+/// ("driving_licence" → "driving licence"), never the raw key.
+pub fn eligibility_label(lang: Lang, flag: &str) -> String {
+    let label = code_label(lang, flag);
+    if label == flag { flag.replace('_', " ") } else { label.to_owned() }
+}
+
+/// The name of a month in the language ("mars 2026", "maart 2026", "March 2026").
+pub fn format_month(month: crate::values::Month, lang: Lang) -> String {
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    const NL: [&str; 12] = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let names = match lang {
+        Lang::Fr => FR,
+        Lang::Nl => NL,
+        Lang::En => EN,
+    };
+    format!("{} {}", names[(month.number() as usize).saturating_sub(1) % 12], month.year())
 }
 
 /// A number rounded to one decimal, the decimal dropped when it is zero, with the language's

@@ -119,6 +119,20 @@ impl Referral {
     }
 }
 
+/// One recording of a month's hours, kept when the month is recorded again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HoursRecord {
+    /// The figure entered.
+    pub hours: Hours,
+    /// Where it came from.
+    pub source: HoursSource,
+    /// Who entered it (the author label, "Luc Peeters · tablet 2"); empty when unknown.
+    pub by: String,
+    /// When (ms since the epoch, the device's clock); `None` for a figure entered before
+    /// recordings were logged.
+    pub at_ms: Option<i64>,
+}
+
 /// Realised hours for one month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonthHours {
@@ -128,6 +142,20 @@ pub struct MonthHours {
     pub hours: Hours,
     /// Where the figure comes from.
     pub source: HoursSource,
+    /// Every recording of this month, oldest first (empty for a month recorded before the log
+    /// existed). The last one is normally the figure above.
+    pub history: Vec<HoursRecord>,
+}
+
+impl MonthHours {
+    /// The correction, when the month was recorded more than once: the figure it replaced and
+    /// the recording that replaced it ("120 h → 132 h (Luc Peeters)").
+    pub fn correction(&self) -> Option<(&HoursRecord, &HoursRecord)> {
+        match self.history.as_slice() {
+            [.., previous, latest] => Some((previous, latest)),
+            _ => None,
+        }
+    }
 }
 
 /// A hired person on a position.
@@ -470,6 +498,63 @@ fn sorted<T>(mut items: Vec<T>, key: impl Fn(&T) -> (Option<NaiveDate>, ItemId))
     items
 }
 
+/// An item's optional `order` (absent: 0, so items from before `order` existed come first, by id).
+fn order<D: ReadDoc>(r: &Reader<'_, D>) -> Result<f64> {
+    let n = r.number("order")?;
+    if !(0.0..=1e15).contains(&n) {
+        return Err(SchemaError::new(format!("{}/order", r.path), "out of range"));
+    }
+    Ok(n)
+}
+
+/// Items in the order people typed them: by `order`, then by id (concurrent additions that
+/// picked the same number, and items from before `order` existed).
+fn typed_order<T>(mut items: Vec<T>, key: impl Fn(&T) -> (f64, ItemId)) -> Vec<T> {
+    items.sort_by(|a, b| {
+        let (oa, ia) = key(a);
+        let (ob, ib) = key(b);
+        oa.total_cmp(&ob).then(ia.cmp(&ib))
+    });
+    items
+}
+
+/// A placement's optional `hours_log`: month → entry key → `{hours, source, by, at}`, entries in
+/// key order (the key starts with the time), per month.
+fn hours_log<D: ReadDoc>(r: &Reader<'_, D>) -> Result<BTreeMap<Month, Vec<HoursRecord>>> {
+    let mut out = BTreeMap::new();
+    if r.keys().iter().all(|k| k != "hours_log") {
+        return Ok(out);
+    }
+    let log = r.map("hours_log")?;
+    for month_key in log.keys() {
+        let month: Month =
+            month_key.parse().map_err(|_| SchemaError::new(format!("{}/{month_key}", log.path), "not a month"))?;
+        let entries = log.map(&month_key)?;
+        let mut keys = entries.keys();
+        keys.sort();
+        let mut records = Vec::new();
+        for key in keys {
+            if key.len() > 100 {
+                let start: String = key.chars().take(32).collect();
+                return Err(SchemaError::new(format!("{}/{start}", entries.path), "key too long"));
+            }
+            let e = entries.map(&key)?;
+            e.only_keys(&["hours", "source", "by", "at"])?;
+            let hours = Hours::new(e.number("hours")?)
+                .map_err(|err| SchemaError::new(format!("{}/hours", e.path), err.to_string()))?;
+            let at = e.number("at")?;
+            records.push(HoursRecord {
+                hours,
+                source: e.code("source", HoursSource::AttendanceSheet)?,
+                by: e.short_string("by", MAX_SHORT)?,
+                at_ms: (at > 0.0).then_some(at as i64),
+            });
+        }
+        out.insert(month, records);
+    }
+    Ok(out)
+}
+
 impl Worksite {
     /// Read and check a worksite document.
     pub fn read<D: ReadDoc>(doc: &D) -> Result<Worksite> {
@@ -499,8 +584,15 @@ impl Worksite {
             .map("subcontractors")?
             .entries()?
             .into_iter()
-            .map(|(id, r)| Ok((ItemId(id), party(&r)?)))
+            .map(|(id, r)| {
+                r.only_keys(&["name", "contact", "order"])?;
+                let party =
+                    Party { name: r.short_string("name", MAX_SHORT)?, contact: r.short_string("contact", MAX_SHORT)? };
+                Ok((order(&r)?, ItemId(id), party))
+            })
             .collect::<Result<Vec<_>>>()?;
+        let subcontractors =
+            typed_order(subcontractors, |(o, id, _)| (*o, *id)).into_iter().map(|(_, id, p)| (id, p)).collect();
 
         let planning = root
             .map("planning")?
@@ -592,10 +684,12 @@ impl Worksite {
                     "weekly_hours",
                     "hours",
                     "hours_source",
+                    "hours_log",
                     "end_reason",
                 ])?;
                 let hours_map = r.map("hours")?;
                 let sources = r.map("hours_source")?;
+                let mut log = hours_log(&r)?;
                 let mut hours = Vec::new();
                 for key in hours_map.keys() {
                     let month: Month = key
@@ -604,7 +698,8 @@ impl Worksite {
                     let h = Hours::new(hours_map.number(&key)?)
                         .map_err(|e| SchemaError::new(format!("placements/{id}/hours/{key}"), e.to_string()))?;
                     let source = sources.code(&key, HoursSource::AttendanceSheet)?;
-                    hours.push(MonthHours { month, hours: h, source });
+                    let history = log.remove(&month).unwrap_or_default();
+                    hours.push(MonthHours { month, hours: h, source, history });
                 }
                 hours.sort_by_key(|h| h.month);
                 Ok(Placement {
@@ -634,16 +729,20 @@ impl Worksite {
             .entries()?
             .into_iter()
             .map(|(id, r)| {
-                r.only_keys(&["employer", "role", "contact", "status"])?;
-                Ok(JobOffer {
-                    id: ItemId(id),
-                    employer: r.short_string("employer", MAX_SHORT)?,
-                    role: r.short_string("role", MAX_SHORT)?,
-                    contact: r.short_string("contact", MAX_SHORT)?,
-                    status: r.code("status", OfferStatus::Open)?,
-                })
+                r.only_keys(&["employer", "role", "contact", "status", "order"])?;
+                Ok((
+                    order(&r)?,
+                    JobOffer {
+                        id: ItemId(id),
+                        employer: r.short_string("employer", MAX_SHORT)?,
+                        role: r.short_string("role", MAX_SHORT)?,
+                        contact: r.short_string("contact", MAX_SHORT)?,
+                        status: r.code("status", OfferStatus::Open)?,
+                    },
+                ))
             })
             .collect::<Result<Vec<_>>>()?;
+        let job_offers = typed_order(job_offers, |(o, j)| (*o, j.id)).into_iter().map(|(_, j)| j).collect();
 
         let planned_end = w.date("planned_end")?;
         Ok(Worksite {
@@ -702,12 +801,15 @@ fn read_meeting<D: ReadDoc>(id: ItemId, r: &Reader<'_, D>) -> Result<Meeting> {
         .entries()?
         .into_iter()
         .map(|(id, a)| {
-            a.only_keys(&["name", "organisation"])?;
-            Ok(Attendee {
-                id: ItemId(id),
-                name: a.short_string("name", MAX_SHORT)?,
-                organisation: a.short_string("organisation", MAX_SHORT)?,
-            })
+            a.only_keys(&["name", "organisation", "order"])?;
+            Ok((
+                order(&a)?,
+                Attendee {
+                    id: ItemId(id),
+                    name: a.short_string("name", MAX_SHORT)?,
+                    organisation: a.short_string("organisation", MAX_SHORT)?,
+                },
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
     let decisions = r
@@ -715,8 +817,8 @@ fn read_meeting<D: ReadDoc>(id: ItemId, r: &Reader<'_, D>) -> Result<Meeting> {
         .entries()?
         .into_iter()
         .map(|(id, d)| {
-            d.only_keys(&["text"])?;
-            Ok(Decision { id: ItemId(id), text: d.short_string("text", MAX_TEXT)? })
+            d.only_keys(&["text", "order"])?;
+            Ok((order(&d)?, Decision { id: ItemId(id), text: d.short_string("text", MAX_TEXT)? }))
         })
         .collect::<Result<Vec<_>>>()?;
     let actions = r
@@ -724,14 +826,17 @@ fn read_meeting<D: ReadDoc>(id: ItemId, r: &Reader<'_, D>) -> Result<Meeting> {
         .entries()?
         .into_iter()
         .map(|(id, a)| {
-            a.only_keys(&["what", "who", "due", "done"])?;
-            Ok(Action {
-                id: ItemId(id),
-                what: a.short_string("what", MAX_TEXT)?,
-                who: a.short_string("who", MAX_SHORT)?,
-                due: a.date("due")?,
-                done: a.boolean("done")?,
-            })
+            a.only_keys(&["what", "who", "due", "done", "order"])?;
+            Ok((
+                order(&a)?,
+                Action {
+                    id: ItemId(id),
+                    what: a.short_string("what", MAX_TEXT)?,
+                    who: a.short_string("who", MAX_SHORT)?,
+                    due: a.date("due")?,
+                    done: a.boolean("done")?,
+                },
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Meeting {
@@ -740,9 +845,9 @@ fn read_meeting<D: ReadDoc>(id: ItemId, r: &Reader<'_, D>) -> Result<Meeting> {
         date: r.date("date")?,
         place: r.short_string("place", MAX_SHORT)?,
         notes: text(r, "notes")?,
-        attendees,
-        decisions,
-        actions: sorted(actions, |a| (a.due, a.id)),
+        attendees: typed_order(attendees, |(o, a)| (*o, a.id)).into_iter().map(|(_, a)| a).collect(),
+        decisions: typed_order(decisions, |(o, d)| (*o, d.id)).into_iter().map(|(_, d)| d).collect(),
+        actions: typed_order(actions, |(o, a)| (*o, a.id)).into_iter().map(|(_, a)| a).collect(),
         next_meeting: r.date("next_meeting")?,
     })
 }

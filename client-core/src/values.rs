@@ -341,6 +341,10 @@ code_enum!(
     }
 );
 
+/// The eligibility criteria of the social clause that the apps offer as checkboxes on a person
+/// (the document accepts any flag name; these are the ones with labels in every language).
+pub const ELIGIBILITY_FLAGS: &[&str] = &["job_seeker_6_months", "low_qualification", "brussels_resident"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

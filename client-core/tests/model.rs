@@ -51,10 +51,19 @@ fn variant(e: &Edit) -> &'static str {
         Edit::AddEvaluation { .. } => "AddEvaluation",
         Edit::RecordConsent { .. } => "RecordConsent",
         Edit::Resolve { .. } => "Resolve",
+        Edit::UpdateSubcontractor { .. } => "UpdateSubcontractor",
+        Edit::RemoveSubcontractor { .. } => "RemoveSubcontractor",
+        Edit::UpdatePhase { .. } => "UpdatePhase",
+        Edit::RemovePhase { .. } => "RemovePhase",
+        Edit::UpdatePosition { .. } => "UpdatePosition",
+        Edit::UpdatePlacement { .. } => "UpdatePlacement",
+        Edit::UpdateMeeting { .. } => "UpdateMeeting",
+        Edit::UpdateJobOffer { .. } => "UpdateJobOffer",
+        Edit::SetPartnerKind { .. } => "SetPartnerKind",
     }
 }
 
-const ALL_VARIANTS: usize = 30;
+const ALL_VARIANTS: usize = 39;
 
 fn month(s: &str) -> Month {
     s.parse().unwrap()
@@ -321,6 +330,94 @@ fn every_edit_reads_back_through_the_typed_model() {
     assert_eq!((o.contact.as_str(), o.status), ("info@noel.be", OfferStatus::Forwarded));
     assert_eq!(ws.authors.get(&actor(1).to_hex_string()).map(String::as_str), Some(ME));
 
+    // ---- Corrections, on a copy so the reads above stay as they were ----
+    let mut w2 = fork_as(&w, 1);
+    run(
+        &mut w2,
+        Edit::UpdateSubcontractor { subcontractor: item(1), name: "Zoë Élec".into(), contact: "zoe@elec.be".into() },
+    );
+    run(
+        &mut w2,
+        Edit::UpdatePhase {
+            phase: item(3),
+            name: "Finitions".into(),
+            trade: "plafonnage".into(),
+            start: Some(d("2026-06-01")),
+            end: None,
+        },
+    );
+    run(&mut w2, Edit::RemovePhase { phase: item(2) });
+    run(
+        &mut w2,
+        Edit::UpdatePosition {
+            position: item(4),
+            title: "Maçon qualifié".into(),
+            tasks: "Maçonnerie".into(),
+            requirements: "Permis B, VCA".into(),
+            contract_type: ContractType::FixedTerm,
+            planned_start: Some(d("2026-03-02")),
+            hours_planned: 700.0,
+        },
+    );
+    run(
+        &mut w2,
+        Edit::UpdatePlacement {
+            placement: item(6),
+            contract_type: ContractType::FixedTerm,
+            start: Some(d("2026-02-17")),
+            weekly_hours: 30.0,
+        },
+    );
+    run(
+        &mut w2,
+        Edit::UpdateMeeting {
+            meeting: item(7),
+            kind: MeetingKind::FollowUp,
+            date: Some(d("2026-02-03")),
+            place: "Bureau".into(),
+        },
+    );
+    run(
+        &mut w2,
+        Edit::UpdateJobOffer {
+            offer: item(12),
+            employer: "Menuiserie Noël SPRL".into(),
+            role: "Menuisière".into(),
+            contact: "".into(),
+        },
+    );
+    let ws2 = worksite(&w2);
+    assert_eq!(
+        ws2.subcontractors[0].1,
+        terrain_client_core::model::Party { name: "Zoë Élec".into(), contact: "zoe@elec.be".into() }
+    );
+    assert_eq!(ws2.planning.iter().map(|p| (p.id, p.trade.as_str())).collect::<Vec<_>>(), [(item(3), "plafonnage")]);
+    let pos2 = &ws2.positions[0];
+    assert_eq!(
+        (pos2.title.as_str(), pos2.tasks.as_str(), pos2.requirements.as_str()),
+        ("Maçon qualifié", "Maçonnerie", "Permis B, VCA")
+    );
+    assert_eq!(
+        (pos2.contract_type, pos2.planned_start, pos2.hours_planned, pos2.status),
+        (ContractType::FixedTerm, Some(d("2026-03-02")), 700.0, PositionStatus::Filled)
+    );
+    let p2 = ws2.placement(item(6)).unwrap();
+    assert_eq!(
+        (p2.contract_type, p2.start, p2.weekly_hours.get(), p2.end),
+        (ContractType::FixedTerm, Some(d("2026-02-17")), 30.0, Some(d("2026-06-30")))
+    );
+    let m2 = ws2.meeting(item(7)).unwrap();
+    assert_eq!(
+        (m2.kind, m2.date, m2.place.as_str(), m2.attendees.len()),
+        (MeetingKind::FollowUp, Some(d("2026-02-03")), "Bureau", 1)
+    );
+    assert_eq!(
+        (ws2.job_offers[0].employer.as_str(), ws2.job_offers[0].status),
+        ("Menuiserie Noël SPRL", OfferStatus::Forwarded)
+    );
+    run(&mut w2, Edit::RemoveSubcontractor { subcontractor: item(1) });
+    assert!(worksite(&w2).subcontractors.is_empty());
+
     // ---- Person ----
     let new = NewPerson {
         first_name: "Zoë".into(),
@@ -340,6 +437,8 @@ fn every_edit_reads_back_through_the_typed_model() {
     ] {
         run(&mut pd, Edit::SetPersonField { field, value: value.into() });
     }
+    run(&mut pd, Edit::SetPartnerKind { partner_kind: PartnerKind::Isp });
+    run(&mut pd, Edit::SetPartnerKind { partner_kind: PartnerKind::BruxellesFormation });
     run(&mut pd, Edit::SetEligibility { flag: "job_seeker_6_months".into(), value: true });
     run(&mut pd, Edit::SetEligibility { flag: "low_qualification".into(), value: false });
     run(

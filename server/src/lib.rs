@@ -26,6 +26,12 @@ use crate::store::Store;
 
 /// The router on a given store.
 pub fn app(store: Arc<dyn Store>, settings: &Settings) -> axum::Router {
+    app_with_setup(store, settings, None)
+}
+
+/// The router, with the one-time code that opens the first-run setup page (`/setup`) when the
+/// store has no user yet.
+pub fn app_with_setup(store: Arc<dyn Store>, settings: &Settings, setup_code: Option<String>) -> axum::Router {
     http::router(AppState {
         store,
         limits: settings.limits(),
@@ -33,6 +39,7 @@ pub fn app(store: Arc<dyn Store>, settings: &Settings) -> axum::Router {
         login_limits: Default::default(),
         sign_ins: Arc::new(http::SignInGate::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         retention: settings.retention(),
+        setup_code: setup_code.map(Arc::from),
     })
     .merge(http::tablet::routes(&settings.app_dir))
 }
@@ -51,15 +58,20 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, Box<dyn s
 /// Run the server until it is told to stop.
 pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let store = open_store(&settings).await?;
+    let mut setup_code = None;
     if store.users().await?.is_empty() {
+        let code = office::setup::new_code()?;
         let command =
             "echo 'a-long-password' | terrain admin create-user --login admin --name 'Administrator' --role admin";
-        tracing::warn!(command, "no user exists yet: create the first admin");
+        tracing::warn!(setup_code = %code, command, "no user exists yet: create the first admin");
         eprintln!(
-            "\nTerrain has no user yet. Create the first admin (same database settings as serve):\n\n    {command}\n\n\
+            "\nTerrain has no user yet. Create the first admin in a browser: open http://{}/setup and type \
+             the one-time code\n\n    {code}\n\nor from the command line (same database settings as serve):\n\n    {command}\n\n\
              (with cargo: cargo run --release -p terrain-server -- admin create-user --login admin \\\n\
-             --name 'Administrator' --role admin, then type the password and press Enter)\n"
+             --name 'Administrator' --role admin, then type the password and press Enter)\n",
+            settings.listen
         );
+        setup_code = Some(code);
     }
     if settings.retention_interval_secs > 0 {
         privacy::spawn_retention_job(
@@ -68,7 +80,7 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error +
             std::time::Duration::from_secs(settings.retention_interval_secs),
         );
     }
-    let service = http::into_service(app(store, &settings));
+    let service = http::into_service(app_with_setup(store, &settings, setup_code));
     if let (Some(cert), Some(key)) = (&settings.tls_cert, &settings.tls_key) {
         // One process-wide crypto provider; a second install (tests) is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();

@@ -20,7 +20,7 @@ async fn check(browser: &Browser, row: &str, code: &str, title: &str, hours: &st
     browser.wait_for("table#portfolio", Duration::from_secs(5), |_| true).await;
     assert_eq!(browser.attr("html", "lang").await.as_deref(), Some(code), "the page's language");
     assert_eq!(browser.text("main h1").await, title, "the portfolio's title in {code}");
-    let cell = format!("{row} td.hours-realised");
+    let cell = format!("{row} td.realised");
     assert_eq!(browser.text_content(&cell).await, hours, "hours in {code}");
 }
 

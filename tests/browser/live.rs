@@ -26,14 +26,14 @@ async fn live() {
     let row = format!("table#portfolio tr[data-worksite=\"{}\"]", seeded.worksite);
     browser.wait_for(&row, Duration::from_secs(5), |_| true).await;
     let lang = Lang::from_code(&browser.attr("html", "lang").await.expect("html[lang]")).expect("a known language");
-    let cell = format!("{row} td.hours-realised");
+    let cell = format!("{row} td.realised");
     assert_eq!(browser.text_content(&cell).await, format_hours(320.0, lang), "hours before the sync");
     browser.screenshot("live-1-portfolio").await;
 
     browser.goto(&format!("{base}/office/worksites/{}", seeded.worksite)).await;
     browser.wait_for("#worksite-name", Duration::from_secs(5), |t| t.contains("Anderlecht")).await;
     assert!(browser.text("#meetings").await.contains(KICKOFF_NOTES));
-    assert_eq!(browser.text_content("#hours-realised").await, format_hours(320.0, lang));
+    assert_eq!(browser.text_content("#realised").await, format_hours(320.0, lang));
     // The live stream must be open before the tablet syncs: it reports commits after it opened.
     browser.wait_for("#live-status[data-state=connected]", Duration::from_secs(5), |_| true).await;
     let refreshed_before: u64 = browser.attr("body", "data-refreshed").await.unwrap_or_default().parse().unwrap_or(0);
@@ -50,8 +50,8 @@ async fn live() {
     let expected_notes = format!("{KICKOFF_NOTES}{TYPED}");
     browser.wait_for("#meetings", Duration::from_secs(8), |t| t.contains(&expected_notes)).await;
     let total = format_hours(480.5, lang);
-    browser.wait_for("#hours-realised", Duration::from_secs(8), |t| squash(t) == squash(&total)).await;
-    assert_eq!(browser.text_content("#hours-realised").await, total);
+    browser.wait_for("#realised", Duration::from_secs(8), |t| squash(t) == squash(&total)).await;
+    assert_eq!(browser.text_content("#realised").await, total);
     let april = format!("#placements tr[data-placement=\"{}\"] td[data-month=\"2026-04\"]", seeded.placement);
     browser.wait_for(&april, Duration::from_secs(5), |t| !t.is_empty()).await;
     assert_eq!(

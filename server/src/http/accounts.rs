@@ -109,10 +109,58 @@ fn forbidden() -> ApiError {
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let request: LoginRequest = json(body).await?;
-    sign_in(&state, peer, request).await.map(Json)
+    let user = check_credentials(&state, peer, &request).await?;
+    let model = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(model_from_user_agent);
+    register(&state, user, &request, model.as_deref()).await.map(Json)
+}
+
+/// What a device is, from its browser's User-Agent: "Chrome · Android tablet", "Safari · iPad",
+/// "Firefox · Windows"; empty when nothing is recognised.
+pub fn model_from_user_agent(ua: &str) -> String {
+    let browser = if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("Firefox/") {
+        "Firefox"
+    } else if ua.contains("SamsungBrowser/") {
+        "Samsung Internet"
+    } else if ua.contains("Chromium/") {
+        "Chromium"
+    } else if ua.contains("HeadlessChrome/") {
+        "Chrome (headless)"
+    } else if ua.contains("Chrome/") || ua.contains("CriOS/") {
+        "Chrome"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else {
+        ""
+    };
+    let platform = if ua.contains("iPad") {
+        "iPad"
+    } else if ua.contains("iPhone") {
+        "iPhone"
+    } else if ua.contains("Android") {
+        if ua.contains("Mobile") { "Android phone" } else { "Android tablet" }
+    } else if ua.contains("CrOS") {
+        "ChromeOS"
+    } else if ua.contains("Windows") {
+        "Windows"
+    } else if ua.contains("Macintosh") {
+        "Mac"
+    } else if ua.contains("Linux") {
+        "Linux"
+    } else {
+        ""
+    };
+    match (browser, platform) {
+        ("", "") => String::new(),
+        (b, "") => b.to_owned(),
+        ("", p) => p.to_owned(),
+        (b, p) => format!("{b} · {p}"),
+    }
 }
 
 /// Check a login (throttled per account and per address) and register a device for it.
@@ -123,6 +171,12 @@ pub async fn login(
 /// record. The account key is the normalised login the lookup uses (" Office" and "office" are
 /// one account), and an unknown login costs one Argon2 verification like a known one.
 pub async fn sign_in(state: &AppState, peer: SocketAddr, request: LoginRequest) -> Result<LoginResponse, ApiError> {
+    let user = check_credentials(state, peer, &request).await?;
+    register(state, user, &request, None).await
+}
+
+/// Check a login and password, throttled per account and per address; registers nothing.
+pub async fn check_credentials(state: &AppState, peer: SocketAddr, request: &LoginRequest) -> Result<User, ApiError> {
     let now = Utc::now();
     let limits = &state.login_limits;
     let since = now - chrono::Duration::from_std(limits.window).unwrap_or_default();
@@ -157,6 +211,19 @@ pub async fn sign_in(state: &AppState, peer: SocketAddr, request: LoginRequest) 
         return Err(ApiError::new(ErrorCode::InvalidCredentials, "Wrong login or password."));
     };
     store.forget_login_failure(&keys, now).await.map_err(db("forget_login_failure"))?;
+    Ok(user)
+}
+
+/// Register a new device for a signed-in user (with its model when known) and return its token
+/// once.
+pub async fn register(
+    state: &AppState,
+    user: User,
+    request: &LoginRequest,
+    model: Option<&str>,
+) -> Result<LoginResponse, ApiError> {
+    let now = Utc::now();
+    let store = state.store.as_ref();
     let (token, token_hash) = auth::new_token().map_err(|e| ApiError::internal("new_token", e))?;
     let device = DeviceRecord {
         id: DeviceId(Uuid::new_v4()),
@@ -169,6 +236,9 @@ pub async fn sign_in(state: &AppState, peer: SocketAddr, request: LoginRequest) 
     };
     let storage_key = auth::new_storage_key().map_err(|e| ApiError::internal("new_storage_key", e))?;
     store.register_device(&device, &token_hash, storage_key.as_bytes()).await.map_err(db("register_device"))?;
+    if let Some(model) = model.filter(|m| !m.is_empty()) {
+        store.set_device_model(device.id, &model.chars().take(100).collect::<String>()).await.map_err(db("set_device_model"))?;
+    }
     tracing::info!(user = %user.login, device = %device.id, "device registered");
     Ok(LoginResponse {
         device: device.id,

@@ -23,7 +23,7 @@ use crate::auth;
 use crate::store::Store;
 use crate::sync::{self, Limits};
 
-pub use accounts::{SignInGate, sign_in};
+pub use accounts::{SignInGate, check_credentials, model_from_user_agent, register, sign_in};
 pub use error::ApiError;
 
 /// What every handler can reach.
@@ -41,6 +41,10 @@ pub struct AppState {
     pub sign_ins: Arc<accounts::SignInGate>,
     /// How long person records are kept (the dashboard's list of what expires soon).
     pub retention: crate::privacy::RetentionPolicy,
+    /// The one-time code of the first-run setup page, while no user exists (printed in the
+    /// server log by `serve`); `None` when the server started with users, or in tests that build
+    /// the router directly.
+    pub setup_code: Option<Arc<str>>,
 }
 
 /// The application's routes. Serve them with [`into_service`] so handlers see the peer address.

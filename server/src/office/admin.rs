@@ -2,8 +2,10 @@
 //! Every action goes through the same store operations as the API and the `terrain admin`
 //! command.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use maud::html;
@@ -12,63 +14,107 @@ use terrain_client_core::protocol::ErrorCode;
 use terrain_client_core::{DeviceId, DocumentId};
 use uuid::Uuid;
 
-use super::i18n::{L, format_date, t};
+use super::forms::{self, Kind, Problem};
+use super::i18n::{L, Lang, t};
 use super::{PageError, office_caller, pages};
-use crate::auth::Role;
+use crate::auth::{Caller, Role};
 use crate::http::{ApiError, AppState};
 use crate::store::StoreError;
 
-async fn admin_caller(state: &AppState, headers: &HeaderMap) -> Result<super::i18n::Lang, PageError> {
+async fn admin_caller(state: &AppState, headers: &HeaderMap) -> Result<(Caller, Lang), PageError> {
     let (caller, lang) = office_caller(state, headers).await?;
     if !caller.is_admin() {
-        return Err(PageError::Api(ApiError::new(ErrorCode::Forbidden, "Administrators only."), lang));
+        return Err(PageError::Api(ApiError::new(ErrorCode::Forbidden, t(lang, L::AdminsOnly)), lang));
     }
-    Ok(lang)
+    Ok((caller, lang))
+}
+
+/// A role in words.
+pub fn role_label(lang: Lang, role: Role) -> &'static str {
+    t(
+        lang,
+        match role {
+            Role::Advisor => L::RoleAdvisor,
+            Role::Office => L::RoleOffice,
+            Role::Admin => L::RoleAdmin,
+        },
+    )
 }
 
 /// `GET /office/admin`.
 pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let (caller, lang) = office_caller(&state, &headers).await?;
-    if !caller.is_admin() {
-        return Err(PageError::Api(ApiError::new(ErrorCode::Forbidden, "Administrators only."), lang));
-    }
+    let (caller, lang) = admin_caller(&state, &headers).await?;
+    Ok(view(&state, &caller, lang, &NewUserForm::default(), &[], None).await?.into_response())
+}
+
+/// The admin page, with the new-user form as typed and its problems.
+async fn view(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    typed: &NewUserForm,
+    problems: &[Problem],
+    notice: Option<&str>,
+) -> Result<maud::Markup, PageError> {
     let db = |e: StoreError| PageError::Api(ApiError::internal("admin page", e), lang);
     let users = state.store.users().await.map_err(db)?;
     let devices = state.store.devices(None).await.map_err(db)?;
-    let listed = state.store.changed_since(0).await.map_err(db)?;
-    let worksites: Vec<DocumentId> = listed
-        .documents
-        .iter()
-        .filter(|(_, k)| *k == terrain_client_core::DocKind::Worksite)
-        .map(|(id, _)| *id)
-        .collect();
+    let models: HashMap<DeviceId, String> = state.store.device_models().await.map_err(db)?.into_iter().collect();
+    let docs = super::all_documents(state.store.as_ref(), lang).await?;
+    let mut worksites: Vec<(DocumentId, String)> =
+        super::worksites(&docs).iter().map(|w| (w.id, w.name.clone())).collect();
+    worksites.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
     let mut assigned = Vec::new();
     for u in users.iter().filter(|u| u.role == Role::Advisor) {
         for doc in state.store.entitled(u.id).await.map_err(db)? {
-            if worksites.contains(&doc) {
-                assigned.push((doc, u.clone()));
+            if let Some((_, name)) = worksites.iter().find(|(id, _)| *id == doc) {
+                assigned.push((doc, name.clone(), u.clone()));
             }
         }
     }
-    let name_of = |id: Uuid| users.iter().find(|u| u.id == id).map_or(String::new(), |u| u.login.clone());
+    assigned.sort_by(|a, b| (a.1.to_lowercase(), &a.2.display_name).cmp(&(b.1.to_lowercase(), &b.2.display_name)));
+    let name_of = |id: Uuid| users.iter().find(|u| u.id == id).map_or(String::new(), |u| u.display_name.clone());
+    let roles: Vec<(String, String)> = [Role::Advisor, Role::Office, Role::Admin]
+        .iter()
+        .map(|r| (r.as_str().to_owned(), role_label(lang, *r).to_owned()))
+        .collect();
+    let kind = |d: &crate::store::DeviceRecord| {
+        t(lang, if d.app_version.starts_with(super::DASHBOARD_VERSION_PREFIX) { L::DashboardSession } else { L::TabletApp })
+    };
     let body = html! {
         h1 { (t(lang, L::Administration)) }
+        @if let Some(n) = notice { p.saved #notice role="status" { (n) } }
         section #users {
             h2 { (t(lang, L::Users)) }
-            table { tbody { @for u in &users { tr data-login=(u.login) { td { (u.login) } td { (u.display_name) } td { (u.role.as_str()) } } } } }
-            form #create-user method="post" action="/office/admin/users" {
-                input name="login" placeholder=(t(lang, L::Login)) required;
-                input name="display_name" placeholder=(t(lang, L::DisplayName)) required;
-                select name="role" { option value="advisor" { "advisor" } option value="office" { "office" } option value="admin" { "admin" } }
-                input name="password" type="password" placeholder=(t(lang, L::Password)) required minlength="10";
-                button type="submit" { (t(lang, L::CreateUser)) }
+            table { thead { tr { th { (t(lang, L::Login)) } th { (t(lang, L::DisplayName)) } th { (t(lang, L::Role)) } } }
+                tbody { @for u in &users { tr data-login=(u.login) { td { (u.login) } td { (u.display_name) } td.role { (role_label(lang, u.role)) } } } } }
+            form.edit #create-user method="post" action="/office/admin/users" novalidate {
+                h3 { (t(lang, L::CreateUser)) }
+                div.row {
+                    (forms::field(t(lang, L::Login), "login", &typed.login, Kind::Text, problems))
+                    (forms::field(t(lang, L::DisplayName), "display_name", &typed.display_name, Kind::Text, problems))
+                    (forms::select(t(lang, L::Role), "role", &typed.role, &roles, problems))
+                    (forms::field(t(lang, L::Password), "password", "", Kind::Password, problems))
+                }
+                (forms::summary(problems, t(lang, L::FixFields)))
+                button #create-user-submit type="submit" { (t(lang, L::CreateUser)) }
             }
         }
         section #devices {
             h2 { (t(lang, L::Devices)) }
-            table { tbody { @for d in &devices {
+            table {
+                thead { tr { th { (t(lang, L::DeviceName)) } th { (t(lang, L::DeviceModel)) } th { (t(lang, L::User)) } th { (t(lang, L::LastSync)) } th {} } }
+                tbody { @for d in &devices {
                 tr data-device=(d.id) {
-                    td { (d.name) } td { (name_of(d.user_id)) } td { (t(lang, L::LastSeen)) " " (format_date(d.last_seen_at.date_naive(), lang)) }
+                    td {
+                        form.inline.rename method="post" action=(format!("/office/admin/devices/{}/rename", d.id)) {
+                            input name="name" value=(d.name) aria-label=(t(lang, L::DeviceName)) maxlength="200";
+                            " " button.rename-submit type="submit" { (t(lang, L::Rename)) }
+                        }
+                    }
+                    td.model { (kind(d)) @if let Some(m) = models.get(&d.id) { " · " (m) } }
+                    td.user { (name_of(d.user_id)) }
+                    td.last-seen { (super::timeline::format_brussels(d.last_seen_at, lang)) }
                     td { @if d.revoked_at.is_some() { (t(lang, L::Revoked)) } @else {
                         form.inline method="post" action=(format!("/office/admin/devices/{}/revoke", d.id))
                             onsubmit=(format!("return confirm({:?})", t(lang, L::RevokeConfirm))) {
@@ -80,21 +126,23 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<R
         }
         section #assignments {
             h2 { (t(lang, L::Assignments)) }
-            table { tbody { @for (doc, u) in &assigned {
-                tr { td { a href=(format!("/office/worksites/{doc}")) { (doc) } } td { (u.login) }
+            table { tbody { @for (doc, name, u) in &assigned {
+                tr.assignment data-worksite=(doc) { td { a href=(format!("/office/worksites/{doc}")) { (name) } } td { (u.display_name) } td { (u.login) }
                     td { form.inline method="post" action=(format!("/office/admin/assignments/{doc}/{}/remove", u.id)) { button type="submit" { (t(lang, L::Unassign)) } } } }
             } } }
-            form #assign method="post" action="/office/admin/assignments" {
-                select name="worksite" { @for w in &worksites { option value=(w) { (w) } } }
-                select name="user" { @for u in users.iter().filter(|u| u.role == Role::Advisor) { option value=(u.id) { (u.login) } } }
-                button type="submit" { (t(lang, L::Assign)) }
+            form.edit #assign method="post" action="/office/admin/assignments" {
+                label { (t(lang, L::Worksite)) " " select name="worksite" { @for (w, name) in &worksites { option value=(w) { (name) } } } }
+                " "
+                label { (t(lang, L::Advisor)) " " select name="user" { @for u in users.iter().filter(|u| u.role == Role::Advisor) { option value=(u.id) { (u.display_name) " (" (u.login) ")" } } } }
+                " " button #assign-submit type="submit" { (t(lang, L::Assign)) }
             }
         }
     };
-    Ok(pages::page(lang, t(lang, L::Administration), &caller, body).into_response())
+    Ok(pages::page(lang, t(lang, L::Administration), caller, body))
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct NewUserForm {
     login: String,
     display_name: String,
@@ -108,16 +156,45 @@ pub async fn create_user(
     headers: HeaderMap,
     axum::Form(form): axum::Form<NewUserForm>,
 ) -> Result<Response, PageError> {
-    let lang = admin_caller(&state, &headers).await?;
-    let user = crate::admin::new_user(&form.login, &form.display_name, &form.role, &form.password)
-        .map_err(|e| PageError::Api(ApiError::new(ErrorCode::InvalidInput, e), lang))?;
-    match state.store.create_user(&user, Utc::now()).await {
-        Ok(()) => Ok(Redirect::to("/office/admin#users").into_response()),
-        Err(StoreError::Duplicate(_)) => {
-            Err(PageError::Api(ApiError::new(ErrorCode::InvalidInput, "This login is already taken."), lang))
-        }
-        Err(e) => Err(PageError::Api(ApiError::internal("create_user", e), lang)),
+    let (caller, lang) = admin_caller(&state, &headers).await?;
+    let mut problems = super::setup::user_problems(lang, &form.login, &form.display_name, &form.password);
+    if form.role.parse::<Role>().is_err() {
+        problems.push(Problem::new(lang, "role", t(lang, L::Role), t(lang, L::Required)));
     }
+    if problems.is_empty() {
+        let user = crate::admin::new_user(&form.login, &form.display_name, &form.role, &form.password)
+            .map_err(|e| PageError::Api(ApiError::new(ErrorCode::InvalidInput, e), lang))?;
+        match state.store.create_user(&user, Utc::now()).await {
+            Ok(()) => return Ok(Redirect::to("/office/admin?done=user#users").into_response()),
+            Err(StoreError::Duplicate(_)) => {
+                problems.push(Problem::new(lang, "login", t(lang, L::Login), t(lang, L::LoginTaken)));
+            }
+            Err(e) => return Err(PageError::Api(ApiError::internal("create_user", e), lang)),
+        }
+    }
+    let page = view(&state, &caller, lang, &form, &problems, None).await?;
+    Ok((StatusCode::BAD_REQUEST, page).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RenameForm {
+    name: String,
+}
+
+/// `POST /office/admin/devices/{id}/rename`.
+pub async fn rename(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<DeviceId>,
+    axum::Form(form): axum::Form<RenameForm>,
+) -> Result<Response, PageError> {
+    let (_, lang) = admin_caller(&state, &headers).await?;
+    let name = form.name.trim();
+    if !name.is_empty() {
+        let name: String = name.chars().take(200).collect();
+        state.store.rename_device(id, &name).await.map_err(|e| PageError::Api(ApiError::internal("rename", e), lang))?;
+    }
+    Ok(Redirect::to("/office/admin#devices").into_response())
 }
 
 /// `POST /office/admin/devices/{id}/revoke`.
@@ -126,7 +203,7 @@ pub async fn revoke(
     headers: HeaderMap,
     Path(id): Path<DeviceId>,
 ) -> Result<Response, PageError> {
-    let lang = admin_caller(&state, &headers).await?;
+    let (_, lang) = admin_caller(&state, &headers).await?;
     state
         .store
         .revoke_device(id, Utc::now())
@@ -147,7 +224,7 @@ pub async fn assign(
     headers: HeaderMap,
     axum::Form(form): axum::Form<AssignForm>,
 ) -> Result<Response, PageError> {
-    let lang = admin_caller(&state, &headers).await?;
+    let (_, lang) = admin_caller(&state, &headers).await?;
     state
         .store
         .assign(form.worksite, form.user, Utc::now())
@@ -162,7 +239,7 @@ pub async fn unassign(
     headers: HeaderMap,
     Path((worksite, user)): Path<(DocumentId, Uuid)>,
 ) -> Result<Response, PageError> {
-    let lang = admin_caller(&state, &headers).await?;
+    let (_, lang) = admin_caller(&state, &headers).await?;
     state.store.unassign(worksite, user).await.map_err(|e| PageError::Api(ApiError::internal("unassign", e), lang))?;
     Ok(Redirect::to("/office/admin#assignments").into_response())
 }

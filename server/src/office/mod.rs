@@ -4,13 +4,18 @@
 //! Pages read merged documents from the store (never from a process-local cache), so every
 //! server process shows the same thing. Live updates: each page opens `/office/events`, a
 //! server-sent event stream that polls the store's commit numbers and says "changed" (with the
-//! ids) whenever any document was committed; the page then fetches itself again and swaps its
-//! content.
+//! kinds and ids, `worksite:<id>`) whenever any document was committed; a page showing one of
+//! them fetches itself again and swaps its content, unless a form holds unsent input (then it
+//! says "updated — refresh").
 
 mod admin;
+mod forms;
 pub mod i18n;
 mod pages;
 pub mod pdf;
+pub mod setup;
+mod timeline;
+mod worksites;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -42,12 +47,23 @@ const SESSION: &str = "terrain_session";
 /// The dashboard's routes, under `/office`.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(setup::root))
+        .route("/setup", get(setup::page).post(setup::submit))
         .route("/office", get(portfolio))
         .route("/office/login", get(login_page).post(login_submit))
         .route("/office/logout", post(logout))
         .route("/office/lang/{lang}", get(switch_lang))
         .route("/office/events", get(events))
+        .route("/office/worksites/new", get(worksites::new_page))
+        .route("/office/worksites", post(worksites::create))
         .route("/office/worksites/{id}", get(worksite_page))
+        .route("/office/worksites/{id}/edit", post(worksites::edit))
+        .route("/office/worksites/{id}/subcontractors", post(worksites::add_subcontractor))
+        .route("/office/worksites/{id}/subcontractors/{sub}", post(worksites::update_subcontractor))
+        .route("/office/worksites/{id}/subcontractors/{sub}/remove", post(worksites::remove_subcontractor))
+        .route("/office/worksites/{id}/phases", post(worksites::add_phase))
+        .route("/office/worksites/{id}/phases/{phase}", post(worksites::update_phase))
+        .route("/office/worksites/{id}/phases/{phase}/remove", post(worksites::remove_phase))
         .route("/office/worksites/{id}/resolve", post(resolve))
         .route("/office/worksites/{id}/report", get(printable_report))
         .route("/office/worksites/{id}/report.pdf", get(report_pdf))
@@ -63,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .route("/office/admin", get(admin::page))
         .route("/office/admin/users", post(admin::create_user))
         .route("/office/admin/devices/{id}/revoke", post(admin::revoke))
+        .route("/office/admin/devices/{id}/rename", post(admin::rename))
         .route("/office/admin/assignments", post(admin::assign))
         .route("/office/admin/assignments/{worksite}/{user}/remove", post(admin::unassign))
 }
@@ -105,8 +122,15 @@ async fn office_caller(state: &AppState, headers: &HeaderMap) -> Result<(Caller,
     Ok((caller, lang))
 }
 
-async fn login_page(headers: HeaderMap) -> Response {
-    pages::login(request_lang(&headers), None).into_response()
+#[derive(Deserialize)]
+struct LoginQuery {
+    setup: Option<String>,
+}
+
+async fn login_page(headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    let lang = request_lang(&headers);
+    let notice = q.setup.is_some().then(|| t(lang, L::SetupDone));
+    pages::login_with(lang, None, notice).into_response()
 }
 
 #[derive(Deserialize)]
@@ -122,14 +146,26 @@ async fn login_submit(
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Response {
     let lang = request_lang(&headers);
+    let model = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(crate::http::model_from_user_agent);
     let request = terrain_client_core::protocol::LoginRequest {
         login: form.login,
         password: form.password,
-        device_name: "Office dashboard".into(),
-        app_version: env!("CARGO_PKG_VERSION").into(),
+        device_name: model.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| "Browser".into()),
+        app_version: format!("{DASHBOARD_VERSION_PREFIX}{}", env!("CARGO_PKG_VERSION")),
     };
-    match crate::http::sign_in(&state, peer, request).await {
-        Ok(answer) if answer.role != Role::Advisor.as_str() => {
+    // The role is checked before any device is registered: a refused sign-in leaves none.
+    let user = match crate::http::check_credentials(&state, peer, &request).await {
+        Ok(user) if user.role != Role::Advisor => user,
+        Ok(_) => return (StatusCode::FORBIDDEN, pages::login(lang, Some(t(lang, L::OfficeOnly)))).into_response(),
+        Err(e) if e.code == terrain_client_core::protocol::ErrorCode::RateLimited => {
+            return (StatusCode::TOO_MANY_REQUESTS, pages::login(lang, Some(t(lang, L::TooManyAttempts)))).into_response();
+        }
+        Err(_) => {
+            return (StatusCode::UNAUTHORIZED, pages::login(lang, Some(t(lang, L::WrongCredentials)))).into_response();
+        }
+    };
+    match crate::http::register(&state, user, &request, model.as_deref()).await {
+        Ok(answer) => {
             let cookie = format!("{SESSION}={}; Path=/office; HttpOnly; SameSite=Strict", answer.token);
             let mut response = Redirect::to("/office").into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -137,13 +173,12 @@ async fn login_submit(
             }
             response
         }
-        Ok(_) => (StatusCode::FORBIDDEN, pages::login(lang, Some(t(lang, L::OfficeOnly)))).into_response(),
-        Err(e) if e.code == terrain_client_core::protocol::ErrorCode::RateLimited => {
-            (StatusCode::TOO_MANY_REQUESTS, pages::login(lang, Some(t(lang, L::TooManyAttempts)))).into_response()
-        }
-        Err(_) => (StatusCode::UNAUTHORIZED, pages::login(lang, Some(t(lang, L::WrongCredentials)))).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, pages::message(lang, &e.message)).into_response(),
     }
 }
+
+/// `app_version` of a dashboard session's device: tells it apart from a tablet on the admin page.
+pub const DASHBOARD_VERSION_PREFIX: &str = "dashboard ";
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Ok((caller, _)) = office_caller(&state, &headers).await {
@@ -237,16 +272,37 @@ async fn portfolio(
     Ok(pages::portfolio(lang, &caller, &worksites(&docs), &query, today).into_response())
 }
 
+#[derive(Deserialize)]
+struct WorksiteQuery {
+    saved: Option<String>,
+}
+
 async fn worksite_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<DocumentId>,
+    Query(q): Query<WorksiteQuery>,
 ) -> Result<Response, PageError> {
     let (caller, lang) = office_caller(&state, &headers).await?;
+    let saved = q.saved.as_deref().and_then(|s| worksites::saved_notice(lang, s));
+    Ok(worksite_view(&state, &caller, lang, id, None, saved).await?.into_response())
+}
+
+/// The worksite page, with a refused form drawn as typed or the sentence of a saved one.
+async fn worksite_view(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    id: DocumentId,
+    form: Option<(&str, &worksites::WorksiteForm, &worksites::PhaseForm, &[forms::Problem])>,
+    saved: Option<&str>,
+) -> Result<maud::Markup, PageError> {
     let (doc, w) = worksite_of(state.store.as_ref(), id, lang).await?;
     let history = state.store.history(id).await.map_err(|e| (ApiError::internal("history", e), lang))?;
     let today = Utc::now().date_naive();
-    Ok(pages::worksite(lang, &caller, &doc, &w, &history, today).into_response())
+    let advisors = worksites::advisors(state).await;
+    let edit = worksites::edit_forms(lang, &w, form, &advisors, saved);
+    Ok(pages::worksite(lang, caller, &doc, &w, &history, today, edit))
 }
 
 #[derive(Deserialize)]
@@ -307,7 +363,8 @@ fn async_stream(
             match store.changed_since(cursor).await {
                 Ok(changed) if !changed.documents.is_empty() => {
                     cursor = changed.cursor;
-                    let ids: Vec<String> = changed.documents.iter().map(|(id, _)| id.to_string()).collect();
+                    let ids: Vec<String> =
+                        changed.documents.iter().map(|(id, kind)| format!("{}:{id}", kind.as_str())).collect();
                     let event = Event::default().event("changed").id(cursor.to_string()).data(ids.join(","));
                     if tx.send(Ok(event)).await.is_err() {
                         return;
@@ -458,6 +515,7 @@ async fn export_hours(State(state): State<AppState>, headers: HeaderMap) -> Resu
 #[derive(Deserialize)]
 struct PeopleQuery {
     erased: Option<String>,
+    q: Option<String>,
 }
 
 /// The people followed, with their retention dates and what expires soon.
@@ -476,7 +534,14 @@ async fn people_page(
         .await
         .map_err(|e| (ApiError::internal("expiring_soon", e), lang))?;
     let notice = q.erased.is_some().then(|| t(lang, L::PersonErased));
-    Ok(pages::people(lang, &caller, &all, &soon, notice).into_response())
+    let search = q.q.as_deref().map(str::trim).unwrap_or("");
+    let all: Vec<_> = if search.is_empty() {
+        all
+    } else {
+        let wanted = forms::fold(search);
+        all.into_iter().filter(|e| forms::fold(&e.display_name).contains(&wanted)).collect()
+    };
+    Ok(pages::people(lang, &caller, &all, &soon, notice, search).into_response())
 }
 
 async fn person_view(
@@ -525,7 +590,20 @@ async fn erase_person(
 ) -> Result<Response, PageError> {
     use terrain_client_core::protocol::ErrorCode;
     let (caller, lang) = office_caller(&state, &headers).await?;
-    match crate::privacy::erase_person(state.store.as_ref(), &caller, id, &form.confirm).await {
+    // The name may be typed in any case and without its accents (a Belgian keyboard, a hurry):
+    // what matches once folded is confirmed with the exact expected text.
+    let confirm = match crate::privacy::load_person(state.store.as_ref(), id).await {
+        Ok(person) => {
+            let expected = crate::privacy::confirmation_of(&person);
+            if forms::fold(&form.confirm) == forms::fold(&expected) && !expected.trim().is_empty() {
+                expected
+            } else {
+                form.confirm.clone()
+            }
+        }
+        Err(_) => form.confirm.clone(),
+    };
+    match crate::privacy::erase_person(state.store.as_ref(), &caller, id, &confirm).await {
         Ok(()) => Ok(Redirect::to("/office/people?erased=1").into_response()),
         Err(e) if e.code == ErrorCode::InvalidInput => {
             person_view(&state, &caller, lang, id, Some(t(lang, L::EraseMismatch)), StatusCode::BAD_REQUEST).await

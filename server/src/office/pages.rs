@@ -3,16 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use automerge::{Automerge, ReadDoc};
+use automerge::Automerge;
 use chrono::NaiveDate;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use terrain_client_core::conflicts::conflicts;
 use terrain_client_core::edit::FieldValue;
 use terrain_client_core::indicators::{Indicators, indicators};
 use terrain_client_core::model::Worksite;
-use terrain_client_core::values::{CompanyAnswer, MeetingKind};
+use terrain_client_core::values::{CompanyAnswer, CountingUnit, MeetingKind};
 
 use super::PortfolioQuery;
+use super::forms::{self, Kind, Problem};
 use super::i18n::{L, Lang, code_label, format_date, format_hours, format_number, format_opt_date, format_percent, t};
 use crate::auth::Caller;
 use crate::store::HistoryEntry;
@@ -32,27 +33,63 @@ section{margin-bottom:1.4rem}h2{font-size:1.15rem;margin:.2rem 0}
 .notes{white-space:pre-wrap}.conflict{background:#fff7d6;padding:.5rem;margin:.3rem 0}
 #live-status{font-size:.85em;opacity:.8}form.inline{display:inline}
 div.scroll{overflow-x:auto}
+p.field{margin:.3rem 0}p.field.invalid input,p.field.invalid select,p.field.invalid textarea{border:2px solid #b3261e;background:#fff4f3}
+.field-error,.form-error{color:#b3261e;font-weight:600}.saved{color:#1e6b35;font-weight:600}
+form.edit{background:#fff;padding:.6rem .8rem;margin:.4rem 0;border:1px solid #dde2e8}
+fieldset{border:1px solid #dde2e8;margin:.4rem 0}.row{display:flex;flex-wrap:wrap;gap:0 1rem}
+#refresh-note{background:#fff7d6;padding:.3rem .6rem}
 @media print{header,.no-print{display:none}body{background:#fff}}
 "#;
 
+/// Brings the first error of a refused form into view (the field also has `autofocus`).
+const FOCUS: &str = r#"(function(){var e=document.querySelector('.field-error,.form-error');if(e){e.scrollIntoView({block:'center'});}})();"#;
+
+/// Live updates. The page names what it shows (`data-live` on an element of `<main>`: kinds and
+/// ids such as `worksite:<id>`, `worksite:*`, `person:*`; everything when absent). On each
+/// `changed` event naming something shown, the page fetches itself again; it swaps `<main>` only
+/// when the fresh one differs, and never while a form holds unsent input (a typed value, a changed
+/// selection): then it shows "updated — refresh" instead, and what was typed stays.
 const LIVE: &str = r#"
 (function(){
   var status=document.getElementById('live-status');
+  var note=document.getElementById('refresh-note');
+  var main=document.querySelector('main');
+  var drawn=main.innerHTML;
   var asked=0, shown=0;
+  function scope(){var e=document.querySelector('main [data-live]');return e?e.getAttribute('data-live').split(' '):['*'];}
+  function concerns(ids){
+    var want=scope();
+    if(want.indexOf('*')>=0||!ids){return true;}
+    return ids.split(',').some(function(d){var k=d.split(':')[0];
+      return want.indexOf(d)>=0||want.indexOf(k+':*')>=0;});
+  }
+  function holdsInput(){
+    var fields=document.querySelectorAll('main input, main textarea, main select');
+    for(var i=0;i<fields.length;i++){var f=fields[i];
+      if(f.type==='hidden'||f.type==='submit'||f.type==='button'){continue;}
+      if(f.tagName==='SELECT'){for(var j=0;j<f.options.length;j++){if(f.options[j].selected!==f.options[j].defaultSelected){return true;}}continue;}
+      if(f.type==='checkbox'||f.type==='radio'){if(f.checked!==f.defaultChecked){return true;}continue;}
+      if(f.value!==f.defaultValue){return true;}
+    }
+    return false;
+  }
   function refresh(){
     var mine=++asked;
     fetch(location.href,{credentials:'same-origin'}).then(function(r){return r.text();}).then(function(html){
       if(mine<shown){return;}
       shown=mine;
       var fresh=new DOMParser().parseFromString(html,'text/html').querySelector('main');
-      if(fresh){document.querySelector('main').replaceWith(fresh);
-        document.body.dataset.refreshed=String(Number(document.body.dataset.refreshed||0)+1);}
+      if(!fresh||fresh.innerHTML===drawn){return;}
+      if(holdsInput()){if(note){note.hidden=false;}document.body.dataset.stale='1';return;}
+      drawn=fresh.innerHTML;
+      document.querySelector('main').replaceWith(fresh);
+      document.body.dataset.refreshed=String(Number(document.body.dataset.refreshed||0)+1);
     });
   }
   var es=new EventSource('/office/events');
   // On (re)connection, fetch once: commits between drawing the page and connecting are shown too.
   es.addEventListener('ready',function(){if(status){status.dataset.state='connected';} refresh();});
-  es.addEventListener('changed',refresh);
+  es.addEventListener('changed',function(e){if(concerns(e.data)){refresh();}});
   es.onerror=function(){if(status){status.dataset.state='reconnecting';}};
 })();
 "#;
@@ -84,7 +121,11 @@ fn layout(lang: Lang, title: &str, caller: Option<&Caller>, body: Markup) -> Mar
                         form.inline method="post" action="/office/logout" { button type="submit" { (t(lang, L::SignOut)) } }
                     }
                 }
+                @if caller.is_some() {
+                    p #refresh-note role="status" hidden { (t(lang, L::UpdatedElsewhere)) " " a #refresh-link href="" { (t(lang, L::Refresh)) } }
+                }
                 main { div.scroll { (body) } }
+                script { (PreEscaped(FOCUS)) }
                 @if caller.is_some() { script { (PreEscaped(LIVE)) } }
             }
         }
@@ -101,22 +142,91 @@ pub fn message(lang: Lang, text: &str) -> Markup {
     layout(lang, text, None, html! { p.message { (text) } p { a href="/office" { (t(lang, L::Back)) } } })
 }
 
-/// The sign-in page.
+/// The sign-in page; `notice` after the first-run setup. It says where the tablet app is.
 pub fn login(lang: Lang, error: Option<&str>) -> Markup {
+    login_with(lang, error, None)
+}
+
+/// The sign-in page with a notice.
+pub fn login_with(lang: Lang, error: Option<&str>, notice: Option<&str>) -> Markup {
     layout(
         lang,
         t(lang, L::SignIn),
         None,
         html! {
             h1 { (t(lang, L::SignIn)) }
+            @if let Some(n) = notice { p #notice role="status" { (n) } }
             @if let Some(e) = error { p #login-error role="alert" { (e) } }
             form method="post" action="/office/login" {
                 p { label { (t(lang, L::Login)) br; input name="login" autocomplete="username" required; } }
                 p { label { (t(lang, L::Password)) br; input name="password" type="password" autocomplete="current-password" required; } }
                 button #login-submit type="submit" { (t(lang, L::SignIn)) }
             }
+            p #tablet-app { (t(lang, L::TabletAppIsAt)) " " a href="/app/" { "/app/" } }
         },
     )
+}
+
+/// The first-run page: the one-time code from the server log, and the first admin's account.
+pub fn setup(lang: Lang, form: &super::setup::SetupForm, problems: &[Problem]) -> Markup {
+    layout(
+        lang,
+        t(lang, L::SetupTitle),
+        None,
+        html! {
+            h1 { (t(lang, L::SetupTitle)) }
+            p { (t(lang, L::SetupIntro)) }
+            form #setup method="post" action="/setup" novalidate {
+                (forms::field(t(lang, L::SetupCode), "code", form.code(), Kind::Text, problems))
+                (forms::field(t(lang, L::Login), "login", form.login(), Kind::Text, problems))
+                (forms::field(t(lang, L::DisplayName), "display_name", form.display_name(), Kind::Text, problems))
+                (forms::field(t(lang, L::Password), "password", "", Kind::Password, problems))
+                (forms::summary(problems, t(lang, L::FixFields)))
+                button #setup-submit type="submit" { (t(lang, L::SetupCreate)) }
+            }
+            p #tablet-app { (t(lang, L::TabletAppIsAt)) " " a href="/app/" { "/app/" } }
+        },
+    )
+}
+
+/// A figure with what it counts: `1 552 h`, or `2 postes` for a clause counted in positions.
+pub fn amount(lang: Lang, unit: CountingUnit, value: f64) -> String {
+    match unit {
+        CountingUnit::Hours => format_hours(value, lang),
+        CountingUnit::Positions => {
+            let one = (value - 1.0).abs() < f64::EPSILON;
+            let word = match (lang, one) {
+                (Lang::Fr, true) => "poste",
+                (Lang::Fr, false) => "postes",
+                (Lang::Nl, true) => "functie",
+                (Lang::Nl, false) => "functies",
+                (Lang::En, true) => "position",
+                (Lang::En, false) => "positions",
+            };
+            format!("{}\u{a0}{word}", format_number(value, lang))
+        }
+    }
+}
+
+/// What "realised" counts for a clause: hours, or positions filled.
+pub fn realised_label(lang: Lang, unit: CountingUnit) -> &'static str {
+    match unit {
+        CountingUnit::Hours => t(lang, L::HoursRealised),
+        CountingUnit::Positions => t(lang, L::PositionsFilled),
+    }
+}
+
+/// `a=1&b=2`, values percent-encoded, absent ones left out.
+fn url_query(pairs: &[(&str, Option<&str>)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs.iter().filter_map(|(k, v)| v.map(|v| format!("{k}={}", enc(v)))).collect::<Vec<_>>().join("&")
 }
 
 struct Row<'a> {
@@ -176,7 +286,15 @@ pub fn portfolio(lang: Lang, caller: &Caller, worksites: &[&Worksite], q: &Portf
     let statuses = distinct(|w| w.status.code().to_owned());
     let header = |key: &str, label: L, num: bool| {
         let dir = if sort == key && q.dir.as_deref() != Some("desc") { "desc" } else { "asc" };
-        html! { th.num[num] { a href=(format!("?sort={key}&dir={dir}")) data-sort=(key) { (t(lang, label)) } } }
+        let mut query = url_query(&[
+            ("advisor", pick(&q.advisor)),
+            ("authority", pick(&q.authority)),
+            ("status", pick(&q.status)),
+            ("sort", Some(key)),
+            ("dir", Some(dir)),
+        ]);
+        query.insert(0, '?');
+        html! { th.num[num] { a href=(query) data-sort=(key) { (t(lang, label)) } } }
     };
     layout(
         lang,
@@ -184,19 +302,22 @@ pub fn portfolio(lang: Lang, caller: &Caller, worksites: &[&Worksite], q: &Portf
         Some(caller),
         html! {
             h1 { (t(lang, L::Portfolio)) }
+            p.no-print { a #new-worksite-link href="/office/worksites/new" { "+ " (t(lang, L::NewWorksite)) } }
             form #filters method="get" {
                 label { (t(lang, L::Advisor)) " " select name="advisor" { option value="" { (t(lang, L::All)) } @for a in &advisors { option value=(a) selected[pick(&q.advisor) == Some(a.as_str())] { (a) } } } }
                 " "
                 label { (t(lang, L::Authority)) " " select name="authority" { option value="" { (t(lang, L::All)) } @for a in &authorities { option value=(a) selected[pick(&q.authority) == Some(a.as_str())] { (a) } } } }
                 " "
                 label { (t(lang, L::Status)) " " select name="status" { option value="" { (t(lang, L::All)) } @for s in &statuses { option value=(s) selected[pick(&q.status) == Some(s.as_str())] { (code_label(lang, s)) } } } }
-                " " button type="submit" { (t(lang, L::Filter)) }
+                @if let Some(v) = pick(&q.sort) { input type="hidden" name="sort" value=(v); }
+                @if let Some(v) = pick(&q.dir) { input type="hidden" name="dir" value=(v); }
+                " " button #filter-submit type="submit" { (t(lang, L::Filter)) }
             }
-            table #portfolio {
+            table #portfolio data-live="worksite:*" {
                 thead { tr {
                     (header("name", L::Worksite, false)) (header("authority", L::Authority, false)) (header("contractor", L::Contractor, false))
                     (header("advisor", L::Advisor, false)) (header("status", L::Status, false)) (header("objective", L::Objective, true))
-                    (header("realised", L::HoursRealised, true)) (header("done", L::Done, true)) (header("elapsed", L::Elapsed, true))
+                    (header("realised", L::RealisedSoFar, true)) (header("done", L::Done, true)) (header("elapsed", L::Elapsed, true))
                     (header("forecast", L::Forecast, true)) th { (t(lang, L::Flags)) }
                 } }
                 tbody {
@@ -204,11 +325,11 @@ pub fn portfolio(lang: Lang, caller: &Caller, worksites: &[&Worksite], q: &Portf
                         tr data-worksite=(r.w.id) {
                             td { a href=(format!("/office/worksites/{}", r.w.id)) { (r.w.name) } }
                             td { (r.w.authority.name) } td { (r.w.contractor.name) } td { (r.w.advisor) } td { (code_label(lang, r.w.status.code())) }
-                            td.num.objective { (format_number(r.i.objective, lang)) }
-                            td.num.hours-realised { (format_hours(r.i.realised, lang)) }
+                            td.num.objective { (amount(lang, r.w.clause.unit, r.i.objective)) }
+                            td.num.realised data-unit=(r.w.clause.unit.code()) { (amount(lang, r.w.clause.unit, r.i.realised)) }
                             td.num.done { (format_percent(r.i.done_ratio, lang)) }
                             td.num.elapsed { (format_percent(r.i.elapsed_ratio, lang)) }
-                            td.num.forecast { (format_number(r.i.forecast, lang)) }
+                            td.num.forecast { (amount(lang, r.w.clause.unit, r.i.forecast)) }
                             td {
                                 @if r.i.recruitment_needed { span.flag.flag-recruitment { (t(lang, L::RecruitmentNeeded)) } }
                                 @if r.i.follow_up_overdue() { span.flag.flag-overdue { (t(lang, L::FollowUpOverdue)) } }
@@ -226,7 +347,7 @@ pub fn portfolio(lang: Lang, caller: &Caller, worksites: &[&Worksite], q: &Portf
     )
 }
 
-fn kind_label(lang: Lang, kind: MeetingKind) -> &'static str {
+pub(super) fn kind_label(lang: Lang, kind: MeetingKind) -> &'static str {
     match (kind, lang) {
         (MeetingKind::Kickoff, Lang::Fr) => "Réunion de lancement",
         (MeetingKind::Kickoff, Lang::Nl) => "Startvergadering",
@@ -255,24 +376,6 @@ fn value_text(v: &FieldValue) -> String {
     }
 }
 
-/// What a change touched, from its operations: the map keys it wrote, ids left out.
-fn change_summary(doc: &Automerge, hash_hex: &str) -> String {
-    let Ok(hash) = hash_hex.parse::<automerge::ChangeHash>() else { return String::new() };
-    let Some(change) = doc.get_change_by_hash(&hash) else { return String::new() };
-    let mut keys: Vec<String> = Vec::new();
-    for op in change.decode().operations {
-        let key = match op.key {
-            automerge::legacy::Key::Map(k) => k.to_string(),
-            automerge::legacy::Key::Seq(_) => "text".to_owned(),
-        };
-        if uuid::Uuid::parse_str(&key).is_err() && !keys.contains(&key) {
-            keys.push(key);
-        }
-    }
-    keys.truncate(8);
-    keys.join(", ")
-}
-
 /// A worksite.
 pub fn worksite(
     lang: Lang,
@@ -281,12 +384,13 @@ pub fn worksite(
     w: &Worksite,
     history: &[HistoryEntry],
     today: NaiveDate,
+    edit: Markup,
 ) -> Markup {
     let i = indicators(w, today);
     let found = conflicts(doc);
     let mut funnel: BTreeMap<String, [usize; 4]> = BTreeMap::new();
     for r in &w.referrals {
-        let row = funnel.entry(r.partner_label()).or_default();
+        let row = funnel.entry(partner_words(lang, r)).or_default();
         row[0] += 1;
         row[1] += usize::from(r.interview_held);
         row[2] += usize::from(r.sent_to_company);
@@ -296,28 +400,32 @@ pub fn worksite(
         w.placements.iter().flat_map(|p| p.hours.iter().map(|h| h.month.to_string())).collect();
     months.sort();
     months.dedup();
-    let clocks: BTreeMap<String, i64> = history.iter().map(|h| (h.hash.clone(), h.client_time)).collect();
+    let timeline = super::timeline::groups(doc, history, lang);
     layout(
         lang,
         &w.name,
         Some(caller),
         html! {
             p.no-print { a href="/office" { "← " (t(lang, L::Back)) } }
-            h1 #worksite-name { (w.name) }
+            h1 #worksite-name data-live=(format!("worksite:{}", w.id)) { (w.name) }
             section #contract {
                 h2 { (t(lang, L::Contract)) }
                 table { tbody {
                     tr { th { (t(lang, L::ContractReference)) } td { (w.contract_reference) } }
                     tr { th { (t(lang, L::Address)) } td { (w.address) } }
                     tr { th { (t(lang, L::Authority)) } td { (w.authority.name) " " small { (w.authority.contact) } } }
+                    tr { th { (t(lang, L::Lots)) } td #lots { (w.lots) } }
                     tr { th { (t(lang, L::Contractor)) } td #contractor { (w.contractor.name) " " small { (w.contractor.contact) } } }
+                    @for (_, s) in &w.subcontractors { tr.subcontractor { th { (t(lang, L::Subcontractor)) } td { (s.name) " " small { (s.contact) } } } }
+                    tr { th { (t(lang, L::Status)) } td #status { (code_label(lang, w.status.code())) } }
                     tr { th { (t(lang, L::Advisor)) } td { (w.advisor) } }
                     tr { th { (t(lang, L::OrderToStart)) } td { (format_opt_date(w.order_to_start, lang)) } }
+                    tr { th { (t(lang, L::PlannedEnd)) } td { (format_opt_date(w.planned_end, lang)) } }
                     tr { th { (t(lang, L::Deadline)) } td { (format_opt_date(w.deadline(), lang)) } }
-                    tr { th { (t(lang, L::Objective)) } td #objective { (format_number(i.objective, lang)) " " (code_label(lang, w.clause.unit.code())) } }
-                    tr { th { (t(lang, L::HoursRealised)) } td #hours-realised { (format_hours(i.realised, lang)) } }
+                    tr { th { (t(lang, L::Objective)) } td #objective { (amount(lang, w.clause.unit, i.objective)) } }
+                    tr { th { (realised_label(lang, w.clause.unit)) } td #realised data-unit=(w.clause.unit.code()) { (amount(lang, w.clause.unit, i.realised)) } }
                     tr { th { (t(lang, L::Done)) " / " (t(lang, L::Elapsed)) } td #progress { (format_percent(i.done_ratio, lang)) " / " (format_percent(i.elapsed_ratio, lang)) } }
-                    tr { th { (t(lang, L::Forecast)) } td #forecast { (format_number(i.forecast, lang)) } }
+                    tr { th { (t(lang, L::Forecast)) } td #forecast { (amount(lang, w.clause.unit, i.forecast)) } }
                     tr { th { (t(lang, L::NextFollowUp)) } td #next-follow-up { (format_opt_date(i.next_follow_up_due, lang))
                         @if i.recruitment_needed { " " span.flag.flag-recruitment { (t(lang, L::RecruitmentNeeded)) } }
                         @if i.follow_up_overdue() { " " span.flag.flag-overdue { (t(lang, L::FollowUpOverdue)) } } } }
@@ -351,8 +459,9 @@ pub fn worksite(
             section #planning {
                 h2 { (t(lang, L::Planning)) }
                 @if w.planning.is_empty() { p { (t(lang, L::Nothing)) } }
-                ul { @for p in &w.planning { li { (p.name) " (" (p.trade) ") " (format_opt_date(p.start, lang)) " → " (format_opt_date(p.end, lang)) } } }
+                ul { @for p in &w.planning { li.phase data-phase=(p.id) { (p.name) @if !p.trade.is_empty() { " (" (p.trade) ")" } " " (format_opt_date(p.start, lang)) " → " (format_opt_date(p.end, lang)) } } }
             }
+            (edit)
             section #positions {
                 h2 { (t(lang, L::Positions)) }
                 @for p in &w.positions {
@@ -368,12 +477,21 @@ pub fn worksite(
             section #placements {
                 h2 { (t(lang, L::Placements)) }
                 table {
-                    thead { tr { th { "#" } th { (t(lang, L::Position)) } @for m in &months { th.num { (m) } } th.num { (t(lang, L::Total)) } } }
+                    thead { tr { th { "#" } th { (t(lang, L::Position)) } @for m in &months { th.num { (m.parse::<terrain_client_core::values::Month>().map(|m| terrain_client_core::i18n::format_month(m, lang)).unwrap_or_else(|_| m.clone())) } } th.num { (t(lang, L::Total)) } } }
                     tbody {
                         @for (n, p) in w.placements.iter().enumerate() {
                             tr data-placement=(p.id) {
                                 td { (n + 1) } td { (w.positions.iter().find(|x| x.id == p.position).map_or("", |x| x.title.as_str())) " · " (format_opt_date(p.start, lang)) " → " (format_opt_date(p.end, lang)) }
-                                @for m in &months { td.num data-month=(m) { (p.hours.iter().find(|h| h.month.to_string() == *m).map_or(String::new(), |h| format_number(h.hours.get(), lang))) } }
+                                @for m in &months {
+                                    @let entry = p.hours.iter().find(|h| h.month.to_string() == *m);
+                                    td.num data-month=(m) {
+                                        (entry.map_or(String::new(), |h| format_number(h.hours.get(), lang)))
+                                        @if let Some((prev, _)) = entry.and_then(|h| h.correction()) {
+                                            br; small.correction { (t(lang, L::PreviouslyEntered)) " " (format_hours(prev.hours.get(), lang))
+                                                @if !prev.by.is_empty() { " (" (prev.by.split(" · ").next().unwrap_or(&prev.by)) ")" } }
+                                        }
+                                    }
+                                }
                                 td.num.total { (format_hours(p.total_hours(), lang)) }
                             }
                         }
@@ -403,17 +521,15 @@ pub fn worksite(
             }
             section #timeline {
                 h2 { (t(lang, L::Timeline)) }
-                table {
-                    thead { tr { th { (t(lang, L::Changed)) } th { (t(lang, L::Who)) } th { (t(lang, L::Device)) } th { (t(lang, L::RecordedOnTablet)) } th { (t(lang, L::ReceivedByServer)) } } }
-                    tbody { @for h in history.iter().rev().take(200) {
-                        tr.change {
-                            td { (change_summary(doc, &h.hash)) }
-                            td { (h.user_name.clone().unwrap_or_default()) }
-                            td { (h.device_name.clone().unwrap_or_default()) }
-                            td { (chrono::DateTime::from_timestamp_millis(*clocks.get(&h.hash).unwrap_or(&0)).map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()) }
-                            td { (h.received_at.format("%Y-%m-%d %H:%M:%S")) }
+                p.hint { (t(lang, L::TimesInBrussels)) }
+                @if timeline.is_empty() { p { (t(lang, L::Nothing)) } }
+                ol #timeline-list {
+                    @for g in &timeline {
+                        li.sync {
+                            p.when { strong { (format_date(g.at.date(), lang)) " " (g.at.format("%H:%M")) } " · " (g.who) @if !g.device.is_empty() { " · " (g.device) } }
+                            ul { @for s in &g.sentences { li.event { (s) } } }
                         }
-                    } }
+                    }
                 }
             }
         },
@@ -433,11 +549,11 @@ pub fn printable_report(lang: Lang, w: &Worksite, today: NaiveDate) -> Markup {
                 tr { th { (t(lang, L::ContractReference)) } td { (w.contract_reference) } }
                 tr { th { (t(lang, L::Authority)) } td { (w.authority.name) } }
                 tr { th { (t(lang, L::Contractor)) } td { (w.contractor.name) } }
-                tr { th { (t(lang, L::Objective)) } td { (format_number(i.objective, lang)) } }
-                tr { th { (t(lang, L::HoursRealised)) } td { (format_hours(i.realised, lang)) } }
+                tr { th { (t(lang, L::Objective)) } td #objective { (amount(lang, w.clause.unit, i.objective)) } }
+                tr { th { (realised_label(lang, w.clause.unit)) } td #realised { (amount(lang, w.clause.unit, i.realised)) } }
                 tr { th { (t(lang, L::Done)) } td { (format_percent(i.done_ratio, lang)) } }
                 tr { th { (t(lang, L::Elapsed)) } td { (format_percent(i.elapsed_ratio, lang)) } }
-                tr { th { (t(lang, L::Forecast)) } td { (format_number(i.forecast, lang)) } }
+                tr { th { (t(lang, L::Forecast)) } td #forecast { (amount(lang, w.clause.unit, i.forecast)) } }
                 tr { th { (t(lang, L::NextFollowUp)) } td { (format_opt_date(i.next_follow_up_due, lang)) } }
             } }
             @if i.recruitment_needed { p { strong { (t(lang, L::RecruitmentNeeded)) } } }
@@ -464,6 +580,11 @@ pub fn summary(lang: Lang, caller: &Caller, s: &super::YearSummary) -> Markup {
     )
 }
 
+/// The partner body of a referral in words: its name, or its kind translated.
+fn partner_words(lang: Lang, r: &terrain_client_core::model::Referral) -> String {
+    if r.partner_name.trim().is_empty() { code_label(lang, r.partner_kind.code()).to_owned() } else { r.partner_name.clone() }
+}
+
 /// Why a letter cannot be produced.
 pub fn no_consent(lang: Lang) -> &'static str {
     match lang {
@@ -483,6 +604,7 @@ pub fn people(
     all: &[crate::privacy::Expiring],
     soon: &[crate::privacy::Expiring],
     notice: Option<&str>,
+    search: &str,
 ) -> Markup {
     let name = |e: &crate::privacy::Expiring| -> String {
         if e.display_name.trim().is_empty() { t(lang, L::Unnamed).to_owned() } else { e.display_name.clone() }
@@ -509,7 +631,7 @@ pub fn people(
         Some(caller),
         html! {
             @if let Some(n) = notice { p #notice role="status" { (n) } }
-            h1 { (t(lang, L::People)) }
+            h1 data-live="person:*" { (t(lang, L::People)) }
             section #expiring {
                 h2 { (t(lang, L::ExpiringSoon)) }
                 @if soon.is_empty() { p { (t(lang, L::NoneExpiring)) } } @else {
@@ -517,7 +639,15 @@ pub fn people(
                     (rows(soon, "expiring-soon"))
                 }
             }
-            section { (rows(all, "people")) }
+            section #all-people {
+                form #people-search method="get" role="search" {
+                    label for="people-q" { (t(lang, L::SearchPeople)) } " "
+                    input #people-q type="search" name="q" value=(search);
+                    " " button #people-search-submit type="submit" { (t(lang, L::Search)) }
+                }
+                @if all.is_empty() && !search.is_empty() { p #no-match { (t(lang, L::NoMatch)) } }
+                (rows(all, "people"))
+            }
         },
     )
 }
@@ -541,12 +671,12 @@ pub fn person(
         Some(caller),
         html! {
             p.no-print { a href="/office/people" { (t(lang, L::People)) } }
-            h1 #person-name { (name) }
+            h1 #person-name data-live=(std::iter::once(format!("person:{}", p.id)).chain(export.worksites.iter().map(|w| format!("worksite:{}", w.worksite))).collect::<Vec<_>>().join(" ")) { (name) }
             table #identity { tbody {
                 tr { th { (t(lang, L::Phone)) } td { (p.phone) } }
                 tr { th { (t(lang, L::Email)) } td { (p.email) } }
                 tr { th { (t(lang, L::PartnerBody)) } td { (if p.partner_name.is_empty() { code_label(lang, p.partner_kind.code()).to_owned() } else { p.partner_name.clone() }) } }
-                @for (flag, value) in &p.eligibility { tr { th { (t(lang, L::Eligibility)) " · " (flag) } td { (yes_no(*value)) } } }
+                @for (flag, value) in &p.eligibility { tr { th { (t(lang, L::Eligibility)) " · " (terrain_client_core::i18n::eligibility_label(lang, flag)) } td { (yes_no(*value)) } } }
                 tr { th { (t(lang, L::RetentionDate)) } td #retention-date { (format_opt_date(export.retention_date, lang)) } }
             } }
             section #notes {
@@ -592,7 +722,7 @@ pub fn person(
                     @if !w.referrals.is_empty() {
                         table { thead { tr { th { (t(lang, L::ProposedOn)) } th { (t(lang, L::PartnerBody)) } th { (t(lang, L::CompanyAnswer)) } } }
                         tbody { @for r in &w.referrals { tr {
-                            td { (format_opt_date(r.proposed_on, lang)) } td { (r.partner_label()) } td { (code_label(lang, r.company_answer.code())) }
+                            td { (format_opt_date(r.proposed_on, lang)) } td { (partner_words(lang, r)) } td { (code_label(lang, r.company_answer.code())) }
                         } } } }
                     }
                 }
@@ -607,10 +737,12 @@ pub fn person(
             section #erase.no-print {
                 h2 { (t(lang, L::Erase)) }
                 p { (t(lang, L::EraseWarning)) }
-                @if let Some(e) = error { p #erase-error role="alert" { (e) } }
                 form method="post" action=(format!("/office/people/{}/erase", p.id)) {
-                    p { label { (t(lang, L::EraseConfirm)) " " strong #erase-expected { (confirmation) } br;
-                        input name="confirm" autocomplete="off" required; } }
+                    p.field.invalid[error.is_some()] { label for="erase-confirm" { (t(lang, L::EraseConfirm)) " " strong #erase-expected { (confirmation) } }
+                        br;
+                        @if let Some(e) = error { span.field-error #erase-error role="alert" { (e) } br; }
+                        input #erase-confirm name="confirm" autocomplete="off" required aria-invalid=[error.map(|_| "true")] autofocus[error.is_some()]; }
+                    p.hint { (t(lang, L::EraseCaseHint)) }
                     button #erase-submit type="submit" { (t(lang, L::Erase)) }
                 }
             }

@@ -1324,7 +1324,7 @@ mod tests {
     }
 
     fn month_hours(y: i32, m: u32, h: f64) -> MonthHours {
-        MonthHours { month: Month::new(y, m).unwrap(), hours: hours(h), source: HoursSource::AttendanceSheet }
+        MonthHours { month: Month::new(y, m).unwrap(), hours: hours(h), source: HoursSource::AttendanceSheet, history: Vec::new() }
     }
 
     const SITE: &str = "Rénovation de l'école Sainte-Thérèse à Schaerbeek – façades, maçonnerie";

@@ -121,6 +121,19 @@ pub trait Accounts: Send + Sync {
     async fn prune_login_failures(&self, before: DateTime<Utc>) -> Result<(), StoreError>;
     /// Accepted changes of a document, oldest first, with who sent them.
     async fn history(&self, doc: DocumentId) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// Record what a device is (from its User-Agent at sign-in). A store without the column
+    /// keeps nothing.
+    async fn set_device_model(&self, _id: DeviceId, _model: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// The model of every device that has one.
+    async fn device_models(&self) -> Result<Vec<(DeviceId, String)>, StoreError> {
+        Ok(Vec::new())
+    }
+    /// Rename a device; false when it does not exist.
+    async fn rename_device(&self, _id: DeviceId, _name: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
 }
 
 /// Implement [`Accounts`] for a store with a `pool: sqlx::Pool<$db>` field.
@@ -301,6 +314,42 @@ macro_rules! impl_accounts {
                     }
                 };
                 rows.iter().map(|r| $crate::store::accounts::device_from_row::<$db>(r)).collect()
+            }
+
+            async fn set_device_model(
+                &self,
+                id: terrain_client_core::DeviceId,
+                model: &str,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE devices SET model = $1 WHERE id = $2")
+                    .bind(model)
+                    .bind(id.uuid())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn device_models(
+                &self,
+            ) -> Result<Vec<(terrain_client_core::DeviceId, String)>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query("SELECT id, model FROM devices WHERE model <> ''").fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| Ok((terrain_client_core::DeviceId(r.try_get::<uuid::Uuid, _>(0)?), r.try_get::<String, _>(1)?)))
+                    .collect()
+            }
+
+            async fn rename_device(
+                &self,
+                id: terrain_client_core::DeviceId,
+                name: &str,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let r = sqlx::query("UPDATE devices SET name = $1 WHERE id = $2")
+                    .bind(name)
+                    .bind(id.uuid())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(r.rows_affected() > 0)
             }
 
             async fn revoke_device(
