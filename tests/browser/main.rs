@@ -11,4 +11,5 @@ mod exports;
 mod fixtures;
 mod languages;
 mod live;
+mod offline;
 mod tablet;

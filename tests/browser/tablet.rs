@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use terrain_client_core::DocumentId;
-use terrain_tests::browser::Browser;
+use terrain_tests::browser::{APP_PIN, Browser};
 use terrain_tests::server::{PASSWORD, app_dir, create_user, default_settings};
 
 use crate::fixtures::{KICKOFF_NOTES, OFFICE_LOGIN, Seeded, World, seed_worksite, session};
@@ -42,6 +42,7 @@ async fn sign_in(browser: &Browser, base: &str, login: &str, worksite: DocumentI
     browser.find("#login input[name=login]").await.send_keys(login).await.expect("type the login");
     browser.find("#login input[name=password]").await.send_keys(PASSWORD).await.expect("type the password");
     browser.find("#login button[type=submit]").await.click().await.expect("sign in");
+    browser.choose_app_pin(APP_PIN).await;
     let card = format!("#worksites li.worksite[data-doc=\"{worksite}\"]");
     browser.wait_for(&card, WAIT, |_| true).await;
     browser
@@ -76,7 +77,7 @@ async fn open(browser: &Browser, base: &str, hash: &str) {
     if !browser.url().await.starts_with(&format!("{base}/app/")) {
         browser.goto(&format!("{base}/app/{hash}")).await;
     }
-    browser.wait_until("the app to start", WAIT, "return document.body.dataset.ready === 'true'").await;
+    browser.app_started().await;
     browser.run("location.hash = arguments[0];", vec![json!(hash)]).await;
     let hash = if hash == "#/" || hash.is_empty() { "#/" } else { hash };
     browser
@@ -90,7 +91,7 @@ async fn open(browser: &Browser, base: &str, hash: &str) {
 
 async fn reload(browser: &Browser) {
     browser.client.refresh().await.expect("reload");
-    browser.wait_until("the app to start again", WAIT, "return document.body.dataset.ready === 'true'").await;
+    browser.app_started().await;
 }
 
 /// Tap "sync now" and wait until a sync that started after the tap has ended with nothing left
