@@ -196,6 +196,8 @@ pub struct Guard {
     pub msg: Option<Msg>,
     /// Now, for the waiting time (ms since the epoch), set before each render.
     pub now_ms: i64,
+    /// A new version of the app is installed and waits for the next start or a tap.
+    pub update_ready: bool,
 }
 
 /// A message of the lock screens (every one in French, Dutch and English).
@@ -284,6 +286,12 @@ terrain_client_core::labels! {
     LockNow => ["Verrouiller", "Vergrendelen", "Lock"],
     EraseTablet => ["Effacer cette tablette", "Deze tablet wissen", "Erase this tablet"],
     PendingHere => ["à synchroniser", "te synchroniseren", "to sync"],
+    UpdateReady => [
+        "Une nouvelle version est prête ; elle s'appliquera au prochain démarrage.",
+        "Een nieuwe versie staat klaar; ze wordt bij de volgende start toegepast.",
+        "A new version is ready; it applies at the next start."
+    ],
+    ApplyUpdate => ["Mettre à jour maintenant", "Nu bijwerken", "Update now"],
     Login => ["Identifiant", "Gebruikersnaam", "Login"],
     Password => ["Mot de passe", "Wachtwoord", "Password"],
     SignIn => ["Se connecter", "Aanmelden", "Sign in"],
@@ -493,6 +501,11 @@ pub fn footer(app: &App) -> Markup {
                 }
                 @if let Some((used, quota)) = g.storage.usage {
                     " · " span #storage-usage { (mb(used)) " " (t(lang, L::UsedOf)) " " (mb(quota)) " " (t(lang, L::Mb)) }
+                }
+            }
+            @if g.update_ready {
+                p #update-ready { (t(lang, L::UpdateReady)) " "
+                    button #apply-update type="button" data-action="apply-update" { (t(lang, L::ApplyUpdate)) }
                 }
             }
             @if g.record.is_some() {

@@ -116,7 +116,7 @@ async fn run() -> Result<(), String> {
         rt.app.borrow_mut().guard.gate = Gate::Elsewhere;
         render(&rt);
     }
-    register_service_worker(&window);
+    register_service_worker(&rt, &window);
     // Time from navigation to a usable screen (read by the benchmark), then the tests' signal.
     mark("data-ready-ms", now_precise());
     if let Some(body) = window.document().and_then(|d| d.body()) {
@@ -172,13 +172,13 @@ async fn finish_update(rt: &Rc<Runtime>, session: Session) {
     rt.store.unlock(Some(key.clone()));
     match rt.store.load().await.map_err(|e| e.to_string()).and_then(|s| {
         if s.meta.is_some() {
-            Replica::restore(s).map_err(|e| e.to_string())
+            Replica::restore(s).map(|r| (r, false)).map_err(|e| e.to_string())
         } else {
-            Ok(Replica::new(session.device, random_bytes()))
+            Ok((Replica::new(session.device, random_bytes()), true))
         }
     }) {
-        Ok(replica) => {
-            *rt.pending.borrow_mut() = Some(Pending { session, replica, key, fresh: false });
+        Ok((replica, fresh)) => {
+            *rt.pending.borrow_mut() = Some(Pending { session, replica, key, fresh });
             rt.app.borrow_mut().guard.gate = Gate::SetPin;
         }
         Err(why) => {
@@ -190,10 +190,67 @@ async fn finish_update(rt: &Rc<Runtime>, session: Session) {
     }
 }
 
-fn register_service_worker(window: &web_sys::Window) {
-    if let Ok(sw) = Reflect::get(&window.navigator(), &"serviceWorker".into()) {
-        if !sw.is_undefined() {
-            let _ = window.navigator().service_worker().register("sw.js");
+fn register_service_worker(rt: &Rc<Runtime>, window: &web_sys::Window) {
+    let Ok(sw) = Reflect::get(&window.navigator(), &"serviceWorker".into()) else { return };
+    if sw.is_undefined() {
+        return;
+    }
+    let container = window.navigator().service_worker();
+    let registering = container.register("sw.js");
+    let r = rt.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(registration) = JsFuture::from(registering).await else { return };
+        let target = registration.clone();
+        // A version installed earlier, or one installing now, waits for the next start or a tap.
+        let check = {
+            let r = r.clone();
+            let registration = registration.clone();
+            move || {
+                let waiting = Reflect::get(&registration, &"waiting".into()).unwrap_or(JsValue::NULL);
+                let controlled = web_sys::window()
+                    .and_then(|w| Reflect::get(&w.navigator().service_worker(), &"controller".into()).ok())
+                    .is_some_and(|c| !c.is_null() && !c.is_undefined());
+                if !waiting.is_null() && !waiting.is_undefined() && controlled {
+                    r.app.borrow_mut().guard.update_ready = true;
+                    render(&r);
+                }
+            }
+        };
+        check();
+        let on_found = Closure::<dyn FnMut()>::new(move || {
+            let check = check.clone();
+            let installing = Reflect::get(&registration, &"installing".into()).unwrap_or(JsValue::NULL);
+            if installing.is_null() || installing.is_undefined() {
+                return;
+            }
+            let on_state = Closure::<dyn FnMut()>::new(move || check());
+            let _ = Reflect::set(&installing, &"onstatechange".into(), on_state.as_ref());
+            on_state.forget();
+        });
+        let _ = Reflect::set(&target, &"onupdatefound".into(), on_found.as_ref());
+        on_found.forget();
+    });
+}
+
+/// The advisor tapped "Update now": wait for running writes, let the new worker take over, reload.
+async fn apply_update(rt: &Rc<Runtime>) {
+    while rt.saving.get() > 0 || rt.app.borrow().sync.syncing {
+        sleep(50).await;
+    }
+    let Some(window) = web_sys::window() else { return };
+    let container = window.navigator().service_worker();
+    let Ok(registration) = JsFuture::from(container.get_registration()).await else { return };
+    let waiting = Reflect::get(&registration, &"waiting".into()).unwrap_or(JsValue::NULL);
+    if waiting.is_null() || waiting.is_undefined() {
+        return;
+    }
+    let reload = Closure::once_into_js(|| {
+        let _ = web_sys::window().map(|w| w.location().reload());
+    });
+    let _ = Reflect::set(&container, &"oncontrollerchange".into(), &reload);
+    if let Ok(post) = Reflect::get(&waiting, &"postMessage".into()) {
+        if let Some(post) = post.dyn_ref::<Function>() {
+            let _ = post.call1(&waiting, &"skip-waiting".into());
         }
     }
 }
@@ -348,6 +405,10 @@ fn click(rt: &Rc<Runtime>, e: &Event) {
             render(rt);
         }
         Some("lock-now") => lock_now(rt),
+        Some("apply-update") => {
+            let r = rt.clone();
+            wasm_bindgen_futures::spawn_local(async move { apply_update(&r).await });
+        }
         Some("take-over") => {
             let r = rt.clone();
             wasm_bindgen_futures::spawn_local(async move { take_over(&r).await });
@@ -652,6 +713,7 @@ async fn set_pin(rt: &Rc<Runtime>, fields: &Fields) {
 /// Unlock with the PIN. The attempt is counted before the derivation runs and forgiven once it
 /// succeeds.
 async fn unlock(rt: &Rc<Runtime>, fields: &Fields) {
+    let submitted = now_precise();
     let pin = fields.get("pin").cloned().unwrap_or_default();
     let Some(mut record) = rt.app.borrow().guard.record.clone() else { return };
     let now = now_ms();
@@ -711,6 +773,8 @@ async fn unlock(rt: &Rc<Runtime>, fields: &Fields) {
             rt.last_activity.set(now_ms() as f64);
             rt.typing.set(false);
             render(rt);
+            // From the PIN's submit to the worksites on screen (read by the benchmark).
+            mark("data-open-ms", now_precise() - submitted);
             refresh_storage(rt, false).await;
             sync(rt).await;
         }

@@ -147,7 +147,8 @@ async fn after_a_restart_with_no_network_the_pin_opens_the_tablet_and_edits_sync
     assert!(browser.count(&format!("{} .realised", card(seeded.worksite))).await == 1, "its indicators are shown");
     browser.wait_for("#network.offline", WAIT, |t| t.contains("Hors ligne")).await;
     assert_eq!(browser.count("#sync-error").await, 0, "offline is not a failed sync");
-    assert_eq!(browser.text("#last-sync").await, last_sync, "the last sync survived the restart");
+    let after = browser.text("#last-sync").await;
+    assert!(!after.contains("jamais"), "the last sync survived the restart: {after}");
 
     record_hours(&browser, &seeded, "2026-04", "120").await;
     assert_eq!(pending(&browser).await, 1);
@@ -160,7 +161,6 @@ async fn after_a_restart_with_no_network_the_pin_opens_the_tablet_and_edits_sync
 
     // The network returns: the edit reaches the server with no tap.
     browser.set_offline(false).await;
-    browser.run("window.dispatchEvent(new Event('online'));", vec![]).await;
     synced(&browser).await;
     assert_eq!(server_hours(&mut office, &base, &seeded, "2026-04").await, Some(120.0));
     browser.quit().await;
@@ -182,10 +182,7 @@ async fn wrong_pins_wait_then_an_online_sign_in_reopens_the_tablet_with_its_unsy
     let wrong = async |expect: &str| {
         browser.run("document.getElementById('lock-msg')?.remove();", vec![]).await;
         browser.submit_pin("000000").await;
-        let code = browser
-            .wait_until("the answer to a wrong PIN", WAIT, "return !!document.getElementById('lock-msg')")
-            .await;
-        let _ = code;
+        browser.wait_until("the answer to a wrong PIN", WAIT, "return !!document.getElementById('lock-msg')").await;
         let got = browser.attr("#lock-msg", "data-code").await.unwrap_or_default();
         assert_eq!(got, expect, "{}", browser.text("#lock").await);
     };
@@ -439,5 +436,55 @@ async fn a_write_refused_for_lack_of_space_says_so_and_loses_nothing() {
     assert_eq!(pending(&browser).await, 1, "what was stored before is all there");
     record_hours(&browser, &seeded, "2026-04", "102").await;
     assert_eq!(pending(&browser).await, 2);
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_of_the_previous_layout_is_updated_and_keeps_syncing() {
+    let mut world = World::new().await;
+    let base = world.base_url().to_owned();
+    let (seeded, _office) = assigned_world(&mut world).await;
+    // What version 1 of the app left after signing in: the session in clear in `meta/session`,
+    // no lock record, the key to be fetched from the server.
+    let http = reqwest::Client::new();
+    let login: serde_json::Value = http
+        .post(format!("{base}/v1/login"))
+        .json(&json!({ "login": "sophie", "password": PASSWORD, "device_name": "Tablette", "app_version": "0.1.0" }))
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a login answer");
+    let session = json!({
+        "login": "sophie", "display_name": login["display_name"], "role": login["role"],
+        "device": login["device"], "token": login["token"],
+    });
+    let browser = Browser::launch(Some("fr")).await;
+    browser.goto(&format!("{base}/healthz")).await;
+    browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; const open = indexedDB.open('terrain', 1); \
+             open.onupgradeneeded = () => { open.result.createObjectStore('records'); open.result.createObjectStore('meta'); }; \
+             open.onsuccess = () => { const tx = open.result.transaction('meta', 'readwrite'); \
+               tx.objectStore('meta').put(new TextEncoder().encode(arguments[0]), 'session'); \
+               tx.oncomplete = () => { open.result.close(); done(true); }; };",
+            vec![json!(session.to_string())],
+        )
+        .await
+        .expect("write a version 1 store");
+    browser.goto(&format!("{base}/app/")).await;
+    browser.wait_until("the app to start", WAIT, "return document.body.dataset.ready === 'true'").await;
+    assert_eq!(browser.app_gate().await, "set-pin", "the update asks for the new code");
+    browser.choose_app_pin(APP_PIN).await;
+    browser.wait_for(&card(seeded.worksite), WAIT, |_| true).await;
+    synced(&browser).await;
+    // From now on the store opens with the code, like any other.
+    browser.client.refresh().await.expect("reload");
+    browser.wait_until("the app to start", WAIT, "return document.body.dataset.ready === 'true'").await;
+    assert_eq!(browser.app_gate().await, "locked");
+    browser.unlock_app(APP_PIN).await;
+    browser.wait_for(&card(seeded.worksite), WAIT, |_| true).await;
     browser.quit().await;
 }
