@@ -8,7 +8,7 @@ use terrain_client_core::{DeviceId, DocKind, DocumentId, ItemId, Replica};
 
 use crate::i18n::Lang;
 
-/// The signed-in user of this tablet, kept in local storage next to the documents.
+/// The signed-in user of this tablet, kept sealed in local storage next to the documents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     /// Login.
@@ -109,6 +109,8 @@ pub struct App {
     /// Signed in, but the documents are sealed and the device's key could not be fetched yet
     /// (a new browser session with no network).
     pub locked: bool,
+    /// The PIN lock, the one-writer gate and the storage's state ([`crate::lock`]).
+    pub guard: crate::lock::Guard,
 }
 
 impl App {
@@ -123,6 +125,7 @@ impl App {
             flash: None,
             today,
             locked: false,
+            guard: crate::lock::Guard::default(),
         }
     }
 

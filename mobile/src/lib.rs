@@ -11,6 +11,7 @@
 pub mod app;
 pub mod forms;
 pub mod i18n;
+pub mod lock;
 pub mod records;
 pub mod view;
 

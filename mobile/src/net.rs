@@ -53,6 +53,31 @@ pub async fn device_key(token: &str) -> Result<String, NetError> {
     serde_json::from_slice::<KeyView>(&bytes).map(|k| k.storage_key).map_err(|e| NetError::BadAnswer(e.to_string()))
 }
 
+/// `GET /v1/devices/{id}/key`: the storage key of an earlier device of the signed-in account (a
+/// forgotten PIN: the new sign-in reopens what the tablet already holds).
+pub async fn earlier_device_key(token: &str, device: terrain_client_core::DeviceId) -> Result<String, NetError> {
+    let path = format!("/v1/devices/{device}/key");
+    let (status, bytes) = send("GET", &path, "application/json", Some(token), None).await?;
+    if status >= 400 {
+        return Err(refusal(&bytes, |b| serde_json::from_slice(b).ok()));
+    }
+    #[derive(serde::Deserialize)]
+    struct KeyView {
+        storage_key: String,
+    }
+    serde_json::from_slice::<KeyView>(&bytes).map(|k| k.storage_key).map_err(|e| NetError::BadAnswer(e.to_string()))
+}
+
+/// `POST /v1/devices/{id}/revoke`: retire a device of the account (the extra one a re-sign-in made).
+pub async fn revoke(token: &str, device: terrain_client_core::DeviceId) -> Result<(), NetError> {
+    let path = format!("/v1/devices/{device}/revoke");
+    let (status, bytes) = send("POST", &path, "application/json", Some(token), Some(b"{}")).await?;
+    if status >= 400 {
+        return Err(refusal(&bytes, |b| serde_json::from_slice(b).ok()));
+    }
+    Ok(())
+}
+
 /// One round trip of `POST /v1/sync`.
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, NetError> {
     let (status, bytes) = send("POST", "/v1/sync", CONTENT_TYPE, Some(token), Some(&protocol::encode(request))).await?;
@@ -80,6 +105,8 @@ async fn send(
     };
     let init = RequestInit::new();
     init.set_method(method);
+    // Nothing the server answers (keys, tokens, documents) may land in the HTTP cache on disk.
+    let _ = js_sys::Reflect::set(&init, &"cache".into(), &"no-store".into());
     if let Some(body) = body {
         init.set_body(&Uint8Array::from(body).into());
     }

@@ -84,7 +84,7 @@ pub fn status(app: &App) -> Markup {
                     @for (doc, q) in &pending.quarantined {
                         li .refused data-doc=(doc) {
                             strong { (t(lang, L::Refused)) } " — " (document_title(app, *doc)) " : "
-                            span.reason data-code=(q.code.as_str()) { (q.message) }
+                            span.reason data-code=(q.code.as_str()) { (crate::lock::refusal_text(lang, q.code)) }
                             " (" (q.pending_changes) " " (t(lang, L::Pending)) "). " (t(lang, L::RefusedKept)) " "
                             button type="button" data-action="retry" data-doc=(doc) { (t(lang, L::Retry)) }
                         }
@@ -166,6 +166,7 @@ fn worksites(app: &App) -> Markup {
                 li.card.worksite data-doc=(w.id) {
                     a.open href=(Screen::Worksite(w.id).hash()) {
                         h2 { (w.name) }
+                        (crate::lock::pending_badge(app, w.id))
                         p.address { (w.address) }
                         p.figures {
                             span.objective { (t(lang, L::Objective)) " : " (format_number(i.objective, lang)) " " (code_label(lang, w.clause.unit.code())) }

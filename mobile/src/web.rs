@@ -1,26 +1,34 @@
 //! The browser runtime: start-up, events, storage and sync around the pure app state.
 //!
-//! Call order: [`start`] opens IndexedDB, restores the session and replica, renders, then listens
-//! on the page once (clicks on `data-action`, submits of `data-form`, typing, `#` changes, the
-//! browser's online/offline events). An edit is applied to the replica, written to IndexedDB, and
-//! only then confirmed on screen; a sync follows shortly after. Sync also runs when the network
-//! returns, every [`PERIODIC_SYNC_MS`] while online, and on "sync now".
+//! Call order: [`start`] opens IndexedDB and takes the writer lock: one tab or window edits at a
+//! time (Web Locks); another one says the app is open elsewhere and may take over (it asks on a
+//! `BroadcastChannel`, the holder finishes its writes, stops and releases the lock). The holder
+//! then opens the gate ([`crate::lock`]): the sign-in screen, the PIN that unlocks the sealed store
+//! offline, or the screen asking for an online sign-in. The page is listened to once (clicks on
+//! `data-action`, submits of `data-form`, typing, `#` changes, the browser's online/offline
+//! events). An edit is applied to the replica, written to IndexedDB, and only then confirmed on
+//! screen; a sync follows shortly after. Sync also runs when the network returns, every
+//! [`PERIODIC_SYNC_MS`] while online, and on "sync now". After [`crate::lock::LockRecord`]'s idle
+//! minutes without a touch the app locks itself.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use chrono::NaiveDate;
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use terrain_client_core::protocol::{ErrorCode, LoginRequest};
 use terrain_client_core::seal::StorageKey;
 use terrain_client_core::{DocKind, DocumentId, EditContext, Persist, Refusal, Replica};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Element, Event, HtmlElement, HtmlFormElement};
 
 use crate::app::{App, Flash, Screen, Session};
 use crate::forms::{self, Command, Fields, Target};
 use crate::i18n::{L, Lang, t};
-use crate::idb::IdbStore;
+use crate::idb::{IdbStore, StoreError};
+use crate::lock::{self, Gate, LockRecord, Msg, PinWrap};
 use crate::net::{self, NetError};
 use crate::view;
 
@@ -28,8 +36,24 @@ use crate::view;
 pub const PERIODIC_SYNC_MS: i32 = 30_000;
 /// How long after an edit to sync, in milliseconds (edits in a burst share one sync).
 pub const SYNC_AFTER_EDIT_MS: i32 = 1_500;
-/// Where the device's storage key is cached for the browser session (`sessionStorage`).
+/// How often the idle lock looks at the clock, in milliseconds.
+const IDLE_CHECK_MS: i32 = 5_000;
+/// Where version 1 of the app cached the storage key for the browser session (read once by the
+/// update, then removed: `sessionStorage` may be written to disk for session restore).
 const KEY_ITEM: &str = "terrain_storage_key";
+/// The Web Lock held by the tab that edits.
+const WRITER_LOCK: &str = "terrain-writer";
+/// The channel on which a tab asks the writer to hand over.
+const CHANNEL: &str = "terrain";
+
+/// Between the online sign-in and the PIN's choice: what the PIN will protect.
+struct Pending {
+    session: Session,
+    replica: Replica,
+    key: StorageKey,
+    /// A new replica, whose metadata is stored with the PIN.
+    fresh: bool,
+}
 
 struct Runtime {
     app: RefCell<App>,
@@ -41,6 +65,14 @@ struct Runtime {
     sync_again: Cell<bool>,
     /// Completed syncs since the page loaded (on `<body data-syncs>`, for tests).
     syncs: Cell<u32>,
+    /// Writes under way (a hand-over waits for them).
+    saving: Cell<u32>,
+    /// Calling it releases the writer lock; `Some` while this tab holds it.
+    release: RefCell<Option<Function>>,
+    channel: RefCell<Option<JsValue>>,
+    /// Last touch or key press (ms since the epoch), for the idle lock.
+    last_activity: Cell<f64>,
+    pending: RefCell<Option<Pending>>,
 }
 
 /// Entry point, called when the module loads.
@@ -61,7 +93,6 @@ async fn run() -> Result<(), String> {
         .unwrap_or_else(|| window.navigator().language().and_then(|l| Lang::from_code(&l)).unwrap_or_default());
     let store = IdbStore::open().await?;
     let mut app = App::new(lang, today());
-    app.session = store.session().await?;
     app.screen = Screen::from_hash(&window.location().hash().unwrap_or_default());
     app.sync.online = window.navigator().on_line();
     let rt = Rc::new(Runtime {
@@ -71,17 +102,21 @@ async fn run() -> Result<(), String> {
         sync_timer: Cell::new(None),
         sync_again: Cell::new(false),
         syncs: Cell::new(0),
+        saving: Cell::new(0),
+        release: RefCell::new(None),
+        channel: RefCell::new(None),
+        last_activity: Cell::new(now_ms() as f64),
+        pending: RefCell::new(None),
     });
-    render(&rt);
     listen(&rt, &window)?;
-    if rt.app.borrow().session.is_some() {
-        unlock(&rt).await;
+    open_channel(&rt);
+    if acquire_writer(&rt, false).await {
+        open_gate(&rt).await;
+    } else {
+        rt.app.borrow_mut().guard.gate = Gate::Elsewhere;
+        render(&rt);
     }
-    if let Ok(sw) = js_sys::Reflect::get(&window.navigator(), &"serviceWorker".into()) {
-        if !sw.is_undefined() {
-            let _ = window.navigator().service_worker().register("sw.js");
-        }
-    }
+    register_service_worker(&rt, &window);
     // Time from navigation to a usable screen (read by the benchmark), then the tests' signal.
     mark("data-ready-ms", now_precise());
     if let Some(body) = window.document().and_then(|d| d.body()) {
@@ -89,6 +124,135 @@ async fn run() -> Result<(), String> {
     }
     spawn_sync(&rt);
     Ok(())
+}
+
+/// Decide what the tab shows once it is the writer: the sign-in, the PIN, or the online sign-in
+/// that reopens a blocked store; a store of the previous layout is updated.
+async fn open_gate(rt: &Rc<Runtime>) {
+    let record = rt.store.lock_record().await.unwrap_or_default();
+    let legacy = if record.is_none() { rt.store.legacy_session().await.unwrap_or_default() } else { None };
+    {
+        let mut app = rt.app.borrow_mut();
+        app.sync.last_success_ms = record.as_ref().and_then(|r| r.last_sync_ms).or(app.sync.last_success_ms);
+        app.guard.gate = match &record {
+            Some(r) if r.online_required => Gate::SignInRequired,
+            Some(_) => Gate::Locked,
+            None if legacy.is_some() => Gate::Finishing,
+            None => Gate::Open,
+        };
+        app.guard.record = record;
+    }
+    if let Some(session) = legacy {
+        finish_update(rt, session).await;
+    }
+    rt.typing.set(false);
+    render(rt);
+}
+
+/// Version 1 kept the session in clear and the key for one browser session: fetch the key (or
+/// take it from this browser session), open the store and ask for the PIN, which reseals the
+/// session. Offline, the app says so and keeps everything until the network returns.
+async fn finish_update(rt: &Rc<Runtime>, session: Session) {
+    let key = match cached_key() {
+        Some(key) => Some(key),
+        None => match net::device_key(&session.token).await {
+            Ok(hex) => hex.parse::<StorageKey>().ok(),
+            Err(NetError::Refused(body)) if body.code == ErrorCode::DeviceRevoked => {
+                let _ = erase(rt).await;
+                rt.app.borrow_mut().sync.revoked = Some(Vec::new());
+                return;
+            }
+            Err(_) => None,
+        },
+    };
+    let Some(key) = key else {
+        rt.app.borrow_mut().guard.gate = Gate::Finishing;
+        return;
+    };
+    rt.store.unlock(Some(key.clone()));
+    match rt.store.load().await.map_err(|e| e.to_string()).and_then(|s| {
+        if s.meta.is_some() {
+            Replica::restore(s).map(|r| (r, false)).map_err(|e| e.to_string())
+        } else {
+            Ok((Replica::new(session.device, random_bytes()), true))
+        }
+    }) {
+        Ok((replica, fresh)) => {
+            *rt.pending.borrow_mut() = Some(Pending { session, replica, key, fresh });
+            rt.app.borrow_mut().guard.gate = Gate::SetPin;
+        }
+        Err(why) => {
+            rt.store.unlock(None);
+            let mut app = rt.app.borrow_mut();
+            app.guard.gate = Gate::Finishing;
+            app.guard.msg = Some(Msg::Local(why));
+        }
+    }
+}
+
+fn register_service_worker(rt: &Rc<Runtime>, window: &web_sys::Window) {
+    let Ok(sw) = Reflect::get(&window.navigator(), &"serviceWorker".into()) else { return };
+    if sw.is_undefined() {
+        return;
+    }
+    let container = window.navigator().service_worker();
+    let registering = container.register("sw.js");
+    let r = rt.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(registration) = JsFuture::from(registering).await else { return };
+        let target = registration.clone();
+        // A version installed earlier, or one installing now, waits for the next start or a tap.
+        let check = {
+            let r = r.clone();
+            let registration = registration.clone();
+            move || {
+                let waiting = Reflect::get(&registration, &"waiting".into()).unwrap_or(JsValue::NULL);
+                let controlled = web_sys::window()
+                    .and_then(|w| Reflect::get(&w.navigator().service_worker(), &"controller".into()).ok())
+                    .is_some_and(|c| !c.is_null() && !c.is_undefined());
+                if !waiting.is_null() && !waiting.is_undefined() && controlled {
+                    r.app.borrow_mut().guard.update_ready = true;
+                    render(&r);
+                }
+            }
+        };
+        check();
+        let on_found = Closure::<dyn FnMut()>::new(move || {
+            let check = check.clone();
+            let installing = Reflect::get(&registration, &"installing".into()).unwrap_or(JsValue::NULL);
+            if installing.is_null() || installing.is_undefined() {
+                return;
+            }
+            let on_state = Closure::<dyn FnMut()>::new(move || check());
+            let _ = Reflect::set(&installing, &"onstatechange".into(), on_state.as_ref());
+            on_state.forget();
+        });
+        let _ = Reflect::set(&target, &"onupdatefound".into(), on_found.as_ref());
+        on_found.forget();
+    });
+}
+
+/// The advisor tapped "Update now": wait for running writes, let the new worker take over, reload.
+async fn apply_update(rt: &Rc<Runtime>) {
+    while rt.saving.get() > 0 || rt.app.borrow().sync.syncing {
+        sleep(50).await;
+    }
+    let Some(window) = web_sys::window() else { return };
+    let container = window.navigator().service_worker();
+    let Ok(registration) = JsFuture::from(container.get_registration()).await else { return };
+    let waiting = Reflect::get(&registration, &"waiting".into()).unwrap_or(JsValue::NULL);
+    if waiting.is_null() || waiting.is_undefined() {
+        return;
+    }
+    let reload = Closure::once_into_js(|| {
+        let _ = web_sys::window().map(|w| w.location().reload());
+    });
+    let _ = Reflect::set(&container, &"oncontrollerchange".into(), &reload);
+    if let Ok(post) = Reflect::get(&waiting, &"postMessage".into()) {
+        if let Some(post) = post.dyn_ref::<Function>() {
+            let _ = post.call1(&waiting, &"skip-waiting".into());
+        }
+    }
 }
 
 fn listen(rt: &Rc<Runtime>, window: &web_sys::Window) -> Result<(), String> {
@@ -99,7 +263,14 @@ fn listen(rt: &Rc<Runtime>, window: &web_sys::Window) -> Result<(), String> {
         closure.forget();
     };
     let r = rt.clone();
-    on(&document, "click", Box::new(move |e: Event| click(&r, &e)));
+    on(
+        &document,
+        "click",
+        Box::new(move |e: Event| {
+            r.last_activity.set(now_ms() as f64);
+            click(&r, &e)
+        }),
+    );
     let r = rt.clone();
     on(
         &document,
@@ -112,7 +283,16 @@ fn listen(rt: &Rc<Runtime>, window: &web_sys::Window) -> Result<(), String> {
         }),
     );
     let r = rt.clone();
-    on(&document, "input", Box::new(move |_| r.typing.set(true)));
+    on(
+        &document,
+        "input",
+        Box::new(move |_| {
+            r.last_activity.set(now_ms() as f64);
+            r.typing.set(true)
+        }),
+    );
+    let r = rt.clone();
+    on(&document, "keydown", Box::new(move |_| r.last_activity.set(now_ms() as f64)));
     let r = rt.clone();
     on(
         window,
@@ -135,8 +315,8 @@ fn listen(rt: &Rc<Runtime>, window: &web_sys::Window) -> Result<(), String> {
             render_status(&r);
             let r = r.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if r.app.borrow().locked {
-                    unlock(&r).await;
+                if r.app.borrow().guard.gate == Gate::Finishing && r.release.borrow().is_some() {
+                    open_gate(&r).await;
                 }
                 sync(&r).await;
             });
@@ -161,6 +341,23 @@ fn listen(rt: &Rc<Runtime>, window: &web_sys::Window) -> Result<(), String> {
         .set_interval_with_callback_and_timeout_and_arguments_0(periodic.as_ref().unchecked_ref(), PERIODIC_SYNC_MS)
         .map_err(|_| "timer")?;
     periodic.forget();
+    let r = rt.clone();
+    let idle = Closure::<dyn FnMut()>::new(move || {
+        let minutes = {
+            let app = r.app.borrow();
+            if app.guard.gate != Gate::Open || app.replica.is_none() {
+                return;
+            }
+            app.guard.record.as_ref().map_or(lock::DEFAULT_IDLE_MINUTES, |rec| rec.idle_minutes)
+        };
+        if now_ms() as f64 - r.last_activity.get() > f64::from(minutes) * 60_000.0 {
+            lock_now(&r);
+        }
+    });
+    window
+        .set_interval_with_callback_and_timeout_and_arguments_0(idle.as_ref().unchecked_ref(), IDLE_CHECK_MS)
+        .map_err(|_| "timer")?;
+    idle.forget();
     Ok(())
 }
 
@@ -177,16 +374,44 @@ fn click(rt: &Rc<Runtime>, e: &Event) {
                 if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
                     let _ = storage.set_item("terrain_lang", lang.code());
                 }
+                rt.typing.set(false);
                 render(rt);
             }
         }
         Some("sync") => spawn_sync(rt),
         Some("unlock") => {
+            // "Try again" on the update screen.
             let r = rt.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                unlock(&r).await;
-                sync(&r).await;
+                if r.release.borrow().is_some() {
+                    open_gate(&r).await;
+                }
             });
+        }
+        Some("forgot-pin") => {
+            let mut app = rt.app.borrow_mut();
+            app.guard.gate = Gate::SignInRequired;
+            app.guard.msg = None;
+            drop(app);
+            rt.typing.set(false);
+            render(rt);
+        }
+        Some("back-to-pin") => {
+            let mut app = rt.app.borrow_mut();
+            app.guard.gate = Gate::Locked;
+            app.guard.msg = None;
+            drop(app);
+            rt.typing.set(false);
+            render(rt);
+        }
+        Some("lock-now") => lock_now(rt),
+        Some("apply-update") => {
+            let r = rt.clone();
+            wasm_bindgen_futures::spawn_local(async move { apply_update(&r).await });
+        }
+        Some("take-over") => {
+            let r = rt.clone();
+            wasm_bindgen_futures::spawn_local(async move { take_over(&r).await });
         }
         Some("retry") => {
             let Some(doc) = el.get_attribute("data-doc").and_then(|d| d.parse::<DocumentId>().ok()) else { return };
@@ -196,7 +421,7 @@ fn click(rt: &Rc<Runtime>, e: &Event) {
                     Some(replica) => replica.retry(doc),
                     None => return,
                 };
-                if save(&r, &ops, None).await.is_ok() {
+                if save(&r, &ops).await.is_ok() {
                     sync(&r).await;
                 }
             });
@@ -208,6 +433,7 @@ fn click(rt: &Rc<Runtime>, e: &Event) {
                 let r = rt.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     if erase(&r).await.is_ok() {
+                        r.typing.set(false);
                         render(&r);
                     }
                 });
@@ -220,8 +446,19 @@ fn click(rt: &Rc<Runtime>, e: &Event) {
 async fn submit(rt: &Rc<Runtime>, form: &HtmlFormElement) {
     let name = form.get_attribute("data-form").unwrap_or_default();
     let fields = form_fields(form);
-    if name == "login" {
-        return login(rt, &fields).await;
+    if rt.release.borrow().is_none() {
+        // Another tab is the writer: this one edits nothing.
+        return;
+    }
+    match name.as_str() {
+        "login" => return login(rt, &fields).await,
+        "set-pin" => return set_pin(rt, &fields).await,
+        "unlock" => return unlock(rt, &fields).await,
+        "idle" => return set_idle(rt, &fields).await,
+        _ => {}
+    }
+    if rt.app.borrow().guard.gate != Gate::Open {
+        return;
     }
     let doc = form.get_attribute("data-doc").and_then(|d| d.parse::<DocumentId>().ok());
     let started = now_precise();
@@ -229,11 +466,17 @@ async fn submit(rt: &Rc<Runtime>, form: &HtmlFormElement) {
         let mut app = rt.app.borrow_mut();
         apply(&mut app, &name, &fields, doc)
     };
+    let applied = now_precise();
     match result {
-        Ok(ops) => match save(rt, &ops, None).await {
+        Ok(ops) => match save(rt, &ops).await {
             Ok(()) => {
-                // How long from the tap to the edit being durable (read by the benchmark).
+                // How long from the tap to the edit being durable, and where the time went (read
+                // by the benchmark): the Automerge transaction, sealing, the IndexedDB commit.
+                let split = rt.store.timing.get();
                 mark("data-last-save-ms", now_precise() - started);
+                mark("data-last-apply-ms", applied - started);
+                mark("data-last-seal-ms", split.seal_ms);
+                mark("data-last-commit-ms", split.commit_ms);
                 rt.app.borrow_mut().flash = Some(Flash::Saved);
                 rt.typing.set(false);
                 render(rt);
@@ -279,17 +522,61 @@ fn apply(app: &mut App, name: &str, fields: &Fields, doc: Option<DocumentId>) ->
     Ok(ops)
 }
 
+/// The sentence for a failed call, in the user's language.
+fn net_text(lang: Lang, e: &NetError) -> String {
+    match e {
+        NetError::Unreachable(_) => t(lang, L::NeedNetworkToSignIn).to_owned(),
+        NetError::Refused(body) => lock::refusal_text(lang, body.code).to_owned(),
+        NetError::BadAnswer(_) => lock::refusal_text(lang, ErrorCode::Internal).to_owned(),
+    }
+}
+
+fn gate_msg(rt: &Rc<Runtime>, msg: Msg) {
+    {
+        let mut app = rt.app.borrow_mut();
+        app.guard.busy = false;
+        app.guard.msg = Some(msg);
+    }
+    rt.typing.set(false);
+    render(rt);
+}
+
+/// Sign in online. The first time on this tablet: a new device, then the PIN is chosen. When the
+/// tablet already holds data it cannot open (a forgotten or blocked PIN): the new sign-in fetches
+/// the key of the device that holds the data, which keeps its token, replica and unsynced edits;
+/// the device the sign-in registered is retired at once.
 async fn login(rt: &Rc<Runtime>, fields: &Fields) {
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let lang = rt.app.borrow().lang;
     let request = LoginRequest {
         login: get("login"),
         password: get("password"),
-        device_name: get("device_name"),
+        device_name: fields.get("device_name").cloned().unwrap_or_else(|| t(lang, L::DefaultDeviceName).to_owned()),
         app_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    let lang = rt.app.borrow().lang;
-    match net::login(&request).await {
-        Ok(answer) => {
+    rt.app.borrow_mut().guard.busy = true;
+    let answer = match net::login(&request).await {
+        Ok(answer) => answer,
+        Err(e) => {
+            rt.app.borrow_mut().guard.busy = false;
+            let why = net_text(lang, &e);
+            if rt.app.borrow().guard.gate == Gate::SignInRequired {
+                return gate_msg(rt, match e {
+                    NetError::Unreachable(_) => Msg::NeedNetwork,
+                    NetError::Refused(body) => Msg::Code(body.code),
+                    NetError::BadAnswer(_) => Msg::Code(ErrorCode::Internal),
+                });
+            }
+            rt.app.borrow_mut().flash = Some(Flash::Error(why));
+            return render(rt);
+        }
+    };
+    let earlier = rt.app.borrow().guard.record.as_ref().map(|r| r.device);
+    let pending = match earlier {
+        None => {
+            let Ok(key) = answer.storage_key.parse::<StorageKey>() else {
+                return gate_msg(rt, Msg::Code(ErrorCode::Internal));
+            };
             let session = Session {
                 login: request.login.trim().to_lowercase(),
                 display_name: answer.display_name,
@@ -297,39 +584,410 @@ async fn login(rt: &Rc<Runtime>, fields: &Fields) {
                 device: answer.device,
                 token: answer.token,
             };
-            let Ok(key) = answer.storage_key.parse::<StorageKey>() else {
-                rt.app.borrow_mut().flash = Some(Flash::Error("the server sent no storage key".to_owned()));
-                return render(rt);
-            };
-            cache_key(Some(&key));
-            rt.store.unlock(Some(key));
             let replica = Replica::new(session.device, random_bytes());
-            let ops = vec![Persist::Meta(replica.meta())];
-            if let Err(why) = rt.store.persist(&ops, Some(&session)).await {
-                rt.app.borrow_mut().flash = Some(Flash::Error(why));
-                return render(rt);
+            Pending { session, replica, key, fresh: true }
+        }
+        Some(device) => match reopen(rt, &answer.token, device).await {
+            Ok(pending) => {
+                // The data stays with its device; the one this sign-in registered is not needed.
+                let _ = net::revoke(&pending.session.token, answer.device).await;
+                pending
             }
+            Err(msg) => {
+                let _ = net::revoke(&answer.token, answer.device).await;
+                return gate_msg(rt, msg);
+            }
+        },
+    };
+    rt.store.unlock(Some(pending.key.clone()));
+    *rt.pending.borrow_mut() = Some(pending);
+    {
+        let mut app = rt.app.borrow_mut();
+        app.guard.gate = Gate::SetPin;
+        app.guard.busy = false;
+        app.guard.msg = None;
+        app.flash = None;
+        app.sync.revoked = None;
+    }
+    rt.typing.set(false);
+    render(rt);
+}
+
+/// Open the data this tablet holds with its device's key, fetched with a fresh sign-in's token.
+async fn reopen(rt: &Rc<Runtime>, token: &str, device: terrain_client_core::DeviceId) -> Result<Pending, Msg> {
+    let hex = match net::earlier_device_key(token, device).await {
+        Ok(hex) => hex,
+        Err(NetError::Refused(body)) if body.code == ErrorCode::DeviceRevoked => {
+            // Revoked meanwhile: what it holds must go.
+            let _ = erase(rt).await;
+            rt.app.borrow_mut().sync.revoked = Some(Vec::new());
+            return Err(Msg::Code(ErrorCode::DeviceRevoked));
+        }
+        Err(NetError::Refused(body)) => return Err(Msg::Code(body.code)),
+        Err(NetError::Unreachable(_)) => return Err(Msg::NeedNetwork),
+        Err(NetError::BadAnswer(_)) => return Err(Msg::Code(ErrorCode::Internal)),
+    };
+    let key = hex.parse::<StorageKey>().map_err(|_| Msg::Code(ErrorCode::Internal))?;
+    rt.store.unlock(Some(key.clone()));
+    let opened = async {
+        let session = rt.store.session().await?.ok_or_else(|| "no stored session".to_owned())?;
+        let stored = rt.store.load().await?;
+        let replica = Replica::restore(stored).map_err(|e| e.to_string())?;
+        Ok::<_, String>((session, replica))
+    }
+    .await;
+    match opened {
+        Ok((session, replica)) => Ok(Pending { session, replica, key, fresh: false }),
+        Err(why) => {
+            rt.store.unlock(None);
+            Err(Msg::Local(why))
+        }
+    }
+}
+
+/// The PIN was chosen: wrap the storage key under it, store the session sealed, open the app.
+async fn set_pin(rt: &Rc<Runtime>, fields: &Fields) {
+    let pin = fields.get("pin").cloned().unwrap_or_default();
+    let again = fields.get("pin_again").cloned().unwrap_or_default();
+    if let Err(msg) = lock::check_new_secret(&pin, &again) {
+        return gate_msg(rt, msg);
+    }
+    let Some(pending) = rt.pending.borrow_mut().take() else {
+        return gate_msg(rt, Msg::Local("nothing to protect: sign in again".to_owned()));
+    };
+    rt.app.borrow_mut().guard.busy = true;
+    rt.app.borrow_mut().guard.msg = None;
+    rt.typing.set(false);
+    render(rt);
+    let probe_salt = random_bytes().to_vec();
+    let started = now_precise();
+    let probe = derive(&pin, &probe_salt, lock::PROBE_ITERATIONS).await;
+    let iterations = lock::iterations_for(now_precise() - started);
+    let salt = random_bytes().to_vec();
+    let derived = match probe.and(Ok(())) {
+        Ok(()) => derive(&pin, &salt, iterations).await,
+        Err(why) => Err(why),
+    };
+    let derived = match derived {
+        Ok(d) => d,
+        Err(why) => {
+            *rt.pending.borrow_mut() = Some(pending);
+            return gate_msg(rt, Msg::Local(why));
+        }
+    };
+    let Ok(nonce) = nonce() else {
+        *rt.pending.borrow_mut() = Some(pending);
+        return gate_msg(rt, Msg::Local("no randomness".to_owned()));
+    };
+    let wrap = PinWrap::new(derived, salt, iterations, nonce, &pending.key);
+    let (idle, last_sync) = {
+        let app = rt.app.borrow();
+        let idle = app.guard.record.as_ref().map_or(lock::DEFAULT_IDLE_MINUTES, |r| r.idle_minutes);
+        (idle, app.sync.last_success_ms)
+    };
+    let record = LockRecord::new(pending.session.device, wrap, idle, last_sync);
+    let ops = if pending.fresh { vec![Persist::Meta(pending.replica.meta())] } else { Vec::new() };
+    rt.store.unlock(Some(pending.key.clone()));
+    if let Err(e) = rt.store.persist(&ops, Some(&pending.session), Some(&record)).await {
+        *rt.pending.borrow_mut() = Some(pending);
+        return gate_msg(rt, store_msg(e));
+    }
+    remove_cached_key();
+    {
+        let mut app = rt.app.borrow_mut();
+        app.session = Some(pending.session);
+        app.replica = Some(pending.replica);
+        app.locked = false;
+        app.guard.record = Some(record);
+        app.guard.gate = Gate::Open;
+        app.guard.busy = false;
+        app.guard.msg = None;
+    }
+    rt.last_activity.set(now_ms() as f64);
+    rt.typing.set(false);
+    render(rt);
+    refresh_storage(rt, true).await;
+    sync(rt).await;
+}
+
+/// Unlock with the PIN. The attempt is counted before the derivation runs and forgiven once it
+/// succeeds.
+async fn unlock(rt: &Rc<Runtime>, fields: &Fields) {
+    let submitted = now_precise();
+    let pin = fields.get("pin").cloned().unwrap_or_default();
+    let Some(mut record) = rt.app.borrow().guard.record.clone() else { return };
+    let now = now_ms();
+    rt.app.borrow_mut().guard.now_ms = now;
+    if record.online_required {
+        rt.app.borrow_mut().guard.gate = Gate::SignInRequired;
+        return gate_msg(rt, Msg::WrongPin(0));
+    }
+    if record.retry_at_ms().is_some_and(|at| at > now) {
+        return gate_msg(rt, Msg::Wait);
+    }
+    record.count_attempt(now);
+    if let Err(e) = rt.store.put_lock(&record).await {
+        return gate_msg(rt, store_msg(e));
+    }
+    {
+        let mut app = rt.app.borrow_mut();
+        app.guard.record = Some(record.clone());
+        app.guard.busy = true;
+        app.guard.msg = None;
+    }
+    rt.typing.set(false);
+    render(rt);
+    let started = now_precise();
+    let derived = derive(&pin, &record.pin.salt, record.pin.iterations).await;
+    mark("data-unlock-ms", now_precise() - started);
+    let key = derived.ok().and_then(|d| record.pin.open(d));
+    let Some(key) = key else {
+        let left = lock::MAX_FAILURES.saturating_sub(record.failures);
+        if record.online_required {
+            rt.app.borrow_mut().guard.gate = Gate::SignInRequired;
+        }
+        return gate_msg(rt, Msg::WrongPin(left));
+    };
+    record.succeeded();
+    rt.store.unlock(Some(key));
+    let opened = async {
+        let _ = rt.store.put_lock(&record).await;
+        let session = rt.store.session().await?.ok_or_else(|| "no stored session".to_owned())?;
+        let replica = Replica::restore(rt.store.load().await?).map_err(|e| e.to_string())?;
+        Ok::<_, String>((session, replica))
+    }
+    .await;
+    match opened {
+        Ok((session, replica)) => {
             {
                 let mut app = rt.app.borrow_mut();
                 app.session = Some(session);
                 app.replica = Some(replica);
-                app.sync.revoked = None;
-                app.flash = None;
                 app.locked = false;
+                app.guard.record = Some(record);
+                app.guard.gate = Gate::Open;
+                app.guard.busy = false;
+                app.guard.msg = None;
+                app.flash = None;
             }
+            rt.last_activity.set(now_ms() as f64);
             rt.typing.set(false);
             render(rt);
+            // From the PIN's submit to the worksites on screen (read by the benchmark).
+            mark("data-open-ms", now_precise() - submitted);
+            refresh_storage(rt, false).await;
             sync(rt).await;
         }
-        Err(e) => {
-            let why = match e {
-                NetError::Unreachable(_) => t(lang, L::NeedNetworkToSignIn).to_owned(),
-                other => other.to_string(),
-            };
-            rt.app.borrow_mut().flash = Some(Flash::Error(why));
-            render(rt);
+        Err(why) => {
+            rt.store.unlock(None);
+            gate_msg(rt, Msg::Local(why));
         }
     }
+}
+
+/// Lock the app now (a tap, or the idle time): the key and the documents leave memory. Waits for
+/// a running sync or write to end (the next check locks).
+fn lock_now(rt: &Rc<Runtime>) {
+    {
+        let mut app = rt.app.borrow_mut();
+        if app.guard.gate != Gate::Open || app.guard.record.is_none() || app.sync.syncing || rt.saving.get() > 0 {
+            return;
+        }
+        app.replica = None;
+        app.session = None;
+        app.guard.gate = Gate::Locked;
+        app.guard.msg = None;
+        app.flash = None;
+    }
+    rt.store.unlock(None);
+    rt.typing.set(false);
+    render(rt);
+}
+
+async fn set_idle(rt: &Rc<Runtime>, fields: &Fields) {
+    let Some(minutes) = fields.get("idle").and_then(|m| m.parse::<u32>().ok()) else { return };
+    if !lock::IDLE_CHOICES.contains(&minutes) {
+        return;
+    }
+    let Some(mut record) = rt.app.borrow().guard.record.clone() else { return };
+    record.idle_minutes = minutes;
+    match rt.store.put_lock(&record).await {
+        Ok(()) => {
+            rt.app.borrow_mut().guard.record = Some(record);
+            rt.app.borrow_mut().flash = Some(Flash::Saved);
+        }
+        Err(e) => rt.app.borrow_mut().flash = Some(Flash::Error(store_text(rt, e))),
+    }
+    rt.typing.set(false);
+    render(rt);
+}
+
+/// PBKDF2-HMAC-SHA-256 of the secret, 256 bits, in the browser's WebCrypto.
+async fn derive(secret: &str, salt: &[u8], iterations: u32) -> Result<[u8; 32], String> {
+    let fail = |e: JsValue| format!("key derivation: {e:?}");
+    let window = web_sys::window().ok_or("no window")?;
+    let crypto = Reflect::get(&window, &"crypto".into()).map_err(fail)?;
+    let subtle = Reflect::get(&crypto, &"subtle".into()).map_err(fail)?;
+    if subtle.is_undefined() {
+        return Err("WebCrypto is not available (the app must be served over https or from localhost)".to_owned());
+    }
+    let import: Function = Reflect::get(&subtle, &"importKey".into()).map_err(fail)?.unchecked_into();
+    let algo = js_sys::Object::new();
+    Reflect::set(&algo, &"name".into(), &"PBKDF2".into()).map_err(fail)?;
+    let args = Array::of5(
+        &"raw".into(),
+        &Uint8Array::from(secret.as_bytes()).into(),
+        &algo,
+        &false.into(),
+        &Array::of1(&"deriveBits".into()),
+    );
+    let base = JsFuture::from(Promise::from(import.apply(&subtle, &args).map_err(fail)?)).await.map_err(fail)?;
+    let params = js_sys::Object::new();
+    Reflect::set(&params, &"name".into(), &"PBKDF2".into()).map_err(fail)?;
+    Reflect::set(&params, &"hash".into(), &"SHA-256".into()).map_err(fail)?;
+    Reflect::set(&params, &"salt".into(), &Uint8Array::from(salt)).map_err(fail)?;
+    Reflect::set(&params, &"iterations".into(), &f64::from(iterations).into()).map_err(fail)?;
+    let derive_bits: Function = Reflect::get(&subtle, &"deriveBits".into()).map_err(fail)?.unchecked_into();
+    let bits = derive_bits.call3(&subtle, &params, &base, &256.into()).map_err(fail)?;
+    let bits = JsFuture::from(Promise::from(bits)).await.map_err(fail)?;
+    let bytes = Uint8Array::new(&bits).to_vec();
+    bytes.try_into().map_err(|_| "key derivation: not 32 bytes".to_owned())
+}
+
+/// Take the writer lock (Web Locks): at once if it is free, or (`wait`) once the holder released
+/// it. Without Web Locks in the browser the tab is the writer.
+async fn acquire_writer(rt: &Rc<Runtime>, wait: bool) -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    let locks = Reflect::get(&window.navigator(), &"locks".into()).unwrap_or(JsValue::UNDEFINED);
+    if locks.is_undefined() {
+        *rt.release.borrow_mut() = Some(Function::new_no_args(""));
+        return true;
+    }
+    let mut granted: Option<Function> = None;
+    let answer = Promise::new(&mut |resolve, _| granted = Some(resolve));
+    let Some(granted) = granted else { return false };
+    let r = rt.clone();
+    let callback = Closure::once_into_js(move |held: JsValue| -> JsValue {
+        if held.is_null() {
+            let _ = granted.call1(&JsValue::NULL, &false.into());
+            return JsValue::UNDEFINED;
+        }
+        let mut release: Option<Function> = None;
+        let hold = Promise::new(&mut |resolve, _| release = Some(resolve));
+        *r.release.borrow_mut() = release;
+        let _ = granted.call1(&JsValue::NULL, &true.into());
+        hold.into()
+    });
+    let options = js_sys::Object::new();
+    let _ = Reflect::set(&options, &"ifAvailable".into(), &(!wait).into());
+    let request: Option<Function> = Reflect::get(&locks, &"request".into()).ok().and_then(|f| f.dyn_into().ok());
+    let Some(request) = request else { return false };
+    if request.call3(&locks, &WRITER_LOCK.into(), &options, &callback).is_err() {
+        return false;
+    }
+    JsFuture::from(answer).await.map(|v| v.as_bool() == Some(true)).unwrap_or(false)
+}
+
+fn open_channel(rt: &Rc<Runtime>) {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(ctor) = Reflect::get(&window, &"BroadcastChannel".into()) else { return };
+    let Some(ctor) = ctor.dyn_ref::<Function>() else { return };
+    let Ok(channel) = Reflect::construct(ctor, &Array::of1(&CHANNEL.into())) else { return };
+    let r = rt.clone();
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let data = Reflect::get(&e, &"data".into()).ok().and_then(|d| d.as_string());
+        if data.as_deref() == Some("take-over") && r.release.borrow().is_some() {
+            let r = r.clone();
+            wasm_bindgen_futures::spawn_local(async move { hand_over(&r).await });
+        }
+    });
+    let _ = Reflect::set(&channel, &"onmessage".into(), on_message.as_ref());
+    on_message.forget();
+    *rt.channel.borrow_mut() = Some(channel);
+}
+
+/// Another tab asked to take over: stop editing, let running writes and the sync end, drop the
+/// key, release the lock.
+async fn hand_over(rt: &Rc<Runtime>) {
+    {
+        let mut app = rt.app.borrow_mut();
+        app.guard.gate = Gate::TakenOver;
+        app.guard.msg = None;
+    }
+    if let Some(timer) = rt.sync_timer.take() {
+        let _ = web_sys::window().map(|w| w.clear_timeout_with_handle(timer));
+    }
+    rt.typing.set(false);
+    render(rt);
+    while rt.saving.get() > 0 || rt.app.borrow().sync.syncing {
+        sleep(50).await;
+    }
+    {
+        let mut app = rt.app.borrow_mut();
+        app.replica = None;
+        app.session = None;
+    }
+    rt.pending.borrow_mut().take();
+    rt.store.unlock(None);
+    if let Some(release) = rt.release.borrow_mut().take() {
+        let _ = release.call0(&JsValue::NULL);
+    }
+    render(rt);
+}
+
+/// Ask the writer to hand over, wait for the lock, then open the gate here.
+async fn take_over(rt: &Rc<Runtime>) {
+    if rt.release.borrow().is_some() {
+        return;
+    }
+    if let Some(channel) = rt.channel.borrow().as_ref() {
+        if let Ok(post) = Reflect::get(channel, &"postMessage".into()) {
+            if let Some(post) = post.dyn_ref::<Function>() {
+                let _ = post.call1(channel, &"take-over".into());
+            }
+        }
+    }
+    if acquire_writer(rt, true).await {
+        rt.app.borrow_mut().guard.msg = None;
+        open_gate(rt).await;
+        spawn_sync(rt);
+    }
+}
+
+async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Read the browser's storage state; with `ask`, ask for persistent storage first.
+async fn refresh_storage(rt: &Rc<Runtime>, ask: bool) {
+    let Some(window) = web_sys::window() else { return };
+    let storage = Reflect::get(&window.navigator(), &"storage".into()).unwrap_or(JsValue::UNDEFINED);
+    if storage.is_undefined() {
+        return;
+    }
+    let call = |name: &str| -> Option<Promise> {
+        let f: Function = Reflect::get(&storage, &name.into()).ok()?.dyn_into().ok()?;
+        f.call0(&storage).ok()?.dyn_into().ok()
+    };
+    let persisted = match call(if ask { "persist" } else { "persisted" }) {
+        Some(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()),
+        None => None,
+    };
+    let usage = match call("estimate") {
+        Some(p) => JsFuture::from(p).await.ok().and_then(|e| {
+            let used = Reflect::get(&e, &"usage".into()).ok()?.as_f64()?;
+            let quota = Reflect::get(&e, &"quota".into()).ok()?.as_f64()?;
+            Some((used, quota))
+        }),
+        None => None,
+    };
+    rt.app.borrow_mut().guard.storage = lock::StorageInfo { persisted, usage };
+    render(rt);
 }
 
 fn schedule_sync(rt: &Rc<Runtime>) {
@@ -355,11 +1013,12 @@ fn spawn_sync(rt: &Rc<Runtime>) {
 }
 
 /// Sync until there is nothing left to say. Asked for while a sync runs, it runs once more after,
-/// so that "sync now" always reaches the server after the tap.
+/// so that "sync now" always reaches the server after the tap. No network is not a failure: the
+/// status says offline.
 async fn sync(rt: &Rc<Runtime>) {
     {
         let mut app = rt.app.borrow_mut();
-        if app.session.is_none() || app.replica.is_none() {
+        if app.session.is_none() || app.replica.is_none() || app.guard.gate != Gate::Open {
             return;
         }
         if app.sync.syncing {
@@ -371,16 +1030,35 @@ async fn sync(rt: &Rc<Runtime>) {
     render_status(rt);
     loop {
         let outcome = sync_once(rt).await;
-        let mut app = rt.app.borrow_mut();
-        match outcome {
-            Ok(()) => {
-                app.sync.last_success_ms = Some(now_ms());
-                app.sync.last_error = None;
-                app.sync.online = true;
+        let record = {
+            let mut app = rt.app.borrow_mut();
+            let mut record = None;
+            match outcome {
+                Ok(()) => {
+                    let now = now_ms();
+                    app.sync.last_success_ms = Some(now);
+                    app.sync.last_error = None;
+                    app.sync.online = true;
+                    if let Some(r) = app.guard.record.as_mut() {
+                        r.last_sync_ms = Some(now);
+                        record = Some(r.clone());
+                    }
+                }
+                Err(Outcome::Offline) => {
+                    app.sync.online = false;
+                    app.sync.last_error = None;
+                }
+                Err(Outcome::Failed(why)) => app.sync.last_error = Some(why),
+                Err(Outcome::Again) => {}
             }
-            Err(why) => app.sync.last_error = Some(why),
+            record
+        };
+        if let Some(record) = record {
+            // The time of the last sync survives a reload (it is not personal, kept in clear).
+            let _ = rt.store.put_lock(&record).await;
         }
-        if !rt.sync_again.replace(false) || app.session.is_none() {
+        let mut app = rt.app.borrow_mut();
+        if !rt.sync_again.replace(false) || app.session.is_none() || app.guard.gate != Gate::Open {
             app.sync.syncing = false;
             break;
         }
@@ -390,12 +1068,12 @@ async fn sync(rt: &Rc<Runtime>) {
 }
 
 /// One sync; several sessions when a refused document was set aside (the rest goes on).
-async fn sync_once(rt: &Rc<Runtime>) -> Result<(), String> {
+async fn sync_once(rt: &Rc<Runtime>) -> Result<(), Outcome> {
     for _ in 0..4 {
         match sync_session(rt).await {
             Ok(()) => return Ok(()),
             Err(Outcome::Again) => continue,
-            Err(Outcome::Failed(why)) => return Err(why),
+            Err(other) => return Err(other),
         }
     }
     Ok(())
@@ -404,11 +1082,14 @@ async fn sync_once(rt: &Rc<Runtime>) -> Result<(), String> {
 enum Outcome {
     /// A document was set aside; sync the rest in a new session.
     Again,
-    /// The sync stopped; the sentence says why. Nothing stored is lost.
+    /// The server could not be reached: offline, not a failure.
+    Offline,
+    /// The sync stopped; the sentence (in the user's language) says why. Nothing stored is lost.
     Failed(String),
 }
 
 async fn sync_session(rt: &Rc<Runtime>) -> Result<(), Outcome> {
+    let lang = rt.app.borrow().lang;
     let (token, mut request) = {
         let mut app = rt.app.borrow_mut();
         let token = app.session.as_ref().map(|s| s.token.clone()).ok_or(Outcome::Failed(String::new()))?;
@@ -423,13 +1104,15 @@ async fn sync_session(rt: &Rc<Runtime>) -> Result<(), Outcome> {
                     let replica = app.replica.as_mut().ok_or(Outcome::Failed(String::new()))?;
                     match replica.handle_response(response) {
                         Ok(step) => step,
-                        Err(e) => {
+                        Err(_) => {
                             replica.abort_sync();
-                            return Err(Outcome::Failed(e.to_string()));
+                            return Err(Outcome::Failed(
+                                lock::refusal_text(lang, ErrorCode::InvalidSyncMessage).to_owned(),
+                            ));
                         }
                     }
                 };
-                if let Err(why) = save(rt, &step.persist, None).await {
+                if let Err(why) = save(rt, &step.persist).await {
                     if let Some(replica) = rt.app.borrow_mut().replica.as_mut() {
                         replica.abort_sync();
                     }
@@ -446,21 +1129,22 @@ async fn sync_session(rt: &Rc<Runtime>) -> Result<(), Outcome> {
                 if let Some(replica) = rt.app.borrow_mut().replica.as_mut() {
                     replica.abort_sync();
                 }
-                if matches!(other, NetError::Unreachable(_)) {
-                    rt.app.borrow_mut().sync.online = web_sys::window().is_some_and(|w| w.navigator().on_line());
-                }
-                return Err(Outcome::Failed(other.to_string()));
+                return Err(match other {
+                    NetError::Unreachable(_) => Outcome::Offline,
+                    other => Outcome::Failed(net_text(lang, &other)),
+                });
             }
         }
     }
 }
 
 async fn refused(rt: &Rc<Runtime>, body: &terrain_client_core::protocol::ErrorBody) -> Outcome {
+    let lang = rt.app.borrow().lang;
     let (refusal, ops) = match rt.app.borrow_mut().replica.as_mut() {
         Some(replica) => replica.handle_refusal(body),
-        None => return Outcome::Failed(body.message.clone()),
+        None => return Outcome::Failed(lock::refusal_text(lang, body.code).to_owned()),
     };
-    if let Err(why) = save(rt, &ops, None).await {
+    if let Err(why) = save(rt, &ops).await {
         return Outcome::Failed(why);
     }
     match refusal {
@@ -469,22 +1153,34 @@ async fn refused(rt: &Rc<Runtime>, body: &terrain_client_core::protocol::ErrorBo
             // Show what was not synced, then erase the tablet (the server no longer accepts it).
             let _ = erase(rt).await;
             rt.app.borrow_mut().sync.revoked = Some(unsynced);
-            Outcome::Failed(body.message.clone())
+            Outcome::Failed(lock::refusal_text(lang, body.code).to_owned())
         }
-        Refusal::Other if body.code == ErrorCode::InvalidToken => {
-            let lang = rt.app.borrow().lang;
-            Outcome::Failed(t(lang, L::SignInAgain).to_owned())
-        }
-        Refusal::Other => Outcome::Failed(format!("{} ({})", body.message, body.code.as_str())),
+        Refusal::Other if body.code == ErrorCode::InvalidToken => Outcome::Failed(t(lang, L::SignInAgain).to_owned()),
+        Refusal::Other => Outcome::Failed(format!("{} ({})", lock::refusal_text(lang, body.code), body.code.as_str())),
     }
 }
 
-/// Store operations (and the session when given); an error says why nothing was confirmed.
-async fn save(rt: &Rc<Runtime>, ops: &[Persist], session: Option<&Session>) -> Result<(), String> {
-    if ops.is_empty() && session.is_none() {
+/// Store operations; an error (in the user's language) says why nothing was confirmed.
+async fn save(rt: &Rc<Runtime>, ops: &[Persist]) -> Result<(), String> {
+    if ops.is_empty() {
         return Ok(());
     }
-    rt.store.persist(ops, session).await
+    rt.saving.set(rt.saving.get() + 1);
+    let result = rt.store.persist(ops, None, None).await;
+    rt.saving.set(rt.saving.get() - 1);
+    result.map_err(|e| store_text(rt, e))
+}
+
+fn store_msg(e: StoreError) -> Msg {
+    match e {
+        StoreError::Quota => Msg::StorageFull,
+        StoreError::Failed(why) => Msg::Local(why),
+    }
+}
+
+fn store_text(rt: &Rc<Runtime>, e: StoreError) -> String {
+    let lang = rt.app.borrow().lang;
+    lock::message(lang, &store_msg(e), None, 0)
 }
 
 async fn reload_from_store(rt: &Rc<Runtime>) {
@@ -497,84 +1193,62 @@ async fn reload_from_store(rt: &Rc<Runtime>) {
     }
 }
 
-/// Open the sealed documents: with the key cached for this browser session, else with the key
-/// the server gives this device. Without network in a new session the app stays locked (nothing
-/// is lost) until the network returns. A revoked device is erased.
-async fn unlock(rt: &Rc<Runtime>) {
-    let Some(token) = rt.app.borrow().session.as_ref().map(|s| s.token.clone()) else { return };
-    let key = match cached_key() {
-        Some(key) => Some(key),
-        None => match net::device_key(&token).await {
-            Ok(hex) => hex.parse::<StorageKey>().ok().inspect(|k| cache_key(Some(k))),
-            Err(NetError::Refused(body)) if body.code == ErrorCode::DeviceRevoked => {
-                let _ = erase(rt).await;
-                rt.app.borrow_mut().sync.revoked = Some(Vec::new());
-                return render(rt);
-            }
-            Err(_) => None,
-        },
-    };
-    rt.store.unlock(key.clone());
-    let restored = match key {
-        Some(_) => match rt.store.load().await {
-            Ok(stored) if stored.meta.is_some() => Replica::restore(stored).map_err(|e| e.to_string()),
-            Ok(_) => Err("the tablet's store holds no replica".to_owned()),
-            Err(why) => Err(why),
-        },
-        None => Err(String::new()),
-    };
-    {
-        let mut app = rt.app.borrow_mut();
-        match restored {
-            Ok(replica) => {
-                app.replica = Some(replica);
-                app.locked = false;
-            }
-            Err(why) => {
-                app.locked = true;
-                if !why.is_empty() {
-                    app.flash = Some(Flash::Error(why));
-                }
-            }
-        }
-    }
-    render(rt);
-}
-
-/// Erase the tablet: documents, session and the cached key.
+/// Erase the tablet: documents, session, lock record.
 async fn erase(rt: &Rc<Runtime>) -> Result<(), String> {
     rt.store.wipe().await?;
     rt.store.unlock(None);
-    cache_key(None);
+    remove_cached_key();
+    rt.pending.borrow_mut().take();
     let mut app = rt.app.borrow_mut();
     app.session = None;
     app.replica = None;
     app.locked = false;
+    app.guard.record = None;
+    app.guard.gate = Gate::Open;
+    app.guard.msg = None;
+    app.guard.busy = false;
     Ok(())
 }
 
-/// The storage key for this browser session (gone when the browser session ends).
+/// The storage key version 1 cached for the browser session, if this is still that session.
 fn cached_key() -> Option<StorageKey> {
     let storage = web_sys::window()?.session_storage().ok()??;
     storage.get_item(KEY_ITEM).ok()??.parse().ok()
 }
 
-fn cache_key(key: Option<&StorageKey>) {
-    let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else { return };
-    let _ = match key {
-        Some(key) => storage.set_item(KEY_ITEM, &key.to_string()),
-        None => storage.remove_item(KEY_ITEM),
-    };
+fn remove_cached_key() {
+    if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = storage.remove_item(KEY_ITEM);
+    }
 }
 
 /// Render the whole page, unless the user is typing in a form: then only the status bar.
 fn render(rt: &Rc<Runtime>) {
+    let gate = rt.app.borrow().guard.gate;
     if rt.typing.get() {
+        if gate != Gate::Open {
+            // A PIN being typed: nothing in the background redraws the lock screen.
+            return;
+        }
         return render_status(rt);
     }
     let Some(root) = root() else { return };
     let closed = details_state(&root);
-    root.set_inner_html(&view::page(&rt.app.borrow()).into_string());
+    rt.app.borrow_mut().guard.now_ms = now_ms();
+    let html = {
+        let app = rt.app.borrow();
+        if gate != Gate::Open {
+            lock::page(&app).into_string()
+        } else if app.session.is_some() {
+            let mut html = view::page(&app).into_string();
+            html.push_str(&lock::footer(&app).into_string());
+            html
+        } else {
+            view::page(&app).into_string()
+        }
+    };
+    root.set_inner_html(&html);
+    no_autofill(&root);
     for (id, open) in closed {
         if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id)) {
             let _ = if open { el.set_attribute("open", "") } else { el.remove_attribute("open") };
@@ -587,16 +1261,50 @@ fn render(rt: &Rc<Runtime>) {
     mark_page(rt);
 }
 
-/// The open screen and the number of completed syncs, on `<body>` (what tests wait for).
+/// Keep what is typed out of the browser's autofill, form history and session-restore state:
+/// every form and field says `autocomplete="off"` (Chromium then neither saves nor restores the
+/// value), except the password field of the sign-in, which is the password manager's business.
+fn no_autofill(root: &Element) {
+    let Ok(list) = root.query_selector_all("form, input, textarea, select") else { return };
+    for i in 0..list.length() {
+        let Some(el) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+        if el.get_attribute("type").as_deref() == Some("password") {
+            continue;
+        }
+        let _ = el.set_attribute("autocomplete", "off");
+        if el.tag_name() != "FORM" {
+            let _ = el.set_attribute("autocorrect", "off");
+            let _ = el.set_attribute("spellcheck", "false");
+        }
+    }
+}
+
+/// The open screen, the gate and the number of completed syncs, on `<body>` (what tests wait
+/// for).
 fn mark_page(rt: &Rc<Runtime>) {
     if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-        let _ = body.set_attribute("data-screen", &rt.app.borrow().screen.hash());
+        let app = rt.app.borrow();
+        let _ = body.set_attribute("data-screen", &app.screen.hash());
         let _ = body.set_attribute("data-syncs", &rt.syncs.get().to_string());
+        let gate = match app.guard.gate {
+            Gate::Open if app.session.is_some() => "open",
+            Gate::Open => "sign-in",
+            Gate::SetPin => "set-pin",
+            Gate::Locked => "locked",
+            Gate::SignInRequired => "sign-in-required",
+            Gate::Finishing => "finishing",
+            Gate::Elsewhere => "elsewhere",
+            Gate::TakenOver => "taken-over",
+        };
+        let _ = body.set_attribute("data-gate", gate);
     }
 }
 
 fn render_status(rt: &Rc<Runtime>) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    if rt.app.borrow().guard.gate != Gate::Open {
+        return render(rt);
+    }
     match document.get_element_by_id("status") {
         Some(status) => {
             status.set_outer_html(&view::status(&rt.app.borrow()).into_string());
@@ -666,4 +1374,10 @@ fn random_bytes() -> [u8; 16] {
     // id collide, which the core refuses as a duplicate rather than corrupting anything.
     let _ = getrandom::fill(&mut bytes);
     bytes
+}
+
+fn nonce() -> Result<[u8; 12], String> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
+    Ok(bytes)
 }

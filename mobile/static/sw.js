@@ -2,6 +2,10 @@
 // The build (scripts/build-app.sh) replaces BUILD_ID, so each build gets its own cache and the
 // old one is dropped once the new worker takes over. Only the app's own files are handled: sync
 // and login requests (/v1/...) always go to the network.
+//
+// Updates never swap code under a running session: a new worker installs its cache and then
+// waits until no page of the app is open (the next start), or until the advisor taps "Update"
+// (the page sends "skip-waiting", then reloads once the new worker controls it).
 const CACHE = "terrain-app-BUILD_ID";
 const SHELL = [
   "./",
@@ -15,8 +19,14 @@ const SHELL = [
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()),
+    caches.open(CACHE).then((cache) => cache.addAll(SHELL)),
   );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "skip-waiting") {
+    self.skipWaiting();
+  }
 });
 
 self.addEventListener("activate", (event) => {

@@ -21,7 +21,7 @@ use serde_json::json;
 use terrain_client_core::edit::WorksiteField;
 use terrain_client_core::values::{HoursSource, MeetingKind, Month};
 use terrain_client_core::{DocumentId, Edit, ItemId};
-use terrain_tests::browser::Browser;
+use terrain_tests::browser::{APP_PIN, Browser};
 use terrain_tests::device::{TestDevice, date};
 use terrain_tests::fixtures::{KICKOFF_NOTES, Seeded, seed_worksite, signed_in};
 use terrain_tests::server::{PASSWORD, TestServer, app_dir, create_user, default_settings};
@@ -182,15 +182,19 @@ async fn wait_ready(browser: &Browser) {
     browser.wait_until("the app to start", WAIT, "return document.body.dataset.ready === 'true'").await;
 }
 
-/// Reload the page `n` times; the start-up time the app reports each time.
-async fn cold_starts(browser: &Browser, n: usize) -> Vec<f64> {
-    let mut out = Vec::new();
+/// Reload the page `n` times and unlock it with the PIN: the start-up time to the lock screen,
+/// the key derivation, and the time from the PIN's submit to the worksites on screen, each time.
+async fn cold_starts(browser: &Browser, n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let (mut ready, mut derive, mut open) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..n {
         browser.client.refresh().await.expect("reload");
         wait_ready(browser).await;
-        out.push(body_number(browser, "data-ready-ms").await);
+        ready.push(body_number(browser, "data-ready-ms").await);
+        browser.unlock_app(APP_PIN).await;
+        derive.push(body_number(browser, "data-unlock-ms").await);
+        open.push(body_number(browser, "data-open-ms").await);
     }
-    out
+    (ready, derive, open)
 }
 
 /// Wait until a sync that started after now has ended.
@@ -221,8 +225,9 @@ async fn open(browser: &Browser, hash: &str) {
 }
 
 /// Fill the hours form as typing would, submit it, wait for "saved on the tablet"; the time the
-/// app reports from the submit to the stored edit.
-async fn save_hours(browser: &Browser, form: &str, month: &str, hours: &str) -> f64 {
+/// app reports from the submit to the stored edit, and its split: the Automerge transaction,
+/// sealing, the IndexedDB commit.
+async fn save_hours(browser: &Browser, form: &str, month: &str, hours: &str) -> [f64; 4] {
     for (name, value) in [("month", month), ("hours", hours)] {
         let css = format!("{form} [name=\"{name}\"]");
         browser.find(&css).await;
@@ -239,7 +244,12 @@ async fn save_hours(browser: &Browser, form: &str, month: &str, hours: &str) -> 
         .await;
     browser.find(&format!("{form} button[type=submit]")).await.click().await.expect("submit");
     browser.wait_for("#flash.ok", WAIT, |_| true).await;
-    body_number(browser, "data-last-save-ms").await
+    [
+        body_number(browser, "data-last-save-ms").await,
+        body_number(browser, "data-last-apply-ms").await,
+        body_number(browser, "data-last-seal-ms").await,
+        body_number(browser, "data-last-commit-ms").await,
+    ]
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -320,6 +330,7 @@ async fn main() {
     browser.find("#login input[name=login]").await.send_keys(ADVISOR).await.expect("type the login");
     browser.find("#login input[name=password]").await.send_keys(PASSWORD).await.expect("type the password");
     browser.find("#login button[type=submit]").await.click().await.expect("sign in");
+    browser.choose_app_pin(APP_PIN).await;
     browser
         .wait_until(
             "the first sync",
@@ -337,7 +348,7 @@ async fn main() {
 
     // 4. Cold start offline: empty, then with the worksite.
     browser.set_offline(true).await;
-    let empty = cold_starts(&browser, RELOADS).await;
+    let (empty, _, _) = cold_starts(&browser, RELOADS).await;
     browser.set_offline(false).await;
     wait_ready(&browser).await;
     store.assign(worksite, advisor, chrono::Utc::now()).await.expect("assign the worksite");
@@ -350,16 +361,20 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
     browser.set_offline(true).await;
-    let full = cold_starts(&browser, RELOADS).await;
+    let (full, derive, unlock) = cold_starts(&browser, RELOADS).await;
     browser.wait_for(&card, WAIT, |_| true).await;
 
     // 5. Edits, offline, on the worksite's placement hours form.
     open(&browser, &format!("#/w/{worksite}")).await;
     let form = format!("article.placement[data-placement=\"{}\"] form[data-form=hours]", site.seeded.placement);
-    let mut saves = Vec::new();
+    let (mut saves, mut applies, mut seals, mut commits) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..EDITS {
         let month = format!("{}-{:02}", 2021 + i / 12, 1 + i % 12);
-        saves.push(save_hours(&browser, &form, &month, &(120 + i).to_string()).await);
+        let [save, apply, seal, commit] = save_hours(&browser, &form, &month, &(120 + i).to_string()).await;
+        saves.push(save);
+        applies.push(apply);
+        seals.push(seal);
+        commits.push(commit);
     }
     let row = format!("article.placement[data-placement=\"{}\"] tr[data-month]", site.seeded.placement);
     assert!(browser.count(&row).await >= EDITS, "every month saved is listed");
@@ -371,7 +386,12 @@ async fn main() {
     println!("|{:-<46}|{:->5}|{:->11}|{:->11}|{:->11}|{:->11}|", "", "", "", "", "", "");
     print_row("cold start offline, no worksite", &empty);
     print_row(&format!("cold start offline, worksite of {changes} changes"), &full);
+    print_row("unlock: PIN key derivation (PBKDF2)", &derive);
+    print_row(&format!("unlock: PIN submit to worksites, {changes} ch."), &unlock);
     print_row(&format!("one edit stored (hours), {changes}-change site"), &saves);
+    print_row("  of which Automerge transaction", &applies);
+    print_row("  of which sealing (AES-GCM)", &seals);
+    print_row("  of which IndexedDB commit", &commits);
     println!();
     println!(
         "cold start = navigation start to first screen (data-ready-ms); edit = submit to IndexedDB commit (data-last-save-ms)"

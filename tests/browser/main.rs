@@ -12,4 +12,5 @@ mod fixtures;
 mod languages;
 mod live;
 mod office_day;
+mod offline;
 mod tablet;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use terrain_client_core::DocumentId;
-use terrain_tests::browser::Browser;
+use terrain_tests::browser::{APP_PIN, Browser};
 use terrain_tests::server::{PASSWORD, app_dir, create_user, default_settings};
 
 use crate::fixtures::{KICKOFF_NOTES, OFFICE_LOGIN, Seeded, World, seed_worksite, session};
@@ -42,6 +42,7 @@ async fn sign_in(browser: &Browser, base: &str, login: &str, worksite: DocumentI
     browser.find("#login input[name=login]").await.send_keys(login).await.expect("type the login");
     browser.find("#login input[name=password]").await.send_keys(PASSWORD).await.expect("type the password");
     browser.find("#login button[type=submit]").await.click().await.expect("sign in");
+    browser.choose_app_pin(APP_PIN).await;
     let card = format!("#worksites li.worksite[data-doc=\"{worksite}\"]");
     browser.wait_for(&card, WAIT, |_| true).await;
     browser
@@ -76,7 +77,7 @@ async fn open(browser: &Browser, base: &str, hash: &str) {
     if !browser.url().await.starts_with(&format!("{base}/app/")) {
         browser.goto(&format!("{base}/app/{hash}")).await;
     }
-    browser.wait_until("the app to start", WAIT, "return document.body.dataset.ready === 'true'").await;
+    browser.app_started().await;
     browser.run("location.hash = arguments[0];", vec![json!(hash)]).await;
     let hash = if hash == "#/" || hash.is_empty() { "#/" } else { hash };
     browser
@@ -90,7 +91,7 @@ async fn open(browser: &Browser, base: &str, hash: &str) {
 
 async fn reload(browser: &Browser) {
     browser.client.refresh().await.expect("reload");
-    browser.wait_until("the app to start again", WAIT, "return document.body.dataset.ready === 'true'").await;
+    browser.app_started().await;
 }
 
 /// Tap "sync now" and wait until a sync that started after the tap has ended with nothing left
@@ -351,7 +352,7 @@ fn found_in(files: &[(std::path::PathBuf, Vec<u8>)], needle: &str) -> Vec<std::p
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_tablet_store_is_sealed_and_a_new_session_needs_the_network_once() {
+async fn the_tablet_store_is_sealed_and_a_new_start_unlocks_offline_with_the_pin() {
     let mut world = World::new().await;
     let base = world.base_url().to_owned();
     let seeded = assigned_world(&mut world).await;
@@ -378,24 +379,24 @@ async fn the_tablet_store_is_sealed_and_a_new_session_needs_the_network_once() {
     fill_and_save(&browser, "form[data-form=person-note]", &[("text", personal[3])]).await;
     sync_now(&browser).await;
 
-    // The profile folder as a thief would copy it: the IndexedDB files hold the session in the
-    // clear (the check that the scan sees the store), and no personal string.
+    // The profile folder as a thief would copy it: the IndexedDB files hold the lock record in the
+    // clear (the check that the scan sees the store), no personal string and not the session.
     let files = files_under(&browser.profile_dir().join("Default").join("IndexedDB"));
     assert!(!files.is_empty(), "the tablet's IndexedDB files are where Chromium keeps them");
-    assert!(!found_in(&files, "\"login\":\"sophie\"").is_empty(), "the scan reads the store's records");
+    assert!(!found_in(&files, "\"layout\":2").is_empty(), "the scan reads the store's records");
+    assert!(found_in(&files, "\"login\":\"sophie\"").is_empty(), "the session is sealed");
     for text in personal.iter().copied().chain(["El Amrani", "+32 470 00 00 00", KICKOFF_NOTES]) {
         assert!(found_in(&files, text).is_empty(), "{text:?} is stored in the clear: {:?}", found_in(&files, text));
     }
 
-    // A new browser session (the cached key gone) with no network: locked, nothing lost; the
-    // network returns and the worksite is back.
+    // A new start with no network: the PIN opens the store, nothing lost
+    // (tests/browser/offline.rs does it across a restart of the browser).
     open(&browser, &base, "#/").await;
-    browser.run("sessionStorage.clear();", vec![]).await;
     browser.set_offline(true).await;
-    reload(&browser).await;
-    browser.wait_for("#locked", WAIT, |t| t.contains("verrouill")).await;
+    browser.client.refresh().await.expect("reload");
+    browser.wait_for("#unlock", WAIT, |_| true).await;
     browser.screenshot("tablet-locked").await;
-    browser.set_offline(false).await;
+    browser.unlock_app(APP_PIN).await;
     let card = format!("#worksites li.worksite[data-doc=\"{}\"]", seeded.worksite);
     browser.wait_for(&card, WAIT, |_| true).await;
     browser.quit().await;

@@ -32,6 +32,12 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// Where Debian's `chromium-driver` package puts the driver.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// The PIN the tests choose for the tablet app (at least six characters).
+pub const APP_PIN: &str = "482916";
+
+/// How long the tablet app's helpers wait (a PIN derivation costs about half a second).
+const APP_WAIT: Duration = Duration::from_secs(20);
+
 /// How often [`Browser::wait_for`] looks again.
 const POLL: Duration = Duration::from_millis(100);
 
@@ -61,7 +67,7 @@ pub struct Browser {
     /// The WebDriver session.
     pub client: Client,
     driver: Option<Child>,
-    _profile: TempDir,
+    profile: Option<TempDir>,
 }
 
 impl Browser {
@@ -69,10 +75,16 @@ impl Browser {
     /// `lang` (`fr`, `nl`, `en`), the browser's interface language and `Accept-Language` are that
     /// language.
     pub async fn launch(lang: Option<&str>) -> Browser {
-        require_chromium();
-        let port = crate::server::free_port();
         let profile =
             tempfile::Builder::new().prefix("terrain-chromium-").tempdir().expect("a temporary profile folder");
+        Browser::launch_with_profile(lang, profile).await
+    }
+
+    /// Start a new Chromium on an existing profile folder (one [`Browser::quit_keeping_profile`]
+    /// returned): the tablet restarting, with what its disk kept.
+    pub async fn launch_with_profile(lang: Option<&str>, profile: TempDir) -> Browser {
+        require_chromium();
+        let port = crate::server::free_port();
         // Its own process group, so that dropping the browser can end chromedriver and every
         // Chromium process it started, and nothing else.
         let mut command = Command::new(CHROMEDRIVER);
@@ -114,12 +126,25 @@ impl Browser {
             .connect(&webdriver)
             .await
             .unwrap_or_else(|e| panic!("chromedriver could not open a Chromium session ({CHROMIUM}): {e}"));
-        Browser { client, driver: browser_guard.0.take(), _profile: profile }
+        Browser { client, driver: browser_guard.0.take(), profile: Some(profile) }
     }
 
     /// The browser's profile folder: what a lost tablet's disk would hold.
     pub fn profile_dir(&self) -> &Path {
-        self._profile.path()
+        self.profile.as_ref().expect("the profile").path()
+    }
+
+    /// End the session (Chromium shuts down and writes its files), stop chromedriver and every
+    /// process it started, and hand back the profile folder for [`Browser::launch_with_profile`].
+    pub async fn quit_keeping_profile(mut self) -> TempDir {
+        let _ = self.client.clone().close().await;
+        if let Some(child) = self.driver.take() {
+            kill_group(child);
+        }
+        let profile = self.profile.take().expect("the profile");
+        // Chromium's lock on the profile goes with its process.
+        let _ = std::fs::remove_file(profile.path().join("SingletonLock"));
+        profile
     }
 
     /// End the session (closing Chromium), then stop chromedriver.
@@ -282,6 +307,50 @@ impl Browser {
             }
             tokio::time::sleep(POLL).await;
         }
+    }
+
+    /// The tablet app's gate, from `<body data-gate>`: `sign-in`, `set-pin`, `locked`,
+    /// `sign-in-required`, `elsewhere`, `taken-over`, `finishing` or `open`.
+    pub async fn app_gate(&self) -> String {
+        self.run("return document.body.dataset.gate || ''", vec![]).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Wait until the tablet app has started; when it asks for its PIN, give [`APP_PIN`] and wait
+    /// until it is open.
+    pub async fn app_started(&self) {
+        self.wait_until("the app to start", APP_WAIT, "return document.body.dataset.ready === 'true'").await;
+        if self.app_gate().await == "locked" {
+            self.unlock_app(APP_PIN).await;
+        }
+    }
+
+    /// Type the PIN on the tablet app's lock screen and wait until the app is open.
+    pub async fn unlock_app(&self, pin: &str) {
+        self.submit_pin(pin).await;
+        self.wait_until(
+            "the app to unlock",
+            APP_WAIT,
+            "return document.body.dataset.gate === 'open' && !document.getElementById('deriving')",
+        )
+        .await;
+    }
+
+    /// Type a PIN on the lock screen and submit it, without waiting for the outcome.
+    pub async fn submit_pin(&self, pin: &str) {
+        let input = self.find("#unlock input[name=pin]").await;
+        input.send_keys(pin).await.expect("type the PIN");
+        self.find("#unlock button[type=submit]").await.click().await.expect("tap unlock");
+    }
+
+    /// On the tablet app's "choose a code" screen (after an online sign-in), choose `pin` and wait
+    /// until the app is open.
+    pub async fn choose_app_pin(&self, pin: &str) {
+        self.wait_for("#set-pin", APP_WAIT, |_| true).await;
+        self.find("#set-pin input[name=pin]").await.send_keys(pin).await.expect("type the PIN");
+        self.find("#set-pin input[name=pin_again]").await.send_keys(pin).await.expect("type the PIN again");
+        self.find("#set-pin button[type=submit]").await.click().await.expect("save the PIN");
+        self.wait_until("the app to open with its new PIN", APP_WAIT, "return document.body.dataset.gate === 'open'")
+            .await;
     }
 
     /// Sign in to the office dashboard through its form; returns once the form is gone.

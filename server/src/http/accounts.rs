@@ -268,6 +268,33 @@ pub async fn my_key(State(state): State<AppState>, headers: HeaderMap) -> Result
     Ok(Json(StorageKeyView { storage_key: StorageKey::from_bytes(key).to_string() }))
 }
 
+/// `GET /v1/devices/{id}/key`: the storage key of another device of the caller's own account,
+/// for a tablet whose offline PIN is forgotten or blocked: it signs in again (a new device) and
+/// reopens the data it already holds with its previous device's key, so nothing unsynced is lost.
+/// Only the device's own user gets it (not even an admin), never for a revoked device
+/// (`device_revoked`: the tablet then erases what it holds).
+pub async fn device_key(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<DeviceId>,
+) -> Result<Json<StorageKeyView>, ApiError> {
+    let c = caller(&state, &headers).await?;
+    let device = state.store.device(id).await.map_err(db("device"))?;
+    let device = device.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such device."))?;
+    if device.user_id != c.user.id {
+        return Err(forbidden());
+    }
+    if device.revoked_at.is_some() {
+        return Err(ApiError::new(ErrorCode::DeviceRevoked, "This device was revoked; erase its local data."));
+    }
+    let key = state.store.storage_key(id).await.map_err(db("storage_key"))?;
+    let key: [u8; 32] = key
+        .and_then(|k| k.try_into().ok())
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "This device has no storage key; sign in again."))?;
+    tracing::info!(user = %c.user.login, device = %id, by = %c.device.id, "storage key handed to a new sign-in");
+    Ok(Json(StorageKeyView { storage_key: StorageKey::from_bytes(key).to_string() }))
+}
+
 /// A user as the API shows it (never the password hash).
 #[derive(Debug, Serialize)]
 pub struct UserView {

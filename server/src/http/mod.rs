@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/me", get(accounts::me))
         .route("/v1/devices", get(accounts::devices))
         .route("/v1/devices/me/key", get(accounts::my_key))
+        .route("/v1/devices/{id}/key", get(accounts::device_key))
         .route("/v1/devices/{id}/revoke", post(accounts::revoke))
         .route("/v1/users", get(accounts::users).post(accounts::create_user))
         .route("/v1/assignments", post(accounts::assign))
