@@ -134,7 +134,7 @@ impl PersonField {
 }
 
 /// What a new worksite starts with.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewWorksite {
     /// Name.
     pub name: String,
