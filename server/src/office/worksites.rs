@@ -504,7 +504,7 @@ async fn refused(
 }
 
 async fn write(state: &AppState, caller: &Caller, lang: Lang, id: DocumentId, edit: Edit) -> Result<(), PageError> {
-    crate::sync::write_edit(&state.store, caller, id, edit).await.map_err(|e| PageError::Api(e, lang))
+    crate::sync::write_edit(&state.store, caller, id, edit).await.map_err(|e| PageError::Api(ApiError::from(e), lang))
 }
 
 /// `POST /office/worksites/{id}/edit`: write what changed, one edit per field group.

@@ -458,6 +458,16 @@ impl Accounts for MemoryStore {
         Ok(self.lock().login_failures.iter().filter(|(k, at)| k == key && *at > since).count() as i64)
     }
 
+    async fn forget_login_failure(&self, keys: &[String], at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.lock().login_failures.retain(|(k, t)| !(*t == at && keys.contains(k)));
+        Ok(())
+    }
+
+    async fn prune_login_failures(&self, before: DateTime<Utc>) -> Result<(), StoreError> {
+        self.lock().login_failures.retain(|(_, t)| *t >= before);
+        Ok(())
+    }
+
     async fn history(&self, doc: DocumentId) -> Result<Vec<HistoryEntry>, StoreError> {
         let state = self.lock();
         let Some(d) = state.documents.get(&doc) else { return Ok(Vec::new()) };

@@ -166,10 +166,16 @@ impl SyncError {
         }
     }
 
-    /// A storage failure at `context`. (Where the store can tell "database unavailable" apart,
-    /// this is the one place to map that to [`SyncError::Busy`].)
+    /// A storage failure at `context`: `busy` when the database is away (restarting,
+    /// unreachable, out of connections), so devices retry and alerting can tell an outage from a
+    /// bug; otherwise `internal`.
     pub fn store(context: &'static str, error: crate::store::StoreError) -> Self {
-        SyncError::internal(context, error)
+        if error.is_unavailable() {
+            tracing::warn!(%error, context, "database unavailable");
+            SyncError::Busy { erased: None }
+        } else {
+            SyncError::internal(context, error)
+        }
     }
 
     /// A server-side failure at `context`.
