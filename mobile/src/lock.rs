@@ -332,7 +332,8 @@ terrain_client_core::labels! {
 pub fn refusal_text(lang: Lang, code: ErrorCode) -> &'static str {
     let label = match code {
         ErrorCode::MalformedRequest | ErrorCode::UnsupportedMediaType => L::ErrMalformed,
-        ErrorCode::UnsupportedProtocol => L::ErrUpdate,
+        // A code this build does not know comes from a newer server: the app is out of date.
+        ErrorCode::UnsupportedProtocol | ErrorCode::Unknown => L::ErrUpdate,
         ErrorCode::BodyTooLarge | ErrorCode::MessageTooLarge | ErrorCode::TooManyDocuments => L::ErrTooLarge,
         ErrorCode::DuplicateDocument => L::ErrDuplicate,
         ErrorCode::InvalidSyncMessage => L::ErrInvalidSync,
