@@ -560,6 +560,14 @@ impl Replica {
             if self.quarantine.contains_key(&id) {
                 continue;
             }
+            if let Some(e) = self.docs.get_mut(&id) {
+                // The server keeps nothing of a request but what it committed: a change it could
+                // not apply (its dependency was held back by a Bloom filter false positive) is
+                // gone, and it asks for it again. Automerge never resends what `sent_hashes`
+                // lists, so the session would loop until `MAX_ROUNDS`; forget it every round and
+                // let the server's answer (its stored heads and filter) decide what to send.
+                e.sync.sent_hashes.clear();
+            }
             if let Some(e) = self.docs.get_mut(&id)
                 && let Some(message) = e.doc.generate_sync_message(&mut e.sync)
             {
