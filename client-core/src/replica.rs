@@ -32,7 +32,9 @@ use crate::ids::{DeviceId, DocKind, DocumentId};
 use crate::model::{Document, Person, Worksite};
 use crate::protocol::{DocMessage, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 
-/// The most round trips one sync session may take before it is abandoned.
+/// The most round trips without progress one sync session may take before it is abandoned. A
+/// round that brought changes, moved an acknowledgement or advanced the cursor (other devices
+/// committing meanwhile) does not count: a busy server is not a stuck session.
 pub const MAX_ROUNDS: u32 = 12;
 
 /// How many change records a document's local log may hold before a snapshot replaces them.
@@ -208,7 +210,10 @@ struct Entry {
 struct Session {
     cursor: i64,
     active: BTreeSet<DocumentId>,
+    /// Rounds without progress.
     rounds: u32,
+    /// All rounds: a hard cap of `10 × MAX_ROUNDS`, whatever the progress.
+    total: u32,
 }
 
 /// A device's documents and its sync engine.
@@ -412,7 +417,7 @@ impl Replica {
                 active.insert(*id);
             }
         }
-        self.session = Some(Session { cursor: self.cursor, active, rounds: 1 });
+        self.session = Some(Session { cursor: self.cursor, active, rounds: 1, total: 1 });
         self.build_request()
     }
 
@@ -477,6 +482,7 @@ impl Replica {
     fn apply_response(&mut self, response: SyncResponse) -> Result<SyncStep, ReplicaError> {
         let mut persist = Vec::new();
         let mut changed = Vec::new();
+        let mut progress = self.session.as_ref().is_some_and(|s| response.cursor != s.cursor);
         let actor = self.actor.clone();
         for reply in response.docs {
             let id = reply.doc;
@@ -502,7 +508,10 @@ impl Replica {
                     changed.push(id);
                 }
             }
-            e.acked = reply.stored_heads.iter().filter_map(|h| ChangeHash::try_from(h.as_slice()).ok()).collect();
+            let acked: Vec<ChangeHash> =
+                reply.stored_heads.iter().filter_map(|h| ChangeHash::try_from(h.as_slice()).ok()).collect();
+            progress |= acked != e.acked;
+            e.acked = acked;
             if let Some(s) = &mut self.session {
                 s.active.insert(id);
             }
@@ -540,8 +549,11 @@ impl Replica {
             None
         } else {
             let session = self.session.as_mut().ok_or(ReplicaError::NoSession)?;
-            session.rounds += 1;
-            if session.rounds > MAX_ROUNDS {
+            if !progress && changed.is_empty() {
+                session.rounds += 1;
+            }
+            session.total += 1;
+            if session.rounds > MAX_ROUNDS || session.total > 10 * MAX_ROUNDS {
                 return Err(ReplicaError::TooManyRounds);
             }
             Some(next)
@@ -559,6 +571,14 @@ impl Replica {
         for id in active {
             if self.quarantine.contains_key(&id) {
                 continue;
+            }
+            if let Some(e) = self.docs.get_mut(&id) {
+                // The server keeps nothing of a request but what it committed: a change it could
+                // not apply (its dependency was held back by a Bloom filter false positive) is
+                // gone, and it asks for it again. Automerge never resends what `sent_hashes`
+                // lists, so the session would loop until `MAX_ROUNDS`; forget it every round and
+                // let the server's answer (its stored heads and filter) decide what to send.
+                e.sync.sent_hashes.clear();
             }
             if let Some(e) = self.docs.get_mut(&id)
                 && let Some(message) = e.doc.generate_sync_message(&mut e.sync)

@@ -411,6 +411,8 @@ macro_rules! read_projection {
 pub enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+    /// The in-memory store, read through its own accessors.
+    Memory(std::sync::Arc<terrain_server::store::MemoryStore>),
 }
 
 impl Db {
@@ -428,6 +430,7 @@ impl Db {
         match self {
             Db::Sqlite(pool) => sqlx::query_scalar(sql).bind(id.0).fetch_one(pool).await,
             Db::Postgres(pool) => sqlx::query_scalar(sql).bind(id.0).fetch_one(pool).await,
+            Db::Memory(store) => return store.heads(id).expect("the document is stored").concat(),
         }
         .unwrap()
     }
@@ -450,6 +453,7 @@ impl Db {
         match self {
             Db::Sqlite(pool) => sqlx::query_scalar(sql).bind(id.0).fetch_one(pool).await,
             Db::Postgres(pool) => sqlx::query_scalar(sql).bind(id.0).fetch_one(pool).await,
+            Db::Memory(store) => return store.row_count(id),
         }
         .unwrap()
     }
@@ -459,6 +463,7 @@ impl Db {
         match self {
             Db::Sqlite(pool) => read_projection!(pool, id),
             Db::Postgres(pool) => read_projection!(pool, id),
+            Db::Memory(store) => store.projection(id).unwrap_or_default(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The storage conformance suite: every behaviour the sync server relies on, written once and run
-//! against each backend (`sqlite::…` and `postgres::…`).
+//! against each backend (`sqlite::…`, `postgres::…` and `memory::…`, the simulator's store).
 //!
 //! Postgres needs `DATABASE_URL`: run through `bash scripts/test.sh`.
 
@@ -13,7 +13,7 @@ mod seq;
 use std::sync::Arc;
 
 use tempfile::TempDir;
-use terrain_server::store::{self, Store};
+use terrain_server::store::{self, MemoryStore, Store};
 use terrain_tests::db::{fresh_postgres, fresh_sqlite};
 
 use crate::fixtures::Db;
@@ -26,6 +26,8 @@ pub struct Backend {
     pub url: String,
     /// Keeps a SQLite database's folder alive.
     _dir: Option<TempDir>,
+    /// The in-memory store, when that is the backend.
+    memory: Option<Arc<MemoryStore>>,
 }
 
 impl Backend {
@@ -33,24 +35,36 @@ impl Backend {
         let (dir, url) = fresh_sqlite();
         let store = store::connect(&url).await.expect("open SQLite store");
         assert_eq!(store.backend(), "sqlite");
-        Self { store, url, _dir: Some(dir) }
+        Self { store, url, _dir: Some(dir), memory: None }
     }
 
     async fn postgres() -> Self {
         let url = fresh_postgres().await;
         let store = store::connect(&url).await.expect("connect Postgres store");
         assert_eq!(store.backend(), "postgres");
-        Self { store, url, _dir: None }
+        Self { store, url, _dir: None, memory: None }
     }
 
-    /// A second store on the same database, as after a restart (migrations run again).
+    fn memory() -> Self {
+        let memory = Arc::new(MemoryStore::new());
+        Self { store: memory.clone(), url: "memory:".into(), _dir: None, memory: Some(memory) }
+    }
+
+    /// A second store on the same database, as after a restart (migrations run again). The
+    /// memory store lives as long as the process: its "restart" is the same store.
     pub async fn reopen(&self) -> Arc<dyn Store> {
-        store::connect(&self.url).await.expect("reopen store")
+        match &self.memory {
+            Some(memory) => memory.clone(),
+            None => store::connect(&self.url).await.expect("reopen store"),
+        }
     }
 
-    /// Direct SQL access, for what the trait does not read back (projection, heads).
+    /// Direct access under the trait, for what it does not read back (projection, heads).
     pub async fn db(&self) -> Db {
-        Db::open(&self.url).await
+        match &self.memory {
+            Some(memory) => Db::Memory(memory.clone()),
+            None => Db::open(&self.url).await,
+        }
     }
 }
 
@@ -71,6 +85,15 @@ macro_rules! conformance {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $test() {
                     crate::$area::$test(crate::Backend::postgres().await).await;
+                }
+            )*
+        }
+
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    crate::$area::$test(crate::Backend::memory()).await;
                 }
             )*
         }
