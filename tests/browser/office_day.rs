@@ -41,7 +41,7 @@ impl Server {
         let out = std::fs::File::create(&log).expect("create the log file");
         let err = out.try_clone().expect("share the log file");
         let port = free_port();
-        let database = format!("sqlite://{}?mode=rwc", dir.path().join("terrain.db").display());
+        let database = format!("sqlite://{}", dir.path().join("terrain.db").display());
         let child = tokio::process::Command::new(terrain_binary())
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &database])
             .arg("--app-dir")
@@ -289,6 +289,12 @@ fn record(t: &mut TestDevice, worksite: DocumentId, placement: terrain_client_co
     );
 }
 
+/// The names of the devices on the admin page (they sit in their rename fields).
+async fn device_names(b: &Browser) -> String {
+    let names = b.run("return [...document.querySelectorAll('#devices input[name=name]')].map(i=>i.value).join(' | ');", vec![]).await;
+    names.as_str().unwrap_or_default().to_owned()
+}
+
 fn squash(s: &str) -> String {
     s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
 }
@@ -299,6 +305,7 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
     let base = server.base.clone();
     let b = Browser::launch(Some("fr")).await;
     b.set_size(1024, 768).await;
+    let br = &b;
 
     // `/` of an empty server leads to the first-run page.
     b.goto(&format!("{base}/")).await;
@@ -313,11 +320,11 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
         "02-setup-wrong-code",
         ["Code à usage unique", "Eenmalige code", "One-time code"],
         "#setup-submit",
-        || async {
-            fill(&b, "#f-code", "AAAA-BBBB-CCCC").await;
-            fill(&b, "#f-login", "admin").await;
-            fill(&b, "#f-display_name", "Nadia Admin").await;
-            fill(&b, "#f-password", ADMIN_PASSWORD).await;
+        move || async move {
+            fill(br, "#f-code", "AAAA-BBBB-CCCC").await;
+            fill(br, "#f-login", "admin").await;
+            fill(br, "#f-display_name", "Nadia Admin").await;
+            fill(br, "#f-password", ADMIN_PASSWORD).await;
         },
     )
     .await;
@@ -350,11 +357,11 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
         "04-admin-short-password",
         ["Mot de passe", "Wachtwoord", "Password"],
         "#create-user-submit",
-        || async {
-            fill(&b, "#f-login", "claire").await;
-            fill(&b, "#f-display_name", "Claire Dubois").await;
-            choose(&b, "#f-role", "office").await;
-            fill(&b, "#f-password", "court").await;
+        move || async move {
+            fill(br, "#f-login", "claire").await;
+            fill(br, "#f-display_name", "Claire Dubois").await;
+            choose(br, "#f-role", "office").await;
+            fill(br, "#f-password", "court").await;
         },
     )
     .await;
@@ -392,8 +399,8 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
         "06-new-worksite-wrong-date",
         ["Ordre de commencer", "Bevel tot aanvang", "Order to start"],
         "#create-worksite",
-        || async {
-            worksite_form(&b, "Crèche Les Coccinelles", "Lot 1 gros œuvre", "Sophie Martin", "hours", "1552", "31/02/2026", "30/11/2026").await;
+        move || async move {
+            worksite_form(br, "Crèche Les Coccinelles", "Lot 1 gros œuvre", "Sophie Martin", "hours", "1552", "31/02/2026", "30/11/2026").await;
         },
     )
     .await;
@@ -410,11 +417,11 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
 
     // Planning: a phase ending before it starts is refused, then two phases are added.
     let site_url = format!("{base}/office/worksites/{hours_site}");
-    refused_in_three_languages(&b, &site_url, "08-phase-end-before-start", ["Fin", "Einde", "End"], "#add-phase-submit", || async {
-        fill(&b, "#f-phase_name", "Gros œuvre").await;
-        fill(&b, "#f-trade", "Maçonnerie").await;
-        fill(&b, "#f-start", "01/04/2026").await;
-        fill(&b, "#f-end", "01/03/2026").await;
+    refused_in_three_languages(&b, &site_url, "08-phase-end-before-start", ["Fin", "Einde", "End"], "#add-phase-submit", move || async move {
+        fill(br, "#f-phase_name", "Gros œuvre").await;
+        fill(br, "#f-trade", "Maçonnerie").await;
+        fill(br, "#f-start", "01/04/2026").await;
+        fill(br, "#f-end", "01/03/2026").await;
     })
     .await;
     assert_eq!(b.attr("#f-phase_name", "value").await.as_deref(), Some("Gros œuvre"));
@@ -488,7 +495,8 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
     // Devices: names, models, users, no dashboard device of the refused advisor sign-in.
     b.goto(&admin_url).await;
     let devices = b.text("#devices").await;
-    assert!(devices.contains("Galaxy Tab A8") && devices.contains("Application tablette"), "{devices}");
+    assert!(device_names(&b).await.contains("Sophie Martin · Galaxy Tab A8"), "the tablets by name: {}", device_names(&b).await);
+    assert!(devices.contains("Application tablette"), "{devices}");
     assert!(devices.contains("Tableau de bord"), "dashboard sessions are named in words");
     assert!(!devices.contains("Office dashboard"));
     let sophie_dashboard = b
@@ -499,17 +507,17 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
         .await;
     assert_eq!(sophie_dashboard, json!(0), "the refused sign-in of an advisor left no device");
     // Rename Sophie's tablet.
-    let rename = "#devices tr:has(td.user) form.rename";
+    let rename = "the row of Sophie's tablet";
     let row = b
         .run(
-            "var r=[...document.querySelectorAll('#devices tr')].find(r=>r.textContent.includes('Galaxy Tab A8')); r.querySelector('input[name=name]').id='rename-me'; r.querySelector('button').id='rename-go'; return true;",
+            "var r=[...document.querySelectorAll('#devices tr')].find(r=>{var i=r.querySelector('input[name=name]'); return i && i.value.includes('Galaxy Tab A8');}); if(!r){return false;} r.querySelector('input[name=name]').id='rename-me'; r.querySelector('button').id='rename-go'; return true;",
             vec![],
         )
         .await;
     assert_eq!(row, json!(true), "{rename}");
     fill(&b, "#rename-me", "Tablette 1 de Sophie").await;
     submit(&b, "#rename-go").await;
-    assert!(b.text("#devices").await.contains("Tablette 1 de Sophie"));
+    assert!(device_names(&b).await.contains("Tablette 1 de Sophie"), "the tablet is renamed: {}", device_names(&b).await);
     b.scroll_to("#devices").await;
     shots(&b, "10-admin").await;
     for word in ["advisor", "office", "Office dashboard"] {
