@@ -118,7 +118,7 @@ async fn synced(browser: &Browser) {
 /// The hours the server holds for a month of the placement, as the office tablet receives them.
 async fn server_hours(office: &mut TestDevice, base: &str, seeded: &Seeded, month: &str) -> Option<f64> {
     office.sync(base).await.expect("the office syncs");
-    let worksite = office.device.worksite(seeded.worksite).expect("the worksite");
+    let worksite = office.device.replica().worksite(seeded.worksite).expect("the worksite");
     let placement = worksite.placements.iter().find(|p| p.id == seeded.placement).expect("the placement");
     placement.hours.iter().find(|h| h.month.to_string() == month).map(|h| h.hours.get())
 }
@@ -223,7 +223,8 @@ async fn wrong_pins_wait_then_an_online_sign_in_reopens_the_tablet_with_its_unsy
     browser.client.refresh().await.expect("reload");
     browser.wait_until("the app to start", WAIT, "return document.body.dataset.ready === 'true'").await;
     browser.unlock_app("135790").await;
-    browser.wait_for(&card(seeded.worksite), WAIT, |_| true).await;
+    open(&browser, &format!("#/w/{}", seeded.worksite)).await;
+    browser.wait_for(&hours_row(&seeded, "2026-05"), WAIT, |_| true).await;
     browser.quit().await;
 }
 
