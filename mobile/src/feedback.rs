@@ -68,9 +68,16 @@ pub fn show(app: &App) {
             let _ = target.after_with_node_1(&msg);
         }
     }
-    // The message sits just under the field (or the form): bringing it to the bottom of the
-    // view keeps the field above it in view too.
-    msg.scroll_into_view_with_bool(false);
+    // The field (or the message) goes to the top of the view, then a little lower so the status
+    // bar does not hide it: the message just under the field is in view too.
+    match &field {
+        Some(input) => input.closest("label, fieldset").ok().flatten().unwrap_or_else(|| input.clone()),
+        None => msg.clone(),
+    }
+    .scroll_into_view_with_bool(true);
+    if let Some(w) = web_sys::window() {
+        w.scroll_by_with_x_and_y(0.0, -160.0);
+    }
     if let Some(input) = field.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
         let _ = input.focus();
     }

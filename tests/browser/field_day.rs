@@ -16,7 +16,11 @@ const WAIT: Duration = Duration::from_secs(20);
 /// message next to the form.
 async fn fill_and_save(b: &Browser, form: &str, fields: &[(&str, &str)]) {
     fill(b, form, fields).await;
-    b.run("document.getElementById('flash')?.remove(); document.querySelectorAll('.form-msg').forEach(e => e.remove());", vec![]).await;
+    b.run(
+        "document.getElementById('flash')?.remove(); document.querySelectorAll('.form-msg').forEach(e => e.remove());",
+        vec![],
+    )
+    .await;
     b.run(&format!("document.querySelector({}).requestSubmit();", json!(form)), vec![]).await;
     b.wait_for(".form-msg.ok", WAIT, |_| true).await;
 }
@@ -43,12 +47,18 @@ async fn screen(b: &Browser) -> String {
 
 async fn open(b: &Browser, hash: &str) {
     b.run("location.hash = arguments[0];", vec![json!(hash)]).await;
-    b.wait_until(&format!("the screen {hash}"), WAIT, &format!("return document.body.dataset.screen === {}", json!(hash)))
-        .await;
+    b.wait_until(
+        &format!("the screen {hash}"),
+        WAIT,
+        &format!("return document.body.dataset.screen === {}", json!(hash)),
+    )
+    .await;
 }
 
 async fn texts(b: &Browser, css: &str) -> Vec<String> {
-    let v = b.run("return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim())", vec![json!(css)]).await;
+    let v = b
+        .run("return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim())", vec![json!(css)])
+        .await;
     v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default()
 }
 
@@ -87,7 +97,9 @@ async fn refused(b: &Browser, form: &str, fields: &[(&str, &str)], field: &str, 
     assert_eq!(b.attr(&input, "aria-invalid").await.as_deref(), Some("true"), "the field is marked");
     assert!(in_view(b, &input).await, "the invalid field is in view");
     for (name, value) in fields {
-        let now = b.run("return document.querySelector(arguments[0]).value", vec![json!(format!("{form} [name=\"{name}\"]"))]).await;
+        let now = b
+            .run("return document.querySelector(arguments[0]).value", vec![json!(format!("{form} [name=\"{name}\"]"))])
+            .await;
         assert_eq!(now.as_str(), Some(*value), "what was typed in `{name}` is kept");
     }
     b.screenshot(shot).await;
@@ -99,7 +111,18 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
     // An empty install; the first admin as an operator creates it.
     let (_db, url) = fresh_sqlite();
     let mut cli = std::process::Command::new(terrain_binary())
-        .args(["admin", "--database-url", &url, "create-user", "--login", "chef", "--name", "Chef Admin", "--role", "admin"])
+        .args([
+            "admin",
+            "--database-url",
+            &url,
+            "create-user",
+            "--login",
+            "chef",
+            "--name",
+            "Chef Admin",
+            "--role",
+            "admin",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -115,10 +138,14 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
     let office = Browser::launch(Some("fr")).await;
     office.login(&base, "chef", PASSWORD).await;
     office.goto(&format!("{base}/office/admin")).await;
-    for (name, value) in [("login", "sophie"), ("display_name", "Sophie Martin"), ("password", PASSWORD)] {
-        office.find(&format!("#create-user [name={name}]")).await.send_keys(value).await.expect("type");
-    }
-    office.run("document.querySelector('#create-user [name=role]').value = 'advisor';", vec![]).await;
+    office.find("#create-user").await;
+    office
+        .run(
+            "const f = document.querySelector('#create-user'); \
+             for (const [k, v] of Object.entries(arguments[0])) f.querySelector(`[name=${k}]`).value = v;",
+            vec![json!({"login": "sophie", "display_name": "Sophie Martin", "password": PASSWORD, "role": "advisor"})],
+        )
+        .await;
     office.run("document.querySelector('#create-user').requestSubmit();", vec![]).await;
     office.wait_for("tr[data-login=sophie]", WAIT, |_| true).await;
 
@@ -131,13 +158,25 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
     tab.find("#login input[name=password]").await.send_keys(PASSWORD).await.expect("password");
     tab.find("#login button[type=submit]").await.click().await.expect("sign in");
     tab.wait_for("#f-new-worksite", WAIT, |_| true).await;
-    tab.wait_until("the service worker", WAIT, "return !!(navigator.serviceWorker && navigator.serviceWorker.controller)")
-        .await;
+    tab.wait_until(
+        "the service worker",
+        WAIT,
+        "return !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
+    )
+    .await;
     tab.set_offline(true).await;
     tab.wait_for("#network.offline", WAIT, |_| true).await;
 
     // A worksite, created on the tablet; it opens at once.
-    refused(&tab, "#f-new-worksite", &[("name", "Rénovation école Josaphat"), ("order_to_start", "2026-06-01"), ("planned_end", "2026-01-31")], "planned_end", "Fin prévue", "field_day-01-error-dates-fr").await;
+    refused(
+        &tab,
+        "#f-new-worksite",
+        &[("name", "Rénovation école Josaphat"), ("order_to_start", "2026-06-01"), ("planned_end", "2026-01-31")],
+        "planned_end",
+        "Fin prévue",
+        "field_day-01-error-dates-fr",
+    )
+    .await;
     fill_and_save(
         &tab,
         "#f-new-worksite",
@@ -157,12 +196,28 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
     let ws = format!("#/w/{worksite}");
     fill_and_save(&tab, "#f-worksite", &[("lots", "Lot 1 gros œuvre"), ("contractor_contact", "Jean Lefèvre")]).await;
     fill_and_save(&tab, "#f-subcontractor", &[("name", "Électricité Zoë"), ("contact", "0470 11 22 33")]).await;
-    refused(&tab, "#f-clause", &[("objective", "beaucoup")], "objective", "Objectif", "field_day-02-error-objective-fr").await;
+    refused(
+        &tab,
+        "#f-clause",
+        &[("objective", "beaucoup")],
+        "objective",
+        "Objectif",
+        "field_day-02-error-objective-fr",
+    )
+    .await;
     fill_and_save(&tab, "#f-clause", &[("unit", "hours"), ("objective", "600"), ("deadline", "2026-12-31")]).await;
-    fill_and_save(&tab, "#f-phase", &[("name", "Gros œuvre"), ("trade", "maçonnerie"), ("start", "2026-01-05"), ("end", "2026-06-30")]).await;
+    fill_and_save(
+        &tab,
+        "#f-phase",
+        &[("name", "Gros œuvre"), ("trade", "maçonnerie"), ("start", "2026-01-05"), ("end", "2026-06-30")],
+    )
+    .await;
     let phase = "form.phase[data-form=phase-edit]";
     fill_and_save(&tab, phase, &[("trade", "maçonnerie et coffrage")]).await;
-    assert_eq!(tab.run(&format!("return document.querySelector('{phase} [name=trade]').value"), vec![]).await, json!("maçonnerie et coffrage"));
+    assert_eq!(
+        tab.run(&format!("return document.querySelector('{phase} [name=trade]').value"), vec![]).await,
+        json!("maçonnerie et coffrage")
+    );
     tab.screenshot("field_day-03-worksite-fr").await;
 
     // Kick-off: it opens at once for attendees, decisions and actions, kept in the order typed.
@@ -175,7 +230,12 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
     for text in ["Deux postes de maçon", "Un poste d'électricien"] {
         fill_and_save(&tab, "#f-decision", &[("text", text)]).await;
     }
-    fill_and_save(&tab, "#f-action", &[("what", "Envoyer les fiches de fonction"), ("who", "Sophie"), ("due", "2026-11-25")]).await;
+    fill_and_save(
+        &tab,
+        "#f-action",
+        &[("what", "Envoyer les fiches de fonction"), ("who", "Sophie"), ("due", "2026-11-25")],
+    )
+    .await;
     fill_and_save(&tab, "#f-action", &[("what", "Réserver la salle"), ("who", "Jean"), ("due", "2027-01-15")]).await;
     reload(&tab).await;
     open(&tab, &meeting).await;
@@ -188,48 +248,97 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
     // Job descriptions; the text stays editable after creation.
     open(&tab, &ws).await;
     fill_and_save(&tab, "#f-position", &[("title", "Maçon"), ("tasks", "Coffrage"), ("hours_planned", "400")]).await;
-    fill_and_save(&tab, "#f-position", &[("title", "Électricien"), ("contract_type", "permanent"), ("hours_planned", "300")]).await;
+    fill_and_save(
+        &tab,
+        "#f-position",
+        &[("title", "Électricien"), ("contract_type", "permanent"), ("hours_planned", "300")],
+    )
+    .await;
     let macon = tab.run("return [...document.querySelectorAll('details.position')].find(d => d.textContent.includes('Maçon')).dataset.position", vec![]).await;
     let macon = macon.as_str().expect("position id").to_owned();
     let edit = format!("#f-position-edit-{macon}");
-    fill_and_save(&tab, &edit, &[("tasks", "Coffrage, ferraillage, maçonnerie de façade"), ("requirements", "VCA")]).await;
+    fill_and_save(&tab, &edit, &[("tasks", "Coffrage, ferraillage, maçonnerie de façade"), ("requirements", "VCA")])
+        .await;
     assert_eq!(
         tab.run(&format!("return document.querySelector('{edit} [name=tasks]').value"), vec![]).await,
         json!("Coffrage, ferraillage, maçonnerie de façade")
     );
 
     // Referrals: a new person, then the same person proposed for the second job, found by search.
-    fill_and_save(&tab, "#f-candidate", &[("first_name", "Karim"), ("last_name", "Benali"), ("phone", "0488 12 34 56"), ("partner_kind", "spontaneous"), ("position", &macon)]).await;
+    fill_and_save(
+        &tab,
+        "#f-candidate",
+        &[
+            ("first_name", "Karim"),
+            ("last_name", "Benali"),
+            ("phone", "0488 12 34 56"),
+            ("partner_kind", "spontaneous"),
+            ("position", &macon),
+        ],
+    )
+    .await;
     let person = tab.attr("li.referral", "data-person").await.expect("person id");
     assert!(tab.text("#referrals").await.contains("Candidature spontanée"), "the partner kind in words");
     assert!(!tab.text("#referrals").await.contains("spontaneous"));
     fill(&tab, "#f-person-search", &[("q", "benali")]).await;
     tab.run("document.querySelector('#f-person-search').requestSubmit();", vec![]).await;
     tab.wait_for("#f-refer-existing input[name=person]", WAIT, |_| true).await;
-    refused(&tab, "#f-refer-existing", &[("partner_name", "Actiris Schaerbeek")], "person", "Personne", "field_day-05-error-person-fr").await;
+    refused(
+        &tab,
+        "#f-refer-existing",
+        &[("partner_name", "Actiris Schaerbeek")],
+        "person",
+        "Personne",
+        "field_day-05-error-person-fr",
+    )
+    .await;
     let electricien = tab.run("return [...document.querySelectorAll('#f-refer-existing [name=position] option')].find(o => o.textContent.includes('Électricien')).value", vec![]).await;
-    tab.run(&format!("document.querySelector('#f-refer-existing input[name=person][value=\"{person}\"]').checked = true;"), vec![]).await;
+    tab.run(
+        &format!("document.querySelector('#f-refer-existing input[name=person][value=\"{person}\"]').checked = true;"),
+        vec![],
+    )
+    .await;
     fill_and_save(&tab, "#f-refer-existing", &[("position", electricien.as_str().expect("id"))]).await;
     let people = texts(&tab, "li.referral").await;
     assert_eq!(people.len(), 2, "{people:?}");
-    let referred: Vec<String> = tab.run("return [...document.querySelectorAll('li.referral')].map(l => l.dataset.person)", vec![]).await
-        .as_array().expect("list").iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    let referred: Vec<String> = tab
+        .run("return [...document.querySelectorAll('li.referral')].map(l => l.dataset.person)", vec![])
+        .await
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
     assert_eq!(referred, [person.clone(), person.clone()], "one person record for one person");
     tab.screenshot("field_day-06-referrals-fr").await;
 
     // Placement, three months of hours and a correction that keeps its trace.
-    fill_and_save(&tab, "#f-placement", &[("person", &person), ("position", &macon), ("start", "2026-02-02"), ("weekly_hours", "38")]).await;
+    fill_and_save(
+        &tab,
+        "#f-placement",
+        &[("person", &person), ("position", &macon), ("start", "2026-02-02"), ("weekly_hours", "38")],
+    )
+    .await;
     let placement = tab.attr("article.placement", "data-placement").await.expect("placement id");
     let hours = format!("#f-hours-{placement}");
-    refused(&tab, &hours, &[("month", "2026-02"), ("hours", "abc")], "hours", "Heures", "field_day-07-error-hours-fr").await;
+    refused(&tab, &hours, &[("month", "2026-02"), ("hours", "abc")], "hours", "Heures", "field_day-07-error-hours-fr")
+        .await;
     for (month, h) in [("2026-02", "120"), ("2026-03", "120"), ("2026-04", "150")] {
         fill_and_save(&tab, &hours, &[("month", month), ("hours", h)]).await;
     }
     fill_and_save(&tab, &hours, &[("month", "2026-03"), ("hours", "132")]).await;
     let march = tab.text("tr[data-month=\"2026-03\"]").await;
-    assert!(march.contains("mars 2026") && march.contains("120 h → 132 h") && march.contains("Sophie Martin"), "{march}");
+    assert!(
+        march.contains("mars 2026") && march.contains("120 h → 132 h") && march.contains("Sophie Martin"),
+        "{march}"
+    );
     // An early end, with its reason.
-    fill_and_save(&tab, &format!("#f-end-placement-{placement}"), &[("end", "2026-05-15"), ("reason", "Déménagement à Liège")]).await;
+    fill_and_save(
+        &tab,
+        &format!("#f-end-placement-{placement}"),
+        &[("end", "2026-05-15"), ("reason", "Déménagement à Liège")],
+    )
+    .await;
     assert!(tab.text("article.placement").await.contains("Déménagement à Liège"));
     tab.screenshot("field_day-08-hours-fr").await;
 
@@ -251,7 +360,12 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
 
     // A job offer.
     open(&tab, &ws).await;
-    fill_and_save(&tab, "#f-offer", &[("employer", "Menuiserie Noël"), ("role", "Menuisier"), ("contact", "info@noel.be")]).await;
+    fill_and_save(
+        &tab,
+        "#f-offer",
+        &[("employer", "Menuiserie Noël"), ("role", "Menuisier"), ("contact", "info@noel.be")],
+    )
+    .await;
 
     // The overview: an hours clause, the placement ended: the forecast is what was realised.
     let realised = tab.text("#realised").await;
@@ -284,8 +398,14 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
     let pending = tab.text("#pending").await;
     assert!(!pending.trim().starts_with('0'), "edits wait for the network: {pending}");
     tab.set_offline(false).await;
-    tab.wait_until("the sync", Duration::from_secs(40), "return document.querySelector('#pending strong')?.textContent === '0' && !document.getElementById('syncing')").await;
-    let persons: Vec<(i64,)> = query(&server.database_url, "SELECT COUNT(*) FROM documents WHERE kind = 'person'").await;
+    tab.wait_until(
+        "the sync",
+        Duration::from_secs(40),
+        "return document.querySelector('#pending strong')?.textContent === '0' && !document.getElementById('syncing')",
+    )
+    .await;
+    let persons: Vec<(i64,)> =
+        query(&server.database_url, "SELECT COUNT(*) FROM documents WHERE kind = 'person'").await;
     assert_eq!(persons[0].0, 1, "one person record on the server");
     office.goto(&format!("{base}/office/worksites/{worksite}")).await;
     let page = office.text("body").await;
@@ -302,7 +422,15 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
         let march = tab.text("tr[data-month=\"2026-03\"]").await;
         assert!(march.contains(if lang == "nl" { "maart 2026" } else { "March 2026" }), "{march}");
         let label = if lang == "nl" { "Uren" } else { "Hours" };
-        refused(&tab, &hours, &[("month", "2026-02"), ("hours", "-4")], "hours", label, &format!("field_day-07-error-hours-{lang}")).await;
+        refused(
+            &tab,
+            &hours,
+            &[("month", "2026-02"), ("hours", "-4")],
+            "hours",
+            label,
+            &format!("field_day-07-error-hours-{lang}"),
+        )
+        .await;
         open(&tab, &meeting).await;
         tab.screenshot(&format!("field_day-04-kickoff-{lang}")).await;
         open(&tab, &format!("#/w/{worksite}/p/{person}")).await;
