@@ -4,9 +4,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use terrain_client_core::model::{Person, Worksite};
-use terrain_client_core::{DeviceId, DocKind, DocumentId, ItemId, Replica};
+use terrain_client_core::{DeviceId, DocKind, DocumentId, Edit, EditContext, ItemId, Persist, Replica};
 
-use crate::i18n::Lang;
+use crate::forms::{self, Command, Fields, Target};
+use crate::i18n::{L, Lang, t};
 
 /// The signed-in user of this tablet, kept sealed in local storage next to the documents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +91,44 @@ pub enum Flash {
     Error(String),
 }
 
+/// The message of the last submitted form, shown next to that form (not only in the status
+/// bar), with the invalid field marked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormFeedback {
+    /// The screen the form was on; the message shows only there.
+    pub screen: Screen,
+    /// The `id` of the form (or of the element to put the message after).
+    pub target: String,
+    /// The form's `data-form`, and its rank among the forms with that name (when it has no id).
+    pub form: (String, usize),
+    /// Saved, or refused.
+    pub ok: bool,
+    /// The sentence, in the user's language.
+    pub message: String,
+    /// The form field that is wrong, when one is.
+    pub field: Option<String>,
+}
+
+/// What a submitted form did.
+#[derive(Debug, Default)]
+pub struct Submitted {
+    /// What to store before confirming.
+    pub ops: Vec<Persist>,
+    /// A screen to open at once (the worksite or meeting just created).
+    pub open: Option<Screen>,
+    /// Nothing was saved (a search): no "saved" message.
+    pub quiet: bool,
+}
+
+/// A refused form: what to say and which field to mark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refused {
+    /// The sentence, in the user's language, naming the field.
+    pub message: String,
+    /// The field, when one is wrong.
+    pub field: Option<String>,
+}
+
 /// Everything the app shows.
 pub struct App {
     /// Interface language.
@@ -111,6 +150,12 @@ pub struct App {
     pub locked: bool,
     /// The PIN lock, the one-writer gate and the storage's state ([`crate::lock`]).
     pub guard: crate::lock::Guard,
+    /// The message of the last submitted form, next to it.
+    pub feedback: Option<FormFeedback>,
+    /// The offline search on the worksite list.
+    pub query: String,
+    /// The search for a person already known, to propose them for a job.
+    pub person_query: String,
 }
 
 impl App {
@@ -126,7 +171,80 @@ impl App {
             today,
             locked: false,
             guard: crate::lock::Guard::default(),
+            feedback: None,
+            query: String::new(),
+            person_query: String::new(),
         }
+    }
+
+    /// Every person record on the tablet, by name.
+    pub fn people(&self) -> Vec<Person> {
+        let Some(replica) = &self.replica else { return Vec::new() };
+        let mut out: Vec<Person> = replica
+            .documents()
+            .into_iter()
+            .filter(|(_, kind)| *kind == DocKind::Person)
+            .filter_map(|(id, _)| replica.person(id).ok())
+            .collect();
+        out.sort_by_key(|p| fold(&p.display_name()));
+        out
+    }
+
+    /// Handle a submitted form (all but sign-in): parse it, apply its edits to the replica, and
+    /// say what to store and which screen to open. Nothing is changed when it is refused.
+    pub fn submit(
+        &mut self,
+        name: &str,
+        fields: &Fields,
+        doc: Option<DocumentId>,
+        fresh: impl FnMut() -> [u8; 16],
+        now_ms: i64,
+    ) -> Result<Submitted, Refused> {
+        let lang = self.lang;
+        let refuse = |l: L| Refused { message: t(lang, l).to_owned(), field: None };
+        match name {
+            "search" => {
+                self.query = fields.get("q").map(|q| q.trim().to_owned()).unwrap_or_default();
+                return Ok(Submitted { quiet: true, ..Submitted::default() });
+            }
+            "person-search" => {
+                self.person_query = fields.get("q").map(|q| q.trim().to_owned()).unwrap_or_default();
+                return Ok(Submitted { quiet: true, ..Submitted::default() });
+            }
+            _ => {}
+        }
+        let (worksite, person) = match doc {
+            Some(doc) => match crate::view::kind_of(self, doc) {
+                Some(DocKind::Worksite) => (self.worksite(doc), None),
+                Some(DocKind::Person) => (None, self.person(doc)),
+                None => return Err(refuse(L::InvalidChoice)),
+            },
+            None if name == "new-worksite" => (None, None),
+            None => return Err(refuse(L::InvalidChoice)),
+        };
+        let target = Target {
+            worksite: worksite.as_ref().zip(doc).map(|(w, d)| (d, w)),
+            person: person.as_ref().zip(doc).map(|(p, d)| (d, p)),
+        };
+        let commands = forms::commands(name, fields, &target, fresh)
+            .map_err(|e| Refused { message: e.describe(lang), field: Some(e.field.clone()) })?;
+        let open = commands.iter().find_map(|c| match c {
+            Command::CreateWorksite(id, _) => Some(Screen::Worksite(*id)),
+            Command::Edit(w, Edit::AddMeeting { id, .. }) => Some(Screen::Meeting(*w, *id)),
+            _ => None,
+        });
+        let ctx = EditContext { author_label: self.author_label(), now_ms };
+        let replica = self.replica.as_mut().ok_or_else(|| refuse(L::InvalidChoice))?;
+        let mut ops = Vec::new();
+        for command in commands {
+            let more = match command {
+                Command::CreateWorksite(id, new) => replica.create_worksite(id, &new, &ctx),
+                Command::CreatePerson(id, new) => replica.create_person(id, &new, &ctx),
+                Command::Edit(id, edit) => replica.edit(id, &edit, &ctx),
+            };
+            ops.extend(more.map_err(|e| Refused { message: e.to_string(), field: None })?);
+        }
+        Ok(Submitted { ops, open, quiet: false })
     }
 
     /// The worksites on the tablet, by name.
@@ -156,6 +274,31 @@ impl App {
     pub fn author_label(&self) -> String {
         self.session.as_ref().map_or_else(|| "?".to_owned(), |s| s.display_name.clone())
     }
+}
+
+/// Lower case without accents, for searching as people type ("Ecole" finds "École").
+pub fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'ç' => 'c',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ñ' => 'n',
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'œ' => 'o',
+            other => other,
+        })
+        .collect()
+}
+
+/// Whether every word of `query` is in one of `haystack` (accents and case ignored).
+pub fn matches(query: &str, haystack: &[&str]) -> bool {
+    let hay: String = haystack.iter().map(|h| fold(h)).collect::<Vec<_>>().join(" ");
+    fold(query).split_whitespace().all(|w| hay.contains(w))
 }
 
 #[cfg(test)]

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use terrain_client_core::edit::{FieldValue, NewPerson, PersonField, WorksiteField};
+use terrain_client_core::edit::{FieldValue, NewPerson, NewWorksite, PersonField, WorksiteField};
 use terrain_client_core::model::{Person, Worksite};
 use terrain_client_core::values::{
-    CompanyAnswer, CountingUnit, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, PartnerKind, PositionStatus,
-    WorksiteStatus, parse_date,
+    CompanyAnswer, ContractType, CountingUnit, ELIGIBILITY_FLAGS, HoursSource, MeetingKind, Month, NoteKind,
+    OfferStatus, PartnerKind, PositionStatus, WorksiteStatus, parse_date,
 };
 use terrain_client_core::{DocumentId, Edit, ItemId};
 
@@ -21,6 +21,8 @@ pub type Fields = BTreeMap<String, String>;
 /// One thing to do to the replica, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
+    /// Create a worksite document (it syncs like any edit).
+    CreateWorksite(DocumentId, NewWorksite),
     /// Create a person document.
     CreatePerson(DocumentId, NewPerson),
     /// Apply an edit to a document.
@@ -42,6 +44,75 @@ impl FormError {
     }
 }
 
+/// The label of a form field as the screen shows it, to name it in an error.
+pub fn field_label(field: &str) -> L {
+    match field {
+        "name" => L::Name,
+        "address" => L::Address,
+        "contract_reference" => L::ContractReference,
+        "lots" => L::Lots,
+        "advisor" => L::Advisor,
+        "authority" | "authority_name" => L::Authority,
+        "contractor" | "contractor_name" => L::Contractor,
+        "contact" | "authority_contact" | "contractor_contact" => L::Contact,
+        "status" => L::Status,
+        "order_to_start" => L::OrderToStart,
+        "planned_end" => L::PlannedEnd,
+        "unit" => L::Unit,
+        "objective" => L::Objective,
+        "deadline" => L::Deadline,
+        "title" => L::Title,
+        "tasks" => L::Tasks,
+        "requirements" => L::Requirements,
+        "contract_type" => L::ContractType,
+        "planned_start" => L::PlannedStart,
+        "hours_planned" => L::HoursPlanned,
+        "first_name" => L::FirstName,
+        "last_name" => L::LastName,
+        "phone" => L::Phone,
+        "email" => L::Email,
+        "partner_kind" => L::PartnerKind,
+        "partner_name" => L::PartnerName,
+        "position" => L::Position,
+        "proposed_on" => L::ProposedOn,
+        "company_answer" => L::CompanyAnswer,
+        "answer_reason" | "reason" => L::Reason,
+        "person" => L::Person,
+        "start" => L::Start,
+        "end" => L::End,
+        "weekly_hours" => L::WeeklyHours,
+        "month" => L::Month,
+        "hours" => L::Hours,
+        "source" => L::Source,
+        "kind" => L::Kind,
+        "date" => L::Date,
+        "place" => L::Place,
+        "notes" => L::Notes,
+        "next_meeting" => L::NextMeeting,
+        "organisation" => L::Organisation,
+        "text" => L::Text,
+        "what" => L::What,
+        "who" => L::Who,
+        "due" => L::Due,
+        "employer" => L::Employer,
+        "role" => L::Role,
+        "trade" => L::Trade,
+        "recorded_on" => L::Date,
+        _ => L::ThisForm,
+    }
+}
+
+impl FormError {
+    /// The sentence shown next to the form: the field's label and what is wrong, in `lang`.
+    pub fn describe(&self, lang: crate::i18n::Lang) -> String {
+        let (label, problem) = (crate::i18n::t(lang, field_label(&self.field)), crate::i18n::t(lang, self.problem));
+        match lang {
+            crate::i18n::Lang::Fr => format!("« {label} » : {problem}"),
+            _ => format!("“{label}”: {problem}"),
+        }
+    }
+}
+
 /// What a form edits: the documents as they are now, to compare against and to find items in.
 pub struct Target<'a> {
     /// The worksite the form belongs to, when it does.
@@ -58,6 +129,21 @@ pub fn commands(
     mut fresh: impl FnMut() -> [u8; 16],
 ) -> Result<Vec<Command>, FormError> {
     let f = Reader(fields);
+    if name == "new-worksite" {
+        let id = DocumentId::from_random_bytes(fresh());
+        let new = NewWorksite {
+            name: f.required("name")?,
+            address: f.text("address"),
+            contract_reference: f.text("contract_reference"),
+            authority: f.text("authority"),
+            contractor: f.text("contractor"),
+            advisor: f.text("advisor"),
+            order_to_start: f.date("order_to_start")?,
+            planned_end: f.date("planned_end")?,
+        };
+        f.dates_in_order("order_to_start", new.order_to_start, "planned_end", new.planned_end)?;
+        return Ok(vec![Command::CreateWorksite(id, new)]);
+    }
     let mut item = || ItemId::from_random_bytes(fresh());
     if let Some((doc, w)) = target.worksite {
         let edits = match name {
@@ -76,6 +162,92 @@ pub fn commands(
                 planned_start: f.date("planned_start")?,
                 hours_planned: f.number_or_zero("hours_planned")?,
             }],
+            "position-edit" => {
+                let position = f.id("position")?;
+                let current = w.positions.iter().find(|p| p.id == position);
+                let mut edits = vec![Edit::UpdatePosition {
+                    position,
+                    title: f.required("title")?,
+                    tasks: f.text_block("tasks"),
+                    requirements: f.text_block("requirements"),
+                    contract_type: f.code("contract_type")?,
+                    planned_start: f.date("planned_start")?,
+                    hours_planned: f.number_or_zero("hours_planned")?,
+                }];
+                if f.0.contains_key("status") {
+                    let status = f.code::<PositionStatus>("status")?;
+                    if current.is_none_or(|p| p.status != status) {
+                        edits.push(Edit::SetPositionStatus { position, status });
+                    }
+                }
+                edits
+            }
+            "subcontractor" => {
+                vec![Edit::AddSubcontractor { id: item(), name: f.required("name")?, contact: f.text("contact") }]
+            }
+            "subcontractor-edit" => {
+                let subcontractor = f.id("subcontractor")?;
+                if f.checked("remove") {
+                    vec![Edit::RemoveSubcontractor { subcontractor }]
+                } else {
+                    vec![Edit::UpdateSubcontractor {
+                        subcontractor,
+                        name: f.required("name")?,
+                        contact: f.text("contact"),
+                    }]
+                }
+            }
+            "phase" => {
+                let (start, end) = (f.date("start")?, f.date("end")?);
+                f.dates_in_order("start", start, "end", end)?;
+                vec![Edit::AddPhase { id: item(), name: f.required("name")?, trade: f.text("trade"), start, end }]
+            }
+            "phase-edit" => {
+                let phase = f.id("phase")?;
+                if f.checked("remove") {
+                    vec![Edit::RemovePhase { phase }]
+                } else {
+                    let (start, end) = (f.date("start")?, f.date("end")?);
+                    f.dates_in_order("start", start, "end", end)?;
+                    vec![Edit::UpdatePhase { phase, name: f.required("name")?, trade: f.text("trade"), start, end }]
+                }
+            }
+            "refer-existing" => vec![Edit::Refer {
+                id: item(),
+                person: f.doc("person").map_err(|_| FormError::new("person", L::Required))?,
+                position: f.id("position")?,
+                partner_kind: f.code::<PartnerKind>("partner_kind")?,
+                partner_name: f.text("partner_name"),
+                proposed_on: f.date("proposed_on")?,
+            }],
+            "placement-edit" => vec![Edit::UpdatePlacement {
+                placement: f.id("placement")?,
+                contract_type: f.code::<ContractType>("contract_type")?,
+                start: f.date("start")?,
+                weekly_hours: f.number_or_zero("weekly_hours")?,
+            }],
+            "meeting-edit" => vec![Edit::UpdateMeeting {
+                meeting: f.id("meeting")?,
+                kind: f.code::<MeetingKind>("kind")?,
+                date: f.date("date")?,
+                place: f.text("place"),
+            }],
+            "offer-edit" => {
+                let offer = f.id("offer")?;
+                let mut edits = vec![Edit::UpdateJobOffer {
+                    offer,
+                    employer: f.required("employer")?,
+                    role: f.text("role"),
+                    contact: f.text("contact"),
+                }];
+                if f.0.contains_key("status") {
+                    let status = f.code::<OfferStatus>("status")?;
+                    if w.job_offers.iter().find(|o| o.id == offer).is_none_or(|o| o.status != status) {
+                        edits.push(Edit::SetJobOfferStatus { offer, status });
+                    }
+                }
+                edits
+            }
             "position-status" => {
                 vec![Edit::SetPositionStatus {
                     position: f.id("position")?,
@@ -187,7 +359,28 @@ pub fn commands(
     }
     if let Some((doc, p)) = target.person {
         let edits = match name {
-            "person" => person_fields(&f, p),
+            "person" => {
+                let mut edits = person_fields(&f, p);
+                if f.0.contains_key("partner_kind") {
+                    let partner_kind = f.code::<PartnerKind>("partner_kind")?;
+                    if partner_kind != p.partner_kind {
+                        edits.push(Edit::SetPartnerKind { partner_kind });
+                    }
+                }
+                edits
+            }
+            "eligibility" => {
+                let mut flags: Vec<String> = ELIGIBILITY_FLAGS.iter().map(|f| (*f).to_owned()).collect();
+                flags.extend(p.eligibility.keys().filter(|k| !ELIGIBILITY_FLAGS.contains(&k.as_str())).cloned());
+                flags
+                    .into_iter()
+                    .filter_map(|flag| {
+                        let value = f.checked(&flag);
+                        (p.eligibility.get(&flag).copied().unwrap_or(false) != value)
+                            .then_some(Edit::SetEligibility { flag, value })
+                    })
+                    .collect()
+            }
             "person-note" => vec![Edit::AddPersonNote {
                 id: item(),
                 kind: f.code::<NoteKind>("kind")?,
@@ -223,6 +416,8 @@ fn worksite_general(f: &Reader<'_>, w: &Worksite) -> Result<Vec<Edit>, FormError
         (WorksiteField::Name, "name", &w.name),
         (WorksiteField::Address, "address", &w.address),
         (WorksiteField::ContractReference, "contract_reference", &w.contract_reference),
+        (WorksiteField::Lots, "lots", &w.lots),
+        (WorksiteField::Advisor, "advisor", &w.advisor),
         (WorksiteField::AuthorityName, "authority_name", &w.authority.name),
         (WorksiteField::AuthorityContact, "authority_contact", &w.authority.contact),
         (WorksiteField::ContractorName, "contractor_name", &w.contractor.name),
@@ -241,6 +436,7 @@ fn worksite_general(f: &Reader<'_>, w: &Worksite) -> Result<Vec<Edit>, FormError
         edits.push(Edit::SetWorksiteStatus { status });
     }
     let (order_to_start, planned_end) = (f.date("order_to_start")?, f.date("planned_end")?);
+    f.dates_in_order("order_to_start", order_to_start, "planned_end", planned_end)?;
     if order_to_start != w.order_to_start || planned_end != w.planned_end {
         edits.push(Edit::SetWorksiteDates { order_to_start, planned_end });
     }
@@ -274,6 +470,25 @@ struct Reader<'a>(&'a Fields);
 impl Reader<'_> {
     fn text(&self, key: &str) -> String {
         self.0.get(key).map(|v| v.trim().to_owned()).unwrap_or_default()
+    }
+
+    /// A multi-line text: kept as typed (only trailing spaces and line ends dropped).
+    fn text_block(&self, key: &str) -> String {
+        self.0.get(key).map(|v| v.trim_end().replace("\r\n", "\n")).unwrap_or_default()
+    }
+
+    /// Refuse an end before its start, naming the end field.
+    fn dates_in_order(
+        &self,
+        _start_key: &str,
+        start: Option<NaiveDate>,
+        end_key: &str,
+        end: Option<NaiveDate>,
+    ) -> Result<(), FormError> {
+        match (start, end) {
+            (Some(s), Some(e)) if e < s => Err(FormError::new(end_key, L::EndBeforeStart)),
+            _ => Ok(()),
+        }
     }
 
     fn required(&self, key: &str) -> Result<String, FormError> {
@@ -419,6 +634,51 @@ mod tests {
             panic!("expected a person then a referral, got {got:?}");
         };
         assert_eq!((new.first_name.as_str(), referred, *doc), ("Amina", person, w.id));
+    }
+
+    #[test]
+    fn a_known_person_is_proposed_again_without_a_new_record() {
+        let w = sample();
+        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let person = DocumentId::from_random_bytes([8; 16]);
+        let position = ItemId::from_random_bytes([9; 16]);
+        let form = fields(&[
+            ("person", &person.to_string()),
+            ("position", &position.to_string()),
+            ("partner_kind", "isp"),
+            ("proposed_on", "2026-11-20"),
+        ]);
+        let got = commands("refer-existing", &form, &target, counter()).expect("valid form");
+        let [Command::Edit(_, Edit::Refer { person: referred, position: p, .. })] = got.as_slice() else {
+            panic!("expected one referral and no new person, got {got:?}");
+        };
+        assert_eq!((*referred, *p), (person, position));
+        let form = fields(&[("position", &position.to_string()), ("partner_kind", "isp")]);
+        assert_eq!(commands("refer-existing", &form, &target, counter()).expect_err("no person").field, "person");
+    }
+
+    #[test]
+    fn errors_name_the_field_in_the_users_language() {
+        let e = FormError::new("hours", L::InvalidNumber);
+        assert_eq!(e.describe(crate::i18n::Lang::Fr), "« Heures » : nombre invalide");
+        assert_eq!(e.describe(crate::i18n::Lang::Nl), "“Uren”: ongeldig getal");
+        assert_eq!(e.describe(crate::i18n::Lang::En), "“Hours”: invalid number");
+        let w = sample();
+        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let form = fields(&[("name", "Gros œuvre"), ("start", "2026-06-01"), ("end", "2026-01-01")]);
+        let err = commands("phase", &form, &target, counter()).expect_err("end before start");
+        assert_eq!((err.field.as_str(), err.problem), ("end", L::EndBeforeStart));
+    }
+
+    #[test]
+    fn a_new_worksite_needs_a_name_and_carries_what_was_typed() {
+        let target = Target { worksite: None, person: None };
+        let err = commands("new-worksite", &fields(&[("address", "x")]), &target, counter()).expect_err("no name");
+        assert_eq!(err.field, "name");
+        let form = fields(&[("name", "École 7"), ("advisor", "Sophie Martin"), ("order_to_start", "2026-01-05")]);
+        let got = commands("new-worksite", &form, &target, counter()).expect("valid");
+        let [Command::CreateWorksite(_, new)] = got.as_slice() else { panic!("{got:?}") };
+        assert_eq!((new.name.as_str(), new.advisor.as_str()), ("École 7", "Sophie Martin"));
     }
 
     fn sample() -> Worksite {

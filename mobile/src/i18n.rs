@@ -1,7 +1,10 @@
 //! Every text the tablet app shows, in French, Dutch and English. Numbers, dates and stored codes
 //! are written by [`terrain_client_core::i18n`], the same functions the office dashboard uses.
 
-pub use terrain_client_core::i18n::{Lang, code_label, format_date, format_hours, format_number, format_percent};
+pub use terrain_client_core::i18n::{
+    Lang, code_label, eligibility_label, format_date, format_hours, format_month, format_number, format_opt_date,
+    format_percent,
+};
 
 terrain_client_core::labels! {
     AppName => ["Terrain — tablette", "Terrain — tablet", "Terrain — tablet"],
@@ -166,4 +169,49 @@ terrain_client_core::labels! {
         "This tablet's data is encrypted. Connect to the network once to unlock it: nothing is lost."
     ],
     Unlock => ["Déverrouiller", "Ontgrendelen", "Unlock"],
+    NewWorksite => ["Nouveau chantier", "Nieuwe werf", "New worksite"],
+    Create => ["Créer", "Aanmaken", "Create"],
+    Advisor => ["Conseiller en charge", "Verantwoordelijke consulent", "Advisor in charge"],
+    Lots => ["Lots", "Percelen", "Lots"],
+    Search => ["Rechercher", "Zoeken", "Search"],
+    SearchHint => [
+        "chantier, personne, fonction…",
+        "werf, persoon, functie…",
+        "worksite, person, job…"
+    ],
+    Results => ["Résultats pour", "Resultaten voor", "Results for"],
+    NothingFound => ["Rien trouvé sur cette tablette.", "Niets gevonden op deze tablet.", "Nothing found on this tablet."],
+    Worksites => ["Chantiers", "Werven", "Worksites"],
+    PositionsFilled => ["Postes pourvus", "Ingevulde functies", "Positions filled"],
+    Forecast => ["Prévision à l'échéance", "Prognose op de einddatum", "Forecast at the deadline"],
+    AfterKickoff => ["après la réunion de lancement", "na de startvergadering", "after the kick-off meeting"],
+    OnTrack => ["Dans les temps", "Op schema", "On track"],
+    OpenActions => ["Actions ouvertes", "Open acties", "Open actions"],
+    Late => ["en retard", "te laat", "late"],
+    Subcontractors => ["Sous-traitants", "Onderaannemers", "Subcontractors"],
+    Remove => ["Supprimer", "Verwijderen", "Remove"],
+    Planning => ["Planning des travaux", "Planning van de werken", "Works planning"],
+    Phase => ["Phase", "Fase", "Phase"],
+    Trade => ["Corps de métier", "Vakgebied", "Trade"],
+    NewPhase => ["Nouvelle phase", "Nieuwe fase", "New phase"],
+    NewPosition => ["Nouvelle description de fonction", "Nieuwe functiebeschrijving", "New job description"],
+    NeedPositionFirst => [
+        "Ajoutez d'abord une description de fonction pour proposer des candidats.",
+        "Voeg eerst een functiebeschrijving toe om kandidaten voor te stellen.",
+        "Add a job description first to propose candidates."
+    ],
+    KnownCandidate => ["Proposer une personne déjà connue", "Een gekende persoon voorstellen", "Propose someone already known"],
+    SearchPerson => ["Chercher la personne", "Persoon zoeken", "Find the person"],
+    Propose => ["Proposer", "Voorstellen", "Propose"],
+    EndReason => ["Motif de fin", "Reden van beëindiging", "Reason for ending"],
+    EndEarly => ["Fin anticipée du contrat", "Vervroegd einde van het contract", "End the contract early"],
+    Correct => ["Corriger le contrat", "Contract corrigeren", "Correct the contract"],
+    Corrections => ["Corrections", "Correcties", "Corrections"],
+    PreviouslyBy => ["saisi avant par", "eerder ingevoerd door", "previously entered by"],
+    NewPlacement => ["Nouvelle mise à l'emploi", "Nieuwe tewerkstelling", "New placement"],
+    NewOffer => ["Nouvelle offre", "Nieuwe vacature", "New job offer"],
+    MeetingDetails => ["Type, date et lieu", "Soort, datum en plaats", "Kind, date and place"],
+    Eligibility => ["Critères d'éligibilité", "Toelatingscriteria", "Eligibility criteria"],
+    ThisForm => ["ce formulaire", "dit formulier", "this form"],
+    EndBeforeStart => ["avant le début", "vóór het begin", "before the start"],
 }

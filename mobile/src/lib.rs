@@ -16,6 +16,8 @@ pub mod records;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]
+mod feedback;
+#[cfg(target_arch = "wasm32")]
 mod idb;
 #[cfg(target_arch = "wasm32")]
 mod net;

@@ -9,13 +9,16 @@ use terrain_client_core::edit::FieldValue;
 use terrain_client_core::indicators::indicators;
 use terrain_client_core::model::{Meeting, Person, Worksite};
 use terrain_client_core::values::{
-    CompanyAnswer, ContractType, CountingUnit, HoursSource, MeetingKind, NoteKind, OfferStatus, PartnerKind,
-    PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, ELIGIBILITY_FLAGS, HoursSource, MeetingKind, NoteKind, OfferStatus,
+    PartnerKind, PositionStatus, WorksiteStatus,
 };
 use terrain_client_core::{DocKind, DocumentId};
 
-use crate::app::{App, Flash, Screen};
-use crate::i18n::{L, Lang, code_label, format_date, format_hours, format_number, format_percent, t};
+use crate::app::{App, Flash, Screen, matches};
+use crate::i18n::{
+    L, Lang, code_label, eligibility_label, format_date, format_hours, format_month, format_number, format_opt_date,
+    format_percent, t,
+};
 
 /// The whole page inside `#app`.
 pub fn page(app: &App) -> Markup {
@@ -159,6 +162,7 @@ fn worksites(app: &App) -> Markup {
     let list = app.worksites();
     html! {
         h1 { (t(lang, L::MyWorksites)) }
+        (search(app, &list))
         @if list.is_empty() { p.empty { (t(lang, L::NoWorksite)) } }
         ul #worksites .cards {
             @for w in &list {
@@ -169,9 +173,9 @@ fn worksites(app: &App) -> Markup {
                         (crate::lock::pending_badge(app, w.id))
                         p.address { (w.address) }
                         p.figures {
-                            span.objective { (t(lang, L::Objective)) " : " (format_number(i.objective, lang)) " " (code_label(lang, w.clause.unit.code())) }
+                            span.objective { (t(lang, L::Objective)) " : " (in_unit(lang, w.clause.unit, i.objective)) }
                             " · "
-                            span.realised { (t(lang, L::HoursRealised)) " : " (format_hours(i.realised, lang)) }
+                            span.realised { (realised_label(lang, w.clause.unit)) " : " (in_unit(lang, w.clause.unit, i.realised)) }
                             " · "
                             span.done { (t(lang, L::Done)) " : " (format_percent(i.done_ratio, lang)) }
                         }
@@ -185,8 +189,100 @@ fn worksites(app: &App) -> Markup {
                 }
             }
         }
+        details #new-worksite .section {
+            summary { h2 { (t(lang, L::NewWorksite)) } }
+            form.grid #f-new-worksite data-form="new-worksite" {
+                label { (t(lang, L::Name)) input name="name" required; }
+                label { (t(lang, L::Address)) input name="address"; }
+                label { (t(lang, L::ContractReference)) input name="contract_reference"; }
+                label { (t(lang, L::Authority)) input name="authority"; }
+                label { (t(lang, L::Contractor)) input name="contractor"; }
+                label { (t(lang, L::Advisor)) input name="advisor" value=(app.author_label()); }
+                (date_field(lang, L::OrderToStart, "order_to_start", None))
+                (date_field(lang, L::PlannedEnd, "planned_end", None))
+                button.primary type="submit" { (t(lang, L::Create)) }
+            }
+        }
         p.signout { button.danger type="button" data-action="sign-out" { (t(lang, L::SignOut)) } }
     }
+}
+
+/// The offline search: worksites, people and job descriptions held on the tablet.
+fn search(app: &App, list: &[Worksite]) -> Markup {
+    let lang = app.lang;
+    let q = app.query.as_str();
+    let people = if q.is_empty() { Vec::new() } else { app.people() };
+    html! {
+        form.inline #f-search role="search" data-form="search" {
+            label.wide { (t(lang, L::Search)) input type="search" name="q" value=(q) placeholder=(t(lang, L::SearchHint)); }
+            button type="submit" { (t(lang, L::Search)) }
+        }
+        @if !q.is_empty() {
+            section #search-results .section {
+                h2 { (t(lang, L::Results)) " « " (q) " »" }
+                @let sites: Vec<&Worksite> = list.iter().filter(|w| matches(q, &[&w.name, &w.address, &w.contract_reference, &w.contractor.name, &w.authority.name])).collect();
+                @let found_people: Vec<&Person> = people.iter().filter(|p| matches(q, &[&p.first_name, &p.last_name, &p.partner_name, &p.phone, &p.email])).collect();
+                @let jobs: Vec<(&Worksite, &terrain_client_core::model::Position)> = list.iter().flat_map(|w| w.positions.iter().map(move |p| (w, p))).filter(|(_, p)| matches(q, &[&p.title, &p.tasks, &p.requirements])).collect();
+                @if sites.is_empty() && found_people.is_empty() && jobs.is_empty() { p.empty { (t(lang, L::NothingFound)) } }
+                @if !sites.is_empty() {
+                    h3 { (t(lang, L::Worksites)) }
+                    ul.found-worksites { @for w in &sites { li { a href=(Screen::Worksite(w.id).hash()) { (w.name) } " — " (w.address) } } }
+                }
+                @if !found_people.is_empty() {
+                    h3 { (t(lang, L::People)) }
+                    ul.found-people {
+                        @for p in &found_people {
+                            @let site = list.iter().find(|w| w.people().contains(&p.id));
+                            li {
+                                @match site {
+                                    Some(w) => a href=(Screen::Person(w.id, p.id).hash()) { (p.display_name()) },
+                                    None => span { (p.display_name()) },
+                                }
+                                " — " (partner(lang, p.partner_kind, &p.partner_name))
+                            }
+                        }
+                    }
+                }
+                @if !jobs.is_empty() {
+                    h3 { (t(lang, L::Positions)) }
+                    ul.found-positions { @for (w, p) in &jobs { li { a href=(Screen::Worksite(w.id).hash()) { (p.title) } " — " (w.name) } } }
+                }
+            }
+        }
+    }
+}
+
+/// A figure in the clause's unit: "1 200 h" or "3 postes".
+fn in_unit(lang: Lang, unit: CountingUnit, value: f64) -> String {
+    match unit {
+        CountingUnit::Hours => format_hours(value, lang),
+        CountingUnit::Positions => format!("{} {}", format_number(value, lang), code_label(lang, unit.code())),
+    }
+}
+
+/// What the realised figure counts: hours realised, or positions filled.
+fn realised_label(lang: Lang, unit: CountingUnit) -> &'static str {
+    t(
+        lang,
+        match unit {
+            CountingUnit::Hours => L::HoursRealised,
+            CountingUnit::Positions => L::PositionsFilled,
+        },
+    )
+}
+
+/// The partner body of a person or referral: its name, or the translated kind when unnamed.
+fn partner(lang: Lang, kind: PartnerKind, name: &str) -> String {
+    if name.trim().is_empty() {
+        code_label(lang, kind.code()).to_owned()
+    } else {
+        format!("{name} ({})", code_label(lang, kind.code()))
+    }
+}
+
+/// A stable `id` for a form, so its message finds it again after the page is redrawn.
+fn fid(name: &str, key: impl std::fmt::Display) -> String {
+    format!("f-{name}-{key}")
 }
 
 fn worksite(app: &App, w: &Worksite) -> Markup {
@@ -194,75 +290,213 @@ fn worksite(app: &App, w: &Worksite) -> Markup {
     let doc = app.replica.as_ref().and_then(|r| r.automerge(w.id));
     let found = doc.map(conflicts).unwrap_or_default();
     let people: Vec<Person> = w.people().into_iter().filter_map(|p| app.person(p)).collect();
-    let name_of =
-        |id: DocumentId| people.iter().find(|p| p.id == id).map_or_else(|| "—".to_owned(), Person::display_name);
-    let i = indicators(w, app.today);
     html! {
         p { a.back href="#/" { "← " (t(lang, L::Back)) } }
         h1 #worksite-name data-doc=(w.id) { (w.name) }
-        p.figures {
-            span #objective { (t(lang, L::Objective)) " : " (format_number(i.objective, lang)) " " (code_label(lang, w.clause.unit.code())) }
-            " · " span #realised { (t(lang, L::HoursRealised)) " : " (format_hours(i.realised, lang)) }
-            " · " span #done { (format_percent(i.done_ratio, lang)) }
-        }
+        @if !w.address.is_empty() { p.address { (w.address) } }
+        (overview(app, w))
         (conflict_list(lang, w.id, &found))
-        details #general .section open {
+        (meetings_section(app, w))
+        (placements_section(app, w, &people))
+        (referrals_section(app, w, &people))
+        (positions_section(app, w))
+        (planning_section(app, w))
+        (general_section(app, w, &found))
+        (clause_section(app, w))
+        (offers_section(app, w))
+        details #people .section {
+            summary { h2 { (t(lang, L::People)) " (" (people.len()) ")" } }
+            ul { @for p in &people { li { a href=(Screen::Person(w.id, p.id).hash()) { (p.display_name()) } } } }
+        }
+    }
+}
+
+/// What matters on site, first: the clause's figures labelled by what they count, the
+/// forecast, the flags, the next follow-up and the open actions (late ones flagged).
+fn overview(app: &App, w: &Worksite) -> Markup {
+    let lang = app.lang;
+    let i = indicators(w, app.today);
+    let unit = w.clause.unit;
+    let mut open_actions: Vec<(&Meeting, &terrain_client_core::model::Action)> =
+        w.meetings.iter().flat_map(|m| m.actions.iter().filter(|a| !a.done).map(move |a| (m, a))).collect();
+    open_actions.sort_by_key(|(_, a)| a.due.unwrap_or(NaiveDate::MAX));
+    html! {
+        section #overview .section.overview {
+            dl.figures {
+                div { dt { (t(lang, L::Objective)) } dd #objective { (in_unit(lang, unit, i.objective)) } }
+                div { dt { (realised_label(lang, unit)) } dd #realised { (in_unit(lang, unit, i.realised)) } }
+                div { dt { (t(lang, L::Done)) } dd #done { (format_percent(i.done_ratio, lang)) } }
+                div { dt { (t(lang, L::Forecast)) } dd #forecast { (in_unit(lang, unit, i.forecast)) } }
+                div { dt { (t(lang, L::Deadline)) } dd #deadline { @match w.deadline() { Some(d) => (format_date(d, lang)), None => "—" } } }
+                div {
+                    dt { (t(lang, L::NextFollowUp)) }
+                    dd #next-follow-up { @match i.next_follow_up_due { Some(d) => (format_date(d, lang)), None => (t(lang, L::AfterKickoff)) } }
+                }
+            }
+            p #flags .flags {
+                @if i.recruitment_needed { span.flag.recruit { (t(lang, L::RecruitmentNeeded)) } " " }
+                @if i.follow_up_overdue() { span.flag.overdue { (t(lang, L::FollowUpOverdue)) } " " }
+                @if !i.recruitment_needed && !i.follow_up_overdue() { span.flag.fine { (t(lang, L::OnTrack)) } }
+            }
+            // Charts of the worksite go here (one call).
+            h3 { (t(lang, L::OpenActions)) " (" (open_actions.len()) ")" }
+            @if open_actions.is_empty() { p.empty { "—" } }
+            ul #open-actions {
+                @for (m, a) in &open_actions {
+                    @let late = a.due.is_some_and(|d| d < app.today);
+                    li.action.(if late { "late" } else { "" }) data-action-id=(a.id) {
+                        a href=(Screen::Meeting(w.id, m.id).hash()) { (a.what) }
+                        " — " (a.who) " — " @match a.due { Some(d) => (format_date(d, lang)), None => "—" }
+                        @if late { " " span.flag.overdue { (t(lang, L::Late)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn general_section(app: &App, w: &Worksite, found: &[Conflict]) -> Markup {
+    let lang = app.lang;
+    html! {
+        details #general .section {
             summary { h2 { (t(lang, L::General)) } }
-            form.grid data-form="worksite" data-doc=(w.id) {
-                (text_field(lang, L::Name, "name", &w.name, &found, &["worksite", "name"]))
-                (text_field(lang, L::Address, "address", &w.address, &found, &["worksite", "address"]))
-                (text_field(lang, L::ContractReference, "contract_reference", &w.contract_reference, &found, &["worksite", "contract_reference"]))
-                (text_field(lang, L::Authority, "authority_name", &w.authority.name, &found, &["worksite", "authority", "name"]))
-                (text_field(lang, L::Contact, "authority_contact", &w.authority.contact, &found, &["worksite", "authority", "contact"]))
-                (text_field(lang, L::Contractor, "contractor_name", &w.contractor.name, &found, &["worksite", "contractor", "name"]))
-                (text_field(lang, L::Contact, "contractor_contact", &w.contractor.contact, &found, &["worksite", "contractor", "contact"]))
+            form.grid #f-worksite data-form="worksite" data-doc=(w.id) {
+                (text_field(lang, L::Name, "name", &w.name, found, &["worksite", "name"]))
+                (text_field(lang, L::Address, "address", &w.address, found, &["worksite", "address"]))
+                (text_field(lang, L::ContractReference, "contract_reference", &w.contract_reference, found, &["worksite", "contract_reference"]))
+                (text_field(lang, L::Lots, "lots", &w.lots, found, &["worksite", "lots"]))
+                (text_field(lang, L::Advisor, "advisor", &w.advisor, found, &["worksite", "advisor"]))
+                (text_field(lang, L::Authority, "authority_name", &w.authority.name, found, &["worksite", "authority", "name"]))
+                (text_field(lang, L::Contact, "authority_contact", &w.authority.contact, found, &["worksite", "authority", "contact"]))
+                (text_field(lang, L::Contractor, "contractor_name", &w.contractor.name, found, &["worksite", "contractor", "name"]))
+                (text_field(lang, L::Contact, "contractor_contact", &w.contractor.contact, found, &["worksite", "contractor", "contact"]))
                 label { (t(lang, L::Status)) (select(lang, "status", WorksiteStatus::ALL.iter().map(|s| s.code()), w.status.code())) }
                 (date_field(lang, L::OrderToStart, "order_to_start", w.order_to_start))
                 (date_field(lang, L::PlannedEnd, "planned_end", w.planned_end))
                 button.primary type="submit" { (t(lang, L::Save)) }
             }
+            h3 { (t(lang, L::Subcontractors)) }
+            @for (id, s) in &w.subcontractors {
+                form.inline.subcontractor id=(fid("subcontractor-edit", id)) data-form="subcontractor-edit" data-doc=(w.id) {
+                    input type="hidden" name="subcontractor" value=(id);
+                    label { (t(lang, L::Name)) input name="name" value=(s.name) required; }
+                    label { (t(lang, L::Contact)) input name="contact" value=(s.contact); }
+                    label.check { input type="checkbox" name="remove"; (t(lang, L::Remove)) }
+                    button type="submit" { (t(lang, L::Save)) }
+                }
+            }
+            form.inline #f-subcontractor data-form="subcontractor" data-doc=(w.id) {
+                label { (t(lang, L::Name)) input name="name" required; }
+                label { (t(lang, L::Contact)) input name="contact"; }
+                button type="submit" { (t(lang, L::Add)) }
+            }
         }
+    }
+}
+
+fn clause_section(app: &App, w: &Worksite) -> Markup {
+    let lang = app.lang;
+    html! {
         details #clause .section {
             summary { h2 { (t(lang, L::Clause)) } }
-            form.grid data-form="clause" data-doc=(w.id) {
+            form.grid #f-clause data-form="clause" data-doc=(w.id) {
                 label { (t(lang, L::Unit)) (select(lang, "unit", CountingUnit::ALL.iter().map(|s| s.code()), w.clause.unit.code())) }
                 label { (t(lang, L::Objective)) input name="objective" inputmode="decimal" value=(w.clause.objective) required; }
                 (date_field(lang, L::Deadline, "deadline", w.clause.deadline))
                 button.primary type="submit" { (t(lang, L::Save)) }
             }
         }
+    }
+}
+
+fn planning_section(app: &App, w: &Worksite) -> Markup {
+    let lang = app.lang;
+    html! {
+        details #planning .section {
+            summary { h2 { (t(lang, L::Planning)) " (" (w.planning.len()) ")" } }
+            @for p in &w.planning {
+                form.grid.phase id=(fid("phase-edit", p.id)) data-form="phase-edit" data-doc=(w.id) data-phase=(p.id) {
+                    input type="hidden" name="phase" value=(p.id);
+                    label { (t(lang, L::Phase)) input name="name" value=(p.name) required; }
+                    label { (t(lang, L::Trade)) input name="trade" value=(p.trade); }
+                    (date_field(lang, L::Start, "start", p.start))
+                    (date_field(lang, L::End, "end", p.end))
+                    label.check { input type="checkbox" name="remove"; (t(lang, L::Remove)) }
+                    button type="submit" { (t(lang, L::Save)) }
+                }
+            }
+            h3 { (t(lang, L::NewPhase)) }
+            form.grid #f-phase data-form="phase" data-doc=(w.id) {
+                label { (t(lang, L::Phase)) input name="name" required; }
+                label { (t(lang, L::Trade)) input name="trade"; }
+                (date_field(lang, L::Start, "start", None))
+                (date_field(lang, L::End, "end", None))
+                button.primary type="submit" { (t(lang, L::Add)) }
+            }
+        }
+    }
+}
+
+fn positions_section(app: &App, w: &Worksite) -> Markup {
+    let lang = app.lang;
+    html! {
         details #positions .section {
             summary { h2 { (t(lang, L::Positions)) " (" (w.positions.len()) ")" } }
-            ul {
-                @for p in &w.positions {
-                    li.position {
+            @for p in &w.positions {
+                details.position data-position=(p.id) {
+                    summary {
                         strong { (p.title) } " — " (code_label(lang, p.contract_type.code())) ", " (format_hours(p.hours_planned, lang))
-                        form.inline data-form="position-status" data-doc=(w.id) {
-                            input type="hidden" name="position" value=(p.id);
-                            (select(lang, "status", PositionStatus::ALL.iter().map(|s| s.code()), p.status.code()))
-                            button type="submit" { (t(lang, L::Save)) }
-                        }
+                        " — " (code_label(lang, p.status.code()))
+                    }
+                    form.grid id=(fid("position-edit", p.id)) data-form="position-edit" data-doc=(w.id) {
+                        input type="hidden" name="position" value=(p.id);
+                        label { (t(lang, L::Title)) input name="title" value=(p.title) required; }
+                        label.wide { (t(lang, L::Tasks)) textarea name="tasks" rows="3" { (p.tasks) } }
+                        label.wide { (t(lang, L::Requirements)) textarea name="requirements" rows="3" { (p.requirements) } }
+                        label { (t(lang, L::ContractType)) (select(lang, "contract_type", ContractType::ALL.iter().map(|s| s.code()), p.contract_type.code())) }
+                        (date_field(lang, L::PlannedStart, "planned_start", p.planned_start))
+                        label { (t(lang, L::HoursPlanned)) input name="hours_planned" inputmode="decimal" value=(p.hours_planned); }
+                        label { (t(lang, L::Status)) (select(lang, "status", PositionStatus::ALL.iter().map(|s| s.code()), p.status.code())) }
+                        button type="submit" { (t(lang, L::Save)) }
                     }
                 }
             }
-            form.grid data-form="position" data-doc=(w.id) {
+            h3 { (t(lang, L::NewPosition)) }
+            form.grid #f-position data-form="position" data-doc=(w.id) {
                 label { (t(lang, L::Title)) input name="title" required; }
-                label { (t(lang, L::Tasks)) textarea name="tasks" {} }
-                label { (t(lang, L::Requirements)) textarea name="requirements" {} }
+                label.wide { (t(lang, L::Tasks)) textarea name="tasks" {} }
+                label.wide { (t(lang, L::Requirements)) textarea name="requirements" {} }
                 label { (t(lang, L::ContractType)) (select(lang, "contract_type", ContractType::ALL.iter().map(|s| s.code()), "fixed_term")) }
                 (date_field(lang, L::PlannedStart, "planned_start", None))
                 label { (t(lang, L::HoursPlanned)) input name="hours_planned" inputmode="decimal"; }
                 button.primary type="submit" { (t(lang, L::Add)) }
             }
         }
+    }
+}
+
+fn referrals_section(app: &App, w: &Worksite, people: &[Person]) -> Markup {
+    let lang = app.lang;
+    let name_of =
+        |id: DocumentId| people.iter().find(|p| p.id == id).map_or_else(|| "—".to_owned(), Person::display_name);
+    let title_of = |id| w.positions.iter().find(|p| p.id == id).map_or("—", |p| p.title.as_str());
+    let q = app.person_query.as_str();
+    let known: Vec<Person> = app
+        .people()
+        .into_iter()
+        .filter(|p| q.is_empty() || matches(q, &[&p.first_name, &p.last_name, &p.phone, &p.email]))
+        .take(20)
+        .collect();
+    html! {
         details #referrals .section {
             summary { h2 { (t(lang, L::Referrals)) " (" (w.referrals.len()) ")" } }
             ul {
                 @for r in &w.referrals {
-                    li.referral {
+                    li.referral data-person=(r.person) {
                         a href=(Screen::Person(w.id, r.person).hash()) { (name_of(r.person)) }
-                        " — " (r.partner_label())
-                        form.inline data-form="referral" data-doc=(w.id) {
+                        " — " span.position { (title_of(r.position)) } " — " (partner(lang, r.partner_kind, &r.partner_name))
+                        @if let Some(d) = r.proposed_on { " — " (format_date(d, lang)) }
+                        form.inline id=(fid("referral", r.id)) data-form="referral" data-doc=(w.id) {
                             input type="hidden" name="referral" value=(r.id);
                             label.check { input type="checkbox" name="interview_held" checked[r.interview_held]; (t(lang, L::InterviewHeld)) }
                             label.check { input type="checkbox" name="sent_to_company" checked[r.sent_to_company]; (t(lang, L::SentToCompany)) }
@@ -273,9 +507,10 @@ fn worksite(app: &App, w: &Worksite) -> Markup {
                     }
                 }
             }
-            @if !w.positions.is_empty() {
+            @if w.positions.is_empty() { p.empty { (t(lang, L::NeedPositionFirst)) } }
+            @else {
                 h3 { (t(lang, L::NewCandidate)) }
-                form.grid data-form="candidate" data-doc=(w.id) {
+                form.grid #f-candidate data-form="candidate" data-doc=(w.id) {
                     label { (t(lang, L::FirstName)) input name="first_name" required; }
                     label { (t(lang, L::LastName)) input name="last_name"; }
                     label { (t(lang, L::Phone)) input name="phone" type="tel"; }
@@ -286,33 +521,100 @@ fn worksite(app: &App, w: &Worksite) -> Markup {
                     (date_field(lang, L::ProposedOn, "proposed_on", Some(app.today)))
                     button.primary type="submit" { (t(lang, L::Add)) }
                 }
+                h3 { (t(lang, L::KnownCandidate)) }
+                form.inline #f-person-search role="search" data-form="person-search" data-doc=(w.id) {
+                    label.wide { (t(lang, L::SearchPerson)) input type="search" name="q" value=(q); }
+                    button type="submit" { (t(lang, L::Search)) }
+                }
+                form.grid #f-refer-existing data-form="refer-existing" data-doc=(w.id) {
+                    fieldset.wide.people {
+                        legend { (t(lang, L::Person)) }
+                        @if known.is_empty() { p.empty { (t(lang, L::NothingFound)) } }
+                        @for p in &known {
+                            label.check { input type="radio" name="person" value=(p.id); (p.display_name()) @if !p.phone.is_empty() { " · " (p.phone) } }
+                        }
+                    }
+                    label { (t(lang, L::PartnerKind)) (select(lang, "partner_kind", PartnerKind::ALL.iter().map(|s| s.code()), "bruxelles_formation")) }
+                    label { (t(lang, L::PartnerName)) input name="partner_name"; }
+                    label { (t(lang, L::Position)) (choose_position(w)) }
+                    (date_field(lang, L::ProposedOn, "proposed_on", Some(app.today)))
+                    button.primary type="submit" { (t(lang, L::Propose)) }
+                }
             }
         }
+    }
+}
+
+fn placements_section(app: &App, w: &Worksite, people: &[Person]) -> Markup {
+    let lang = app.lang;
+    let name_of =
+        |id: DocumentId| people.iter().find(|p| p.id == id).map_or_else(|| "—".to_owned(), Person::display_name);
+    let title_of = |id| w.positions.iter().find(|p| p.id == id).map_or("—", |p| p.title.as_str());
+    html! {
         details #placements .section open {
             summary { h2 { (t(lang, L::Placements)) " (" (w.placements.len()) ")" } }
             @for p in &w.placements {
                 article.placement data-placement=(p.id) {
-                    h3 { a href=(Screen::Person(w.id, p.person).hash()) { (name_of(p.person)) } " — " (code_label(lang, p.contract_type.code())) }
+                    h3 {
+                        a href=(Screen::Person(w.id, p.person).hash()) { (name_of(p.person)) }
+                        " — " (title_of(p.position)) " — " (code_label(lang, p.contract_type.code()))
+                    }
+                    p.dates {
+                        (t(lang, L::Start)) " : " (format_opt_date(p.start, lang)) " · " (t(lang, L::End)) " : " (format_opt_date(p.end, lang))
+                        " · " (t(lang, L::WeeklyHours)) " : " (format_hours(p.weekly_hours.get(), lang))
+                        @if !p.end_reason.is_empty() { " · " span.end-reason { (t(lang, L::EndReason)) " : " (p.end_reason) } }
+                    }
                     table.hours {
-                        thead { tr { th { (t(lang, L::Month)) } th { (t(lang, L::Hours)) } th { (t(lang, L::Source)) } } }
+                        thead { tr { th { (t(lang, L::Month)) } th { (t(lang, L::Hours)) } th { (t(lang, L::Source)) } th { (t(lang, L::Corrections)) } } }
                         tbody {
                             @for h in &p.hours {
-                                tr data-month=(h.month.to_string()) { td { (h.month.to_string()) } td.h { (format_hours(h.hours.get(), lang)) } td { (code_label(lang, h.source.code())) } }
+                                tr data-month=(h.month.to_string()) {
+                                    td { (format_month(h.month, lang)) }
+                                    td.h { (format_hours(h.hours.get(), lang)) }
+                                    td { (code_label(lang, h.source.code())) }
+                                    td.trace {
+                                        @if let Some((before, after)) = h.correction() {
+                                            (format_hours(before.hours.get(), lang)) " → " (format_hours(after.hours.get(), lang))
+                                            " (" (after.by) @if let Some(ms) = after.at_ms { ", " (clock(ms, lang)) } ")"
+                                            @if !before.by.is_empty() { " · " (t(lang, L::PreviouslyBy)) " " (before.by) }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
-                    form.inline data-form="hours" data-doc=(w.id) {
+                    form.inline id=(fid("hours", p.id)) data-form="hours" data-doc=(w.id) {
                         input type="hidden" name="placement" value=(p.id);
                         label { (t(lang, L::Month)) input type="month" name="month" required; }
                         label { (t(lang, L::Hours)) input name="hours" inputmode="decimal" required; }
                         label { (t(lang, L::Source)) (select(lang, "source", HoursSource::ALL.iter().map(|s| s.code()), "attendance_sheet")) }
                         button.primary type="submit" { (t(lang, L::RecordHours)) }
                     }
+                    details.end-placement {
+                        summary { (t(lang, L::EndEarly)) }
+                        form.inline id=(fid("end-placement", p.id)) data-form="end-placement" data-doc=(w.id) {
+                            input type="hidden" name="placement" value=(p.id);
+                            (date_field(lang, L::End, "end", None))
+                            label.wide { (t(lang, L::EndReason)) input name="reason" value=(p.end_reason); }
+                            button type="submit" { (t(lang, L::EndPlacement)) }
+                        }
+                    }
+                    details.edit-placement {
+                        summary { (t(lang, L::Correct)) }
+                        form.inline id=(fid("placement-edit", p.id)) data-form="placement-edit" data-doc=(w.id) {
+                            input type="hidden" name="placement" value=(p.id);
+                            label { (t(lang, L::ContractType)) (select(lang, "contract_type", ContractType::ALL.iter().map(|s| s.code()), p.contract_type.code())) }
+                            (date_field(lang, L::Start, "start", p.start))
+                            label { (t(lang, L::WeeklyHours)) input name="weekly_hours" inputmode="decimal" value=(p.weekly_hours.get()); }
+                            button type="submit" { (t(lang, L::Save)) }
+                        }
+                    }
                 }
             }
             @if !people.is_empty() && !w.positions.is_empty() {
-                form.grid data-form="placement" data-doc=(w.id) {
-                    label { (t(lang, L::Person)) select name="person" { @for p in &people { option value=(p.id) { (p.display_name()) } } } }
+                h3 { (t(lang, L::NewPlacement)) }
+                form.grid #f-placement data-form="placement" data-doc=(w.id) {
+                    label { (t(lang, L::Person)) select name="person" { @for p in people { option value=(p.id) { (p.display_name()) } } } }
                     label { (t(lang, L::Position)) (choose_position(w)) }
                     label { (t(lang, L::ContractType)) (select(lang, "contract_type", ContractType::ALL.iter().map(|s| s.code()), "fixed_term")) }
                     (date_field(lang, L::Start, "start", Some(app.today)))
@@ -322,6 +624,12 @@ fn worksite(app: &App, w: &Worksite) -> Markup {
                 }
             }
         }
+    }
+}
+
+fn meetings_section(app: &App, w: &Worksite) -> Markup {
+    let lang = app.lang;
+    html! {
         details #meetings .section open {
             summary { h2 { (t(lang, L::Meetings)) " (" (w.meetings.len()) ")" } }
             ul.cards {
@@ -336,39 +644,40 @@ fn worksite(app: &App, w: &Worksite) -> Markup {
                 }
             }
             h3 { (t(lang, L::NewMeeting)) }
-            form.grid data-form="meeting" data-doc=(w.id) {
-                label { (t(lang, L::Kind)) (select(lang, "kind", MeetingKind::ALL.iter().map(|s| s.code()), "follow_up")) }
+            form.grid #f-meeting data-form="meeting" data-doc=(w.id) {
+                label { (t(lang, L::Kind)) (select(lang, "kind", MeetingKind::ALL.iter().map(|s| s.code()), if w.meetings.is_empty() { "kickoff" } else { "follow_up" })) }
                 (date_field(lang, L::Date, "date", Some(app.today)))
                 label { (t(lang, L::Place)) input name="place"; }
-                label.wide { (t(lang, L::Notes)) textarea name="notes" rows="5" {} }
+                label.wide { (t(lang, L::Notes)) textarea name="notes" rows="3" {} }
                 (date_field(lang, L::NextMeeting, "next_meeting", None))
                 button.primary type="submit" { (t(lang, L::Add)) }
             }
         }
+    }
+}
+
+fn offers_section(app: &App, w: &Worksite) -> Markup {
+    let lang = app.lang;
+    html! {
         details #offers .section {
             summary { h2 { (t(lang, L::JobOffers)) " (" (w.job_offers.len()) ")" } }
-            ul {
-                @for o in &w.job_offers {
-                    li.offer {
-                        strong { (o.employer) } " — " (o.role) " — " (o.contact)
-                        form.inline data-form="offer-status" data-doc=(w.id) {
-                            input type="hidden" name="offer" value=(o.id);
-                            (select(lang, "status", OfferStatus::ALL.iter().map(|s| s.code()), o.status.code()))
-                            button type="submit" { (t(lang, L::Save)) }
-                        }
-                    }
+            @for o in &w.job_offers {
+                form.inline.offer id=(fid("offer-edit", o.id)) data-form="offer-edit" data-doc=(w.id) {
+                    input type="hidden" name="offer" value=(o.id);
+                    label { (t(lang, L::Employer)) input name="employer" value=(o.employer) required; }
+                    label { (t(lang, L::Role)) input name="role" value=(o.role); }
+                    label { (t(lang, L::Contact)) input name="contact" value=(o.contact); }
+                    label { (t(lang, L::Status)) (select(lang, "status", OfferStatus::ALL.iter().map(|s| s.code()), o.status.code())) }
+                    button type="submit" { (t(lang, L::Save)) }
                 }
             }
-            form.grid data-form="offer" data-doc=(w.id) {
+            h3 { (t(lang, L::NewOffer)) }
+            form.grid #f-offer data-form="offer" data-doc=(w.id) {
                 label { (t(lang, L::Employer)) input name="employer" required; }
                 label { (t(lang, L::Role)) input name="role"; }
                 label { (t(lang, L::Contact)) input name="contact"; }
                 button.primary type="submit" { (t(lang, L::Add)) }
             }
-        }
-        details #people .section {
-            summary { h2 { (t(lang, L::People)) " (" (people.len()) ")" } }
-            ul { @for p in &people { li { a href=(Screen::Person(w.id, p.id).hash()) { (p.display_name()) } } } }
         }
     }
 }
@@ -384,38 +693,34 @@ fn meeting_screen(app: &App, w: &Worksite, m: &Meeting) -> Markup {
         }
         p { (t(lang, L::Place)) " : " (m.place) }
         (conflict_list(lang, w.id, &mine))
-        form.grid #notes-form data-form="meeting-notes" data-doc=(w.id) {
-            input type="hidden" name="meeting" value=(m.id);
-            label.wide { (t(lang, L::Notes)) textarea #notes name="notes" rows="10" { (m.notes) } }
-            (date_field(lang, L::NextMeeting, "next_meeting", m.next_meeting))
-            button.primary type="submit" { (t(lang, L::Save)) }
-        }
-        section.section {
+        section.section #attendees {
             h2 { (t(lang, L::Attendees)) }
-            ul { @for a in &m.attendees { li { (a.name) " — " (a.organisation) } } }
-            form.inline data-form="attendee" data-doc=(w.id) {
+            ol.attendees { @for a in &m.attendees { li { (a.name) @if !a.organisation.is_empty() { " — " (a.organisation) } } } }
+            form.inline #f-attendee data-form="attendee" data-doc=(w.id) {
                 input type="hidden" name="meeting" value=(m.id);
                 label { (t(lang, L::Name)) input name="name" required; }
                 label { (t(lang, L::Organisation)) input name="organisation"; }
                 button type="submit" { (t(lang, L::Add)) }
             }
         }
-        section.section {
+        section.section #decisions {
             h2 { (t(lang, L::Decisions)) }
-            ul { @for d in &m.decisions { li { (d.text) } } }
-            form.inline data-form="decision" data-doc=(w.id) {
+            ol.decisions { @for d in &m.decisions { li { (d.text) } } }
+            form.inline #f-decision data-form="decision" data-doc=(w.id) {
                 input type="hidden" name="meeting" value=(m.id);
                 label.wide { (t(lang, L::Text)) input name="text" required; }
                 button type="submit" { (t(lang, L::Add)) }
             }
         }
-        section.section {
+        section.section #actions {
             h2 { (t(lang, L::Actions)) }
-            ul {
+            ol.actions {
                 @for a in &m.actions {
-                    li.action {
+                    @let late = !a.done && a.due.is_some_and(|d| d < app.today);
+                    li.action.(if late { "late" } else { "" }) {
                         (a.what) " — " (a.who) " — " @match a.due { Some(d) => (format_date(d, lang)), None => "—" }
-                        form.inline data-form="action-done" data-doc=(w.id) {
+                        @if late { " " span.flag.overdue { (t(lang, L::Late)) } }
+                        form.inline id=(fid("action-done", a.id)) data-form="action-done" data-doc=(w.id) {
                             input type="hidden" name="meeting" value=(m.id);
                             input type="hidden" name="action" value=(a.id);
                             input type="hidden" name="done" value=(!a.done);
@@ -424,12 +729,28 @@ fn meeting_screen(app: &App, w: &Worksite, m: &Meeting) -> Markup {
                     }
                 }
             }
-            form.inline data-form="action" data-doc=(w.id) {
+            form.inline #f-action data-form="action" data-doc=(w.id) {
                 input type="hidden" name="meeting" value=(m.id);
                 label { (t(lang, L::What)) input name="what" required; }
                 label { (t(lang, L::Who)) input name="who"; }
                 (date_field(lang, L::Due, "due", None))
                 button type="submit" { (t(lang, L::Add)) }
+            }
+        }
+        form.grid #notes-form data-form="meeting-notes" data-doc=(w.id) {
+            input type="hidden" name="meeting" value=(m.id);
+            label.wide { (t(lang, L::Notes)) textarea #notes name="notes" rows="10" { (m.notes) } }
+            (date_field(lang, L::NextMeeting, "next_meeting", m.next_meeting))
+            button.primary type="submit" { (t(lang, L::Save)) }
+        }
+        details.section #meeting-details {
+            summary { h2 { (t(lang, L::MeetingDetails)) } }
+            form.grid #f-meeting-edit data-form="meeting-edit" data-doc=(w.id) {
+                input type="hidden" name="meeting" value=(m.id);
+                label { (t(lang, L::Kind)) (select(lang, "kind", MeetingKind::ALL.iter().map(|s| s.code()), m.kind.code())) }
+                (date_field(lang, L::Date, "date", m.date))
+                label { (t(lang, L::Place)) input name="place" value=(m.place); }
+                button.primary type="submit" { (t(lang, L::Save)) }
             }
         }
     }
@@ -438,22 +759,34 @@ fn meeting_screen(app: &App, w: &Worksite, m: &Meeting) -> Markup {
 fn person_screen(app: &App, worksite: DocumentId, p: &Person) -> Markup {
     let lang = app.lang;
     let found = app.replica.as_ref().and_then(|r| r.automerge(p.id)).map(conflicts).unwrap_or_default();
+    let mut flags: Vec<&str> = ELIGIBILITY_FLAGS.to_vec();
+    flags.extend(p.eligibility.keys().map(String::as_str).filter(|k| !ELIGIBILITY_FLAGS.contains(k)));
     html! {
         p { a.back href=(Screen::Worksite(worksite).hash()) { "← " (t(lang, L::Back)) } }
         h1 #person-name data-doc=(p.id) { (p.display_name()) }
         (conflict_list(lang, p.id, &found))
-        form.grid data-form="person" data-doc=(p.id) {
+        form.grid #f-person data-form="person" data-doc=(p.id) {
             (text_field(lang, L::FirstName, "first_name", &p.first_name, &found, &["person", "first_name"]))
             (text_field(lang, L::LastName, "last_name", &p.last_name, &found, &["person", "last_name"]))
             (text_field(lang, L::Phone, "phone", &p.phone, &found, &["person", "phone"]))
             (text_field(lang, L::Email, "email", &p.email, &found, &["person", "email"]))
+            label { (t(lang, L::PartnerKind)) (select(lang, "partner_kind", PartnerKind::ALL.iter().map(|s| s.code()), p.partner_kind.code())) }
             (text_field(lang, L::PartnerName, "partner_name", &p.partner_name, &found, &["person", "partner_name"]))
             button.primary type="submit" { (t(lang, L::Save)) }
         }
-        section.section {
+        section.section #eligibility {
+            h2 { (t(lang, L::Eligibility)) }
+            form.grid #f-eligibility data-form="eligibility" data-doc=(p.id) {
+                @for flag in &flags {
+                    label.check.wide { input type="checkbox" name=(flag) checked[p.eligibility.get(*flag).copied().unwrap_or(false)]; (eligibility_label(lang, flag)) }
+                }
+                button.primary type="submit" { (t(lang, L::Save)) }
+            }
+        }
+        section.section #person-notes {
             h2 { (t(lang, L::PersonNotes)) }
             ul { @for n in &p.notes { li.note { strong { (code_label(lang, n.kind.code())) } " " @if let Some(d) = n.date { (format_date(d, lang)) } " — " (n.text) } } }
-            form.grid data-form="person-note" data-doc=(p.id) {
+            form.grid #f-person-note data-form="person-note" data-doc=(p.id) {
                 input type="hidden" name="worksite" value=(worksite);
                 label { (t(lang, L::Kind)) (select(lang, "kind", NoteKind::ALL.iter().map(|s| s.code()), "interview")) }
                 (date_field(lang, L::Date, "date", Some(app.today)))
@@ -461,7 +794,7 @@ fn person_screen(app: &App, worksite: DocumentId, p: &Person) -> Markup {
                 button.primary type="submit" { (t(lang, L::Add)) }
             }
         }
-        section.section {
+        section.section #evaluations {
             h2 { (t(lang, L::Evaluations)) }
             ul {
                 @for e in &p.evaluations {
@@ -469,7 +802,7 @@ fn person_screen(app: &App, worksite: DocumentId, p: &Person) -> Markup {
                         @if let Some(d) = e.date { (format_date(d, lang)) " — " } (e.text)
                         @match &e.consent {
                             Some(c) => p.consent { (t(lang, L::ConsentRecorded)) " " (t(lang, L::By)) " " (c.recorded_by) ", " (format_date(c.recorded_on, lang)) },
-                            None => form.inline data-form="consent" data-doc=(p.id) {
+                            None => form.inline id=(fid("consent", e.id)) data-form="consent" data-doc=(p.id) {
                                 input type="hidden" name="evaluation" value=(e.id);
                                 input type="hidden" name="recorded_by" value=(app.author_label());
                                 input type="hidden" name="recorded_on" value=(app.today);
@@ -479,7 +812,7 @@ fn person_screen(app: &App, worksite: DocumentId, p: &Person) -> Markup {
                     }
                 }
             }
-            form.grid data-form="evaluation" data-doc=(p.id) {
+            form.grid #f-evaluation data-form="evaluation" data-doc=(p.id) {
                 input type="hidden" name="worksite" value=(worksite);
                 (date_field(lang, L::Date, "date", Some(app.today)))
                 label.wide { (t(lang, L::Text)) textarea name="text" rows="4" required {} }

@@ -18,14 +18,14 @@ use chrono::NaiveDate;
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use terrain_client_core::protocol::{ErrorCode, LoginRequest};
 use terrain_client_core::seal::StorageKey;
-use terrain_client_core::{DocKind, DocumentId, EditContext, Persist, Refusal, Replica};
+use terrain_client_core::{DocumentId, Persist, Refusal, Replica};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Element, Event, HtmlElement, HtmlFormElement};
 
-use crate::app::{App, Flash, Screen, Session};
-use crate::forms::{self, Command, Fields, Target};
+use crate::app::{App, Flash, FormFeedback, Screen, Session};
+use crate::forms::Fields;
 use crate::i18n::{L, Lang, t};
 use crate::idb::{IdbStore, StoreError};
 use crate::lock::{self, Gate, LockRecord, Msg, PinWrap};
@@ -462,13 +462,15 @@ async fn submit(rt: &Rc<Runtime>, form: &HtmlFormElement) {
     }
     let doc = form.get_attribute("data-doc").and_then(|d| d.parse::<DocumentId>().ok());
     let started = now_precise();
-    let result = {
-        let mut app = rt.app.borrow_mut();
-        apply(&mut app, &name, &fields, doc)
+    let (target, place) = crate::feedback::place_of(form);
+    let result = rt.app.borrow_mut().submit(&name, &fields, doc, random_bytes, now_ms());
+    let feedback = |app: &mut App, ok: bool, message: String, field: Option<String>| {
+        app.feedback =
+            Some(FormFeedback { screen: app.screen, target: target.clone(), form: place.clone(), ok, message, field });
     };
     let applied = now_precise();
     match result {
-        Ok(ops) => match save(rt, &ops).await {
+        Ok(done) => match save(rt, &done.ops).await {
             Ok(()) => {
                 // How long from the tap to the edit being durable, and where the time went (read
                 // by the benchmark): the Automerge transaction, sealing, the IndexedDB commit.
@@ -477,49 +479,61 @@ async fn submit(rt: &Rc<Runtime>, form: &HtmlFormElement) {
                 mark("data-last-apply-ms", applied - started);
                 mark("data-last-seal-ms", split.seal_ms);
                 mark("data-last-commit-ms", split.commit_ms);
-                rt.app.borrow_mut().flash = Some(Flash::Saved);
+                {
+                    let mut app = rt.app.borrow_mut();
+                    if done.quiet {
+                        app.feedback = None;
+                    } else {
+                        app.flash = Some(Flash::Saved);
+                        let saved = t(app.lang, L::Saved).to_owned();
+                        feedback(&mut app, true, saved, None);
+                    }
+                    if let Some(screen) = done.open {
+                        // A new worksite or meeting opens at once; its title carries the message.
+                        app.screen = screen;
+                        if let Some(f) = app.feedback.as_mut() {
+                            f.screen = screen;
+                            f.target = match screen {
+                                Screen::Meeting(..) => "meeting-title".to_owned(),
+                                _ => "worksite-name".to_owned(),
+                            };
+                        }
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.location().set_hash(&screen.hash());
+                        }
+                    }
+                }
                 rt.typing.set(false);
                 render(rt);
-                schedule_sync(rt);
+                if !done.ops.is_empty() {
+                    schedule_sync(rt);
+                }
             }
             Err(why) => {
                 // The edit is in memory but not stored: reload what is stored, so the screen
                 // never shows an edit that would not survive a reload.
                 reload_from_store(rt).await;
-                rt.app.borrow_mut().flash = Some(Flash::Error(why));
+                {
+                    let mut app = rt.app.borrow_mut();
+                    app.flash = Some(Flash::Error(why.clone()));
+                    feedback(&mut app, false, why, None);
+                }
                 render(rt);
+                crate::feedback::show(&rt.app.borrow());
             }
         },
-        Err(why) => {
-            rt.app.borrow_mut().flash = Some(Flash::Error(why));
+        Err(refused) => {
+            {
+                let mut app = rt.app.borrow_mut();
+                app.flash = Some(Flash::Error(refused.message.clone()));
+                feedback(&mut app, false, refused.message, refused.field);
+            }
+            // Nothing typed is lost: the page is not redrawn while a form holds input.
+            rt.typing.set(true);
             render(rt);
+            crate::feedback::show(&rt.app.borrow());
         }
     }
-}
-
-/// Turn a submitted form into edits on the replica; returns what to store.
-fn apply(app: &mut App, name: &str, fields: &Fields, doc: Option<DocumentId>) -> Result<Vec<Persist>, String> {
-    let lang = app.lang;
-    let doc = doc.ok_or_else(|| t(lang, L::InvalidChoice).to_owned())?;
-    let kind = view::kind_of(app, doc).ok_or_else(|| t(lang, L::InvalidChoice).to_owned())?;
-    let (worksite, person) = match kind {
-        DocKind::Worksite => (app.worksite(doc), None),
-        DocKind::Person => (None, app.person(doc)),
-    };
-    let target = Target { worksite: worksite.as_ref().map(|w| (doc, w)), person: person.as_ref().map(|p| (doc, p)) };
-    let commands = forms::commands(name, fields, &target, random_bytes)
-        .map_err(|e| format!("{} : {}", e.field, t(lang, e.problem)))?;
-    let ctx = EditContext { author_label: app.author_label(), now_ms: now_ms() };
-    let replica = app.replica.as_mut().ok_or_else(|| t(lang, L::InvalidChoice).to_owned())?;
-    let mut ops = Vec::new();
-    for command in commands {
-        let more = match command {
-            Command::CreatePerson(id, new) => replica.create_person(id, &new, &ctx),
-            Command::Edit(id, edit) => replica.edit(id, &edit, &ctx),
-        };
-        ops.extend(more.map_err(|e| e.to_string())?);
-    }
-    Ok(ops)
 }
 
 /// The sentence for a failed call, in the user's language.
@@ -1258,6 +1272,7 @@ fn render(rt: &Rc<Runtime>) {
     if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
         let _ = html.set_attribute("lang", lang.code());
     }
+    crate::feedback::show(&rt.app.borrow());
     mark_page(rt);
 }
 

@@ -8,6 +8,7 @@
 mod admin;
 mod conflict;
 mod exports;
+mod field_day;
 mod fixtures;
 mod languages;
 mod live;
