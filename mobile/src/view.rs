@@ -204,6 +204,7 @@ fn worksite(app: &App, w: &Worksite) -> Markup {
             " · " span #realised { (t(lang, L::HoursRealised)) " : " (format_hours(i.realised, lang)) }
             " · " span #done { (format_percent(i.done_ratio, lang)) }
         }
+        @if let Some(chart) = terrain_client_core::chart::pace_chart(w, app.today) { figure #pace-chart { (maud::PreEscaped(terrain_client_core::chart::pace_svg(&chart, lang))) } }
         (conflict_list(lang, w.id, &found))
         details #general .section open {
             summary { h2 { (t(lang, L::General)) } }

@@ -16,6 +16,7 @@
 pub mod accounts;
 mod postgres;
 pub mod privacy;
+pub mod reports;
 mod projection_sql;
 mod sqlite;
 
@@ -31,6 +32,7 @@ use crate::projection::ProjectionRows;
 pub use accounts::{Accounts, DeviceRecord, HistoryEntry, User};
 pub use postgres::PostgresStore;
 pub use privacy::{EraseOutcome, Erasure, ErasureReason, PersonActivity, Privacy};
+pub use reports::{HoursFact, PlacementFact, Reports};
 pub use sqlite::SqliteStore;
 
 /// Errors from a storage backend.
@@ -142,7 +144,7 @@ pub struct ChangedSince {
 
 /// The durable store behind a Terrain server.
 #[async_trait]
-pub trait Store: Accounts + Privacy + Send + Sync + 'static {
+pub trait Store: Accounts + Privacy + Reports + Send + Sync + 'static {
     /// Which backend this is ("sqlite" or "postgres"), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 
