@@ -1,8 +1,78 @@
 //! Languages of the apps and how each one writes numbers, hours, percentages, dates and the
-//! stored codes (statuses, units, contract types). Shared by the office dashboard, its PDFs and the
-//! tablet app, so a figure reads the same everywhere.
+//! stored codes (statuses, units, contract types, partner bodies, hours sources, answers…).
+//!
+//! This is the ONE label table of every stored code: the office pages, the tablet app, the PDFs
+//! and the spreadsheet exports all name a code through [`code_label`] (or [`label`] for a typed
+//! value), so a contract type reads the same everywhere, in French, Dutch and English.
 
 use chrono::NaiveDate;
+
+use crate::values::{
+    CompanyAnswer, ContractType, CountingUnit, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, PartnerKind,
+    PositionStatus, WorksiteStatus,
+};
+
+/// A closed set of stored codes (the enums of [`crate::values`]).
+pub trait Coded: Copy {
+    /// The stored code.
+    fn stored_code(self) -> &'static str;
+    /// Every value, in display order.
+    fn every() -> &'static [Self];
+}
+
+macro_rules! coded {
+    ($($t:ty),+) => {
+        $(impl Coded for $t {
+            fn stored_code(self) -> &'static str { self.code() }
+            fn every() -> &'static [Self] { <$t>::ALL }
+        })+
+    };
+}
+
+coded!(
+    CountingUnit,
+    WorksiteStatus,
+    MeetingKind,
+    ContractType,
+    PartnerKind,
+    CompanyAnswer,
+    HoursSource,
+    PositionStatus,
+    OfferStatus,
+    NoteKind
+);
+
+/// The label of a typed code in `lang` (the same as [`code_label`] of its code).
+pub fn label<C: Coded>(lang: Lang, value: C) -> &'static str {
+    code_label(lang, value.stored_code())
+}
+
+/// A month's name and year: fr `mars 2026`, nl `maart 2026`, en `March 2026`.
+pub fn format_month(month: Month, lang: Lang) -> String {
+    const FR: [&str; 12] = [
+        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+        "décembre",
+    ];
+    const NL: [&str; 12] = [
+        "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+        "november", "december",
+    ];
+    const EN: [&str; 12] = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+        "December",
+    ];
+    let names = match lang {
+        Lang::Fr => FR,
+        Lang::Nl => NL,
+        Lang::En => EN,
+    };
+    format!("{} {}", names[(month.number() as usize + 11) % 12], month.year())
+}
+
+/// A month in short form for chart axes: fr `03/26`, nl `03/26`, en `03/26`.
+pub fn format_month_short(month: Month) -> String {
+    format!("{:02}/{:02}", month.number(), month.year().rem_euclid(100))
+}
 
 /// A language of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,8 +110,8 @@ impl Lang {
     }
 }
 
-/// The label of a stored code (statuses, units, contract types); the code itself when unknown.
-pub fn code_label(lang: Lang, code: &str) -> &str {
+/// The label of a stored code (statuses, units, contract types…); the code itself when unknown.
+pub fn code_label<'a>(lang: Lang, code: &'a str) -> &'a str {
     let [fr, nl, en] = match code {
         "planned" => ["Planifié", "Gepland", "Planned"],
         "in_progress" => ["En cours", "Lopend", "In progress"],
@@ -238,4 +308,41 @@ macro_rules! labels {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_labelled<C: Coded>() {
+        for lang in Lang::ALL {
+            for v in C::every() {
+                let code = v.stored_code();
+                assert_ne!(label(lang, *v), code, "{code} has no label in {}", lang.code());
+            }
+        }
+    }
+
+    #[test]
+    fn every_code_has_a_label_in_every_language() {
+        all_labelled::<CountingUnit>();
+        all_labelled::<WorksiteStatus>();
+        all_labelled::<MeetingKind>();
+        all_labelled::<ContractType>();
+        all_labelled::<PartnerKind>();
+        all_labelled::<CompanyAnswer>();
+        all_labelled::<HoursSource>();
+        all_labelled::<PositionStatus>();
+        all_labelled::<OfferStatus>();
+        all_labelled::<NoteKind>();
+    }
+
+    #[test]
+    fn months_are_named() {
+        let m = Month::new(2026, 3).unwrap();
+        assert_eq!(format_month(m, Lang::Fr), "mars 2026");
+        assert_eq!(format_month(m, Lang::Nl), "maart 2026");
+        assert_eq!(format_month(Month::new(2026, 12).unwrap(), Lang::En), "December 2026");
+        assert_eq!(format_month_short(m), "03/26");
+    }
 }

@@ -338,7 +338,7 @@ fn overview(app: &App, w: &Worksite) -> Markup {
                 @if i.follow_up_overdue() { span.flag.overdue { (t(lang, L::FollowUpOverdue)) } " " }
                 @if !i.recruitment_needed && !i.follow_up_overdue() { span.flag.fine { (t(lang, L::OnTrack)) } }
             }
-            // Charts of the worksite go here (one call).
+            @if let Some(chart) = terrain_client_core::chart::pace_chart(w, app.today) { figure #pace-chart { (maud::PreEscaped(terrain_client_core::chart::pace_svg(&chart, lang))) } }
             h3 { (t(lang, L::OpenActions)) " (" (open_actions.len()) ")" }
             @if open_actions.is_empty() { p.empty { "—" } }
             ul #open-actions {

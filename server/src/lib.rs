@@ -11,6 +11,7 @@ pub mod http;
 pub mod office;
 pub mod privacy;
 pub mod projection;
+pub mod reports;
 pub mod store;
 pub mod sync;
 pub mod telemetry;

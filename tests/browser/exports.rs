@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 use terrain_client_core::Edit;
-use terrain_server::office::pdf::{Lang, format_hours};
+use terrain_server::office::i18n::{Lang, format_hours};
 use terrain_tests::db::query;
 use terrain_tests::device::date;
 
@@ -15,7 +15,7 @@ use crate::fixtures::{
 const EVALUATION: &str = "Karim a été ponctuel et soigneux tout au long du chantier. Il maîtrise la maçonnerie \
                           de façade et a formé un collègue au montage des échafaudages.";
 
-/// One CSV line's fields (RFC 4180 quoting).
+/// One CSV line's fields (RFC 4180 quoting, `;` as in a French export).
 fn csv_fields(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut field = String::new();
@@ -29,7 +29,7 @@ fn csv_fields(line: &str) -> Vec<String> {
             }
             ('"', true) => quoted = false,
             ('"', false) if field.is_empty() => quoted = true,
-            (',', false) => out.push(std::mem::take(&mut field)),
+            (';', false) => out.push(std::mem::take(&mut field)),
             (c, _) => field.push(c),
         }
     }
@@ -80,12 +80,13 @@ async fn exports() {
     assert_eq!(status, StatusCode::OK);
     assert!(kind.starts_with("text/csv"), "content type {kind}");
     let text = String::from_utf8(body).expect("UTF-8 CSV");
+    let text = text.strip_prefix('\u{feff}').expect("a byte-order mark, for Excel");
     let mut lines = text.lines();
     let header = csv_fields(lines.next().expect("a header"));
-    let hours_col = header.iter().position(|h| h == "hours").expect("an hours column");
+    let hours_col = header.iter().position(|h| h == "Heures réalisées").expect("an hours column");
     let rows: Vec<Vec<String>> = lines.filter(|l| !l.is_empty()).map(csv_fields).collect();
     assert_eq!(rows.len(), 3, "one row per placement and month:\n{text}");
-    let csv_sum: f64 = rows.iter().map(|r| r[hours_col].parse::<f64>().expect("hours are a number")).sum();
+    let csv_sum: f64 = rows.iter().map(|r| r[hours_col].replace(',', ".").parse::<f64>().expect("hours are a number")).sum();
     let projected: Vec<(Option<f64>,)> = query(&world.url, "SELECT SUM(hours) FROM placement_hours").await;
     let projected = projected[0].0.expect("the projection holds hours");
     assert!((csv_sum - projected).abs() < 1e-9, "CSV sums to {csv_sum}, the projection to {projected}");

@@ -53,6 +53,6 @@ pub async fn export_pdf(
 ) -> Result<Response, ApiError> {
     let caller = auth::authenticate(state.store.as_ref(), &headers).await?;
     let export = privacy::export_person(state.store.as_ref(), &caller, id, &state.retention).await?;
-    let bytes = crate::office::pdf::access_export(&export, request_lang(&headers));
-    Ok(crate::office::pdf_response(bytes, &format!("person-{id}.pdf")))
+    let bytes = crate::reports::access_export(&export, request_lang(&headers));
+    Ok(crate::office::reports::pdf_response(bytes, &format!("person-{id}.pdf")))
 }

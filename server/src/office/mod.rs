@@ -12,7 +12,7 @@ mod admin;
 mod forms;
 pub mod i18n;
 mod pages;
-pub mod pdf;
+pub mod reports;
 pub mod setup;
 mod timeline;
 mod worksites;
@@ -23,17 +23,17 @@ use std::time::Duration;
 
 use automerge::Automerge;
 use axum::Router;
-use axum::body::Body;
+
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use terrain_client_core::edit::FieldValue;
 use terrain_client_core::model::{Document, Worksite};
-use terrain_client_core::{DocumentId, Edit, ItemId};
+use terrain_client_core::{DocumentId, Edit};
 
 use crate::auth::{self, Caller, Role};
 use crate::http::{ApiError, AppState};
@@ -65,17 +65,20 @@ pub fn routes() -> Router<AppState> {
         .route("/office/worksites/{id}/phases/{phase}", post(worksites::update_phase))
         .route("/office/worksites/{id}/phases/{phase}/remove", post(worksites::remove_phase))
         .route("/office/worksites/{id}/resolve", post(resolve))
-        .route("/office/worksites/{id}/report", get(printable_report))
-        .route("/office/worksites/{id}/report.pdf", get(report_pdf))
+        .route("/office/worksites/{id}/report", get(reports::printable_report))
+        .route("/office/worksites/{id}/report.pdf", get(reports::report_pdf))
         .route("/office/people", get(people_page))
         .route("/office/people/{id}", get(person_page))
         .route("/office/people/{id}/erase", post(erase_person))
         .route("/office/people/{id}/export.json", get(person_export_json))
-        .route("/office/people/{id}/export.pdf", get(person_export_pdf))
-        .route("/office/people/{person}/evaluations/{evaluation}/letter.pdf", get(letter_pdf))
-        .route("/office/export/placements.csv", get(export_placements))
-        .route("/office/export/hours.csv", get(export_hours))
-        .route("/office/summary", get(summary))
+        .route("/office/people/{id}/export.pdf", get(reports::person_export_pdf))
+        .route("/office/people/{person}/evaluations/{evaluation}/letter.pdf", get(reports::letter_pdf))
+        .route("/office/export/placements.csv", get(reports::placements_csv))
+        .route("/office/export/placements.xlsx", get(reports::placements_xlsx))
+        .route("/office/export/hours.csv", get(reports::hours_csv))
+        .route("/office/export/hours.xlsx", get(reports::hours_xlsx))
+        .route("/office/summary", get(reports::summary))
+        .route("/office/statistics/{file}", get(reports::statistics_file))
         .route("/office/admin", get(admin::page))
         .route("/office/admin/users", post(admin::create_user))
         .route("/office/admin/devices/{id}/revoke", post(admin::revoke))
@@ -386,132 +389,6 @@ fn tokio_stream_from<T>(mut rx: tokio::sync::mpsc::Receiver<T>) -> impl futures_
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
-async fn printable_report(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<DocumentId>,
-) -> Result<Response, PageError> {
-    let (_, lang) = office_caller(&state, &headers).await?;
-    let (_, w) = worksite_of(state.store.as_ref(), id, lang).await?;
-    Ok(pages::printable_report(lang, &w, Utc::now().date_naive()).into_response())
-}
-
-async fn report_pdf(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<DocumentId>,
-) -> Result<Response, PageError> {
-    let (_, lang) = office_caller(&state, &headers).await?;
-    let (_, w) = worksite_of(state.store.as_ref(), id, lang).await?;
-    let today = Utc::now().date_naive();
-    let indicators = terrain_client_core::indicators::indicators(&w, today);
-    let bytes = pdf::progress_report(&pdf::ReportFigures { worksite: &w, indicators: &indicators, today }, lang);
-    Ok(pdf_response(bytes, &format!("report-{id}.pdf")))
-}
-
-async fn letter_pdf(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((person, evaluation)): Path<(DocumentId, ItemId)>,
-) -> Result<Response, PageError> {
-    let (_, lang) = office_caller(&state, &headers).await?;
-    let (_, doc) = one_document(state.store.as_ref(), person, lang).await?;
-    let Document::Person(p) = doc else {
-        return Err(PageError::Api(
-            ApiError::new(terrain_client_core::protocol::ErrorCode::NotFound, t(lang, L::NotFound)),
-            lang,
-        ));
-    };
-    let e = p.evaluations.iter().find(|e| e.id == evaluation).ok_or_else(|| {
-        PageError::Api(ApiError::new(terrain_client_core::protocol::ErrorCode::NotFound, t(lang, L::NotFound)), lang)
-    })?;
-    if e.consent.is_none() {
-        return Err(PageError::Api(
-            ApiError::new(terrain_client_core::protocol::ErrorCode::Forbidden, pages::no_consent(lang)),
-            lang,
-        ));
-    }
-    let worksite = match e.worksite {
-        Some(w) => worksite_of(state.store.as_ref(), w, lang).await.ok().map(|(_, w)| w),
-        None => None,
-    };
-    let bytes = pdf::recommendation_letter(&p, e, worksite.as_ref(), lang, Utc::now().date_naive());
-    Ok(pdf_response(bytes, &format!("letter-{evaluation}.pdf")))
-}
-
-pub(crate) fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
-    let mut r = Body::from(bytes).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
-}
-
-fn csv_response(body: String, name: &str) -> Response {
-    let mut r = body.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
-}
-
-/// A CSV field, quoted when needed (RFC 4180).
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-}
-
-async fn export_placements(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let (_, lang) = office_caller(&state, &headers).await?;
-    let docs = all_documents(state.store.as_ref(), lang).await?;
-    let mut out = String::from(
-        "worksite_id,worksite,placement_id,position,contract_type,start,end,weekly_hours,hours_realised\n",
-    );
-    for w in worksites(&docs) {
-        for p in &w.placements {
-            let position = w.positions.iter().find(|x| x.id == p.position).map_or("", |x| x.title.as_str());
-            let cols = [
-                w.id.to_string(),
-                csv_field(&w.name),
-                p.id.to_string(),
-                csv_field(position),
-                p.contract_type.code().to_owned(),
-                p.start.map(|d| d.to_string()).unwrap_or_default(),
-                p.end.map(|d| d.to_string()).unwrap_or_default(),
-                p.weekly_hours.get().to_string(),
-                p.total_hours().to_string(),
-            ];
-            out.push_str(&cols.join(","));
-            out.push('\n');
-        }
-    }
-    Ok(csv_response(out, "placements.csv"))
-}
-
-async fn export_hours(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let (_, lang) = office_caller(&state, &headers).await?;
-    let docs = all_documents(state.store.as_ref(), lang).await?;
-    let mut out = String::from("worksite_id,worksite,placement_id,month,hours,source\n");
-    for w in worksites(&docs) {
-        for p in &w.placements {
-            for h in &p.hours {
-                let cols = [
-                    w.id.to_string(),
-                    csv_field(&w.name),
-                    p.id.to_string(),
-                    h.month.to_string(),
-                    h.hours.get().to_string(),
-                    h.source.code().to_owned(),
-                ];
-                out.push_str(&cols.join(","));
-                out.push('\n');
-            }
-        }
-    }
-    Ok(csv_response(out, "hours.csv"))
-}
-
 #[derive(Deserialize)]
 struct PeopleQuery {
     erased: Option<String>,
@@ -632,86 +509,4 @@ async fn person_export_json(
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(r)
-}
-
-async fn person_export_pdf(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<DocumentId>,
-) -> Result<Response, PageError> {
-    let (caller, lang) = office_caller(&state, &headers).await?;
-    let export = crate::privacy::export_person(state.store.as_ref(), &caller, id, &state.retention)
-        .await
-        .map_err(|e| PageError::Api(e, lang))?;
-    Ok(pdf_response(pdf::access_export(&export, lang), &format!("person-{id}.pdf")))
-}
-
-#[derive(Deserialize)]
-struct SummaryQuery {
-    year: Option<i32>,
-}
-
-/// Figures of one year over the whole portfolio.
-#[derive(Debug, Default)]
-pub struct YearSummary {
-    /// The year.
-    pub year: i32,
-    /// Distinct people with a placement active during the year.
-    pub people: usize,
-    /// Hours realised in the year's months.
-    pub hours: f64,
-    /// Distinct contractors of worksites with hours in the year.
-    pub companies: usize,
-    /// Distinct public authorities of those worksites.
-    pub authorities: usize,
-    /// Worksites with hours in the year.
-    pub worksites: usize,
-}
-
-/// Compute the yearly summary.
-pub fn year_summary(worksites: &[&Worksite], year: i32) -> YearSummary {
-    let mut people = std::collections::BTreeSet::new();
-    let mut companies = std::collections::BTreeSet::new();
-    let mut authorities = std::collections::BTreeSet::new();
-    let mut sites = 0;
-    let mut hours = 0.0;
-    for w in worksites {
-        let mut active = false;
-        for p in &w.placements {
-            let in_year: f64 = p.hours.iter().filter(|h| h.month.year() == year).map(|h| h.hours.get()).sum();
-            let overlaps = p.start.is_some_and(|s| s.year() <= year) && p.end.is_none_or(|e| e.year() >= year);
-            if in_year > 0.0 || overlaps {
-                people.insert(p.person);
-            }
-            if in_year > 0.0 {
-                active = true;
-                hours += in_year;
-            }
-        }
-        if active {
-            sites += 1;
-            companies.insert(w.contractor.name.clone());
-            authorities.insert(w.authority.name.clone());
-        }
-    }
-    YearSummary {
-        year,
-        people: people.len(),
-        hours,
-        companies: companies.len(),
-        authorities: authorities.len(),
-        worksites: sites,
-    }
-}
-
-async fn summary(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<SummaryQuery>,
-) -> Result<Response, PageError> {
-    let (caller, lang) = office_caller(&state, &headers).await?;
-    let docs = all_documents(state.store.as_ref(), lang).await?;
-    let year = q.year.unwrap_or_else(|| Utc::now().year());
-    let figures = year_summary(&worksites(&docs), year);
-    Ok(pages::summary(lang, &caller, &figures).into_response())
 }

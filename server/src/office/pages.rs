@@ -327,7 +327,7 @@ pub fn portfolio(lang: Lang, caller: &Caller, worksites: &[&Worksite], q: &Portf
                             td { (r.w.authority.name) } td { (r.w.contractor.name) } td { (r.w.advisor) } td { (code_label(lang, r.w.status.code())) }
                             td.num.objective { (amount(lang, r.w.clause.unit, r.i.objective)) }
                             td.num.realised data-unit=(r.w.clause.unit.code()) { (amount(lang, r.w.clause.unit, r.i.realised)) }
-                            td.num.done { (format_percent(r.i.done_ratio, lang)) }
+                            td.num.done { (format_percent(r.i.done_ratio, lang)) " " (PreEscaped(terrain_client_core::chart::progress_svg(r.i.done_ratio, r.i.elapsed_ratio, lang))) }
                             td.num.elapsed { (format_percent(r.i.elapsed_ratio, lang)) }
                             td.num.forecast { (amount(lang, r.w.clause.unit, r.i.forecast)) }
                             td {
@@ -339,8 +339,8 @@ pub fn portfolio(lang: Lang, caller: &Caller, worksites: &[&Worksite], q: &Portf
                 }
             }
             p.no-print {
-                a href="/office/export/placements.csv" { (t(lang, L::ExportPlacements)) } " · "
-                a href="/office/export/hours.csv" { (t(lang, L::ExportHours)) } " · "
+                a href="/office/export/placements.csv" { (t(lang, L::ExportPlacements)) } " " a href="/office/export/placements.xlsx" { "(XLSX)" } " · "
+                a href="/office/export/hours.csv" { (t(lang, L::ExportHours)) } " " a href="/office/export/hours.xlsx" { "(XLSX)" } " · "
                 a href="/office/summary" { (t(lang, L::YearlySummary)) }
             }
         },
@@ -430,6 +430,7 @@ pub fn worksite(
                         @if i.recruitment_needed { " " span.flag.flag-recruitment { (t(lang, L::RecruitmentNeeded)) } }
                         @if i.follow_up_overdue() { " " span.flag.flag-overdue { (t(lang, L::FollowUpOverdue)) } } } }
                 } }
+                (super::reports::chart_html(w, today, lang))
                 p.no-print {
                     (t(lang, L::Reports)) ": "
                     a #report-pdf href=(format!("/office/worksites/{}/report.pdf", w.id)) { (t(lang, L::ProgressReport)) } " · "
@@ -532,50 +533,6 @@ pub fn worksite(
                     }
                 }
             }
-        },
-    )
-}
-
-/// The printable progress report (the PDF's content as a page).
-pub fn printable_report(lang: Lang, w: &Worksite, today: NaiveDate) -> Markup {
-    let i = indicators(w, today);
-    layout(
-        lang,
-        t(lang, L::ProgressReport),
-        None,
-        html! {
-            h1 { (w.name) } p { (format_date(today, lang)) }
-            table { tbody {
-                tr { th { (t(lang, L::ContractReference)) } td { (w.contract_reference) } }
-                tr { th { (t(lang, L::Authority)) } td { (w.authority.name) } }
-                tr { th { (t(lang, L::Contractor)) } td { (w.contractor.name) } }
-                tr { th { (t(lang, L::Objective)) } td #objective { (amount(lang, w.clause.unit, i.objective)) } }
-                tr { th { (realised_label(lang, w.clause.unit)) } td #realised { (amount(lang, w.clause.unit, i.realised)) } }
-                tr { th { (t(lang, L::Done)) } td { (format_percent(i.done_ratio, lang)) } }
-                tr { th { (t(lang, L::Elapsed)) } td { (format_percent(i.elapsed_ratio, lang)) } }
-                tr { th { (t(lang, L::Forecast)) } td #forecast { (amount(lang, w.clause.unit, i.forecast)) } }
-                tr { th { (t(lang, L::NextFollowUp)) } td { (format_opt_date(i.next_follow_up_due, lang)) } }
-            } }
-            @if i.recruitment_needed { p { strong { (t(lang, L::RecruitmentNeeded)) } } }
-        },
-    )
-}
-
-/// The yearly portfolio summary.
-pub fn summary(lang: Lang, caller: &Caller, s: &super::YearSummary) -> Markup {
-    layout(
-        lang,
-        t(lang, L::YearlySummary),
-        Some(caller),
-        html! {
-            h1 { (t(lang, L::YearlySummary)) " " (s.year) }
-            table #summary { tbody {
-                tr { th { (t(lang, L::PeoplePlaced)) } td.num #people { (s.people) } }
-                tr { th { (t(lang, L::HoursRealised)) } td.num #hours { (format_hours(s.hours, lang)) } }
-                tr { th { (t(lang, L::Companies)) } td.num #companies { (s.companies) } }
-                tr { th { (t(lang, L::Authorities)) } td.num #authorities { (s.authorities) } }
-                tr { th { (t(lang, L::Worksites)) } td.num #worksites { (s.worksites) } }
-            } }
         },
     )
 }
@@ -700,7 +657,7 @@ pub fn person(
                                     span.consent-by { (c.recorded_by) } " " (t(lang, L::ConsentOn)) " "
                                     span.consent-on { (format_date(c.recorded_on, lang)) }
                                 }
-                                p { a.letter href=(format!("/office/people/{}/evaluations/{}/letter.pdf", p.id, e.id)) { (t(lang, L::RecommendationLetter)) } }
+                                @if e.placement.is_some() { p { a.letter href=(format!("/office/people/{}/evaluations/{}/letter.pdf", p.id, e.id)) { (t(lang, L::RecommendationLetter)) } } }
                             }
                             None => { p.no-consent { (t(lang, L::ConsentMissing)) } }
                         }

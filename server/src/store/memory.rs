@@ -547,3 +547,16 @@ impl Privacy for MemoryStore {
         Ok(ids.into_iter().collect())
     }
 }
+
+/// The office's reports are SQL on the projection tables, which the memory store (kept for the
+/// simulator) does not hold: it says so instead of answering empty figures.
+#[async_trait]
+impl crate::store::reports::Reports for MemoryStore {
+    async fn placement_facts(&self) -> Result<Vec<crate::store::reports::PlacementFact>, StoreError> {
+        Err(StoreError::Corrupt("the memory store keeps no projection for reports".into()))
+    }
+
+    async fn hours_facts(&self) -> Result<Vec<crate::store::reports::HoursFact>, StoreError> {
+        Err(StoreError::Corrupt("the memory store keeps no projection for reports".into()))
+    }
+}

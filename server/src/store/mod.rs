@@ -18,6 +18,7 @@ pub mod accounts;
 mod memory;
 mod postgres;
 pub mod privacy;
+pub mod reports;
 mod projection_sql;
 mod sqlite;
 
@@ -34,6 +35,7 @@ pub use accounts::{Accounts, DeviceRecord, HistoryEntry, User};
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 pub use privacy::{EraseOutcome, Erasure, ErasureReason, PersonActivity, Privacy};
+pub use reports::{HoursFact, PlacementFact, Reports};
 pub use sqlite::SqliteStore;
 
 /// Errors from a storage backend.
@@ -162,7 +164,7 @@ pub struct ChangedSince {
 
 /// The durable store behind a Terrain server.
 #[async_trait]
-pub trait Store: Accounts + Privacy + Send + Sync + 'static {
+pub trait Store: Accounts + Privacy + Reports + Send + Sync + 'static {
     /// Which backend this is ("sqlite", "postgres" or "memory"), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 

@@ -446,3 +446,4 @@ struct DocumentColumns<'a> {
 
 super::accounts::impl_accounts!(PostgresStore, sqlx::Postgres);
 super::privacy::impl_privacy!(PostgresStore, sqlx::Postgres);
+super::reports::impl_reports!(PostgresStore, sqlx::Postgres);

@@ -450,3 +450,4 @@ mod tests {
 
 super::accounts::impl_accounts!(SqliteStore, sqlx::Sqlite);
 super::privacy::impl_privacy!(SqliteStore, sqlx::Sqlite);
+super::reports::impl_reports!(SqliteStore, sqlx::Sqlite);
