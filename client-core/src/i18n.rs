@@ -175,58 +175,6 @@ pub fn eligibility_label(lang: Lang, flag: &str) -> String {
     if label == flag { flag.replace('_', " ") } else { label.to_owned() }
 }
 
-/// The name of a month in the language ("mars 2026", "maart 2026", "March 2026").
-pub fn format_month(month: crate::values::Month, lang: Lang) -> String {
-    const FR: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    const NL: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let names = match lang {
-        Lang::Fr => FR,
-        Lang::Nl => NL,
-        Lang::En => EN,
-    };
-    format!("{} {}", names[(month.number() as usize).saturating_sub(1) % 12], month.year())
-}
-
 /// A number rounded to one decimal, the decimal dropped when it is zero, with the language's
 /// separators: fr `1 234,5` (narrow no-break space), nl `1.234,5`, en `1,234.5`.
 pub fn format_number(value: f64, lang: Lang) -> String {
@@ -314,7 +262,7 @@ macro_rules! labels {
 mod tests {
     use super::*;
 
-    fn all_labelled<C: Coded>() {
+    fn all_labelled<C: Coded + 'static>() {
         for lang in Lang::ALL {
             for v in C::every() {
                 let code = v.stored_code();
