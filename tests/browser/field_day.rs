@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use terrain_tests::browser::Browser;
+use terrain_tests::browser::{APP_PIN, Browser};
 use terrain_tests::db::{fresh_sqlite, query};
 use terrain_tests::server::{PASSWORD, TestServer, app_dir, default_settings, terrain_binary};
 
@@ -65,6 +65,8 @@ async fn texts(b: &Browser, css: &str) -> Vec<String> {
 async fn reload(b: &Browser) {
     b.client.refresh().await.expect("reload");
     b.wait_until("the app to start again", WAIT, "return document.body.dataset.ready === 'true'").await;
+    // A reload locks the sealed store: the advisor's PIN opens it again (offline).
+    b.unlock_app(APP_PIN).await;
 }
 
 async fn set_lang(b: &Browser, lang: &str) {
@@ -157,6 +159,7 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
     tab.find("#login input[name=login]").await.send_keys("sophie").await.expect("login");
     tab.find("#login input[name=password]").await.send_keys(PASSWORD).await.expect("password");
     tab.find("#login button[type=submit]").await.click().await.expect("sign in");
+    tab.choose_app_pin(APP_PIN).await;
     tab.wait_for("#f-new-worksite", WAIT, |_| true).await;
     tab.wait_until(
         "the service worker",
