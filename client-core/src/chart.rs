@@ -144,7 +144,9 @@ impl PaceChart {
         let pace = from_axis(&self.pace);
         let last = *realised.last().unwrap_or(&(left, bottom));
         let forecast = [last, (x_end(self.months.len().saturating_sub(1)), y(self.forecast))];
-        let grid = (0..=((max / step_value).round() as usize)).map(|k| (y(k as f64 * step_value), k as f64 * step_value)).collect();
+        let grid = (0..=((max / step_value).round() as usize))
+            .map(|k| (y(k as f64 * step_value), k as f64 * step_value))
+            .collect();
         let every = (self.months.len() / 8).max(1);
         let ticks = self
             .months

@@ -38,7 +38,9 @@ struct Fixture {
 
 fn apply(disk: &mut (Option<ReplicaMeta>, BTreeMap<DocumentId, (DocKind, Vec<u8>)>), op: &Persist) {
     match op {
-        Persist::Changes { doc, kind, bytes } => disk.1.entry(*doc).or_insert_with(|| (*kind, Vec::new())).1.extend(bytes),
+        Persist::Changes { doc, kind, bytes } => {
+            disk.1.entry(*doc).or_insert_with(|| (*kind, Vec::new())).1.extend(bytes)
+        }
         Persist::Snapshot { doc, kind, bytes } => {
             disk.1.insert(*doc, (*kind, bytes.clone()));
         }
@@ -50,10 +52,8 @@ fn apply(disk: &mut (Option<ReplicaMeta>, BTreeMap<DocumentId, (DocKind, Vec<u8>
 }
 
 fn restore(disk: &(Option<ReplicaMeta>, BTreeMap<DocumentId, (DocKind, Vec<u8>)>)) -> Replica {
-    let stored = StoredReplica {
-        meta: disk.0.clone(),
-        docs: disk.1.iter().map(|(id, (k, b))| (*id, *k, b.clone())).collect(),
-    };
+    let stored =
+        StoredReplica { meta: disk.0.clone(), docs: disk.1.iter().map(|(id, (k, b))| (*id, *k, b.clone())).collect() };
     Replica::restore(stored).expect("the fixture's disk restores")
 }
 
@@ -82,7 +82,8 @@ fn fixture() -> &'static Fixture {
                 let heads = server.get_heads().iter().map(|h| ByteBuf::from(h.0.to_vec())).collect();
                 docs.push(DocReply { doc: m.doc, kind: m.kind, message, stored_heads: heads });
             }
-            let step = replica.handle_response(SyncResponse { cursor: 1, docs, remove: vec![], erased: vec![] }).unwrap();
+            let step =
+                replica.handle_response(SyncResponse { cursor: 1, docs, remove: vec![], erased: vec![] }).unwrap();
             for op in &step.persist {
                 apply(&mut disk, op);
             }
@@ -113,7 +114,15 @@ fn local_changes(replica: &Replica) -> Vec<(DocumentId, Vec<ChangeHash>)> {
     replica
         .documents()
         .into_iter()
-        .map(|(id, _)| (id, replica.automerge(id).map(|d| d.get_changes(&[]).iter().map(|c| c.hash()).collect()).unwrap_or_default()))
+        .map(|(id, _)| {
+            (
+                id,
+                replica
+                    .automerge(id)
+                    .map(|d| d.get_changes(&[]).iter().map(|c| c.hash()).collect())
+                    .unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
@@ -142,7 +151,8 @@ pub fn response(data: &[u8]) -> Option<SyncResponse> {
         heads = vec![ByteBuf::from(bytes.by_ref().take(32).collect::<Vec<u8>>())];
     }
     let kind = if flags & 2 != 0 { DocKind::Person } else { DocKind::Worksite };
-    let mut docs = vec![DocReply { doc: worksite, kind, message: (flags & 4 == 0).then_some(message), stored_heads: heads }];
+    let mut docs =
+        vec![DocReply { doc: worksite, kind, message: (flags & 4 == 0).then_some(message), stored_heads: heads }];
     if flags & 8 != 0 {
         // An answer about the person, which the server never received.
         let stored: Vec<ByteBuf> = vec![ByteBuf::from(bytes.by_ref().take(32).collect::<Vec<u8>>())];

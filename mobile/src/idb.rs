@@ -96,7 +96,12 @@ impl IdbStore {
         });
         open.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
         let db: IdbDatabase = done(&open).await?.dyn_into().map_err(js)?;
-        Ok(IdbStore { db, next_seq: Cell::new(0.0), key: RefCell::new(None), timing: Cell::new(PersistTiming::default()) })
+        Ok(IdbStore {
+            db,
+            next_seq: Cell::new(0.0),
+            key: RefCell::new(None),
+            timing: Cell::new(PersistTiming::default()),
+        })
     }
 
     /// Give the store the device's storage key, or take it away (`None`).
@@ -345,16 +350,18 @@ async fn completed(tx: &IdbTransaction) -> Result<(), String> {
         let failed = t.clone();
         let reject2 = reject.clone();
         let on_err = Closure::once_into_js(move |_: web_sys::Event| {
-            let why = failed
-                .error()
-                .map_or_else(|| "IndexedDB transaction failed".to_owned(), |e| format!("{}: {}", e.name(), e.message()));
+            let why = failed.error().map_or_else(
+                || "IndexedDB transaction failed".to_owned(),
+                |e| format!("{}: {}", e.name(), e.message()),
+            );
             let _ = reject.call1(&JsValue::NULL, &why.into());
         });
         let aborted = t.clone();
         let on_abort = Closure::once_into_js(move |_: web_sys::Event| {
-            let why = aborted
-                .error()
-                .map_or_else(|| "IndexedDB transaction aborted".to_owned(), |e| format!("{}: {}", e.name(), e.message()));
+            let why = aborted.error().map_or_else(
+                || "IndexedDB transaction aborted".to_owned(),
+                |e| format!("{}: {}", e.name(), e.message()),
+            );
             let _ = reject2.call1(&JsValue::NULL, &why.into());
         });
         t.set_oncomplete(Some(on_ok.unchecked_ref()));

@@ -575,11 +575,14 @@ async fn login(rt: &Rc<Runtime>, fields: &Fields) {
             rt.app.borrow_mut().guard.busy = false;
             let why = net_text(lang, &e);
             if rt.app.borrow().guard.gate == Gate::SignInRequired {
-                return gate_msg(rt, match e {
-                    NetError::Unreachable(_) => Msg::NeedNetwork,
-                    NetError::Refused(body) => Msg::Code(body.code),
-                    NetError::BadAnswer(_) => Msg::Code(ErrorCode::Internal),
-                });
+                return gate_msg(
+                    rt,
+                    match e {
+                        NetError::Unreachable(_) => Msg::NeedNetwork,
+                        NetError::Refused(body) => Msg::Code(body.code),
+                        NetError::BadAnswer(_) => Msg::Code(ErrorCode::Internal),
+                    },
+                );
             }
             rt.app.borrow_mut().flash = Some(Flash::Error(why));
             return render(rt);

@@ -86,7 +86,8 @@ async fn exports() {
     let hours_col = header.iter().position(|h| h == "Heures réalisées").expect("an hours column");
     let rows: Vec<Vec<String>> = lines.filter(|l| !l.is_empty()).map(csv_fields).collect();
     assert_eq!(rows.len(), 3, "one row per placement and month:\n{text}");
-    let csv_sum: f64 = rows.iter().map(|r| r[hours_col].replace(',', ".").parse::<f64>().expect("hours are a number")).sum();
+    let csv_sum: f64 =
+        rows.iter().map(|r| r[hours_col].replace(',', ".").parse::<f64>().expect("hours are a number")).sum();
     let projected: Vec<(Option<f64>,)> = query(&world.url, "SELECT SUM(hours) FROM placement_hours").await;
     let projected = projected[0].0.expect("the projection holds hours");
     assert!((csv_sum - projected).abs() < 1e-9, "CSV sums to {csv_sum}, the projection to {projected}");

@@ -62,7 +62,11 @@ impl Server {
             {
                 break;
             }
-            assert!(Instant::now() < deadline, "terrain serve did not start: {}", std::fs::read_to_string(&log).unwrap_or_default());
+            assert!(
+                Instant::now() < deadline,
+                "terrain serve did not start: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Server { base, log, _child: child, _dir: dir }
@@ -160,8 +164,14 @@ async fn assert_error_in_view(b: &Browser, field_label: &str) {
 
 /// Submit a form that must be refused, in each language: the error is in view and names the
 /// field; screenshots of each. `prepare` fills the form on a fresh page.
-async fn refused_in_three_languages<F, Fut>(b: &Browser, url: &str, name: &str, labels: [&str; 3], button: &str, prepare: F)
-where
+async fn refused_in_three_languages<F, Fut>(
+    b: &Browser,
+    url: &str,
+    name: &str,
+    labels: [&str; 3],
+    button: &str,
+    prepare: F,
+) where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
@@ -190,7 +200,16 @@ async fn sign_out(b: &Browser) {
 
 /// Fill the new-worksite form.
 #[allow(clippy::too_many_arguments)]
-async fn worksite_form(b: &Browser, name: &str, lots: &str, advisor: &str, unit: &str, objective: &str, start: &str, end: &str) {
+async fn worksite_form(
+    b: &Browser,
+    name: &str,
+    lots: &str,
+    advisor: &str,
+    unit: &str,
+    objective: &str,
+    start: &str,
+    end: &str,
+) {
     fill(b, "#f-name", name).await;
     fill(b, "#f-address", "Chaussée de Mons 120, 1070 Anderlecht").await;
     fill(b, "#f-contract_reference", "CSC 2026/017").await;
@@ -218,7 +237,12 @@ async fn shown_worksite(b: &Browser) -> DocumentId {
 
 /// A tablet of an advisor records a job description, a person, a referral, a placement and,
 /// optionally, hours for March 2026.
-fn tablet_placement(t: &mut TestDevice, worksite: DocumentId, title: &str, hours: Option<f64>) -> terrain_client_core::ItemId {
+fn tablet_placement(
+    t: &mut TestDevice,
+    worksite: DocumentId,
+    title: &str,
+    hours: Option<f64>,
+) -> terrain_client_core::ItemId {
     let position = t.next_id();
     let placement = t.next_id();
     let referral = t.next_id();
@@ -291,12 +315,17 @@ fn record(t: &mut TestDevice, worksite: DocumentId, placement: terrain_client_co
 
 /// The names of the devices on the admin page (they sit in their rename fields).
 async fn device_names(b: &Browser) -> String {
-    let names = b.run("return [...document.querySelectorAll('#devices input[name=name]')].map(i=>i.value).join(' | ');", vec![]).await;
+    let names = b
+        .run("return [...document.querySelectorAll('#devices input[name=name]')].map(i=>i.value).join(' | ');", vec![])
+        .await;
     names.as_str().unwrap_or_default().to_owned()
 }
 
 fn squash(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -365,9 +394,11 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
         },
     )
     .await;
-    for (login, name, role) in
-        [("claire", "Claire Dubois", "office"), ("sophie", "Sophie Martin", "advisor"), ("luc", "Luc Peeters", "advisor")]
-    {
+    for (login, name, role) in [
+        ("claire", "Claire Dubois", "office"),
+        ("sophie", "Sophie Martin", "advisor"),
+        ("luc", "Luc Peeters", "advisor"),
+    ] {
         b.goto(&admin_url).await;
         fill(&b, "#f-login", login).await;
         fill(&b, "#f-display_name", name).await;
@@ -400,7 +431,17 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
         ["Ordre de commencer", "Bevel tot aanvang", "Order to start"],
         "#create-worksite",
         move || async move {
-            worksite_form(br, "Crèche Les Coccinelles", "Lot 1 gros œuvre", "Sophie Martin", "hours", "1552", "31/02/2026", "30/11/2026").await;
+            worksite_form(
+                br,
+                "Crèche Les Coccinelles",
+                "Lot 1 gros œuvre",
+                "Sophie Martin",
+                "hours",
+                "1552",
+                "31/02/2026",
+                "30/11/2026",
+            )
+            .await;
         },
     )
     .await;
@@ -417,12 +458,19 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
 
     // Planning: a phase ending before it starts is refused, then two phases are added.
     let site_url = format!("{base}/office/worksites/{hours_site}");
-    refused_in_three_languages(&b, &site_url, "08-phase-end-before-start", ["Fin", "Einde", "End"], "#add-phase-submit", move || async move {
-        fill(br, "#f-phase_name", "Gros œuvre").await;
-        fill(br, "#f-trade", "Maçonnerie").await;
-        fill(br, "#f-start", "01/04/2026").await;
-        fill(br, "#f-end", "01/03/2026").await;
-    })
+    refused_in_three_languages(
+        &b,
+        &site_url,
+        "08-phase-end-before-start",
+        ["Fin", "Einde", "End"],
+        "#add-phase-submit",
+        move || async move {
+            fill(br, "#f-phase_name", "Gros œuvre").await;
+            fill(br, "#f-trade", "Maçonnerie").await;
+            fill(br, "#f-start", "01/04/2026").await;
+            fill(br, "#f-end", "01/03/2026").await;
+        },
+    )
     .await;
     assert_eq!(b.attr("#f-phase_name", "value").await.as_deref(), Some("Gros œuvre"));
     fill(&b, "#f-end", "30/06/2026").await;
@@ -451,7 +499,8 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
 
     // A second worksite, counted in positions.
     b.goto(&new_url).await;
-    worksite_form(&b, "Piscine Neptunium", "Lot unique", "Luc Peeters", "positions", "2", "01/03/2026", "31/12/2026").await;
+    worksite_form(&b, "Piscine Neptunium", "Lot unique", "Luc Peeters", "positions", "2", "01/03/2026", "31/12/2026")
+        .await;
     submit(&b, "#create-worksite").await;
     let positions_site = shown_worksite(&b).await;
     assert_eq!(squash(&b.text("#objective").await), "2 postes");
@@ -495,7 +544,11 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
     // Devices: names, models, users, no dashboard device of the refused advisor sign-in.
     b.goto(&admin_url).await;
     let devices = b.text("#devices").await;
-    assert!(device_names(&b).await.contains("Sophie Martin · Galaxy Tab A8"), "the tablets by name: {}", device_names(&b).await);
+    assert!(
+        device_names(&b).await.contains("Sophie Martin · Galaxy Tab A8"),
+        "the tablets by name: {}",
+        device_names(&b).await
+    );
     assert!(devices.contains("Application tablette"), "{devices}");
     assert!(devices.contains("Tableau de bord"), "dashboard sessions are named in words");
     assert!(!devices.contains("Office dashboard"));
@@ -517,11 +570,18 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
     assert_eq!(row, json!(true), "{rename}");
     fill(&b, "#rename-me", "Tablette 1 de Sophie").await;
     submit(&b, "#rename-go").await;
-    assert!(device_names(&b).await.contains("Tablette 1 de Sophie"), "the tablet is renamed: {}", device_names(&b).await);
+    assert!(
+        device_names(&b).await.contains("Tablette 1 de Sophie"),
+        "the tablet is renamed: {}",
+        device_names(&b).await
+    );
     b.scroll_to("#devices").await;
     shots(&b, "10-admin").await;
     for word in ["advisor", "office", "Office dashboard"] {
-        assert!(!squash(&b.text("main").await).split(' ').any(|w| w == word), "no internal word {word:?} on the admin page");
+        assert!(
+            !squash(&b.text("main").await).split(' ').any(|w| w == word),
+            "no internal word {word:?} on the admin page"
+        );
     }
     sign_out(&b).await;
 

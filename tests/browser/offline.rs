@@ -66,7 +66,11 @@ async fn first_sign_in(browser: &Browser, base: &str, worksite: DocumentId) {
 async fn open(browser: &Browser, hash: &str) {
     browser.run("location.hash = arguments[0];", vec![json!(hash)]).await;
     browser
-        .wait_until(&format!("the screen {hash}"), WAIT, &format!("return document.body.dataset.screen === {}", json!(hash)))
+        .wait_until(
+            &format!("the screen {hash}"),
+            WAIT,
+            &format!("return document.body.dataset.screen === {}", json!(hash)),
+        )
         .await;
 }
 
@@ -197,7 +201,9 @@ async fn wrong_pins_wait_then_an_online_sign_in_reopens_the_tablet_with_its_unsy
     tokio::time::sleep(Duration::from_millis(8_100)).await;
     browser.run("document.getElementById('lock-msg')?.remove();", vec![]).await;
     browser.submit_pin("000000").await;
-    browser.wait_until("the sign-in to be required", WAIT, "return document.body.dataset.gate === 'sign-in-required'").await;
+    browser
+        .wait_until("the sign-in to be required", WAIT, "return document.body.dataset.gate === 'sign-in-required'")
+        .await;
     // A reload does not reset the counter.
     browser.client.refresh().await.expect("reload");
     browser.wait_until("the app to start", WAIT, "return document.body.dataset.ready === 'true'").await;

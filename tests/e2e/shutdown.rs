@@ -32,13 +32,18 @@ pub async fn sigterm_stops_the_server_with_a_live_stream_open(backend: Backend) 
         .unwrap();
     assert_eq!(stream.status(), 200, "the live stream is open");
     assert!(
-        stream.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/event-stream")),
+        stream
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream")),
         "it is an event stream"
     );
 
     let grace = terrain_server::SHUTDOWN_GRACE;
     let took = server.terminate(grace + Duration::from_secs(5)).await;
-    let took = took.unwrap_or_else(|| panic!("still running {}s after SIGTERM", (grace + Duration::from_secs(5)).as_secs()));
+    let took =
+        took.unwrap_or_else(|| panic!("still running {}s after SIGTERM", (grace + Duration::from_secs(5)).as_secs()));
     assert!(took <= grace + Duration::from_secs(2), "stopped after {took:?}, beyond the {grace:?} grace");
     drop(stream);
 }

@@ -51,7 +51,11 @@ fn tool(name: &str, args: &[&str], pdf: &std::path::Path) -> String {
 
 /// Keep a PDF and its first page as PNG under the artifacts; its text (pdftotext) and fonts.
 fn inspect(bytes: &[u8], name: &str) -> (String, String) {
-    assert!(bytes.starts_with(b"%PDF-"), "{name} is not a PDF: {:?}", String::from_utf8_lossy(&bytes[..bytes.len().min(80)]));
+    assert!(
+        bytes.starts_with(b"%PDF-"),
+        "{name} is not a PDF: {:?}",
+        String::from_utf8_lossy(&bytes[..bytes.len().min(80)])
+    );
     let pdf = artifacts().join(format!("{name}.pdf"));
     std::fs::write(&pdf, bytes).expect("keep the PDF");
     let text = tool("pdftotext", &["-enc", "UTF-8"], &pdf);
@@ -131,7 +135,8 @@ async fn fixture() -> Fixture {
             hours_planned: 1200.0,
         },
     );
-    let contracts = [ContractType::TransitionPlacement, ContractType::Interim, ContractType::FixedTerm, ContractType::Fpi];
+    let contracts =
+        [ContractType::TransitionPlacement, ContractType::Interim, ContractType::FixedTerm, ContractType::Fpi];
     let mut people = Vec::new();
     for (n, ((first, last), contract)) in [AYSE, LUKASZ, NGUYEN, RENEE].into_iter().zip(contracts).enumerate() {
         let person = DocumentId(uuid::Uuid::from_u128(0xbe0 + n as u128));
@@ -187,7 +192,11 @@ async fn fixture() -> Fixture {
         );
         tablet.edit(
             person,
-            Edit::RecordConsent { evaluation, recorded_by: "Łukasz Nowak-Ștefănescu".into(), recorded_on: date(2026, 8, 1) },
+            Edit::RecordConsent {
+                evaluation,
+                recorded_by: "Łukasz Nowak-Ștefănescu".into(),
+                recorded_on: date(2026, 8, 1),
+            },
         );
         people.push((person, evaluation, nfc(&format!("{first} {last}"))));
     }
@@ -276,7 +285,8 @@ async fn letters_reports_and_access_exports_keep_every_name() {
         let cookie = session(&http, &base, lang).await;
         let code = lang.code();
 
-        let (status, kind, body) = get(&http, &cookie, &format!("{base}/office/worksites/{}/report.pdf", f.worksite)).await;
+        let (status, kind, body) =
+            get(&http, &cookie, &format!("{base}/office/worksites/{}/report.pdf", f.worksite)).await;
         assert_eq!((status, kind.as_str()), (200, "application/pdf"));
         let (text, fonts) = inspect(&body, &format!("report-{code}"));
         assert_embedded(&fonts, "the progress report");
@@ -303,7 +313,9 @@ async fn letters_reports_and_access_exports_keep_every_name() {
             let slug = name.split(' ').next().unwrap_or("x").to_lowercase();
             let (text, fonts) = inspect(&body, &format!("letter-{slug}-{code}"));
             assert_embedded(&fonts, "the letter");
-            for expected in [name.as_str(), "Maçon coffreur", "Bâtiments Şahin-Ørsted SA", "Łukasz Nowak-Ștefănescu", SITE_NFC] {
+            for expected in
+                [name.as_str(), "Maçon coffreur", "Bâtiments Şahin-Ørsted SA", "Łukasz Nowak-Ștefănescu", SITE_NFC]
+            {
                 assert!(text.contains(expected), "the {code} letter gives back {expected:?}:\n{text}");
             }
             let start = terrain_client_core::i18n::format_date(date(2026, 2, 2), lang);
@@ -321,9 +333,16 @@ async fn a_letter_needs_a_placement() {
     let evaluation = f.tablet.next_id();
     f.tablet.edit(
         person,
-        Edit::AddEvaluation { id: evaluation, date: Some(date(2026, 6, 1)), worksite: None, placement: None, text: "Motivé.".into() },
+        Edit::AddEvaluation {
+            id: evaluation,
+            date: Some(date(2026, 6, 1)),
+            worksite: None,
+            placement: None,
+            text: "Motivé.".into(),
+        },
     );
-    f.tablet.edit(person, Edit::RecordConsent { evaluation, recorded_by: "Sophie".into(), recorded_on: date(2026, 6, 2) });
+    f.tablet
+        .edit(person, Edit::RecordConsent { evaluation, recorded_by: "Sophie".into(), recorded_on: date(2026, 6, 2) });
     f.tablet.sync(&base).await.expect("uploads");
     let http = client();
     let cookie = session(&http, &base, Lang::En).await;
@@ -359,7 +378,8 @@ async fn the_chart_draws_the_projection_and_the_pace_meets_the_objective() {
     assert_eq!(status, 200);
     let page = String::from_utf8(page).expect("HTML");
     let months = attributes(&page, "month", "data-month");
-    let hours: Vec<f64> = attributes(&page, "month", "data-hours").iter().map(|h| h.parse().expect("a number")).collect();
+    let hours: Vec<f64> =
+        attributes(&page, "month", "data-hours").iter().map(|h| h.parse().expect("a number")).collect();
     let projected: Vec<(String, f64)> = query(
         &f.url,
         &format!(
@@ -374,19 +394,18 @@ async fn the_chart_draws_the_projection_and_the_pace_meets_the_objective() {
     for ((_, p), h) in projected.iter().zip(&hours) {
         assert!((p - h).abs() < 1e-9, "bar {h} = projection {p}");
     }
-    let pace: Vec<f64> = attributes(&page, "pace", "data-values")[0]
-        .split(' ')
-        .map(|v| v.parse().expect("a number"))
-        .collect();
+    let pace: Vec<f64> =
+        attributes(&page, "pace", "data-values")[0].split(' ').map(|v| v.parse().expect("a number")).collect();
     assert_eq!(pace.len(), 12, "the pace runs January to December (the deadline)");
     assert_eq!(*pace.last().expect("a point"), 2400.0, "the pace reaches the objective at the deadline");
     assert!(pace.windows(2).all(|w| w[0] <= w[1]), "the pace only rises: {pace:?}");
-    let realised: Vec<f64> = attributes(&page, "realised", "data-values")[0]
-        .split(' ')
-        .map(|v| v.parse().expect("a number"))
-        .collect();
+    let realised: Vec<f64> =
+        attributes(&page, "realised", "data-values")[0].split(' ').map(|v| v.parse().expect("a number")).collect();
     let total: f64 = projected.iter().map(|(_, h)| h).sum();
-    assert!(realised.iter().any(|r| (r - total).abs() < 1e-9), "the cumulative line reaches the total {total}: {realised:?}");
+    assert!(
+        realised.iter().any(|r| (r - total).abs() < 1e-9),
+        "the cumulative line reaches the total {total}: {realised:?}"
+    );
     // The portfolio shows progress against elapsed time for each worksite.
     let (_, _, portfolio) = get(&http, &cookie, &format!("{base}/office")).await;
     let portfolio = String::from_utf8(portfolio).expect("HTML");
@@ -416,7 +435,8 @@ async fn spreadsheets_add_up_to_the_projection_and_neutralise_formulas() {
         let mut reader = csv::ReaderBuilder::new().delimiter(sep).from_reader(&body[3..]);
         let headers: Vec<String> = reader.headers().expect("headers").iter().map(str::to_owned).collect();
         let hours_header = terrain_server::office::i18n::t(lang, terrain_server::office::i18n::L::HoursRealised);
-        let col = headers.iter().position(|h| h == hours_header).unwrap_or_else(|| panic!("{hours_header} in {headers:?}"));
+        let col =
+            headers.iter().position(|h| h == hours_header).unwrap_or_else(|| panic!("{hours_header} in {headers:?}"));
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a record")).collect();
         assert_eq!(rows.len(), 13, "one row per placement and month");
         let sum: f64 = rows.iter().map(|r| parse_number(&r[col])).sum();
@@ -424,8 +444,14 @@ async fn spreadsheets_add_up_to_the_projection_and_neutralise_formulas() {
         let text = String::from_utf8(body[3..].to_vec()).expect("UTF-8");
         assert!(text.contains("Ayşe Yılmaz") && text.contains("Maçon coffreur"), "names, not ids:\n{text}");
         assert!(text.contains(label(lang, ContractType::Interim)), "translated contract types:\n{text}");
-        assert!(!text.contains("fixed_term") && !text.contains(&f.worksite.to_string()), "no raw codes or ids:\n{text}");
-        assert!(text.contains("\"'=HYPERLINK(") || text.contains("'=HYPERLINK("), "the formula is neutralised:\n{text}");
+        assert!(
+            !text.contains("fixed_term") && !text.contains(&f.worksite.to_string()),
+            "no raw codes or ids:\n{text}"
+        );
+        assert!(
+            text.contains("\"'=HYPERLINK(") || text.contains("'=HYPERLINK("),
+            "the formula is neutralised:\n{text}"
+        );
         assert!(text.contains("'=1+1"), "the position title too:\n{text}");
         assert!(!text.contains("-0"), "no -0:\n{text}");
 
@@ -465,7 +491,8 @@ async fn yearly_statistics_add_up_and_print() {
     let base = f.server.base_url.clone();
     let http = client();
     let cookie = session(&http, &base, Lang::Nl).await;
-    let total: Vec<(Option<f64>,)> = query(&f.url, "SELECT SUM(hours) FROM placement_hours WHERE month LIKE '2026-%'").await;
+    let total: Vec<(Option<f64>,)> =
+        query(&f.url, "SELECT SUM(hours) FROM placement_hours WHERE month LIKE '2026-%'").await;
     let total = total[0].0.expect("hours");
     let (status, _, page) = get(&http, &cookie, &format!("{base}/office/summary?year=2026")).await;
     assert_eq!(status, 200);

@@ -123,7 +123,9 @@ async fn scenario(seed: u64, b_first: bool) -> Result<(), String> {
         Edit::SetWorksiteField { field: WorksiteField::ContractorContact, value: "Jean Dupont".into() },
     ];
     let edits_b = [
-        Edit::SpliceMeetingNotes { meeting, pos: 0, delete: 0, insert: "Luc: façade côté cour, Noël 👷. ".into() },
+        Edit::SpliceMeetingNotes {
+            meeting, pos: 0, delete: 0, insert: "Luc: façade côté cour, Noël 👷. ".into()
+        },
         Edit::RecordHours { placement, month: month("2026-03"), hours: 160.5, source: HoursSource::ALL[0] },
         Edit::SetWorksiteField { field: WorksiteField::ContractorContact, value: "Marie Leroy".into() },
     ];

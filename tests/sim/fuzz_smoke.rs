@@ -36,7 +36,12 @@ fn handle_response_survives_hostile_answers() {
             let heads = (0..rng.below(3)).map(|_| serde_bytes::ByteBuf::from(rng.bytes16().repeat(2))).collect();
             let response = SyncResponse {
                 cursor: rng.next() as i64,
-                docs: vec![DocReply { doc, kind, message: (rng.below(2) == 0).then_some(message), stored_heads: heads }],
+                docs: vec![DocReply {
+                    doc,
+                    kind,
+                    message: (rng.below(2) == 0).then_some(message),
+                    stored_heads: heads,
+                }],
                 remove: if rng.below(4) == 0 { vec![doc] } else { vec![] },
                 erased: if rng.below(8) == 0 { vec![doc] } else { vec![] },
             };

@@ -364,7 +364,13 @@ impl World {
                 Edit::SetPersonField { field: PersonField::PartnerName, value: self.word() }
             } else {
                 let id = self.item(t);
-                Edit::AddPersonNote { id, kind: NoteKind::ALL[0], date: Some(date(2026, 3, 1)), worksite: None, text: self.word() }
+                Edit::AddPersonNote {
+                    id,
+                    kind: NoteKind::ALL[0],
+                    date: Some(date(2026, 3, 1)),
+                    worksite: None,
+                    text: self.word(),
+                }
             };
             (p, self.tablets[t].replica.edit(p, &edit, &ctx))
         } else {
@@ -529,7 +535,9 @@ impl World {
         let result = self.handle(t, &body).await;
         let label = self.tablets[t].label.clone();
         match &result {
-            Ok(r) => self.trace(format!("  server answered {id} for {label}: cursor {} docs {}", r.cursor, r.docs.len())),
+            Ok(r) => {
+                self.trace(format!("  server answered {id} for {label}: cursor {} docs {}", r.cursor, r.docs.len()))
+            }
             Err(e) => self.trace(format!("  server refused {id} for {label}: {:?} {:?}", e.code, e.doc)),
         }
         if let Err(e) = &result
@@ -581,7 +589,9 @@ impl World {
         let acked: Vec<(DocumentId, [u8; 32])> = response
             .docs
             .iter()
-            .flat_map(|d| d.stored_heads.iter().filter_map(move |h| <[u8; 32]>::try_from(h.as_slice()).ok().map(|h| (d.doc, h))))
+            .flat_map(|d| {
+                d.stored_heads.iter().filter_map(move |h| <[u8; 32]>::try_from(h.as_slice()).ok().map(|h| (d.doc, h)))
+            })
             .collect();
         let cursor = response.cursor;
         let step = match self.tablets[t].replica.handle_response(response) {
@@ -606,7 +616,9 @@ impl World {
             Some(next) => self.send(t, next),
             None => {
                 if cursor < self.tablets[t].cursor {
-                    return Err(self.fail(format!("{label}'s cursor went back from {} to {cursor}", self.tablets[t].cursor)));
+                    return Err(
+                        self.fail(format!("{label}'s cursor went back from {} to {cursor}", self.tablets[t].cursor))
+                    );
                 }
                 self.tablets[t].cursor = cursor;
                 self.trace(format!("{label} sync complete at cursor {cursor}"));
@@ -694,7 +706,14 @@ impl World {
     /// moves.
     async fn heal(&mut self) -> Result<(), String> {
         self.trace("=== heal ===");
-        self.faults = Faults { drop_request: 0, drop_response: 0, server_crash: 0, duplicate: 0, tablet_crash: 0, crash_mid_persist: 0 };
+        self.faults = Faults {
+            drop_request: 0,
+            drop_response: 0,
+            server_crash: 0,
+            duplicate: 0,
+            tablet_crash: 0,
+            crash_mid_persist: 0,
+        };
         for tablet in &mut self.tablets {
             tablet.partitioned_until = 0;
         }
@@ -771,8 +790,8 @@ impl World {
             // No refusal but by design: an advisor's edit of a document that left their access
             // (its worksite, or the worksite referring to the person, was unassigned).
             for (doc, code) in &tablet.quarantined {
-                let by_design = *code == ErrorCode::Forbidden
-                    && self.unassigned.iter().any(|(_, u)| *u == tablet.caller.user.id);
+                let by_design =
+                    *code == ErrorCode::Forbidden && self.unassigned.iter().any(|(_, u)| *u == tablet.caller.user.id);
                 if !by_design {
                     return Err(self.fail(format!("{label}: {doc} quarantined with {code:?}")));
                 }

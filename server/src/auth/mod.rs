@@ -167,8 +167,7 @@ pub async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<Call
 
 /// Authenticate a device token (from a header or the dashboard's session cookie).
 pub async fn authenticate_token(store: &dyn Store, token: &str) -> Result<Caller, ApiError> {
-    let found =
-        store.device_by_token(&token_hash(token)).await.map_err(|e| ApiError::store("device_by_token", e))?;
+    let found = store.device_by_token(&token_hash(token)).await.map_err(|e| ApiError::store("device_by_token", e))?;
     let Some((device, user)) = found else {
         return Err(ApiError::new(ErrorCode::InvalidToken, "This device token is not known; sign in again."));
     };

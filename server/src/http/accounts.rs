@@ -71,7 +71,10 @@ impl SignInGate {
         use std::sync::atomic::Ordering;
         let last = self.last_prune_secs.load(Ordering::Relaxed);
         now.timestamp() - last >= 60
-            && self.last_prune_secs.compare_exchange(last, now.timestamp(), Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            && self
+                .last_prune_secs
+                .compare_exchange(last, now.timestamp(), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 }
 
@@ -237,7 +240,10 @@ pub async fn register(
     let storage_key = auth::new_storage_key().map_err(|e| ApiError::internal("new_storage_key", e))?;
     store.register_device(&device, &token_hash, storage_key.as_bytes()).await.map_err(db("register_device"))?;
     if let Some(model) = model.filter(|m| !m.is_empty()) {
-        store.set_device_model(device.id, &model.chars().take(100).collect::<String>()).await.map_err(db("set_device_model"))?;
+        store
+            .set_device_model(device.id, &model.chars().take(100).collect::<String>())
+            .await
+            .map_err(db("set_device_model"))?;
     }
     tracing::info!(user = %user.login, device = %device.id, "device registered");
     Ok(LoginResponse {

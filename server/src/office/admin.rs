@@ -79,7 +79,10 @@ async fn view(
         .map(|r| (r.as_str().to_owned(), role_label(lang, *r).to_owned()))
         .collect();
     let kind = |d: &crate::store::DeviceRecord| {
-        t(lang, if d.app_version.starts_with(super::DASHBOARD_VERSION_PREFIX) { L::DashboardSession } else { L::TabletApp })
+        t(
+            lang,
+            if d.app_version.starts_with(super::DASHBOARD_VERSION_PREFIX) { L::DashboardSession } else { L::TabletApp },
+        )
     };
     let body = html! {
         h1 { (t(lang, L::Administration)) }
@@ -192,7 +195,11 @@ pub async fn rename(
     let name = form.name.trim();
     if !name.is_empty() {
         let name: String = name.chars().take(200).collect();
-        state.store.rename_device(id, &name).await.map_err(|e| PageError::Api(ApiError::internal("rename", e), lang))?;
+        state
+            .store
+            .rename_device(id, &name)
+            .await
+            .map_err(|e| PageError::Api(ApiError::internal("rename", e), lang))?;
     }
     Ok(Redirect::to("/office/admin#devices").into_response())
 }

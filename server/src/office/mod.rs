@@ -161,7 +161,8 @@ async fn login_submit(
         Ok(user) if user.role != Role::Advisor => user,
         Ok(_) => return (StatusCode::FORBIDDEN, pages::login(lang, Some(t(lang, L::OfficeOnly)))).into_response(),
         Err(e) if e.code == terrain_client_core::protocol::ErrorCode::RateLimited => {
-            return (StatusCode::TOO_MANY_REQUESTS, pages::login(lang, Some(t(lang, L::TooManyAttempts)))).into_response();
+            return (StatusCode::TOO_MANY_REQUESTS, pages::login(lang, Some(t(lang, L::TooManyAttempts))))
+                .into_response();
         }
         Err(_) => {
             return (StatusCode::UNAUTHORIZED, pages::login(lang, Some(t(lang, L::WrongCredentials)))).into_response();

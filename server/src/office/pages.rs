@@ -539,7 +539,11 @@ pub fn worksite(
 
 /// The partner body of a referral in words: its name, or its kind translated.
 fn partner_words(lang: Lang, r: &terrain_client_core::model::Referral) -> String {
-    if r.partner_name.trim().is_empty() { code_label(lang, r.partner_kind.code()).to_owned() } else { r.partner_name.clone() }
+    if r.partner_name.trim().is_empty() {
+        code_label(lang, r.partner_kind.code()).to_owned()
+    } else {
+        r.partner_name.clone()
+    }
 }
 
 /// Why a letter cannot be produced.

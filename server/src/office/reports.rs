@@ -268,8 +268,14 @@ pub async fn placements_sheet(state: &AppState, lang: Lang) -> Result<Sheet, Api
     let facts = state.store.placement_facts().await.map_err(|e| ApiError::internal("placement_facts", e))?;
     let mut headers = common_headers(lang);
     headers.extend(
-        [t(lang, L::Start), t(lang, L::End), t(lang, L::WeeklyHours), t(lang, L::HoursRealised), rt(lang, text::L::EndReason)]
-            .map(str::to_owned),
+        [
+            t(lang, L::Start),
+            t(lang, L::End),
+            t(lang, L::WeeklyHours),
+            t(lang, L::HoursRealised),
+            rt(lang, text::L::EndReason),
+        ]
+        .map(str::to_owned),
     );
     let rows = facts
         .iter()

@@ -373,7 +373,9 @@ fn diff(lang: Lang, who: &str, before: Option<&Worksite>, a: &Worksite, before_d
             _ => {}
         }
     }
-    let title = |id: terrain_client_core::ItemId| a.positions.iter().find(|p| p.id == id).map_or_else(String::new, |p| p.title.clone());
+    let title = |id: terrain_client_core::ItemId| {
+        a.positions.iter().find(|p| p.id == id).map_or_else(String::new, |p| p.title.clone())
+    };
     for r in &a.referrals {
         match b.referrals.iter().find(|x| x.id == r.id) {
             None => push(Said::Referred(title(r.position))),
@@ -399,7 +401,9 @@ fn diff(lang: Lang, who: &str, before: Option<&Worksite>, a: &Worksite, before_d
                         .last()
                         .map(|r| r.by.split(" · ").next().unwrap_or(&r.by).to_owned())
                         .filter(|s| !s.is_empty())
-                        .or_else(|| before_doc.and_then(|d| hours_author(d, b, &p.id.to_string(), &h.month.to_string())));
+                        .or_else(|| {
+                            before_doc.and_then(|d| hours_author(d, b, &p.id.to_string(), &h.month.to_string()))
+                        });
                     push(Said::HoursChanged(
                         k,
                         month_name(h.month, lang),

@@ -180,7 +180,9 @@ fn check(lang: Lang, f: &WorksiteForm) -> Result<Checked, Vec<Problem>> {
             bad(&mut problems, name, L::TooLong);
         }
     }
-    for (name, value) in [("name", &f.name), ("authority_name", &f.authority_name), ("contractor_name", &f.contractor_name)] {
+    for (name, value) in
+        [("name", &f.name), ("authority_name", &f.authority_name), ("contractor_name", &f.contractor_name)]
+    {
         if value.trim().is_empty() {
             bad(&mut problems, name, L::Required);
         }
@@ -224,9 +226,23 @@ fn check(lang: Lang, f: &WorksiteForm) -> Result<Checked, Vec<Problem>> {
     if !problems.is_empty() {
         // The form's order, so the first error is the first marked field.
         let order = [
-            "name", "address", "contract_reference", "lots", "authority_name", "authority_contact",
-            "contractor_name", "contractor_contact", "sub_name", "sub_contact", "advisor", "order_to_start",
-            "planned_end", "status", "unit", "objective", "deadline",
+            "name",
+            "address",
+            "contract_reference",
+            "lots",
+            "authority_name",
+            "authority_contact",
+            "contractor_name",
+            "contractor_contact",
+            "sub_name",
+            "sub_contact",
+            "advisor",
+            "order_to_start",
+            "planned_end",
+            "status",
+            "unit",
+            "objective",
+            "deadline",
         ];
         problems.sort_by_key(|p| order.iter().position(|o| *o == p.field).unwrap_or(usize::MAX));
         return Err(problems);
@@ -306,7 +322,8 @@ fn advisor_options(lang: Lang, advisors: &[String], current: &str) -> Vec<(Strin
 /// `GET /office/worksites/new`.
 pub async fn new_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     let (caller, lang) = office_caller(&state, &headers).await?;
-    let form = WorksiteForm { status: "planned".into(), unit: "hours".into(), objective: "0".into(), ..Default::default() };
+    let form =
+        WorksiteForm { status: "planned".into(), unit: "hours".into(), objective: "0".into(), ..Default::default() };
     Ok(new_form(lang, &caller, &form, &[], &advisors(&state).await).into_response())
 }
 
@@ -375,7 +392,8 @@ pub async fn create(
     let device = caller.device.id;
     let built = tokio::task::spawn_blocking(move || -> Result<(DocumentCommit, Vec<u8>), String> {
         let actor = automerge::ActorId::from(device.uuid().as_bytes().as_slice());
-        let mut doc = terrain_client_core::edit::create_worksite(actor.clone(), id, &new, &ctx).map_err(|e| e.to_string())?;
+        let mut doc =
+            terrain_client_core::edit::create_worksite(actor.clone(), id, &new, &ctx).map_err(|e| e.to_string())?;
         for e in &edits {
             terrain_client_core::edit::apply(&mut doc, e, &ctx).map_err(|e| e.to_string())?;
         }
@@ -398,7 +416,8 @@ pub async fn create(
     .map_err(|e| (ApiError::internal("create task", e), lang))?;
     let (commit, actor) = built.map_err(|e| (ApiError::internal("create_worksite", e), lang))?;
     let store = &state.store;
-    let internal = |what: &'static str| move |e: crate::store::StoreError| PageError::Api(ApiError::internal(what, e), lang);
+    let internal =
+        |what: &'static str| move |e: crate::store::StoreError| PageError::Api(ApiError::internal(what, e), lang);
     store.commit(CommitBatch { device, received_at, documents: vec![commit] }).await.map_err(internal("commit"))?;
     store.bind_actors(device, &[actor], received_at).await.map_err(internal("bind"))?;
     store.set_created_by(&[id], caller.user.id).await.map_err(internal("created_by"))?;
@@ -686,7 +705,12 @@ pub async fn add_phase(
 
 impl PhaseForm {
     fn of(p: &terrain_client_core::model::Phase) -> PhaseForm {
-        PhaseForm { phase_name: p.name.clone(), trade: p.trade.clone(), start: date_text(p.start), end: date_text(p.end) }
+        PhaseForm {
+            phase_name: p.name.clone(),
+            trade: p.trade.clone(),
+            start: date_text(p.start),
+            end: date_text(p.end),
+        }
     }
 }
 

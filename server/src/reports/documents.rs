@@ -19,7 +19,9 @@ use terrain_client_core::model::{Evaluation, Person, Worksite};
 use terrain_client_core::values::{CountingUnit, Month};
 
 use super::layout::{BLACK, BLUE, BODY, Colour, Column, Face, GREY, LETTER, Layout, MARGIN, SMALL, TEXT_WIDTH};
-use crate::office::i18n::{L, Lang, code_label, format_date, format_hours, format_number, format_opt_date, format_percent, t};
+use crate::office::i18n::{
+    L, Lang, code_label, format_date, format_hours, format_number, format_opt_date, format_percent, t,
+};
 
 /// What the progress report is drawn from.
 #[derive(Debug, Clone, Copy)]
@@ -857,7 +859,6 @@ pub fn access_export(export: &crate::privacy::PersonExport, lang: Lang) -> Vec<u
     doc.render(&title, l.page, lang.code())
 }
 
-
 /// A table document (the yearly statistics): a title, a note, the sheet's table and the page
 /// footer, on landscape-width columns shared out by header length.
 pub fn table_document(title: &str, note: &str, sheet: &super::sheets::Sheet, lang: Lang) -> Vec<u8> {
@@ -868,9 +869,8 @@ pub fn table_document(title: &str, note: &str, sheet: &super::sheets::Sheet, lan
     doc.styled(note, Face::Regular, SMALL, 0.0, GREY);
     doc.gap(6.0);
     let n = sheet.headers.len().max(1);
-    let numeric: Vec<bool> = (0..n)
-        .map(|c| sheet.rows.iter().any(|r| matches!(r.get(c), Some(Cell::Number(_)))))
-        .collect();
+    let numeric: Vec<bool> =
+        (0..n).map(|c| sheet.rows.iter().any(|r| matches!(r.get(c), Some(Cell::Number(_))))).collect();
     let weights: Vec<f32> = (0..n).map(|c| if numeric[c] { 0.8 } else { 1.4 }).collect();
     let sum: f32 = weights.iter().sum();
     let columns: Vec<Column> = sheet

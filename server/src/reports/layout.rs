@@ -385,14 +385,25 @@ fn colour_of(c: Colour) -> rgb::Color {
     rgb::Color::new(c.0, c.1, c.2)
 }
 
-fn write(pages: &[Vec<Op>], count: usize, title: &str, page_label: &str, lang: &str, archival: bool) -> Option<Vec<u8>> {
+fn write(
+    pages: &[Vec<Op>],
+    count: usize,
+    title: &str,
+    page_label: &str,
+    lang: &str,
+    archival: bool,
+) -> Option<Vec<u8>> {
     let mut settings = SerializeSettings::default();
     if archival {
         settings.configuration = ConfigurationBuilder::new().with_archival_validator(Archival::A2_B).finish().ok()?;
     }
     let mut document = Document::new_with(settings);
     document.set_metadata(
-        Metadata::new().title(clean(title)).language(lang.to_owned()).creator("Terrain".to_owned()).producer("Terrain (krilla)".to_owned()),
+        Metadata::new()
+            .title(clean(title))
+            .language(lang.to_owned())
+            .creator("Terrain".to_owned())
+            .producer("Terrain (krilla)".to_owned()),
     );
     let regular = KrillaFont::new(REGULAR_TTF.into(), 0)?;
     let bold = KrillaFont::new(BOLD_TTF.into(), 0)?;
@@ -444,7 +455,14 @@ fn write(pages: &[Vec<Op>], count: usize, title: &str, page_label: &str, lang: &
         let footer = format!("{page_label} {} / {count}", i + 1);
         let fx = PAGE_WIDTH - MARGIN - text_width(&footer, Face::Regular, SMALL);
         surface.set_fill(Some(Fill { paint: colour_of(GREY).into(), ..Fill::default() }));
-        surface.draw_text(Point::from_xy(fx, PAGE_HEIGHT - MARGIN + 14.0), regular.clone(), SMALL, &footer, false, TextDirection::Auto);
+        surface.draw_text(
+            Point::from_xy(fx, PAGE_HEIGHT - MARGIN + 14.0),
+            regular.clone(),
+            SMALL,
+            &footer,
+            false,
+            TextDirection::Auto,
+        );
         surface.finish();
         page.finish();
     }

@@ -97,7 +97,10 @@ pub fn separator(lang: Lang) -> u8 {
 pub fn to_csv(sheet: &Sheet, lang: Lang) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
-        let mut w = csv::WriterBuilder::new().delimiter(separator(lang)).terminator(csv::Terminator::CRLF).from_writer(&mut out);
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(separator(lang))
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
         let _ = w.write_record(sheet.headers.iter().map(|h| guard(h)));
         for row in &sheet.rows {
             let fields: Vec<String> = row

@@ -18,8 +18,8 @@ pub mod accounts;
 mod memory;
 mod postgres;
 pub mod privacy;
-pub mod reports;
 mod projection_sql;
+pub mod reports;
 mod sqlite;
 
 use std::collections::HashSet;
@@ -63,13 +63,18 @@ impl StoreError {
     /// down): the request may succeed if retried later, so clients are told `busy`, not `internal`.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Database(e) => matches!(
-                e,
-                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed
-            ) || e.as_database_error().and_then(|d| d.code()).is_some_and(|c| {
-                // Postgres: admin shutdown, crash shutdown, cannot connect now, too many connections.
-                matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
-            }),
+            StoreError::Database(e) => {
+                matches!(
+                    e,
+                    sqlx::Error::Io(_)
+                        | sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::WorkerCrashed
+                ) || e.as_database_error().and_then(|d| d.code()).is_some_and(|c| {
+                    // Postgres: admin shutdown, crash shutdown, cannot connect now, too many connections.
+                    matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+                })
+            }
             _ => false,
         }
     }

@@ -14,8 +14,8 @@ use terrain_client_core::model::{Document, Worksite};
 use terrain_client_core::protocol::{DocReply, SyncRequest};
 use terrain_client_core::{DocKind, DocumentId, load_document, new_document};
 
-use crate::auth::Access;
 use super::{Forbidden, SyncError};
+use crate::auth::Access;
 use crate::projection::project;
 use crate::store::{DocumentCommit, NewChange, StoredDocument};
 
@@ -118,8 +118,10 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
             _ => Vec::new(),
         };
         let before = w.doc.get_heads();
-        receive(&mut w.doc, &mut w.state, &incoming.message).map_err(|reason| {
-            SyncError::InvalidSyncMessage { doc: Some(id), reason, panicked: false }
+        receive(&mut w.doc, &mut w.state, &incoming.message).map_err(|reason| SyncError::InvalidSyncMessage {
+            doc: Some(id),
+            reason,
+            panicked: false,
         })?;
         let new: Vec<_> = w.doc.get_changes(&before);
         let mut commit = DocumentCommit {
@@ -138,8 +140,8 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
             {
                 return Err(SyncError::PersonalData { doc: id, path: path.to_string() });
             }
-            let document = Document::read(&w.doc)
-                .map_err(|e| SyncError::SchemaViolation { doc: id, detail: e.to_string() })?;
+            let document =
+                Document::read(&w.doc).map_err(|e| SyncError::SchemaViolation { doc: id, detail: e.to_string() })?;
             check_identity(id, w.kind, &document)?;
             if let Document::Worksite(ws) = &document {
                 new_references.extend(ws.people().into_iter().filter(|p| !people_before.contains(p)).map(|p| (id, p)));
@@ -273,12 +275,10 @@ pub fn apply_edit(
     let actor = automerge::ActorId::from(device.uuid().as_bytes().as_slice());
     let mut doc = rebuild(stored).map_err(|e| SyncError::internal("rebuild", e))?.with_actor(actor.clone());
     let before = doc.get_heads();
-    terrain_client_core::edit::apply(&mut doc, edit, ctx).map_err(|e| {
-        SyncError::InvalidInput { doc: stored.id, reason: e.to_string() }
-    })?;
-    let document = Document::read(&doc).map_err(|e| {
-        SyncError::SchemaViolation { doc: stored.id, detail: e.to_string() }
-    })?;
+    terrain_client_core::edit::apply(&mut doc, edit, ctx)
+        .map_err(|e| SyncError::InvalidInput { doc: stored.id, reason: e.to_string() })?;
+    let document =
+        Document::read(&doc).map_err(|e| SyncError::SchemaViolation { doc: stored.id, detail: e.to_string() })?;
     let changes: Vec<NewChange> = doc.get_changes(&before).into_iter().map(|c| NewChange::from(&c)).collect();
     let commit = DocumentCommit {
         id: stored.id,

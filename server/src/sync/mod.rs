@@ -147,10 +147,7 @@ pub async fn handle(
             // looks unassigned to their own device.
             for (doc, kind) in &output.created {
                 if *kind == DocKind::Worksite {
-                    store
-                        .assign(*doc, caller.user.id, received_at)
-                        .await
-                        .map_err(|e| SyncError::store("assign", e))?;
+                    store.assign(*doc, caller.user.id, received_at).await.map_err(|e| SyncError::store("assign", e))?;
                 }
             }
         }
@@ -161,10 +158,7 @@ pub async fn handle(
                 let actors: Vec<Vec<u8>> = output.actors.iter().map(|(_, a)| a.clone()).collect();
                 store.bind_actors(device, &actors, received_at).await.map_err(|e| SyncError::store("bind", e))?;
                 let created: Vec<DocumentId> = output.created.iter().map(|(d, _)| *d).collect();
-                store
-                    .set_created_by(&created, caller.user.id)
-                    .await
-                    .map_err(|e| SyncError::store("created_by", e))?;
+                store.set_created_by(&created, caller.user.id).await.map_err(|e| SyncError::store("created_by", e))?;
                 store.forget(device, &remove).await.map_err(|e| SyncError::store("forget", e))?;
                 return Ok(SyncResponse { cursor: changed.cursor, docs: output.replies, remove, erased });
             }
