@@ -183,9 +183,23 @@ impl Browser {
         self.find_all(css).await.len()
     }
 
-    /// The rendered text of the first element matching a CSS selector.
+    /// The rendered text of the first element matching a CSS selector. The app may swap the
+    /// element out between finding it and reading it (a re-render after a sync or a language
+    /// change): a stale element is looked up again, a missing one panics.
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
+        const LOOKUPS: usize = 20;
+        let mut stale = None;
+        for _ in 0..LOOKUPS {
+            match self.find(css).await.text().await {
+                Ok(text) => return text,
+                Err(e) if e.to_string().contains("stale element") => {
+                    stale = Some(e);
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(e) => panic!("text of `{css}`: {e}"),
+            }
+        }
+        panic!("text of `{css}`: still swapped out after {LOOKUPS} lookups: {stale:?}")
     }
 
     /// The DOM `textContent` of the first element matching a CSS selector, exactly as the page
