@@ -115,6 +115,21 @@ if offenders=$(grep -E "^(${forbidden})(-[A-Za-z0-9_-]+)? v" <<<"$deps" | sort -
   die "terrain-client-core must stay sans-IO, but depends on the crates above (see STYLE.md)"
 fi
 
+log "domain code stays out of the HTTP layer"
+# sync, auth, privacy, store and projection run without a server (the simulator drives them
+# directly): they never name the HTTP layer, the dashboard, or axum.
+if offenders=$(grep -rnE 'crate::(http|office)\b|\baxum\b' server/src/{sync,auth,privacy,store,projection}) &&
+  [[ -n "$offenders" ]]; then
+  printf '%s\n' "$offenders" >&2
+  die "domain code must not depend on the HTTP layer (see ARCHITECTURE.md)"
+fi
+# The store is the bottom layer: it imports no service.
+if offenders=$(grep -rnE 'crate::(auth|sync|privacy|reports|http|office)\b' server/src/store) &&
+  [[ -n "$offenders" ]]; then
+  printf '%s\n' "$offenders" >&2
+  die "the store must not import a service (see ARCHITECTURE.md)"
+fi
+
 # The tablet app (mobile/, on client-core) compiled to wasm: this also checks that client-core
 # builds for wasm32. The browser suite serves it from mobile/dist.
 log "building the tablet app (wasm32)"

@@ -62,6 +62,12 @@ pub struct Settings {
     #[arg(long, env = "TERRAIN_RETENTION_INTERVAL_SECS", default_value_t = 24 * 3600)]
     pub retention_interval_secs: u64,
 
+    /// Addresses of reverse proxies in front of the server (comma-separated). A connection from
+    /// one of them is throttled by the client address its `X-Forwarded-For` names; the header is
+    /// ignored on any other connection.
+    #[arg(long = "trusted-proxy", env = "TERRAIN_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TERRAIN_LOG_JSON", default_value_t = false)]
     pub log_json: bool,

@@ -37,7 +37,7 @@ pub fn app_with_setup(store: Arc<dyn Store>, settings: &Settings, setup_code: Op
         store,
         limits: settings.limits(),
         max_body_bytes: settings.max_body_bytes,
-        login_limits: Default::default(),
+        login_limits: http::LoginLimits { trusted_proxies: settings.trusted_proxies.clone(), ..Default::default() },
         sign_ins: Arc::new(http::SignInGate::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         retention: settings.retention(),
         setup_code: setup_code.map(Arc::from),

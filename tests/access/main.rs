@@ -22,5 +22,6 @@ on_both_backends!(
     throttling::login_limit_holds_for_padded_and_parallel_guesses,
     throttling::a_burst_of_sign_ins_is_answered,
     throttling::personal_answers_are_not_cached,
+    throttling::the_client_address_comes_from_a_trusted_proxy_only,
     transport::https_is_served_with_a_certificate_and_key,
 );

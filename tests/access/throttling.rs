@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use terrain_tests::db::Backend;
-use terrain_tests::server::PASSWORD;
+use terrain_tests::server::{PASSWORD, TestServer};
 
 use crate::setup::world;
 
@@ -111,4 +111,59 @@ pub async fn personal_answers_are_not_cached(backend: Backend) {
             r.status()
         );
     }
+}
+
+/// A failed sign-in for a login nobody has (so only the per-address limit, 30, applies), sent
+/// with the given `X-Forwarded-For`.
+async fn guess_from(base: &str, forwarded_for: &str, n: usize) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{base}/v1/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"login": format!("nobody{n}"), "password": "x", "device_name": "t", "app_version": "1"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Behind a trusted reverse proxy, each client is throttled by the address the proxy names; a
+/// client talking to the server directly cannot choose its bucket with the header, nor can a
+/// client behind the proxy by writing its own entries in front of the proxy's.
+pub async fn the_client_address_comes_from_a_trusted_proxy_only(backend: Backend) {
+    let start = |trusted: Vec<std::net::IpAddr>| async move {
+        let (db, url) = terrain_tests::db::fresh(backend).await;
+        let mut settings = terrain_tests::server::default_settings();
+        settings.trusted_proxies = trusted;
+        (db, TestServer::start_with(&url, settings).await)
+    };
+
+    let (_db, direct) = start(Vec::new()).await;
+    for n in 0..30 {
+        assert_eq!(guess_from(&direct.base_url, &format!("198.51.100.{n}"), n).await, 401, "guess {n}");
+    }
+    assert_eq!(
+        guess_from(&direct.base_url, "198.51.100.200", 30).await,
+        429,
+        "on a direct connection a forged X-Forwarded-For does not open a fresh bucket"
+    );
+
+    // This test's loopback address plays the proxy.
+    let (_db2, proxied) = start(vec!["127.0.0.1".parse().unwrap()]).await;
+    for n in 0..31 {
+        assert_eq!(
+            guess_from(&proxied.base_url, &format!("198.51.100.{n}"), n).await,
+            401,
+            "clients the proxy names apart are throttled apart (guess {n})"
+        );
+    }
+    for n in 0..30 {
+        let forged = format!("10.0.0.{n}, 203.0.113.7");
+        assert_eq!(guess_from(&proxied.base_url, &forged, n).await, 401, "guess {n} from 203.0.113.7");
+    }
+    assert_eq!(
+        guess_from(&proxied.base_url, "10.0.0.99, 203.0.113.7", 30).await,
+        429,
+        "the client is the nearest untrusted hop, whatever it wrote further left"
+    );
 }

@@ -567,7 +567,7 @@ impl World {
     async fn handle(&mut self, t: usize, body: &[u8]) -> Result<SyncResponse, ErrorBody> {
         let caller = auth::authenticate_token(self.dyn_store.as_ref(), &self.tablets[t].token)
             .await
-            .map_err(|e| ErrorBody { code: e.code, message: e.message, doc: e.doc })?;
+            .map_err(|e| ErrorBody { code: e.code(), message: e.to_string(), doc: None })?;
         let request: SyncRequest = protocol::decode(body).expect("the simulator's own request decodes");
         sync::handle(&self.dyn_store, &self.limits, &caller, request, ts(self.now)).await.map_err(|e| ErrorBody {
             code: e.code(),

@@ -1,12 +1,9 @@
 //! Who is calling and what they may do: roles, passwords, device tokens, access to documents.
 
 use std::collections::HashSet;
-use std::fmt;
-use std::str::FromStr;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
-use axum::http::{HeaderMap, header};
 use base64::Engine;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
@@ -14,54 +11,8 @@ use terrain_client_core::DocumentId;
 use terrain_client_core::protocol::ErrorCode;
 use terrain_client_core::seal::StorageKey;
 
-use crate::http::ApiError;
-use crate::store::{DeviceRecord, Store, User};
-
-/// What a user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Follows assigned worksites from a tablet: holds and writes those and the people they
-    /// refer to.
-    Advisor,
-    /// Office staff: read and write every worksite and person.
-    Office,
-    /// Manages users, devices and assignments; has office rights too.
-    Admin,
-}
-
-impl Role {
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Advisor => "advisor",
-            Role::Office => "office",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A role name that is not one of advisor, office, admin.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?}: use advisor, office or admin")]
-pub struct UnknownRole(pub String);
-
-impl FromStr for Role {
-    type Err = UnknownRole;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "advisor" => Ok(Role::Advisor),
-            "office" => Ok(Role::Office),
-            "admin" => Ok(Role::Admin),
-            other => Err(UnknownRole(other.to_owned())),
-        }
-    }
-}
+pub use crate::store::{Role, UnknownRole};
+use crate::store::{DeviceRecord, Store, StoreError, User};
 
 /// Hash a password with Argon2id and a random salt.
 pub fn hash_password(password: &str) -> Result<String, String> {
@@ -142,44 +93,73 @@ impl Caller {
     }
 
     /// The documents this caller may hold.
-    pub async fn access(&self, store: &dyn Store) -> Result<Access, ApiError> {
+    pub async fn access(&self, store: &dyn Store) -> Result<Access, StoreError> {
         match self.user.role {
             Role::Office | Role::Admin => Ok(Access::All),
-            Role::Advisor => {
-                let ids = store.entitled(self.user.id).await.map_err(|e| ApiError::internal("entitled", e))?;
-                Ok(Access::Only(ids.into_iter().collect()))
-            }
+            Role::Advisor => Ok(Access::Only(store.entitled(self.user.id).await?.into_iter().collect())),
         }
     }
 }
 
-/// Authenticate a request by its `Authorization: Bearer <token>` header.
-pub async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+/// Why a request could not be tied to a signed-in device. The HTTP layer writes the sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The request carries no device token.
+    #[error("no device token")]
+    NoToken,
+    /// The token is not one the server issued (or its device was forgotten).
+    #[error("unknown device token")]
+    UnknownToken,
+    /// The device was revoked: its local data must be erased.
+    #[error("device revoked")]
+    Revoked,
+    /// The store could not be read or written.
+    #[error("{context}: {cause}")]
+    Store {
+        /// Which step.
+        context: &'static str,
+        /// The cause.
+        cause: StoreError,
+    },
+}
+
+impl AuthError {
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AuthError::NoToken | AuthError::UnknownToken => ErrorCode::InvalidToken,
+            AuthError::Revoked => ErrorCode::DeviceRevoked,
+            AuthError::Store { cause, .. } if cause.is_unavailable() => ErrorCode::Busy,
+            AuthError::Store { .. } => ErrorCode::Internal,
+        }
+    }
+}
+
+/// Authenticate a request by the value of its `Authorization` header (`Bearer <token>`).
+pub async fn authenticate_bearer(store: &dyn Store, authorization: Option<&str>) -> Result<Caller, AuthError> {
+    let token = authorization
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "Sign in: this request carries no device token."))?;
+        .ok_or(AuthError::NoToken)?;
     authenticate_token(store, token).await
 }
 
 /// Authenticate a device token (from a header or the dashboard's session cookie).
-pub async fn authenticate_token(store: &dyn Store, token: &str) -> Result<Caller, ApiError> {
-    let found = store.device_by_token(&token_hash(token)).await.map_err(|e| ApiError::store("device_by_token", e))?;
+pub async fn authenticate_token(store: &dyn Store, token: &str) -> Result<Caller, AuthError> {
+    let found = store
+        .device_by_token(&token_hash(token))
+        .await
+        .map_err(|cause| AuthError::Store { context: "device_by_token", cause })?;
     let Some((device, user)) = found else {
-        return Err(ApiError::new(ErrorCode::InvalidToken, "This device token is not known; sign in again."));
+        return Err(AuthError::UnknownToken);
     };
     if device.revoked_at.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::DeviceRevoked,
-            "This device was revoked: its local data must be erased. Sign in again on a trusted device.",
-        ));
+        return Err(AuthError::Revoked);
     }
     let now = Utc::now();
     if now - device.last_seen_at >= chrono::Duration::seconds(60) {
-        store.touch_device(device.id, now).await.map_err(|e| ApiError::store("touch_device", e))?;
+        store.touch_device(device.id, now).await.map_err(|cause| AuthError::Store { context: "touch_device", cause })?;
     }
     Ok(Caller { device, user })
 }

@@ -1,6 +1,6 @@
 //! Sign-in, devices, users, assignments and the audit trail (JSON).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use axum::Json;
@@ -28,12 +28,45 @@ pub struct LoginLimits {
     pub per_address: i64,
     /// The window.
     pub window: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see [`client_address`]).
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for LoginLimits {
     fn default() -> Self {
-        LoginLimits { per_account: 5, per_address: 30, window: Duration::from_secs(15 * 60) }
+        LoginLimits {
+            per_account: 5,
+            per_address: 30,
+            window: Duration::from_secs(15 * 60),
+            trusted_proxies: Vec::new(),
+        }
     }
+}
+
+/// The address a sign-in is throttled by. A connection from a trusted proxy stands for the client
+/// the proxy names: the nearest address of `X-Forwarded-For` that is not itself a trusted proxy
+/// (anything further left was written by the client and proves nothing). Any other connection,
+/// or a header that does not parse, counts as its own peer address, so a client cannot pick its
+/// bucket by sending the header itself.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 const MAX_JSON_BODY: usize = 64 * 1024;
@@ -116,7 +149,8 @@ pub async fn login(
     body: Body,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let request: LoginRequest = json(body).await?;
-    let user = check_credentials(&state, peer, &request).await?;
+    let client = client_address(peer.ip(), &headers, &state.login_limits.trusted_proxies);
+    let user = check_credentials(&state, client, &request).await?;
     let model = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(model_from_user_agent);
     register(&state, user, &request, model.as_deref()).await.map(Json)
 }
@@ -173,18 +207,18 @@ pub fn model_from_user_agent(ua: &str) -> String {
 /// concurrent guesses at most the limit are checked; a successful sign-in then forgets its own
 /// record. The account key is the normalised login the lookup uses (" Office" and "office" are
 /// one account), and an unknown login costs one Argon2 verification like a known one.
-pub async fn sign_in(state: &AppState, peer: SocketAddr, request: LoginRequest) -> Result<LoginResponse, ApiError> {
-    let user = check_credentials(state, peer, &request).await?;
+pub async fn sign_in(state: &AppState, client: IpAddr, request: LoginRequest) -> Result<LoginResponse, ApiError> {
+    let user = check_credentials(state, client, &request).await?;
     register(state, user, &request, None).await
 }
 
 /// Check a login and password, throttled per account and per address; registers nothing.
-pub async fn check_credentials(state: &AppState, peer: SocketAddr, request: &LoginRequest) -> Result<User, ApiError> {
+pub async fn check_credentials(state: &AppState, client: IpAddr, request: &LoginRequest) -> Result<User, ApiError> {
     let now = Utc::now();
     let limits = &state.login_limits;
     let since = now - chrono::Duration::from_std(limits.window).unwrap_or_default();
     let login = auth::normalize_login(&request.login);
-    let keys = [format!("login:{login}"), format!("ip:{}", peer.ip())];
+    let keys = [format!("login:{login}"), format!("ip:{client}")];
     let store = state.store.as_ref();
     if state.sign_ins.prune_due(now) {
         store.prune_login_failures(now - chrono::Duration::days(1)).await.map_err(db("prune_login_failures"))?;
@@ -343,7 +377,7 @@ impl From<DeviceRecord> for DeviceView {
 }
 
 async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    auth::authenticate(state.store.as_ref(), headers).await
+    crate::http::authenticate(state.store.as_ref(), headers).await
 }
 
 /// `GET /v1/me`.
@@ -462,7 +496,7 @@ pub async fn history(
     Path(id): Path<DocumentId>,
 ) -> Result<Response, ApiError> {
     let c = caller(&state, &headers).await?;
-    if !c.access(state.store.as_ref()).await?.allows(id) {
+    if !c.access(state.store.as_ref()).await.map_err(|e| ApiError::store("entitled", e))?.allows(id) {
         return Err(ApiError::new(ErrorCode::Forbidden, "You may not see this document.").for_doc(id));
     }
     let entries = state.store.history(id).await.map_err(db("history"))?;

@@ -130,3 +130,45 @@ impl From<crate::sync::SyncError> for ApiError {
         ApiError { code: error.code(), message, doc: error.doc() }
     }
 }
+
+/// Why a request is not signed in, in the sentences people read.
+impl From<crate::auth::AuthError> for ApiError {
+    fn from(error: crate::auth::AuthError) -> Self {
+        use crate::auth::AuthError as E;
+        match error {
+            E::NoToken => ApiError::new(ErrorCode::InvalidToken, "Sign in: this request carries no device token."),
+            E::UnknownToken => ApiError::new(ErrorCode::InvalidToken, "This device token is not known; sign in again."),
+            E::Revoked => ApiError::new(
+                ErrorCode::DeviceRevoked,
+                "This device was revoked: its local data must be erased. Sign in again on a trusted device.",
+            ),
+            E::Store { context, cause } => ApiError::store(context, cause),
+        }
+    }
+}
+
+/// Refused erasures and exports, in the sentences people read.
+impl From<crate::privacy::PrivacyError> for ApiError {
+    fn from(error: crate::privacy::PrivacyError) -> Self {
+        use crate::privacy::{Action, PrivacyError as E};
+        let (code, message, doc) = match error {
+            E::Forbidden { doc, action: Action::Erase } => {
+                (ErrorCode::Forbidden, "Only office staff and administrators may erase a person.", doc)
+            }
+            E::Forbidden { doc, action: Action::Export } => {
+                (ErrorCode::Forbidden, "Only office staff and administrators may export a person.", doc)
+            }
+            E::NotFound(doc) => (ErrorCode::NotFound, "No such person.", doc),
+            E::AlreadyErased(doc) => (ErrorCode::NotFound, "This person was already erased.", doc),
+            E::NotAPerson(doc) => (ErrorCode::InvalidInput, "Only a person can be erased, not a worksite.", doc),
+            E::ConfirmationMismatch(doc) => (
+                ErrorCode::InvalidInput,
+                "Confirm the erasure by typing the person's name exactly as shown; nothing was erased.",
+                doc,
+            ),
+            E::Store { context, cause } => return ApiError::store(context, cause),
+            E::Corrupt { context, cause } => return ApiError::internal(context, cause),
+        };
+        ApiError::new(code, message).for_doc(doc)
+    }
+}

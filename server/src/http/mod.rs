@@ -23,7 +23,7 @@ use crate::auth;
 use crate::store::Store;
 use crate::sync::{self, Limits};
 
-pub use accounts::{SignInGate, check_credentials, model_from_user_agent, register, sign_in};
+pub use accounts::{LoginLimits, SignInGate, check_credentials, client_address, model_from_user_agent, register, sign_in};
 pub use error::ApiError;
 
 /// What every handler can reach.
@@ -88,6 +88,12 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Authenticate a request by its `Authorization: Bearer <token>` header.
+pub(crate) async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<auth::Caller, ApiError> {
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    Ok(auth::authenticate_bearer(store, authorization).await?)
+}
+
 async fn sync_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     match sync_inner(&state, &headers, body).await {
         Ok(response) => response,
@@ -96,7 +102,7 @@ async fn sync_handler(State(state): State<AppState>, headers: HeaderMap, body: B
 }
 
 async fn sync_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(state.store.as_ref(), headers).await?;
+    let caller = crate::http::authenticate(state.store.as_ref(), headers).await?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with(protocol::CONTENT_TYPE) {
         return Err(ApiError::new(

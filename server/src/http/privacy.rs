@@ -28,7 +28,7 @@ pub async fn erase(
     Path(id): Path<DocumentId>,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let caller = auth::authenticate(state.store.as_ref(), &headers).await?;
+    let caller = crate::http::authenticate(state.store.as_ref(), &headers).await?;
     let request: EraseRequest = json(body).await?;
     privacy::erase_person(state.store.as_ref(), &caller, id, &request.confirm).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -40,7 +40,7 @@ pub async fn export(
     headers: HeaderMap,
     Path(id): Path<DocumentId>,
 ) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(state.store.as_ref(), &headers).await?;
+    let caller = crate::http::authenticate(state.store.as_ref(), &headers).await?;
     let export = privacy::export_person(state.store.as_ref(), &caller, id, &state.retention).await?;
     Ok(Json(export).into_response())
 }
@@ -51,7 +51,7 @@ pub async fn export_pdf(
     headers: HeaderMap,
     Path(id): Path<DocumentId>,
 ) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(state.store.as_ref(), &headers).await?;
+    let caller = crate::http::authenticate(state.store.as_ref(), &headers).await?;
     let export = privacy::export_person(state.store.as_ref(), &caller, id, &state.retention).await?;
     let bytes = crate::reports::access_export(&export, request_lang(&headers));
     Ok(crate::office::reports::pdf_response(bytes, &format!("person-{id}.pdf")))

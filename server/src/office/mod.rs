@@ -37,6 +37,7 @@ use terrain_client_core::{DocumentId, Edit};
 
 use crate::auth::{self, Caller, Role};
 use crate::http::{ApiError, AppState};
+use crate::privacy::PrivacyError;
 use crate::store::Store;
 
 use i18n::{L, Lang, request_lang, t};
@@ -157,7 +158,8 @@ async fn login_submit(
         app_version: format!("{DASHBOARD_VERSION_PREFIX}{}", env!("CARGO_PKG_VERSION")),
     };
     // The role is checked before any device is registered: a refused sign-in leaves none.
-    let user = match crate::http::check_credentials(&state, peer, &request).await {
+    let client = crate::http::client_address(peer.ip(), &headers, &state.login_limits.trusted_proxies);
+    let user = match crate::http::check_credentials(&state, client, &request).await {
         Ok(user) if user.role != Role::Advisor => user,
         Ok(_) => return (StatusCode::FORBIDDEN, pages::login(lang, Some(t(lang, L::OfficeOnly)))).into_response(),
         Err(e) if e.code == terrain_client_core::protocol::ErrorCode::RateLimited => {
@@ -430,16 +432,15 @@ async fn person_view(
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let export =
-        crate::privacy::export_person(state.store.as_ref(), caller, id, &state.retention).await.map_err(|e| match e
-            .code
-        {
-            terrain_client_core::protocol::ErrorCode::NotFound => PageError::Api(
+    let export = crate::privacy::export_person(state.store.as_ref(), caller, id, &state.retention).await.map_err(
+        |e| match e {
+            PrivacyError::NotFound(_) => PageError::Api(
                 ApiError::new(terrain_client_core::protocol::ErrorCode::NotFound, t(lang, L::NotFound)),
                 lang,
             ),
-            _ => PageError::Api(e, lang),
-        })?;
+            e => PageError::Api(e.into(), lang),
+        },
+    )?;
     let confirmation = crate::privacy::confirmation_of(&export.person);
     Ok((status, pages::person(lang, caller, &export, &confirmation, error)).into_response())
 }
@@ -483,16 +484,19 @@ async fn erase_person(
     };
     match crate::privacy::erase_person(state.store.as_ref(), &caller, id, &confirm).await {
         Ok(()) => Ok(Redirect::to("/office/people?erased=1").into_response()),
-        Err(e) if e.code == ErrorCode::InvalidInput => {
+        Err(PrivacyError::ConfirmationMismatch(_)) => {
             person_view(&state, &caller, lang, id, Some(t(lang, L::EraseMismatch)), StatusCode::BAD_REQUEST).await
         }
-        Err(e) if e.code == ErrorCode::Forbidden => {
+        Err(PrivacyError::Forbidden { .. }) => {
             Err(PageError::Api(ApiError::new(ErrorCode::Forbidden, t(lang, L::EraseRefused)), lang))
         }
-        Err(e) if e.code == ErrorCode::NotFound && state.store.is_erased(id).await.unwrap_or(false) => {
+        Err(PrivacyError::AlreadyErased(_)) => {
             Err(PageError::Api(ApiError::new(ErrorCode::NotFound, t(lang, L::AlreadyErased)), lang))
         }
-        Err(e) => Err(PageError::Api(e, lang)),
+        Err(PrivacyError::NotFound(_)) => {
+            Err(PageError::Api(ApiError::new(ErrorCode::NotFound, t(lang, L::NotFound)), lang))
+        }
+        Err(e) => Err(PageError::Api(e.into(), lang)),
     }
 }
 
@@ -504,7 +508,7 @@ async fn person_export_json(
     let (caller, lang) = office_caller(&state, &headers).await?;
     let export = crate::privacy::export_person(state.store.as_ref(), &caller, id, &state.retention)
         .await
-        .map_err(|e| PageError::Api(e, lang))?;
+        .map_err(|e| PageError::Api(e.into(), lang))?;
     let mut r = axum::Json(export).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"person-{id}.json\"")) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);

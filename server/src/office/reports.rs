@@ -228,7 +228,7 @@ pub(super) async fn person_export_pdf(
     let (caller, lang) = office_caller(&state, &headers).await?;
     let export = crate::privacy::export_person(state.store.as_ref(), &caller, id, &state.retention)
         .await
-        .map_err(|e| PageError::Api(e, lang))?;
+        .map_err(|e| PageError::Api(e.into(), lang))?;
     Ok(pdf_response(reports::access_export(&export, lang), &format!("person-{id}.pdf")))
 }
 

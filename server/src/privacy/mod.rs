@@ -24,10 +24,8 @@ use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use terrain_client_core::DocumentId;
 use terrain_client_core::model::{Document, Person, Placement, Referral};
-use terrain_client_core::protocol::ErrorCode;
 
 use crate::auth::{Caller, Role};
-use crate::http::ApiError;
 use crate::store::{EraseOutcome, Erasure, ErasureReason, HistoryEntry, Store, StoreError};
 
 /// How long person records are kept.
@@ -49,39 +47,95 @@ impl Default for RetentionPolicy {
 /// name as shown (or, for a person without a name, the first 8 characters of the id): the
 /// dashboard's confirmation step.
 #[tracing::instrument(skip_all, fields(person = %id, by = %caller.user.login))]
-pub async fn erase_person(store: &dyn Store, caller: &Caller, id: DocumentId, confirm: &str) -> Result<(), ApiError> {
+pub async fn erase_person(
+    store: &dyn Store,
+    caller: &Caller,
+    id: DocumentId,
+    confirm: &str,
+) -> Result<(), PrivacyError> {
     if caller.user.role == Role::Advisor {
-        return Err(
-            ApiError::new(ErrorCode::Forbidden, "Only office staff and administrators may erase a person.").for_doc(id)
-        );
+        return Err(PrivacyError::Forbidden { doc: id, action: Action::Erase });
     }
     let person = match load_person(store, id).await {
         Ok(p) => p,
-        Err(e) if e.code == ErrorCode::NotFound && store.is_erased(id).await.unwrap_or(false) => {
-            return Err(ApiError::new(ErrorCode::NotFound, "This person was already erased.").for_doc(id));
+        Err(PrivacyError::NotFound(_)) if store.is_erased(id).await.unwrap_or(false) => {
+            return Err(PrivacyError::AlreadyErased(id));
         }
         Err(e) => return Err(e),
     };
     if !confirm.trim().eq_ignore_ascii_case(confirmation_of(&person).trim()) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidInput,
-            "Confirm the erasure by typing the person's name exactly as shown; nothing was erased.",
-        )
-        .for_doc(id));
+        return Err(PrivacyError::ConfirmationMismatch(id));
     }
     let erasure = Erasure { reason: ErasureReason::Request, by: Some(caller.user.id), at: Utc::now() };
-    match store.erase(id, &erasure).await.map_err(|e| ApiError::internal("erase", e))? {
+    match store.erase(id, &erasure).await.map_err(PrivacyError::store("erase"))? {
         EraseOutcome::Erased => {
             tracing::info!("person erased");
             Ok(())
         }
-        EraseOutcome::AlreadyErased => {
-            Err(ApiError::new(ErrorCode::NotFound, "This person was already erased.").for_doc(id))
-        }
-        EraseOutcome::NotFound => Err(ApiError::new(ErrorCode::NotFound, "No such person.").for_doc(id)),
-        EraseOutcome::NotAPerson => {
-            Err(ApiError::new(ErrorCode::InvalidInput, "Only a person can be erased, not a worksite.").for_doc(id))
-        }
+        EraseOutcome::AlreadyErased => Err(PrivacyError::AlreadyErased(id)),
+        EraseOutcome::NotFound => Err(PrivacyError::NotFound(id)),
+        EraseOutcome::NotAPerson => Err(PrivacyError::NotAPerson(id)),
+    }
+}
+
+/// Why an erasure or an access export was refused. Nothing was changed. The HTTP layer writes
+/// the sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum PrivacyError {
+    /// Only office staff and administrators erase or export a person.
+    #[error("{action:?} of {doc} forbidden")]
+    Forbidden {
+        /// The person.
+        doc: DocumentId,
+        /// What was refused.
+        action: Action,
+    },
+    /// No such person (or the id is a worksite's).
+    #[error("no person {0}")]
+    NotFound(DocumentId),
+    /// The person was erased before.
+    #[error("person {0} already erased")]
+    AlreadyErased(DocumentId),
+    /// The id names a worksite, which is never erased.
+    #[error("{0} is not a person")]
+    NotAPerson(DocumentId),
+    /// The confirmation does not repeat the person's name.
+    #[error("erasure of {0} not confirmed")]
+    ConfirmationMismatch(DocumentId),
+    /// The store failed.
+    #[error("{context}: {cause}")]
+    Store {
+        /// Which step.
+        context: &'static str,
+        /// The cause.
+        cause: StoreError,
+    },
+    /// A stored document could not be rebuilt or read.
+    #[error("{context}: {cause}")]
+    Corrupt {
+        /// Which step.
+        context: &'static str,
+        /// The cause.
+        cause: String,
+    },
+}
+
+/// What a person's data was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Erasure.
+    Erase,
+    /// The access export.
+    Export,
+}
+
+impl PrivacyError {
+    fn store(context: &'static str) -> impl FnOnce(StoreError) -> PrivacyError {
+        move |cause| PrivacyError::Store { context, cause }
+    }
+
+    fn corrupt(context: &'static str, cause: impl std::fmt::Display) -> PrivacyError {
+        PrivacyError::Corrupt { context, cause: cause.to_string() }
     }
 }
 
@@ -92,15 +146,15 @@ pub fn confirmation_of(person: &Person) -> String {
     if name.is_empty() { person.id.to_string()[..8].to_owned() } else { name }
 }
 
-/// A person read from the store; `not_found` for a missing document or a worksite.
-pub async fn load_person(store: &dyn Store, id: DocumentId) -> Result<Person, ApiError> {
-    let stored = store.load(&[id]).await.map_err(|e| ApiError::internal("load", e))?.pop();
-    let stored = stored.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such person.").for_doc(id))?;
-    let doc = crate::sync::rebuild(&stored).map_err(|e| ApiError::internal("rebuild", e))?;
+/// A person read from the store; `NotFound` for a missing document or a worksite.
+pub async fn load_person(store: &dyn Store, id: DocumentId) -> Result<Person, PrivacyError> {
+    let stored = store.load(&[id]).await.map_err(PrivacyError::store("load"))?.pop();
+    let stored = stored.ok_or(PrivacyError::NotFound(id))?;
+    let doc = crate::sync::rebuild(&stored).map_err(|e| PrivacyError::corrupt("rebuild", e))?;
     match Document::read(&doc) {
         Ok(Document::Person(p)) => Ok(p),
-        Ok(Document::Worksite(_)) => Err(ApiError::new(ErrorCode::NotFound, "No such person.").for_doc(id)),
-        Err(e) => Err(ApiError::internal("read", e)),
+        Ok(Document::Worksite(_)) => Err(PrivacyError::NotFound(id)),
+        Err(e) => Err(PrivacyError::corrupt("read", e)),
     }
 }
 
@@ -151,16 +205,15 @@ pub async fn export_person(
     caller: &Caller,
     id: DocumentId,
     policy: &RetentionPolicy,
-) -> Result<PersonExport, ApiError> {
+) -> Result<PersonExport, PrivacyError> {
     if caller.user.role == Role::Advisor {
-        return Err(ApiError::new(ErrorCode::Forbidden, "Only office staff and administrators may export a person.")
-            .for_doc(id));
+        return Err(PrivacyError::Forbidden { doc: id, action: Action::Export });
     }
     let person = load_person(store, id).await?;
     let mut worksites = Vec::new();
-    let ids = store.worksites_of(id).await.map_err(|e| ApiError::internal("worksites_of", e))?;
-    for stored in store.load(&ids).await.map_err(|e| ApiError::internal("load", e))? {
-        let doc = crate::sync::rebuild(&stored).map_err(|e| ApiError::internal("rebuild", e))?;
+    let ids = store.worksites_of(id).await.map_err(PrivacyError::store("worksites_of"))?;
+    for stored in store.load(&ids).await.map_err(PrivacyError::store("load"))? {
+        let doc = crate::sync::rebuild(&stored).map_err(|e| PrivacyError::corrupt("rebuild", e))?;
         let Ok(Document::Worksite(w)) = Document::read(&doc) else { continue };
         let referrals: Vec<Referral> = w.referrals.iter().filter(|r| r.person == id).cloned().collect();
         let placements: Vec<PlacementRecord> = w
@@ -182,8 +235,8 @@ pub async fn export_person(
         }
         worksites.push(WorksiteRecord { worksite: w.id, name: w.name, advisor: w.advisor, referrals, placements });
     }
-    let history = store.history(id).await.map_err(|e| ApiError::internal("history", e))?;
-    let activity = store.people_activity().await.map_err(|e| ApiError::internal("people_activity", e))?;
+    let history = store.history(id).await.map_err(PrivacyError::store("history"))?;
+    let activity = store.people_activity().await.map_err(PrivacyError::store("people_activity"))?;
     let retention_date = activity.iter().find(|a| a.id == id).map(|a| a.retention_date(policy.period_days));
     Ok(PersonExport { exported_at: Utc::now(), person, retention_date, worksites, history })
 }

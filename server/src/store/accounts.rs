@@ -1,14 +1,61 @@
 //! Users, devices, assignments and login throttling: plain tables, the same SQL on both backends
 //! (both accept `$n` placeholders), written once in [`impl_accounts!`].
 
+use std::fmt;
+use std::str::FromStr;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use terrain_client_core::{DeviceId, DocumentId};
 use uuid::Uuid;
 
-use crate::auth::Role;
-
 use super::StoreError;
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Follows assigned worksites from a tablet: holds and writes those and the people they
+    /// refer to.
+    Advisor,
+    /// Office staff: read and write every worksite and person.
+    Office,
+    /// Manages users, devices and assignments; has office rights too.
+    Admin,
+}
+
+impl Role {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Advisor => "advisor",
+            Role::Office => "office",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A role name that is not one of advisor, office, admin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {0:?}: use advisor, office or admin")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "advisor" => Ok(Role::Advisor),
+            "office" => Ok(Role::Office),
+            "admin" => Ok(Role::Admin),
+            other => Err(UnknownRole(other.to_owned())),
+        }
+    }
+}
 
 /// A user account.
 #[derive(Debug, Clone, PartialEq, Eq)]

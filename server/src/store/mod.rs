@@ -31,7 +31,7 @@ use terrain_client_core::{DeviceId, DocKind, DocumentId};
 
 use crate::projection::ProjectionRows;
 
-pub use accounts::{Accounts, DeviceRecord, HistoryEntry, User};
+pub use accounts::{Accounts, DeviceRecord, HistoryEntry, Role, UnknownRole, User};
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 pub use privacy::{EraseOutcome, Erasure, ErasureReason, PersonActivity, Privacy};
