@@ -11,8 +11,8 @@ use terrain_client_core::DocumentId;
 use terrain_client_core::protocol::ErrorCode;
 use terrain_client_core::seal::StorageKey;
 
-pub use crate::store::{Role, UnknownRole};
 use crate::store::{DeviceRecord, Store, StoreError, User};
+pub use crate::store::{Role, UnknownRole};
 
 /// Hash a password with Argon2id and a random salt.
 pub fn hash_password(password: &str) -> Result<String, String> {
@@ -159,7 +159,10 @@ pub async fn authenticate_token(store: &dyn Store, token: &str) -> Result<Caller
     }
     let now = Utc::now();
     if now - device.last_seen_at >= chrono::Duration::seconds(60) {
-        store.touch_device(device.id, now).await.map_err(|cause| AuthError::Store { context: "touch_device", cause })?;
+        store
+            .touch_device(device.id, now)
+            .await
+            .map_err(|cause| AuthError::Store { context: "touch_device", cause })?;
     }
     Ok(Caller { device, user })
 }

@@ -23,7 +23,9 @@ use crate::auth;
 use crate::store::Store;
 use crate::sync::{self, Limits};
 
-pub use accounts::{LoginLimits, SignInGate, check_credentials, client_address, model_from_user_agent, register, sign_in};
+pub use accounts::{
+    LoginLimits, SignInGate, check_credentials, client_address, model_from_user_agent, register, sign_in,
+};
 pub use error::ApiError;
 
 /// What every handler can reach.

@@ -10,7 +10,6 @@ use terrain_client_core::DocumentId;
 
 use super::accounts::json;
 use super::{ApiError, AppState};
-use crate::auth;
 use crate::office::i18n::request_lang;
 use crate::privacy;
 
