@@ -44,7 +44,10 @@ fn walk<D: ReadDoc>(doc: &D, obj: &ObjId, path: &mut Vec<String>, authors: Optio
     for key in doc.keys(obj).collect::<Vec<_>>() {
         let Ok(all) = doc.get_all(obj, key.as_str()) else { continue };
         path.push(key.clone());
-        if all.len() > 1 {
+        // Containers created on both sides (a map each) are not a choice for a person: the
+        // reader takes their union (`Reader::maps_all`).
+        let containers_only = all.iter().all(|(value, _)| matches!(value, Value::Object(ObjType::Map)));
+        if all.len() > 1 && !containers_only {
             let shown_id = doc.get(obj, key.as_str()).ok().flatten().map(|(_, id)| id);
             let mut values: Vec<Competing> = all
                 .iter()

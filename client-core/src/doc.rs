@@ -94,6 +94,20 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
         self.object(key, ObjType::Map)
     }
 
+    /// Every map standing at `key`: one, or several when devices created the container
+    /// concurrently (Automerge keeps them as competing values and shows one). A container filled
+    /// on both sides is read as the union of its copies, so no device's entries vanish behind
+    /// the other's. Absent is an empty list; a value that is not a map is an error.
+    pub fn maps_all(&self, key: &str) -> Result<Vec<Reader<'a, D>>> {
+        let all = self.doc.get_all(&self.obj, key).map_err(|e| SchemaError::new(self.at(key), e.to_string()))?;
+        all.into_iter()
+            .map(|(value, id)| match value {
+                Value::Object(ObjType::Map) => Ok(Reader { doc: self.doc, obj: id, path: self.at(key) }),
+                _ => Err(SchemaError::new(self.at(key), "expected a Map")),
+            })
+            .collect()
+    }
+
     /// Every entry of a map of maps, keyed by UUID.
     pub fn entries(&self) -> Result<Vec<(uuid::Uuid, Reader<'a, D>)>> {
         let mut out = Vec::new();

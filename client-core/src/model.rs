@@ -519,40 +519,41 @@ fn typed_order<T>(mut items: Vec<T>, key: impl Fn(&T) -> (f64, ItemId)) -> Vec<T
 }
 
 /// A placement's optional `hours_log`: month → entry key → `{hours, source, by, at}`, entries in
-/// key order (the key starts with the time), per month.
+/// key order (the key starts with the time), per month. Two devices that logged hours before
+/// syncing may each have created the log (or a month of it): every copy is read, so every entry
+/// counts.
 fn hours_log<D: ReadDoc>(r: &Reader<'_, D>) -> Result<BTreeMap<Month, Vec<HoursRecord>>> {
-    let mut out = BTreeMap::new();
-    if r.keys().iter().all(|k| k != "hours_log") {
-        return Ok(out);
-    }
-    let log = r.map("hours_log")?;
-    for month_key in log.keys() {
-        let month: Month =
-            month_key.parse().map_err(|_| SchemaError::new(format!("{}/{month_key}", log.path), "not a month"))?;
-        let entries = log.map(&month_key)?;
-        let mut keys = entries.keys();
-        keys.sort();
-        let mut records = Vec::new();
-        for key in keys {
-            if key.len() > 100 {
-                let start: String = key.chars().take(32).collect();
-                return Err(SchemaError::new(format!("{}/{start}", entries.path), "key too long"));
+    let mut entries_by_month: BTreeMap<Month, BTreeMap<String, HoursRecord>> = BTreeMap::new();
+    for log in r.maps_all("hours_log")? {
+        for month_key in log.keys() {
+            let month: Month =
+                month_key.parse().map_err(|_| SchemaError::new(format!("{}/{month_key}", log.path), "not a month"))?;
+            let records = entries_by_month.entry(month).or_default();
+            for entries in log.maps_all(&month_key)? {
+                for key in entries.keys() {
+                    if key.len() > 100 {
+                        let start: String = key.chars().take(32).collect();
+                        return Err(SchemaError::new(format!("{}/{start}", entries.path), "key too long"));
+                    }
+                    let e = entries.map(&key)?;
+                    e.only_keys(&["hours", "source", "by", "at"])?;
+                    let hours = Hours::new(e.number("hours")?)
+                        .map_err(|err| SchemaError::new(format!("{}/hours", e.path), err.to_string()))?;
+                    let at = e.number("at")?;
+                    records.insert(
+                        key,
+                        HoursRecord {
+                            hours,
+                            source: e.code("source", HoursSource::AttendanceSheet)?,
+                            by: e.short_string("by", MAX_SHORT)?,
+                            at_ms: (at > 0.0).then_some(at as i64),
+                        },
+                    );
+                }
             }
-            let e = entries.map(&key)?;
-            e.only_keys(&["hours", "source", "by", "at"])?;
-            let hours = Hours::new(e.number("hours")?)
-                .map_err(|err| SchemaError::new(format!("{}/hours", e.path), err.to_string()))?;
-            let at = e.number("at")?;
-            records.push(HoursRecord {
-                hours,
-                source: e.code("source", HoursSource::AttendanceSheet)?,
-                by: e.short_string("by", MAX_SHORT)?,
-                at_ms: (at > 0.0).then_some(at as i64),
-            });
         }
-        out.insert(month, records);
     }
-    Ok(out)
+    Ok(entries_by_month.into_iter().map(|(month, records)| (month, records.into_values().collect())).collect())
 }
 
 impl Worksite {

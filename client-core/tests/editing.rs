@@ -208,6 +208,30 @@ fn correcting_hours_entered_before_the_log_existed_traces_the_old_figure_and_its
     assert_eq!((after.hours.get(), after.by.as_str()), (10.0, LUC));
 }
 
+/// Two tablets that each log the first hours of a placement offline both create its log; after
+/// the merge every entry of both is there, and nobody is asked to choose between two logs.
+#[test]
+fn hours_logged_on_two_tablets_offline_are_all_kept_and_not_a_conflict() {
+    let mut marie = with_placement();
+    let mut luc = fork_as(&marie, 2);
+    record(&mut marie, "2026-05", 150.0, MARIE, 1_000);
+    record(&mut luc, "2026-06", 160.0, LUC, 2_000);
+    record(&mut luc, "2026-05", 148.0, LUC, 3_000);
+    merge_both_ways(&mut marie, &mut luc);
+    for doc in [&marie, &luc] {
+        let w = worksite(doc);
+        let p = w.placement(item(3)).unwrap();
+        let history = |month: &str| -> Vec<(f64, String)> {
+            let m = p.hours.iter().find(|h| h.month == month.parse::<Month>().unwrap()).expect("the month");
+            m.history.iter().map(|r| (r.hours.get(), r.by.clone())).collect()
+        };
+        assert_eq!(history("2026-06"), vec![(160.0, LUC.to_owned())]);
+        assert_eq!(history("2026-05"), vec![(150.0, MARIE.to_owned()), (148.0, LUC.to_owned())]);
+        let found = terrain_client_core::conflicts::conflicts(doc);
+        assert!(found.iter().all(|c| !c.path.iter().any(|k| k == "hours_log")), "{found:?}");
+    }
+}
+
 #[test]
 fn a_malformed_hours_log_is_refused_with_its_path() {
     let mut doc = with_placement();

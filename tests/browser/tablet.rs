@@ -126,12 +126,6 @@ async fn value(browser: &Browser, css: &str) -> String {
         .to_owned()
 }
 
-// KNOWN REGRESSION (2026-12-01 integration of the tablet screens with the PIN gate): the merge
-// part passes, but tapping "Choose" on a competing value no longer clears `#conflicts` on the
-// tablet (reproducible, not a flake). Ignored so the rest of the suite guards main; to be fixed
-// first next session — run it with `cargo nextest run --workspace --test browser --run-ignored
-// only two_offline_tablets_converge`.
-#[ignore = "known regression: choosing a competing value on the tablet does not clear the conflict"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_offline_tablets_converge() {
     let mut world = World::new().await;
