@@ -449,6 +449,23 @@ pub fn personal_field<D: ReadDoc>(doc: &D) -> Option<String> {
     walk(doc, &automerge::ROOT, "", 0)
 }
 
+/// The first personal field ([`PERSONAL_FIELDS`]) that one of `changes` writes, anywhere in the
+/// document, even when a later change deletes it again: the merged state could be clean while the
+/// value stays in the history for good, and a worksite's history is never erased. For worksite
+/// documents (a person document holds these fields by design).
+pub fn personal_field_in_changes<'c>(changes: impl IntoIterator<Item = &'c automerge::Change>) -> Option<String> {
+    changes.into_iter().find_map(|change| {
+        change.decode().operations.into_iter().find_map(|op| match (&op.key, &op.action) {
+            (automerge::legacy::Key::Map(key), action)
+                if !matches!(action, automerge::legacy::OpType::Delete) && PERSONAL_FIELDS.contains(&key.as_str()) =>
+            {
+                Some(key.to_string())
+            }
+            _ => None,
+        })
+    })
+}
+
 const WORKSITE_ROOT: &[&str] = &[
     "schema",
     "kind",

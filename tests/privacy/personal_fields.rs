@@ -15,26 +15,44 @@ pub async fn a_worksite_change_with_a_personal_field_is_refused_and_changes_noth
     let base = w.server.base_url.clone();
     let worksite = w.seeded.worksite;
     let placement = w.seeded.placement.to_string();
-    let cases: [(&str, fn(&mut automerge::transaction::Transaction<'_>, &str)); 3] = [
-        ("Ahmed Benali", |tx, placement| {
+    let cases: [(&str, fn(&mut automerge::Automerge, &str)); 4] = [
+        ("Ahmed Benali", |doc, placement| {
+            let mut tx = doc.transaction();
             let placements = tx.get(automerge::ROOT, "placements").unwrap().unwrap().1;
             let p = tx.get(&placements, placement).unwrap().unwrap().1;
             tx.put(&p, "last_name", "Ahmed Benali").unwrap();
+            tx.commit();
         }),
-        ("+32 486 12 34 56", |tx, _| {
+        ("+32 486 12 34 56", |doc, _| {
+            let mut tx = doc.transaction();
             let meetings = tx.get(automerge::ROOT, "meetings").unwrap().unwrap().1;
             let m = tx.put_object(&meetings, "0190f0e0-0000-7000-8000-000000000001", automerge::ObjType::Map).unwrap();
             tx.put(&m, "phone", "+32 486 12 34 56").unwrap();
+            tx.commit();
         }),
-        ("ahmed.benali@example.org", |tx, _| {
+        ("ahmed.benali@example.org", |doc, _| {
+            let mut tx = doc.transaction();
             tx.put(automerge::ROOT, "email", "ahmed.benali@example.org").unwrap();
+            tx.commit();
+        }),
+        // Set in one change, deleted by the next of the same batch: the merged worksite is clean,
+        // but the number would stay in its history for good.
+        ("+32 470 99 88 77", |doc, placement| {
+            let p = {
+                let placements = doc.get(automerge::ROOT, "placements").unwrap().unwrap().1;
+                doc.get(&placements, placement).unwrap().unwrap().1
+            };
+            let mut tx = doc.transaction();
+            tx.put(&p, "phone", "+32 470 99 88 77").unwrap();
+            tx.commit();
+            let mut tx = doc.transaction();
+            tx.delete(&p, "phone").unwrap();
+            tx.commit();
         }),
     ];
     for (secret, bad) in cases {
         let mut doc = w.advisor.device.replica().automerge(worksite).unwrap().fork();
-        let mut tx = doc.transaction();
-        bad(&mut tx, &placement);
-        tx.commit();
+        bad(&mut doc, &placement);
         let before = fingerprint(&w.url).await;
         let (status, body) =
             push_raw(&base, w.advisor.token(), &mut doc, worksite, DocKind::Worksite).await.expect_err("refused");

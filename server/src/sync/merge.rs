@@ -136,9 +136,10 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
         };
         if !new.is_empty() {
             if w.kind == DocKind::Worksite
-                && let Some(path) = terrain_client_core::model::personal_field(&w.doc)
+                && let Some(path) = terrain_client_core::model::personal_field_in_changes(new.iter())
+                    .or_else(|| terrain_client_core::model::personal_field(&w.doc))
             {
-                return Err(SyncError::PersonalData { doc: id, path: path.to_string() });
+                return Err(SyncError::PersonalData { doc: id, path });
             }
             let document =
                 Document::read(&w.doc).map_err(|e| SyncError::SchemaViolation { doc: id, detail: e.to_string() })?;
