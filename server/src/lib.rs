@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod metrics;
 pub mod office;
 pub mod privacy;
 pub mod projection;

@@ -53,6 +53,7 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route("/v1/sync", post(sync_handler))
         .route("/v1/login", post(accounts::login))
         .route("/v1/me", get(accounts::me))
@@ -75,7 +76,13 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        // Every log line of a request carries its id (the path only: a query may hold a name).
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<Body>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %request.method(), path = request.uri().path(), request_id = id)
+        }))
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(tower_http::request_id::MakeRequestUuid))
 }
 
 /// The router as a service that records each connection's peer address (for login throttling).
@@ -97,10 +104,42 @@ pub(crate) async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Resu
 }
 
 async fn sync_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    match sync_inner(&state, &headers, body).await {
-        Ok(response) => response,
-        Err(e) => e.into_msgpack(),
-    }
+    let started = std::time::Instant::now();
+    let (response, code) = match sync_inner(&state, &headers, body).await {
+        Ok(response) => (response, None),
+        Err(e) => {
+            let code = e.code;
+            (e.into_msgpack(), Some(code))
+        }
+    };
+    // Bytes as they travel: the request's declared length, the answer's body.
+    let received = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let sent = axum::body::HttpBody::size_hint(response.body()).exact().unwrap_or(0) as usize;
+    let outcome = match code {
+        None => crate::metrics::SyncOutcome { outcome: "ok", code: "none" },
+        Some(code) if response.status().is_client_error() => {
+            crate::metrics::SyncOutcome { outcome: "refused", code: code.as_str() }
+        }
+        Some(code) => crate::metrics::SyncOutcome { outcome: "failed", code: code.as_str() },
+    };
+    crate::metrics::global().sync_answered(outcome, started.elapsed(), received, sent);
+    response
+}
+
+/// `GET /metrics`: the Prometheus text exposition (counts and codes only, nothing personal).
+async fn metrics(State(state): State<AppState>) -> Response {
+    let stats = match state.store.stats().await {
+        Ok(stats) => Some(stats),
+        Err(e) => {
+            tracing::warn!(error = %e, "store statistics unavailable for /metrics");
+            None
+        }
+    };
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], crate::metrics::global().render(stats)).into_response()
 }
 
 async fn sync_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {

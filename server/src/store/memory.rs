@@ -269,6 +269,16 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn stats(&self) -> Result<super::StoreStats, StoreError> {
+        let state = self.lock();
+        Ok(super::StoreStats {
+            documents: state.documents.len() as i64,
+            changes: state.documents.values().map(|d| d.changes.len() as i64).sum(),
+            connections: 0,
+            idle_connections: 0,
+        })
+    }
+
     async fn erase(&self, doc: DocumentId, _erasure: &Erasure) -> Result<EraseOutcome, StoreError> {
         let mut state = self.lock();
         Ok(match state.documents.get(&doc).map(|d| d.kind) {

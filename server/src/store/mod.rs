@@ -168,6 +168,19 @@ pub struct ChangedSince {
 }
 
 /// The durable store behind a Terrain server.
+/// Sizes of the store, for monitoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Documents stored (worksites and persons).
+    pub documents: i64,
+    /// Changes in their logs.
+    pub changes: i64,
+    /// Open database connections (0 for the in-memory store).
+    pub connections: u32,
+    /// Of those, idle ones.
+    pub idle_connections: u32,
+}
+
 #[async_trait]
 pub trait Store: Accounts + Privacy + Reports + Send + Sync + 'static {
     /// Which backend this is ("sqlite", "postgres" or "memory"), for logs and `/healthz`.
@@ -189,6 +202,9 @@ pub trait Store: Accounts + Privacy + Reports + Send + Sync + 'static {
 
     /// Cheap liveness check of the database connection.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// What the store holds and how busy its connections are (read by `/metrics`).
+    async fn stats(&self) -> Result<StoreStats, StoreError>;
 
     /// Destroy a person document: its change log, snapshot, projection rows and sync states, in
     /// one transaction that writes a tombstone under a new commit number (so devices are told at

@@ -214,6 +214,19 @@ impl Store for PostgresStore {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+
+    async fn stats(&self) -> Result<super::StoreStats, StoreError> {
+        let (documents, changes): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(change_count), 0) AS BIGINT) FROM documents")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(super::StoreStats {
+            documents,
+            changes,
+            connections: self.pool.size(),
+            idle_connections: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+        })
+    }
 }
 
 /// Every write of a batch (`documents` sorted by id), inside the caller's transaction.

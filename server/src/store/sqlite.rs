@@ -203,6 +203,19 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn stats(&self) -> Result<super::StoreStats, StoreError> {
+        let (documents, changes): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(change_count), 0) FROM documents")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(super::StoreStats {
+            documents,
+            changes,
+            connections: self.pool.size(),
+            idle_connections: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+        })
+    }
+
     async fn erase(&self, doc: DocumentId, erasure: &Erasure) -> Result<EraseOutcome, StoreError> {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
