@@ -465,9 +465,12 @@ pub fn progress_report(f: &ReportFigures, lang: Lang) -> Vec<u8> {
     doc.gap(2.0);
     doc.paragraph(l.privacy_note, Face::Regular, SMALL);
 
-    doc.heading(l.hours_per_month);
-    if let Some(chart) = pace_chart(w, f.today) {
-        draw_chart(&mut doc, &chart, lang);
+    match pace_chart(w, f.today) {
+        Some(chart) => {
+            doc.heading_kept_with(l.hours_per_month, CHART_BOX);
+            draw_chart(&mut doc, &chart, lang);
+        }
+        None => doc.heading(l.hours_per_month),
     }
     let mut per_month: BTreeMap<Month, f64> = BTreeMap::new();
     for p in &w.placements {
@@ -551,12 +554,15 @@ fn letterhead(doc: &mut Layout, service: &str, lines: &str) {
     doc.gap(14.0);
 }
 
+/// The drawing area of the pace chart, and the flow it takes with its legend.
+const CHART_HEIGHT: f32 = 190.0;
+const CHART_BOX: f32 = CHART_HEIGHT + 22.0;
+
 /// The pace chart as vector drawing: monthly bars, the cumulative hours realised, the pace
 /// needed to meet the objective by the deadline (dashed) and the forecast (dotted).
 fn draw_chart(doc: &mut Layout, chart: &PaceChart, lang: Lang) {
-    const HEIGHT: f32 = 190.0;
-    let top = doc.reserve(HEIGHT + 22.0);
-    let g = chart.geometry(TEXT_WIDTH, HEIGHT);
+    let top = doc.reserve(CHART_BOX);
+    let g = chart.geometry(TEXT_WIDTH, CHART_HEIGHT);
     let at = |(x, y): (f32, f32)| (MARGIN + x, top + y);
     for (y, v) in &g.grid {
         let (x0, yy) = at((g.plot.0, *y));
@@ -585,7 +591,7 @@ fn draw_chart(doc: &mut Layout, chart: &PaceChart, lang: Lang) {
     }
     let colours = [Colour(0x1f, 0x77, 0xb4), Colour(0xd6, 0x27, 0x28), Colour(0xff, 0x7f, 0x0e)];
     let dashes = [None, Some(5.0), Some(2.0)];
-    let ly = top + HEIGHT + 14.0;
+    let ly = top + CHART_HEIGHT + 14.0;
     let mut x = MARGIN + g.plot.0;
     for ((text, colour), dash) in legend(lang).iter().zip(colours).zip(dashes) {
         doc.polyline(vec![(x, ly - 3.0), (x + 16.0, ly - 3.0)], 1.8, colour, dash);

@@ -142,6 +142,7 @@ pub const BLUE: Colour = Colour(0x1f, 0x4e, 0x79);
 /// Grey for small print and grid lines.
 pub const GREY: Colour = Colour(0x77, 0x77, 0x77);
 
+#[derive(Clone)]
 enum Op {
     Text { x: f32, y: f32, face: Face, size: f32, text: String, colour: Colour },
     Line { points: Vec<(f32, f32)>, width: f32, colour: Colour, dash: Option<f32> },
@@ -241,8 +242,14 @@ impl Layout {
 
     /// A section heading with a rule under it, kept with two lines of what follows.
     pub fn heading(&mut self, s: &str) {
+        self.heading_kept_with(s, 3.0 * leading(BODY));
+    }
+
+    /// A section heading kept on one page with the `following` points of what comes next (a
+    /// chart, say), so it never stands alone at the foot of a page.
+    pub fn heading_kept_with(&mut self, s: &str, following: f32) {
         self.gap(10.0);
-        self.ensure(leading(12.0) + 3.0 * leading(BODY));
+        self.ensure(leading(12.0) + following);
         self.styled(s, Face::Bold, 11.5, 0.0, BLUE);
         let y = self.y - 1.0;
         self.rule(y, 0.6, BLUE);
@@ -479,6 +486,21 @@ mod tests {
         let lines = wrap("Nguyễn Thị Minh Khai a travaillé sur le chantier", Face::Regular, 10.0, 120.0);
         assert!(lines.len() > 1, "{lines:?}");
         assert!(lines.iter().all(|l| text_width(l, Face::Regular, 10.0) <= 120.0));
+    }
+
+    #[test]
+    fn a_heading_goes_to_the_next_page_with_the_chart_it_announces() {
+        let mut l = Layout::new();
+        // Fill the page until a heading and three lines still fit, but not a 212-point chart.
+        while l.cursor() + leading(12.0) + 3.0 * leading(BODY) + 60.0 < BOTTOM {
+            l.paragraph("ligne", Face::Regular, BODY);
+        }
+        let mut kept = Layout { pages: l.pages.clone(), y: l.y };
+        l.heading("Heures par mois");
+        assert_eq!(l.pages.len(), 1, "a heading with text under it stays on the page");
+        kept.heading_kept_with("Heures par mois", 212.0);
+        assert_eq!(kept.pages.len(), 2, "the heading of a chart moves to the chart's page");
+        assert!(kept.pages[0].iter().all(|op| !matches!(op, Op::Text { text, .. } if text == "Heures par mois")));
     }
 
     #[test]
