@@ -154,19 +154,7 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
     // The advisor signs in on the tablet once, then works offline.
     let tab = Browser::launch(Some("fr")).await;
     tab.set_size(1024, 768).await;
-    tab.goto(&format!("{base}/app/")).await;
-    tab.wait_until("the app to start", WAIT, "return document.body.dataset.ready === 'true'").await;
-    tab.find("#login input[name=login]").await.send_keys("sophie").await.expect("login");
-    tab.find("#login input[name=password]").await.send_keys(PASSWORD).await.expect("password");
-    tab.find("#login button[type=submit]").await.click().await.expect("sign in");
-    tab.choose_app_pin(APP_PIN).await;
-    tab.wait_for("#f-new-worksite", WAIT, |_| true).await;
-    tab.wait_until(
-        "the service worker",
-        WAIT,
-        "return !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
-    )
-    .await;
+    tab.first_app_sign_in(&base, "sophie", "#f-new-worksite").await;
     tab.set_offline(true).await;
     tab.wait_for("#network.offline", WAIT, |_| true).await;
 

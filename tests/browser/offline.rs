@@ -42,25 +42,12 @@ fn card(worksite: DocumentId) -> String {
 
 /// Sign in online on the app's sign-in form (the first one or the one a blocked PIN asks for).
 async fn type_sign_in(browser: &Browser) {
-    browser.find("#login input[name=login]").await.send_keys("sophie").await.expect("type the login");
-    browser.find("#login input[name=password]").await.send_keys(PASSWORD).await.expect("type the password");
-    browser.find("#login button[type=submit]").await.click().await.expect("sign in");
+    browser.type_app_sign_in("sophie").await;
 }
 
 /// First visit: sign in, choose the PIN, wait for the worksite and for the service worker.
 async fn first_sign_in(browser: &Browser, base: &str, worksite: DocumentId) {
-    browser.goto(&format!("{base}/app/")).await;
-    browser.wait_until("the app to start", WAIT, "return document.body.dataset.ready === 'true'").await;
-    type_sign_in(browser).await;
-    browser.choose_app_pin(APP_PIN).await;
-    browser.wait_for(&card(worksite), WAIT, |_| true).await;
-    browser
-        .wait_until(
-            "the service worker to control the page",
-            WAIT,
-            "return !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
-        )
-        .await;
+    browser.first_app_sign_in(base, "sophie", &card(worksite)).await;
 }
 
 async fn open(browser: &Browser, hash: &str) {

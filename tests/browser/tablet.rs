@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::json;
 use terrain_client_core::DocumentId;
 use terrain_tests::browser::{APP_PIN, Browser};
-use terrain_tests::server::{PASSWORD, app_dir, create_user, default_settings};
+use terrain_tests::server::{app_dir, create_user, default_settings};
 
 use crate::fixtures::{KICKOFF_NOTES, OFFICE_LOGIN, Seeded, World, seed_worksite, session};
 
@@ -37,21 +37,7 @@ async fn assigned_world(world: &mut World) -> Seeded {
 /// Open the app, sign in, and wait until the worksite arrived and the service worker controls
 /// the page (so that the shell is cached for offline use).
 async fn sign_in(browser: &Browser, base: &str, login: &str, worksite: DocumentId) {
-    browser.goto(&format!("{base}/app/")).await;
-    browser.wait_until("the app to start", WAIT, "return document.body.dataset.ready === 'true'").await;
-    browser.find("#login input[name=login]").await.send_keys(login).await.expect("type the login");
-    browser.find("#login input[name=password]").await.send_keys(PASSWORD).await.expect("type the password");
-    browser.find("#login button[type=submit]").await.click().await.expect("sign in");
-    browser.choose_app_pin(APP_PIN).await;
-    let card = format!("#worksites li.worksite[data-doc=\"{worksite}\"]");
-    browser.wait_for(&card, WAIT, |_| true).await;
-    browser
-        .wait_until(
-            "the service worker to control the page",
-            WAIT,
-            "return !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
-        )
-        .await;
+    browser.first_app_sign_in(base, login, &format!("#worksites li.worksite[data-doc=\"{worksite}\"]")).await;
 }
 
 /// Set a field's value as typing would, then submit its form and wait for "saved on the tablet".

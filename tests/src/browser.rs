@@ -367,6 +367,32 @@ impl Browser {
             .await;
     }
 
+    /// On the tablet app's sign-in form (the first one, or the one a blocked PIN asks for), type
+    /// `login` and the test password and submit.
+    pub async fn type_app_sign_in(&self, login: &str) {
+        let password = crate::server::PASSWORD;
+        self.find("#login input[name=login]").await.send_keys(login).await.expect("type the login");
+        self.find("#login input[name=password]").await.send_keys(password).await.expect("type the password");
+        self.find("#login button[type=submit]").await.click().await.expect("sign in");
+    }
+
+    /// A tablet's first visit: open the app, sign in as `login`, choose the test PIN, wait until
+    /// `ready` (a CSS selector: the expected first screen) shows and the service worker controls
+    /// the page (so the app opens offline from now on).
+    pub async fn first_app_sign_in(&self, base_url: &str, login: &str, ready: &str) {
+        self.goto(&format!("{base_url}/app/")).await;
+        self.wait_until("the app to start", APP_WAIT, "return document.body.dataset.ready === 'true'").await;
+        self.type_app_sign_in(login).await;
+        self.choose_app_pin(APP_PIN).await;
+        self.wait_for(ready, APP_WAIT, |_| true).await;
+        self.wait_until(
+            "the service worker to control the page",
+            APP_WAIT,
+            "return !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
+        )
+        .await;
+    }
+
     /// Sign in to the office dashboard through its form; returns once the form is gone.
     pub async fn login(&self, base_url: &str, login: &str, password: &str) {
         self.goto(&format!("{base_url}/office/login")).await;
