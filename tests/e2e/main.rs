@@ -5,6 +5,7 @@
 mod durability;
 mod fixtures;
 mod hostile;
+mod load;
 mod merge;
 mod metrics;
 mod projection;
@@ -25,4 +26,5 @@ on_both_backends!(
     hostile::a_change_that_breaks_the_schema_is_refused_and_changes_nothing,
     shutdown::sigterm_stops_the_server_with_a_live_stream_open,
     metrics::metrics_count_syncs_refusals_bytes_and_documents,
+    load::five_hundred_concurrent_sign_ins_are_answered_in_bounded_memory,
 );

@@ -94,8 +94,19 @@ impl ServerProcess {
     /// Start `terrain serve` on a free port with the given database; waits until `/healthz`
     /// answers.
     pub async fn start(binary: &std::path::Path, database_url: &str, port: u16) -> ServerProcess {
+        Self::start_with_args(binary, database_url, port, &[]).await
+    }
+
+    /// The same, with more flags for `terrain serve`.
+    pub async fn start_with_args(
+        binary: &std::path::Path,
+        database_url: &str,
+        port: u16,
+        extra: &[&str],
+    ) -> ServerProcess {
         let child = tokio::process::Command::new(binary)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", database_url])
+            .args(extra)
             .env_remove("DATABASE_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -129,6 +140,18 @@ impl ServerProcess {
                 None
             }
         }
+    }
+
+    /// The most memory the process has held so far (`VmHWM`, the peak resident set), in bytes.
+    pub fn peak_rss_bytes(&self) -> u64 {
+        let pid = self.child.id().expect("the server is running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process's status");
+        let kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmHWM in /proc/<pid>/status");
+        kib * 1024
     }
 
     /// Kill the process with SIGKILL: no shutdown, no flush.

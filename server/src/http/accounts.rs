@@ -87,14 +87,17 @@ fn db(context: &'static str) -> impl FnOnce(StoreError) -> ApiError {
 #[derive(Debug)]
 pub struct SignInGate {
     permits: std::sync::Arc<tokio::sync::Semaphore>,
+    checks: auth::PasswordChecks,
     last_prune_secs: std::sync::atomic::AtomicI64,
 }
 
 impl SignInGate {
-    /// At most `concurrent` password checks at once (sized to the machine's cores).
+    /// At most `concurrent` password checks at once (sized to the machine's cores), each on a
+    /// thread of its own.
     pub fn new(concurrent: usize) -> Self {
         SignInGate {
             permits: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrent.max(1))),
+            checks: auth::PasswordChecks::new(concurrent),
             last_prune_secs: std::sync::atomic::AtomicI64::new(0),
         }
     }
@@ -123,18 +126,9 @@ async fn verify_bounded(state: &AppState, password: String, hash: Option<String>
         .ok()
         .and_then(Result::ok)
         .ok_or_else(|| ApiError::new(ErrorCode::Busy, "The server is busy with other sign-ins; try again shortly."))?;
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        match hash {
-            Some(h) => auth::verify_password(&password, &h),
-            None => {
-                let _ = auth::verify_password(&password, auth::dummy_hash());
-                false
-            }
-        }
-    })
-    .await
-    .map_err(|e| ApiError::internal("verify_password", e))
+    let checked = state.sign_ins.checks.verify(password, hash).await;
+    drop(permit);
+    checked.ok_or_else(|| ApiError::internal("verify_password", "no password-check thread"))
 }
 
 fn forbidden() -> ApiError {
