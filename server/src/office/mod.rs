@@ -1,8 +1,9 @@
 //! The office dashboard: server-rendered pages behind the office login, live updates, conflict
 //! resolution, exports and reports.
 //!
-//! Pages read merged documents from the store (never from a process-local cache), so every
-//! server process shows the same thing. Live updates: each page opens `/office/events`, a
+//! Pages read the store (never a process-local cache), so every server process shows the same
+//! thing: lists (the portfolio, exports, statistics) from the projection's tables, a worksite's
+//! own page from its merged document. Live updates: each page opens `/office/events`, a
 //! server-sent event stream that polls the store's commit numbers and says "changed" (with the
 //! kinds and ids, `worksite:<id>`) whenever any document was committed; a page showing one of
 //! them fetches itself again and swaps its content, unless a form holds unsent input (then it
@@ -37,7 +38,7 @@ use terrain_client_core::{DocumentId, Edit};
 
 use crate::auth::{self, Caller, Role};
 use crate::http::{ApiError, AppState};
-use crate::store::Store;
+use crate::store::{PortfolioQuery, PortfolioSort, Store};
 
 use i18n::{L, Lang, request_lang, t};
 
@@ -211,30 +212,6 @@ async fn switch_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
     response
 }
 
-/// Every stored worksite, merged and read, with its Automerge document.
-async fn all_documents(store: &dyn Store, lang: Lang) -> Result<Vec<(Automerge, Document)>, PageError> {
-    let listed = store.changed_since(0).await.map_err(|e| (ApiError::internal("changed_since", e), lang))?;
-    let ids: Vec<DocumentId> = listed.documents.iter().map(|(id, _)| *id).collect();
-    let stored = store.load(&ids).await.map_err(|e| (ApiError::internal("load", e), lang))?;
-    let mut out = Vec::with_capacity(stored.len());
-    for s in stored {
-        let doc = crate::sync::rebuild(&s).map_err(|e| (ApiError::internal("rebuild", e), lang))?;
-        if let Ok(read) = Document::read(&doc) {
-            out.push((doc, read));
-        }
-    }
-    Ok(out)
-}
-
-fn worksites(docs: &[(Automerge, Document)]) -> Vec<&Worksite> {
-    docs.iter()
-        .filter_map(|(_, d)| match d {
-            Document::Worksite(w) => Some(w),
-            Document::Person(_) => None,
-        })
-        .collect()
-}
-
 async fn one_document(store: &dyn Store, id: DocumentId, lang: Lang) -> Result<(Automerge, Document), PageError> {
     let stored = store.load(&[id]).await.map_err(|e| (ApiError::internal("load", e), lang))?.pop();
     let stored = stored.ok_or_else(|| {
@@ -255,25 +232,55 @@ async fn worksite_of(store: &dyn Store, id: DocumentId, lang: Lang) -> Result<(A
     }
 }
 
-/// Query of the portfolio: filters and sort.
+/// Query of the portfolio in the URL: filters, search, sort and page (`/office?advisor=…&q=…&sort=
+/// realised&dir=desc&page=2`). Empty values mean "any".
 #[derive(Debug, Default, Deserialize)]
-pub struct PortfolioQuery {
+pub struct PortfolioParams {
     advisor: Option<String>,
     authority: Option<String>,
     status: Option<String>,
+    q: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
+    page: Option<String>,
 }
 
+impl PortfolioParams {
+    fn pick(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// The store's query: unknown sort keys, statuses and page numbers fall back to the default.
+    fn query(&self, today: chrono::NaiveDate) -> PortfolioQuery {
+        PortfolioQuery {
+            advisor: Self::pick(&self.advisor).map(str::to_owned),
+            authority: Self::pick(&self.authority).map(str::to_owned),
+            status: Self::pick(&self.status).and_then(|s| s.parse().ok()),
+            search: Self::pick(&self.q).map(str::to_owned),
+            sort: Self::pick(&self.sort).and_then(PortfolioSort::from_code).unwrap_or_default(),
+            descending: self.dir.as_deref() == Some("desc"),
+            page: Self::pick(&self.page).and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1),
+            today,
+        }
+    }
+}
+
+/// The portfolio: one page of worksites from the projection (no document is loaded).
 async fn portfolio(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<PortfolioQuery>,
+    Query(params): Query<PortfolioParams>,
 ) -> Result<Response, PageError> {
     let (caller, lang) = office_caller(&state, &headers).await?;
-    let docs = all_documents(state.store.as_ref(), lang).await?;
     let today = Utc::now().date_naive();
-    Ok(pages::portfolio(lang, &caller, &worksites(&docs), &query, today).into_response())
+    let mut query = params.query(today);
+    let mut page = state.store.portfolio(&query).await.map_err(|e| (ApiError::internal("portfolio", e), lang))?;
+    // A page beyond the last (the portfolio shrank, a hand-typed URL) shows the last one.
+    if page.rows.is_empty() && query.page > page.totals.pages() {
+        query.page = page.totals.pages();
+        page = state.store.portfolio(&query).await.map_err(|e| (ApiError::internal("portfolio", e), lang))?;
+    }
+    Ok(pages::portfolio(lang, &caller, &page, &query).into_response())
 }
 
 #[derive(Deserialize)]

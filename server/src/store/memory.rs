@@ -559,4 +559,23 @@ impl crate::store::reports::Reports for MemoryStore {
     async fn hours_facts(&self) -> Result<Vec<crate::store::reports::HoursFact>, StoreError> {
         Err(StoreError::Corrupt("the memory store keeps no projection for reports".into()))
     }
+
+    fn hours_lines(&self) -> crate::store::reports::LineStream<crate::store::reports::HoursLine> {
+        let refused = StoreError::Unsupported { backend: "memory", what: "the hours export (it keeps no projection)" };
+        Box::pin(futures_util::stream::iter([Err(refused)]))
+    }
+}
+
+#[async_trait]
+impl crate::store::portfolio::Portfolio for MemoryStore {
+    async fn portfolio(
+        &self,
+        _query: &crate::store::portfolio::PortfolioQuery,
+    ) -> Result<crate::store::portfolio::PortfolioPage, StoreError> {
+        Err(StoreError::Unsupported { backend: "memory", what: "the portfolio (it keeps no projection)" })
+    }
+
+    async fn worksite_names(&self) -> Result<Vec<(Uuid, String)>, StoreError> {
+        Err(StoreError::Unsupported { backend: "memory", what: "worksite names (it keeps no projection)" })
+    }
 }

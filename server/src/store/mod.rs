@@ -16,6 +16,7 @@
 
 pub mod accounts;
 mod memory;
+pub mod portfolio;
 mod postgres;
 pub mod privacy;
 mod projection_sql;
@@ -33,9 +34,12 @@ use crate::projection::ProjectionRows;
 
 pub use accounts::{Accounts, DeviceRecord, HistoryEntry, User};
 pub use memory::MemoryStore;
+pub use portfolio::{
+    PAGE_SIZE, Portfolio, PortfolioPage, PortfolioQuery, PortfolioRow, PortfolioSort, PortfolioTotals,
+};
 pub use postgres::PostgresStore;
 pub use privacy::{EraseOutcome, Erasure, ErasureReason, PersonActivity, Privacy};
-pub use reports::{HoursFact, PlacementFact, Reports};
+pub use reports::{HoursFact, HoursLine, LineStream, PlacementFact, Reports};
 pub use sqlite::SqliteStore;
 
 /// Errors from a storage backend.
@@ -56,6 +60,14 @@ pub enum StoreError {
     /// A stored value could not be read back (corrupt row, unknown enum value).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// This backend does not offer the read (the memory store keeps no projection).
+    #[error("the {backend} store does not offer {what}")]
+    Unsupported {
+        /// The backend.
+        backend: &'static str,
+        /// The read asked for.
+        what: &'static str,
+    },
 }
 
 impl StoreError {
@@ -169,7 +181,7 @@ pub struct ChangedSince {
 
 /// The durable store behind a Terrain server.
 #[async_trait]
-pub trait Store: Accounts + Privacy + Reports + Send + Sync + 'static {
+pub trait Store: Accounts + Privacy + Reports + Portfolio + Send + Sync + 'static {
     /// Which backend this is ("sqlite", "postgres" or "memory"), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 

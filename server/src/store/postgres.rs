@@ -447,3 +447,4 @@ struct DocumentColumns<'a> {
 super::accounts::impl_accounts!(PostgresStore, sqlx::Postgres);
 super::privacy::impl_privacy!(PostgresStore, sqlx::Postgres);
 super::reports::impl_reports!(PostgresStore, sqlx::Postgres);
+super::portfolio::impl_portfolio!(PostgresStore, sqlx::Postgres, super::portfolio::POSTGRES);
