@@ -5,6 +5,7 @@
 mod durability;
 mod fixtures;
 mod hostile;
+mod live;
 mod merge;
 mod projection;
 mod shutdown;
@@ -23,4 +24,6 @@ on_both_backends!(
     hostile::an_oversized_body_is_refused_and_changes_nothing,
     hostile::a_change_that_breaks_the_schema_is_refused_and_changes_nothing,
     shutdown::sigterm_stops_the_server_with_a_live_stream_open,
+    live::a_sync_through_one_server_is_heard_on_another,
+    live::the_stream_ends_when_the_server_stops,
 );

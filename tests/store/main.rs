@@ -6,6 +6,7 @@
 mod commit;
 mod concurrency;
 mod fixtures;
+mod live;
 mod load;
 mod portfolio;
 mod projection;
@@ -118,6 +119,7 @@ conformance! {
     concurrency::changed_since_never_skips_a_concurrent_commit,
     portfolio::indicators_are_those_of_the_documents,
     portfolio::filters_search_sorts_and_pages,
+    live::every_subscriber_hears_each_commit_with_its_documents,
 }
 
 /// `SqliteStore::open` takes a plain path and creates the folders leading to it.

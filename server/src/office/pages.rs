@@ -65,7 +65,7 @@ const LIVE: &str = r#"
   function scope(){var e=document.querySelector('main [data-live]');return e?e.getAttribute('data-live').split(' '):['*'];}
   function concerns(ids){
     var want=scope();
-    if(want.indexOf('*')>=0||!ids){return true;}
+    if(want.indexOf('*')>=0||!ids||ids==='*'){return true;}
     return ids.split(',').some(function(d){var k=d.split(':')[0];
       return want.indexOf(d)>=0||want.indexOf(k+':*')>=0;});
   }
@@ -79,9 +79,15 @@ const LIVE: &str = r#"
     }
     return false;
   }
+  // One fetch at a time: commits heard while one is under way cause one more fetch after it.
+  var busy=false, again=false;
   function refresh(){
+    if(busy){again=true;return;}
+    busy=true;
     var mine=++asked;
+    var done=function(){busy=false;if(again){again=false;refresh();}};
     fetch(location.href,{credentials:'same-origin'}).then(function(r){return r.text();}).then(function(html){
+      done();
       if(mine<shown){return;}
       shown=mine;
       var fresh=new DOMParser().parseFromString(html,'text/html').querySelector('main');
@@ -90,7 +96,7 @@ const LIVE: &str = r#"
       drawn=fresh.innerHTML;
       document.querySelector('main').replaceWith(fresh);
       document.body.dataset.refreshed=String(Number(document.body.dataset.refreshed||0)+1);
-    });
+    },done);
   }
   var es=new EventSource('/office/events');
   // On (re)connection, fetch once: commits between drawing the page and connecting are shown too.

@@ -15,6 +15,7 @@
 //! projection, sync states) or nothing is.
 
 pub mod accounts;
+pub mod live;
 mod memory;
 pub mod portfolio;
 mod postgres;
@@ -33,6 +34,7 @@ use terrain_client_core::{DeviceId, DocKind, DocumentId};
 use crate::projection::ProjectionRows;
 
 pub use accounts::{Accounts, DeviceRecord, HistoryEntry, User};
+pub use live::LiveEvent;
 pub use memory::MemoryStore;
 pub use portfolio::{
     PAGE_SIZE, Portfolio, PortfolioPage, PortfolioQuery, PortfolioRow, PortfolioSort, PortfolioTotals,
@@ -198,6 +200,10 @@ pub trait Store: Accounts + Privacy + Reports + Portfolio + Send + Sync + 'stati
 
     /// Documents changed after `cursor` (0 = everything).
     async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError>;
+
+    /// Hear every commit from now on, whichever server process made it (see [`live`]). When this
+    /// returns, a commit that becomes visible afterwards is heard.
+    async fn live(&self) -> Result<tokio::sync::broadcast::Receiver<LiveEvent>, StoreError>;
 
     /// Cheap liveness check of the database connection.
     async fn ping(&self) -> Result<(), StoreError>;
