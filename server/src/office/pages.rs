@@ -32,7 +32,7 @@ section{margin-bottom:1.4rem}h2{font-size:1.15rem;margin:.2rem 0}
 .notes{white-space:pre-wrap}.conflict{background:#fff7d6;padding:.5rem;margin:.3rem 0}
 #live-status{font-size:.85em;opacity:.8}form.inline{display:inline}
 div.scroll{overflow-x:auto}
-#portfolio{font-size:.85rem}#portfolio th,#portfolio td{padding:.3rem .3rem}
+#portfolio{font-size:.85rem}#portfolio th,#portfolio td{padding:.3rem .3rem}#portfolio th{overflow-wrap:anywhere;hyphens:auto}
 #portfolio td:nth-child(-n+4){overflow-wrap:anywhere;min-width:4.5em}
 #portfolio svg.progress{display:block;width:100%;max-width:100px;height:auto}
 #portfolio .flag{display:block;width:max-content;max-width:8em;white-space:normal}
