@@ -34,6 +34,18 @@ pub fn app(store: Arc<dyn Store>, settings: &Settings) -> axum::Router {
 /// The router, with the one-time code that opens the first-run setup page (`/setup`) when the
 /// store has no user yet.
 pub fn app_with_setup(store: Arc<dyn Store>, settings: &Settings, setup_code: Option<String>) -> axum::Router {
+    // Nothing stops this router's live streams but their pages going away.
+    let (_, stopping) = tokio::sync::watch::channel(false);
+    app_stopping(store, settings, setup_code, stopping)
+}
+
+/// The router whose live streams end when `stopping` becomes `true` (what `serve` runs).
+pub fn app_stopping(
+    store: Arc<dyn Store>,
+    settings: &Settings,
+    setup_code: Option<String>,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> axum::Router {
     http::router(AppState {
         store,
         limits: settings.limits(),
@@ -42,6 +54,7 @@ pub fn app_with_setup(store: Arc<dyn Store>, settings: &Settings, setup_code: Op
         sign_ins: Arc::new(http::SignInGate::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         retention: settings.retention(),
         setup_code: setup_code.map(Arc::from),
+        stopping,
     })
     .merge(http::tablet::routes(&settings.app_dir))
 }
@@ -82,7 +95,14 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error +
             std::time::Duration::from_secs(settings.retention_interval_secs),
         );
     }
-    let service = http::into_service(app_with_setup(store, &settings, setup_code));
+    // Set on ctrl-c or SIGTERM: live streams end, then the server stops accepting and finishes
+    // the requests under way.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop.send(true);
+    });
+    let service = http::into_service(app_stopping(store, &settings, setup_code, stopping.clone()));
     if let (Some(cert), Some(key)) = (&settings.tls_cert, &settings.tls_key) {
         // One process-wide crypto provider; a second install (tests) is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -92,7 +112,7 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error +
         let handle = axum_server::Handle::new();
         let stopper = handle.clone();
         tokio::spawn(async move {
-            shutdown().await;
+            http::stopped(stopping).await;
             stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
         });
         tracing::info!(address = %settings.listen, "listening (HTTPS)");
@@ -100,18 +120,13 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error +
     } else {
         let listener = TcpListener::bind(settings.listen).await?;
         tracing::info!(address = %listener.local_addr()?, "listening");
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            shutdown().await;
-            let _ = stop.send(true);
-        });
-        let graceful = axum::serve(listener, service).with_graceful_shutdown(signalled(stopped.clone()));
-        // Graceful shutdown waits for every connection to end, and a dashboard's live stream
-        // never does: after the grace period the process stops anyway.
+        let graceful = axum::serve(listener, service).with_graceful_shutdown(http::stopped(stopping.clone()));
+        // Live streams end at the signal; a request that does not finish within the grace period
+        // does not hold the process.
         tokio::select! {
             served = graceful.into_future() => served?,
             () = async {
-                signalled(stopped).await;
+                http::stopped(stopping).await;
                 tokio::time::sleep(SHUTDOWN_GRACE).await;
             } => tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "connections still open: closing them"),
         }
@@ -121,10 +136,6 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error +
 
 /// The longest `serve` waits for open requests and streams after ctrl-c or SIGTERM.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
-
-async fn signalled(mut stopped: tokio::sync::watch::Receiver<bool>) {
-    let _ = stopped.wait_for(|stop| *stop).await;
-}
 
 async fn shutdown() {
     let ctrl_c = async {

@@ -14,4 +14,5 @@ mod languages;
 mod live;
 mod office_day;
 mod offline;
+mod portfolio;
 mod tablet;

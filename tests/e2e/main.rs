@@ -5,6 +5,7 @@
 mod durability;
 mod fixtures;
 mod hostile;
+mod live;
 mod load;
 mod merge;
 mod metrics;
@@ -27,4 +28,6 @@ on_both_backends!(
     shutdown::sigterm_stops_the_server_with_a_live_stream_open,
     metrics::metrics_count_syncs_refusals_bytes_and_documents,
     load::five_hundred_concurrent_sign_ins_are_answered_in_bounded_memory,
+    live::a_sync_through_one_server_is_heard_on_another,
+    live::the_stream_ends_when_the_server_stops,
 );

@@ -6,6 +6,8 @@
 //! Debian's `poppler-utils` (`pdftotext`, `pdffonts`, `pdftoppm`). Pages rendered from the PDFs
 //! land in `tests/artifacts/reports/`.
 
+mod portfolio;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -582,3 +584,5 @@ async fn one_label_per_contract_type_on_the_page_the_tablet_and_the_pdf() {
     assert_eq!(label(Lang::En, ContractType::Interim), "Temporary agency work");
     let _ = &f.formula;
 }
+
+terrain_tests::on_both_backends!(portfolio::url_keeps_filters_search_sort_and_page);

@@ -5,6 +5,7 @@ pub mod browser;
 pub mod db;
 pub mod device;
 pub mod fixtures;
+pub mod portfolio;
 pub mod server;
 
 /// Run each listed scenario (an `async fn(terrain_tests::db::Backend)` reachable as

@@ -134,6 +134,8 @@ pub fn sample_projection(worksite: DocumentId, n: usize) -> ProjectionRows {
             planned_end: date("2027-06-30"),
             clause_deadline: None,
             hours_realised: 151.67,
+            placement_count: 3,
+            search_text: "groupe scolaire jean jaures | mp-2026-014 | ville de lyon | batir sa | nadia | open".into(),
         }),
         positions: positions
             .iter()
@@ -248,7 +250,7 @@ macro_rules! read_projection {
         let worksite = fetch(
             "SELECT id, name, address, contract_reference, authority, contractor, advisor, \
              status, clause_unit, clause_objective, order_to_start, planned_end, \
-             clause_deadline, hours_realised FROM worksites WHERE document_id = $1",
+             clause_deadline, hours_realised, placement_count, search_text FROM worksites WHERE document_id = $1",
         )
         .await
         .unwrap()
@@ -268,6 +270,8 @@ macro_rules! read_projection {
             planned_end: r.get("planned_end"),
             clause_deadline: r.get("clause_deadline"),
             hours_realised: r.get("hours_realised"),
+            placement_count: r.get("placement_count"),
+            search_text: r.get("search_text"),
         })
         .next();
         let positions = fetch(

@@ -6,7 +6,9 @@
 mod commit;
 mod concurrency;
 mod fixtures;
+mod live;
 mod load;
+mod portfolio;
 mod projection;
 mod seq;
 
@@ -115,6 +117,9 @@ conformance! {
     seq::changed_since_moves_the_cursor,
     concurrency::one_of_two_concurrent_commits_wins,
     concurrency::changed_since_never_skips_a_concurrent_commit,
+    portfolio::indicators_are_those_of_the_documents,
+    portfolio::filters_search_sorts_and_pages,
+    live::every_subscriber_hears_each_commit_with_its_documents,
 }
 
 /// `SqliteStore::open` takes a plain path and creates the folders leading to it.

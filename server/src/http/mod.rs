@@ -47,6 +47,17 @@ pub struct AppState {
     /// server log by `serve`); `None` when the server started with users, or in tests that build
     /// the router directly.
     pub setup_code: Option<Arc<str>>,
+    /// Becomes `true` when the server is shutting down: live streams end then, so that graceful
+    /// shutdown does not wait for them.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Resolves once `stopping` says the server is shutting down; never when nobody can say so any
+/// more (a router built without a server around it).
+pub async fn stopped(mut stopping: tokio::sync::watch::Receiver<bool>) {
+    if stopping.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// The application's routes. Serve them with [`into_service`] so handlers see the peer address.

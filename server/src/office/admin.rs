@@ -60,10 +60,8 @@ async fn view(
     let users = state.store.users().await.map_err(db)?;
     let devices = state.store.devices(None).await.map_err(db)?;
     let models: HashMap<DeviceId, String> = state.store.device_models().await.map_err(db)?.into_iter().collect();
-    let docs = super::all_documents(state.store.as_ref(), lang).await?;
-    let mut worksites: Vec<(DocumentId, String)> =
-        super::worksites(&docs).iter().map(|w| (w.id, w.name.clone())).collect();
-    worksites.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    let worksites: Vec<(DocumentId, String)> =
+        state.store.worksite_names().await.map_err(db)?.into_iter().map(|(id, name)| (DocumentId(id), name)).collect();
     let mut assigned = Vec::new();
     for u in users.iter().filter(|u| u.role == Role::Advisor) {
         for doc in state.store.entitled(u.id).await.map_err(db)? {

@@ -85,40 +85,7 @@ pub fn summary(problems: &[Problem], text: &str) -> Markup {
     html! { @if !problems.is_empty() { p.form-error role="alert" { (text) } } }
 }
 
-/// Text folded for comparing what people type: lower case, accents dropped, spaces collapsed
-/// ("  Élodie  DUPRÉ " and "elodie dupre" fold alike).
-pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.trim().chars().flat_map(char::to_lowercase) {
-        let plain = match c {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => "a",
-            'ç' | 'č' | 'ć' => "c",
-            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' => "e",
-            'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
-            'ñ' | 'ń' => "n",
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => "o",
-            'ù' | 'ú' | 'û' | 'ü' | 'ū' => "u",
-            'ý' | 'ÿ' => "y",
-            'š' | 'ś' => "s",
-            'ž' | 'ź' | 'ż' => "z",
-            'ł' => "l",
-            'œ' => "oe",
-            'æ' => "ae",
-            'ß' => "ss",
-            '\u{2019}' | '`' | '´' => "'",
-            c if c.is_whitespace() => " ",
-            _ => {
-                out.push(c);
-                continue;
-            }
-        };
-        if plain == " " && out.ends_with(' ') {
-            continue;
-        }
-        out.push_str(plain);
-    }
-    out
-}
+pub use crate::projection::fold;
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,13 @@
 //! The office dashboard: server-rendered pages behind the office login, live updates, conflict
 //! resolution, exports and reports.
 //!
-//! Pages read merged documents from the store (never from a process-local cache), so every
-//! server process shows the same thing. Live updates: each page opens `/office/events`, a
-//! server-sent event stream that polls the store's commit numbers and says "changed" (with the
-//! kinds and ids, `worksite:<id>`) whenever any document was committed; a page showing one of
-//! them fetches itself again and swaps its content, unless a form holds unsent input (then it
-//! says "updated — refresh").
+//! Pages read the store (never a process-local cache), so every server process shows the same
+//! thing: lists (the portfolio, exports, statistics) from the projection's tables, a worksite's
+//! own page from its merged document. Live updates: each page opens `/office/events`, a
+//! server-sent event stream fed by the store's one commit feed per process
+//! ([`crate::store::live`]), which says "changed" (with the kinds and ids, `worksite:<id>`) for
+//! every commit of any process; a page showing one of them fetches itself again and swaps its
+//! content, unless a form holds unsent input (then it says "updated — refresh").
 
 mod admin;
 mod forms;
@@ -38,7 +39,7 @@ use terrain_client_core::{DocumentId, Edit};
 use crate::auth::{self, Caller, Role};
 use crate::http::{ApiError, AppState};
 use crate::privacy::PrivacyError;
-use crate::store::Store;
+use crate::store::{LiveEvent, PortfolioQuery, PortfolioSort, Store};
 
 use i18n::{L, Lang, request_lang, t};
 
@@ -213,30 +214,6 @@ async fn switch_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
     response
 }
 
-/// Every stored worksite, merged and read, with its Automerge document.
-async fn all_documents(store: &dyn Store, lang: Lang) -> Result<Vec<(Automerge, Document)>, PageError> {
-    let listed = store.changed_since(0).await.map_err(|e| (ApiError::internal("changed_since", e), lang))?;
-    let ids: Vec<DocumentId> = listed.documents.iter().map(|(id, _)| *id).collect();
-    let stored = store.load(&ids).await.map_err(|e| (ApiError::internal("load", e), lang))?;
-    let mut out = Vec::with_capacity(stored.len());
-    for s in stored {
-        let doc = crate::sync::rebuild(&s).map_err(|e| (ApiError::internal("rebuild", e), lang))?;
-        if let Ok(read) = Document::read(&doc) {
-            out.push((doc, read));
-        }
-    }
-    Ok(out)
-}
-
-fn worksites(docs: &[(Automerge, Document)]) -> Vec<&Worksite> {
-    docs.iter()
-        .filter_map(|(_, d)| match d {
-            Document::Worksite(w) => Some(w),
-            Document::Person(_) => None,
-        })
-        .collect()
-}
-
 async fn one_document(store: &dyn Store, id: DocumentId, lang: Lang) -> Result<(Automerge, Document), PageError> {
     let stored = store.load(&[id]).await.map_err(|e| (ApiError::internal("load", e), lang))?.pop();
     let stored = stored.ok_or_else(|| {
@@ -257,25 +234,55 @@ async fn worksite_of(store: &dyn Store, id: DocumentId, lang: Lang) -> Result<(A
     }
 }
 
-/// Query of the portfolio: filters and sort.
+/// Query of the portfolio in the URL: filters, search, sort and page (`/office?advisor=…&q=…&sort=
+/// realised&dir=desc&page=2`). Empty values mean "any".
 #[derive(Debug, Default, Deserialize)]
-pub struct PortfolioQuery {
+pub struct PortfolioParams {
     advisor: Option<String>,
     authority: Option<String>,
     status: Option<String>,
+    q: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
+    page: Option<String>,
 }
 
+impl PortfolioParams {
+    fn pick(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// The store's query: unknown sort keys, statuses and page numbers fall back to the default.
+    fn query(&self, today: chrono::NaiveDate) -> PortfolioQuery {
+        PortfolioQuery {
+            advisor: Self::pick(&self.advisor).map(str::to_owned),
+            authority: Self::pick(&self.authority).map(str::to_owned),
+            status: Self::pick(&self.status).and_then(|s| s.parse().ok()),
+            search: Self::pick(&self.q).map(str::to_owned),
+            sort: Self::pick(&self.sort).and_then(PortfolioSort::from_code).unwrap_or_default(),
+            descending: self.dir.as_deref() == Some("desc"),
+            page: Self::pick(&self.page).and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1),
+            today,
+        }
+    }
+}
+
+/// The portfolio: one page of worksites from the projection (no document is loaded).
 async fn portfolio(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<PortfolioQuery>,
+    Query(params): Query<PortfolioParams>,
 ) -> Result<Response, PageError> {
     let (caller, lang) = office_caller(&state, &headers).await?;
-    let docs = all_documents(state.store.as_ref(), lang).await?;
     let today = Utc::now().date_naive();
-    Ok(pages::portfolio(lang, &caller, &worksites(&docs), &query, today).into_response())
+    let mut query = params.query(today);
+    let mut page = state.store.portfolio(&query).await.map_err(|e| (ApiError::internal("portfolio", e), lang))?;
+    // A page beyond the last (the portfolio shrank, a hand-typed URL) shows the last one.
+    if page.rows.is_empty() && query.page > page.totals.pages() {
+        query.page = page.totals.pages();
+        page = state.store.portfolio(&query).await.map_err(|e| (ApiError::internal("portfolio", e), lang))?;
+    }
+    Ok(pages::portfolio(lang, &caller, &page, &query).into_response())
 }
 
 #[derive(Deserialize)]
@@ -334,54 +341,52 @@ async fn resolve(
     Ok(Redirect::to(&format!("/office/worksites/{id}#conflicts")).into_response())
 }
 
-#[derive(Deserialize)]
-struct EventsQuery {
-    cursor: Option<i64>,
-}
-
-/// Server-sent events: `changed` with the ids of documents committed since the page was drawn.
+/// Server-sent events: `ready` once the stream hears commits (the page then fetches itself once,
+/// so nothing committed since it was drawn is missed), then `changed` for every commit, with the
+/// kinds and ids of its documents (`worksite:<id>,person:<id>`; `*` when some may have been
+/// missed). Every stream of the process hears the store's one feed; none reads the database.
+/// The stream ends when the server shuts down.
 async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<EventsQuery>,
 ) -> Result<Sse<impl futures_core::Stream<Item = Result<Event, Infallible>>>, PageError> {
-    office_caller(&state, &headers).await?;
-    let store = state.store.clone();
-    // A reconnecting EventSource sends the id of the last event it saw: resume from there.
-    let last_seen = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-    let start = match q.cursor.or(last_seen) {
-        Some(c) => c,
-        None => store.changed_since(0).await.map(|c| c.cursor).unwrap_or(0),
-    };
-    let stream = async_stream(store, start);
+    let (_, lang) = office_caller(&state, &headers).await?;
+    let commits = state.store.live().await.map_err(|e| (ApiError::internal("live", e), lang))?;
+    let stream = live_stream(commits, state.stopping.clone());
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
-fn async_stream(
-    store: std::sync::Arc<dyn Store>,
-    mut cursor: i64,
+/// What one page hears, until the page goes away or the server stops.
+fn live_stream(
+    mut commits: tokio::sync::broadcast::Receiver<LiveEvent>,
+    stopping: tokio::sync::watch::Receiver<bool>,
 ) -> impl futures_core::Stream<Item = Result<Event, Infallible>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    use tokio::sync::broadcast::error::RecvError;
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
     tokio::spawn(async move {
-        let _ = tx.send(Ok(Event::default().event("ready").id(cursor.to_string()).data(cursor.to_string()))).await;
+        // Counted in `terrain_live_streams` for as long as this task runs.
+        let _open = crate::metrics::global().live_stream();
+        if tx.send(Ok(Event::default().event("ready").data("ready"))).await.is_err() {
+            return;
+        }
+        let stopped = crate::http::stopped(stopping);
+        tokio::pin!(stopped);
         loop {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            match store.changed_since(cursor).await {
-                Ok(changed) if !changed.documents.is_empty() => {
-                    cursor = changed.cursor;
-                    let ids: Vec<String> =
-                        changed.documents.iter().map(|(id, kind)| format!("{}:{id}", kind.as_str())).collect();
-                    let event = Event::default().event("changed").id(cursor.to_string()).data(ids.join(","));
-                    if tx.send(Ok(event)).await.is_err() {
-                        return;
+            let event = tokio::select! {
+                () = &mut stopped => return,
+                () = tx.closed() => return,
+                heard = commits.recv() => match heard {
+                    Ok(LiveEvent::Committed { seq, documents }) => {
+                        let ids: Vec<String> =
+                            documents.iter().map(|(id, kind)| format!("{}:{id}", kind.as_str())).collect();
+                        Event::default().event("changed").id(seq.to_string()).data(ids.join(","))
                     }
-                }
-                Ok(_) => {
-                    if tx.is_closed() {
-                        return;
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "live updates: store unavailable"),
+                    Ok(LiveEvent::Missed) | Err(RecvError::Lagged(_)) => Event::default().event("changed").data("*"),
+                    Err(RecvError::Closed) => return,
+                },
+            };
+            if tx.send(Ok(event)).await.is_err() {
+                return;
             }
         }
     });

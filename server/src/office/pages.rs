@@ -8,15 +8,14 @@ use chrono::NaiveDate;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use terrain_client_core::conflicts::conflicts;
 use terrain_client_core::edit::FieldValue;
-use terrain_client_core::indicators::{Indicators, indicators};
+use terrain_client_core::indicators::indicators;
 use terrain_client_core::model::Worksite;
 use terrain_client_core::values::{CompanyAnswer, CountingUnit, MeetingKind};
 
-use super::PortfolioQuery;
 use super::forms::{self, Kind, Problem};
 use super::i18n::{L, Lang, code_label, format_date, format_hours, format_number, format_opt_date, format_percent, t};
 use crate::auth::Caller;
-use crate::store::HistoryEntry;
+use crate::store::{HistoryEntry, PortfolioPage, PortfolioQuery, PortfolioSort};
 
 const STYLE: &str = r#"
 body{font-family:system-ui,sans-serif;margin:0;color:#1d2630;background:#f6f7f9}
@@ -33,6 +32,13 @@ section{margin-bottom:1.4rem}h2{font-size:1.15rem;margin:.2rem 0}
 .notes{white-space:pre-wrap}.conflict{background:#fff7d6;padding:.5rem;margin:.3rem 0}
 #live-status{font-size:.85em;opacity:.8}form.inline{display:inline}
 div.scroll{overflow-x:auto}
+#portfolio{font-size:.85rem}#portfolio th,#portfolio td{padding:.3rem .3rem}#portfolio th{overflow-wrap:anywhere;hyphens:auto}
+#portfolio td:nth-child(-n+4){overflow-wrap:anywhere;min-width:4.5em}
+#portfolio svg.progress{display:block;width:100%;max-width:100px;height:auto}
+#portfolio .flag{display:block;width:max-content;max-width:8em;white-space:normal}
+#portfolio-totals{width:auto}#portfolio-totals caption{text-align:left;font-weight:600}
+#filters label{display:inline-block;margin:.2rem 0}#portfolio-q{width:16em;max-width:100%}
+nav#pages{margin:.5rem 0 1rem}nav#pages a,nav#pages strong{padding:.1rem .3rem}
 p.field{margin:.3rem 0}p.field.invalid input,p.field.invalid select,p.field.invalid textarea{border:2px solid #b3261e;background:#fff4f3}
 .field-error,.form-error{color:#b3261e;font-weight:600}.saved{color:#1e6b35;font-weight:600}
 form.edit{background:#fff;padding:.6rem .8rem;margin:.4rem 0;border:1px solid #dde2e8}
@@ -59,7 +65,7 @@ const LIVE: &str = r#"
   function scope(){var e=document.querySelector('main [data-live]');return e?e.getAttribute('data-live').split(' '):['*'];}
   function concerns(ids){
     var want=scope();
-    if(want.indexOf('*')>=0||!ids){return true;}
+    if(want.indexOf('*')>=0||!ids||ids==='*'){return true;}
     return ids.split(',').some(function(d){var k=d.split(':')[0];
       return want.indexOf(d)>=0||want.indexOf(k+':*')>=0;});
   }
@@ -73,9 +79,15 @@ const LIVE: &str = r#"
     }
     return false;
   }
+  // One fetch at a time: commits heard while one is under way cause one more fetch after it.
+  var busy=false, again=false;
   function refresh(){
+    if(busy){again=true;return;}
+    busy=true;
     var mine=++asked;
+    var done=function(){busy=false;if(again){again=false;refresh();}};
     fetch(location.href,{credentials:'same-origin'}).then(function(r){return r.text();}).then(function(html){
+      done();
       if(mine<shown){return;}
       shown=mine;
       var fresh=new DOMParser().parseFromString(html,'text/html').querySelector('main');
@@ -84,7 +96,7 @@ const LIVE: &str = r#"
       drawn=fresh.innerHTML;
       document.querySelector('main').replaceWith(fresh);
       document.body.dataset.refreshed=String(Number(document.body.dataset.refreshed||0)+1);
-    });
+    },done);
   }
   var es=new EventSource('/office/events');
   // On (re)connection, fetch once: commits between drawing the page and connecting are shown too.
@@ -229,73 +241,36 @@ fn url_query(pairs: &[(&str, Option<&str>)]) -> String {
     pairs.iter().filter_map(|(k, v)| v.map(|v| format!("{k}={}", enc(v)))).collect::<Vec<_>>().join("&")
 }
 
-struct Row<'a> {
-    w: &'a Worksite,
-    i: Indicators,
-}
-
-/// The portfolio.
-pub fn portfolio(lang: Lang, caller: &Caller, worksites: &[&Worksite], q: &PortfolioQuery, today: NaiveDate) -> Markup {
-    fn pick(v: &Option<String>) -> Option<&str> {
-        v.as_deref().filter(|s| !s.is_empty())
-    }
-    let mut rows: Vec<Row> = worksites
-        .iter()
-        .filter(|w| pick(&q.advisor).is_none_or(|a| w.advisor == a))
-        .filter(|w| pick(&q.authority).is_none_or(|a| w.authority.name == a))
-        .filter(|w| pick(&q.status).is_none_or(|s| w.status.code() == s))
-        .map(|w| Row { w, i: indicators(w, today) })
-        .collect();
-    let sort = q.sort.as_deref().unwrap_or("name");
-    rows.sort_by(|a, b| {
-        let text = |r: &Row| -> String {
-            match sort {
-                "authority" => r.w.authority.name.to_lowercase(),
-                "contractor" => r.w.contractor.name.to_lowercase(),
-                "advisor" => r.w.advisor.to_lowercase(),
-                "status" => r.w.status.code().to_owned(),
-                _ => r.w.name.to_lowercase(),
-            }
-        };
-        let number = |r: &Row| -> Option<f64> {
-            match sort {
-                "objective" => Some(r.i.objective),
-                "realised" => Some(r.i.realised),
-                "done" => Some(r.i.done_ratio),
-                "elapsed" => Some(r.i.elapsed_ratio),
-                "forecast" => Some(r.i.forecast),
-                _ => None,
-            }
-        };
-        match (number(a), number(b)) {
-            (Some(x), Some(y)) => x.total_cmp(&y),
-            _ => text(a).cmp(&text(b)),
-        }
-    });
-    if q.dir.as_deref() == Some("desc") {
-        rows.reverse();
-    }
-    let distinct = |f: fn(&Worksite) -> String| {
-        let mut v: Vec<String> = worksites.iter().map(|w| f(w)).filter(|s| !s.is_empty()).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    let advisors = distinct(|w| w.advisor.clone());
-    let authorities = distinct(|w| w.authority.name.clone());
-    let statuses = distinct(|w| w.status.code().to_owned());
-    let header = |key: &str, label: L, num: bool| {
-        let dir = if sort == key && q.dir.as_deref() != Some("desc") { "desc" } else { "asc" };
-        let mut query = url_query(&[
-            ("advisor", pick(&q.advisor)),
-            ("authority", pick(&q.authority)),
-            ("status", pick(&q.status)),
-            ("sort", Some(key)),
-            ("dir", Some(dir)),
+/// The portfolio: one page of worksites, the totals of the whole selection, the filters, the
+/// search and the page links, every link keeping the others in the URL.
+pub fn portfolio(lang: Lang, caller: &Caller, page: &PortfolioPage, q: &PortfolioQuery) -> Markup {
+    let status = q.status.map(|s| s.code());
+    let search = q.search.as_deref().unwrap_or("");
+    // The URL of this portfolio with a different sort or page.
+    let link = |sort: PortfolioSort, descending: bool, number: u32| {
+        let number = number.to_string();
+        let query = url_query(&[
+            ("advisor", q.advisor.as_deref()),
+            ("authority", q.authority.as_deref()),
+            ("status", status),
+            ("q", q.search.as_deref()),
+            ("sort", (sort != PortfolioSort::Name).then(|| sort.code())),
+            ("dir", descending.then_some("desc")),
+            ("page", (number != "1").then_some(number.as_str())),
         ]);
-        query.insert(0, '?');
-        html! { th.num[num] { a href=(query) data-sort=(key) { (t(lang, label)) } } }
+        if query.is_empty() { "/office".to_owned() } else { format!("/office?{query}") }
     };
+    let header = |sort: PortfolioSort, label: L, num: bool| {
+        let descending = q.sort == sort && !q.descending;
+        html! { th.num[num] { a href=(link(sort, descending, 1)) data-sort=(sort.code()) { (t(lang, label)) } } }
+    };
+    let pages = page.totals.pages();
+    let current = q.page.clamp(1, pages);
+    // First, last, and two either side of the current page; a gap is shown as "…".
+    let mut numbers: Vec<u32> = (1..=pages).filter(|n| *n == 1 || *n == pages || n.abs_diff(current) <= 2).collect();
+    numbers.dedup();
+    let totals = &page.totals;
+    let filtered = q.advisor.is_some() || q.authority.is_some() || q.status.is_some() || !search.is_empty();
     layout(
         lang,
         t(lang, L::Portfolio),
@@ -303,39 +278,71 @@ pub fn portfolio(lang: Lang, caller: &Caller, worksites: &[&Worksite], q: &Portf
         html! {
             h1 { (t(lang, L::Portfolio)) }
             p.no-print { a #new-worksite-link href="/office/worksites/new" { "+ " (t(lang, L::NewWorksite)) } }
-            form #filters method="get" {
-                label { (t(lang, L::Advisor)) " " select name="advisor" { option value="" { (t(lang, L::All)) } @for a in &advisors { option value=(a) selected[pick(&q.advisor) == Some(a.as_str())] { (a) } } } }
+            form #filters method="get" action="/office" {
+                label { (t(lang, L::Advisor)) " " select name="advisor" { option value="" { (t(lang, L::All)) } @for a in &page.advisors { option value=(a) selected[q.advisor.as_deref() == Some(a.as_str())] { (a) } } } }
                 " "
-                label { (t(lang, L::Authority)) " " select name="authority" { option value="" { (t(lang, L::All)) } @for a in &authorities { option value=(a) selected[pick(&q.authority) == Some(a.as_str())] { (a) } } } }
+                label { (t(lang, L::Authority)) " " select name="authority" { option value="" { (t(lang, L::All)) } @for a in &page.authorities { option value=(a) selected[q.authority.as_deref() == Some(a.as_str())] { (a) } } } }
                 " "
-                label { (t(lang, L::Status)) " " select name="status" { option value="" { (t(lang, L::All)) } @for s in &statuses { option value=(s) selected[pick(&q.status) == Some(s.as_str())] { (code_label(lang, s)) } } } }
-                @if let Some(v) = pick(&q.sort) { input type="hidden" name="sort" value=(v); }
-                @if let Some(v) = pick(&q.dir) { input type="hidden" name="dir" value=(v); }
+                label { (t(lang, L::Status)) " " select name="status" { option value="" { (t(lang, L::All)) } @for s in &page.statuses { option value=(s) selected[status == Some(s.as_str())] { (code_label(lang, s)) } } } }
+                " "
+                label for="portfolio-q" { (t(lang, L::SearchWorksites)) } " "
+                input #portfolio-q type="search" name="q" value=(search);
+                @if q.sort != PortfolioSort::Name { input type="hidden" name="sort" value=(q.sort.code()); }
+                @if q.descending { input type="hidden" name="dir" value="desc"; }
                 " " button #filter-submit type="submit" { (t(lang, L::Filter)) }
             }
-            table #portfolio data-live="worksite:*" {
+            table #portfolio-totals {
+                caption { (t(lang, L::WholeSelection)) }
+                tbody {
+                    tr { th { (t(lang, L::WorksiteCount)) } td.num #total-worksites data-value=(totals.worksites) { (format_number(totals.worksites as f64, lang)) } }
+                    tr { th { (t(lang, L::Objective)) " · " (t(lang, L::RealisedSoFar)) " · " (t(lang, L::Forecast)) " (" (t(lang, L::HoursClauses)) ")" }
+                        td.num #total-hours data-objective=(totals.objective_hours) data-realised=(totals.realised_hours) data-forecast=(totals.forecast_hours) {
+                            (format_hours(totals.objective_hours, lang)) " · " (format_hours(totals.realised_hours, lang)) " · " (format_hours(totals.forecast_hours, lang)) } }
+                    @if totals.objective_positions > 0.0 || totals.realised_positions > 0.0 {
+                        tr { th { (t(lang, L::Objective)) " · " (t(lang, L::PositionsFilled)) " (" (t(lang, L::PositionsClauses)) ")" }
+                            td.num #total-positions { (amount(lang, CountingUnit::Positions, totals.objective_positions)) " · " (amount(lang, CountingUnit::Positions, totals.realised_positions)) } }
+                    }
+                    tr { th { (t(lang, L::RecruitmentNeeded)) } td.num #total-recruitment data-value=(totals.recruitment_needed) { (totals.recruitment_needed) } }
+                    tr { th { (t(lang, L::FollowUpOverdue)) } td.num #total-overdue data-value=(totals.follow_up_overdue) { (totals.follow_up_overdue) } }
+                }
+            }
+            @if page.rows.is_empty() && filtered { p #no-match { (t(lang, L::NoWorksiteMatches)) } }
+            table #portfolio data-live="worksite:*" data-page=(current) data-pages=(pages) {
                 thead { tr {
-                    (header("name", L::Worksite, false)) (header("authority", L::Authority, false)) (header("contractor", L::Contractor, false))
-                    (header("advisor", L::Advisor, false)) (header("status", L::Status, false)) (header("objective", L::Objective, true))
-                    (header("realised", L::RealisedSoFar, true)) (header("done", L::Done, true)) (header("elapsed", L::Elapsed, true))
-                    (header("forecast", L::Forecast, true)) th { (t(lang, L::Flags)) }
+                    (header(PortfolioSort::Name, L::Worksite, false)) (header(PortfolioSort::Authority, L::Authority, false)) (header(PortfolioSort::Contractor, L::Contractor, false))
+                    (header(PortfolioSort::Advisor, L::Advisor, false)) (header(PortfolioSort::Status, L::Status, false)) (header(PortfolioSort::Objective, L::Objective, true))
+                    (header(PortfolioSort::Realised, L::RealisedSoFar, true)) (header(PortfolioSort::Done, L::Done, true)) (header(PortfolioSort::Elapsed, L::Elapsed, true))
+                    (header(PortfolioSort::Forecast, L::Forecast, true)) th { (t(lang, L::Flags)) }
                 } }
                 tbody {
-                    @for r in &rows {
-                        tr data-worksite=(r.w.id) {
-                            td { a href=(format!("/office/worksites/{}", r.w.id)) { (r.w.name) } }
-                            td { (r.w.authority.name) } td { (r.w.contractor.name) } td { (r.w.advisor) } td { (code_label(lang, r.w.status.code())) }
-                            td.num.objective { (amount(lang, r.w.clause.unit, r.i.objective)) }
-                            td.num.realised data-unit=(r.w.clause.unit.code()) { (amount(lang, r.w.clause.unit, r.i.realised)) }
-                            td.num.done { (format_percent(r.i.done_ratio, lang)) " " (PreEscaped(terrain_client_core::chart::progress_svg(r.i.done_ratio, r.i.elapsed_ratio, lang))) }
-                            td.num.elapsed { (format_percent(r.i.elapsed_ratio, lang)) }
-                            td.num.forecast { (amount(lang, r.w.clause.unit, r.i.forecast)) }
+                    @for r in &page.rows {
+                        @let i = &r.indicators;
+                        tr data-worksite=(r.id) {
+                            td { a href=(format!("/office/worksites/{}", r.id)) { (r.name) } }
+                            td { (r.authority) } td { (r.contractor) } td { (r.advisor) } td { (code_label(lang, &r.status)) }
+                            td.num.objective { (amount(lang, r.unit, i.objective)) }
+                            td.num.realised data-unit=(r.unit.code()) { (amount(lang, r.unit, i.realised)) }
+                            td.num.done { (format_percent(i.done_ratio, lang)) " " (PreEscaped(terrain_client_core::chart::progress_svg(i.done_ratio, i.elapsed_ratio, lang))) }
+                            td.num.elapsed { (format_percent(i.elapsed_ratio, lang)) }
+                            td.num.forecast { (amount(lang, r.unit, i.forecast)) }
                             td {
-                                @if r.i.recruitment_needed { span.flag.flag-recruitment { (t(lang, L::RecruitmentNeeded)) } }
-                                @if r.i.follow_up_overdue() { span.flag.flag-overdue { (t(lang, L::FollowUpOverdue)) } }
+                                @if i.recruitment_needed { span.flag.flag-recruitment { (t(lang, L::RecruitmentNeeded)) } }
+                                @if i.follow_up_overdue() { span.flag.flag-overdue { (t(lang, L::FollowUpOverdue)) } }
                             }
                         }
                     }
+                }
+            }
+            @if pages > 1 {
+                nav #pages.no-print aria-label=(t(lang, L::Pages)) {
+                    (t(lang, L::PageLabel)) " " span #page-current { (current) } " " (t(lang, L::PageOf)) " " span #page-count { (pages) } " · "
+                    @if current > 1 { a #page-prev rel="prev" href=(link(q.sort, q.descending, current - 1)) { (t(lang, L::PreviousPage)) } " " }
+                    @for (k, n) in numbers.iter().enumerate() {
+                        @if k > 0 && numbers[k - 1] + 1 != *n { "… " }
+                        @if *n == current { strong.page aria-current="page" { (n) } " " }
+                        @else { a.page href=(link(q.sort, q.descending, *n)) data-page=(n) { (n) } " " }
+                    }
+                    @if current < pages { a #page-next rel="next" href=(link(q.sort, q.descending, current + 1)) { (t(lang, L::NextPage)) } }
                 }
             }
             p.no-print {

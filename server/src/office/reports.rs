@@ -5,11 +5,12 @@
 
 use std::sync::LazyLock;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate, Utc};
+use futures_util::StreamExt;
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use terrain_client_core::chart::{pace_chart, pace_svg};
@@ -23,9 +24,10 @@ use terrain_client_core::{DocumentId, ItemId};
 use super::i18n::{L, Lang, code_label, format_date, format_hours, format_number, format_opt_date, format_percent, t};
 use super::{PageError, office_caller, one_document, pages, worksite_of};
 use crate::http::{ApiError, AppState};
-use crate::reports::sheets::{Cell, Sheet, to_csv, to_xlsx};
+use crate::reports::sheets::{Cell, Sheet, csv_head, csv_rows, to_csv, to_xlsx};
 use crate::reports::stats::{YearStats, outcomes_text, year_stats};
 use crate::reports::{self, LetterContext, ReportFigures};
+use crate::store::HoursLine;
 
 /// Labels only the reports use.
 mod text {
@@ -290,29 +292,67 @@ pub async fn placements_sheet(state: &AppState, lang: Lang) -> Result<Sheet, Api
     Ok(Sheet { name: t(lang, L::Placements).to_owned(), headers, rows })
 }
 
-/// The hours export: one row per placement and month, from the projection.
-pub async fn hours_sheet(state: &AppState, lang: Lang) -> Result<Sheet, ApiError> {
-    let facts = state.store.placement_facts().await.map_err(|e| ApiError::internal("placement_facts", e))?;
-    let hours = state.store.hours_facts().await.map_err(|e| ApiError::internal("hours_facts", e))?;
-    let by_id: std::collections::HashMap<_, _> = facts.iter().map(|p| ((p.worksite_id, p.placement_id), p)).collect();
+fn hours_headers(lang: Lang) -> Vec<String> {
     let mut headers = common_headers(lang);
     headers.extend([t(lang, L::Month), t(lang, L::HoursRealised), rt(lang, text::L::Source)].map(str::to_owned));
-    let rows = hours
-        .iter()
-        .filter_map(|h| {
-            let p = by_id.get(&(h.worksite_id, h.placement_id))?;
-            let mut row = common_cells(p, lang);
-            let month = h.month.parse::<Month>().map(|m| format_month(m, lang)).unwrap_or_else(|_| h.month.clone());
-            let extra: [Cell; 3] = [month.into(), h.hours.into(), code_label(lang, &h.source).to_owned().into()];
-            row.extend(extra);
-            Some(row)
-        })
-        .collect();
-    Ok(Sheet { name: t(lang, L::HoursRealised).to_owned(), headers, rows })
+    headers
+}
+
+fn hours_row(line: &HoursLine, lang: Lang) -> Vec<Cell> {
+    let h = &line.hours;
+    let mut row = common_cells(&line.placement, lang);
+    let month = h.month.parse::<Month>().map(|m| format_month(m, lang)).unwrap_or_else(|_| h.month.clone());
+    let extra: [Cell; 3] = [month.into(), h.hours.into(), code_label(lang, &h.source).to_owned().into()];
+    row.extend(extra);
+    row
+}
+
+/// The hours export: one row per placement and month, from the projection.
+pub async fn hours_sheet(state: &AppState, lang: Lang) -> Result<Sheet, ApiError> {
+    let mut lines = state.store.hours_lines();
+    let mut rows = Vec::new();
+    while let Some(batch) = lines.next().await {
+        rows.extend(batch.map_err(|e| ApiError::internal("hours_lines", e))?.iter().map(|l| hours_row(l, lang)));
+    }
+    Ok(Sheet { name: t(lang, L::HoursRealised).to_owned(), headers: hours_headers(lang), rows })
+}
+
+/// The hours export as CSV, sent as the lines are read from the database: the response starts
+/// with the first lines, and the whole export is never held in memory. A failure before the
+/// first lines is an error page; a failure after them cuts the download short (the browser
+/// reports it failed).
+async fn hours_csv_stream(state: &AppState, lang: Lang) -> Result<Response, PageError> {
+    let mut lines = state.store.hours_lines();
+    let first = match lines.next().await {
+        Some(Err(e)) => return Err((ApiError::internal("hours_lines", e), lang).into()),
+        Some(Ok(batch)) => batch,
+        None => Vec::new(),
+    };
+    let encode = move |batch: &[HoursLine]| {
+        let rows: Vec<Vec<Cell>> = batch.iter().map(|l| hours_row(l, lang)).collect();
+        Bytes::from(csv_rows(&rows, lang))
+    };
+    let mut head = csv_head(&hours_headers(lang), lang);
+    head.extend_from_slice(&encode(&first));
+    let rest = lines.map(move |batch| match batch {
+        Ok(batch) => Ok(encode(&batch)),
+        Err(e) => {
+            tracing::error!(error = %e, "hours export: reading failed mid-stream");
+            Err(std::io::Error::other("the hours export could not be read whole"))
+        }
+    });
+    let body = futures_util::stream::once(std::future::ready(Ok::<_, std::io::Error>(Bytes::from(head)))).chain(rest);
+    let mut r = Body::from_stream(body).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    r.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"hours.csv\""));
+    Ok(r)
 }
 
 async fn export(state: AppState, headers: HeaderMap, hours: bool, xlsx: bool) -> Result<Response, PageError> {
     let (_, lang) = office_caller(&state, &headers).await?;
+    if hours && !xlsx {
+        return hours_csv_stream(&state, lang).await;
+    }
     let sheet = if hours { hours_sheet(&state, lang).await } else { placements_sheet(&state, lang).await };
     let sheet = sheet.map_err(|e| (e, lang))?;
     sheet_response(&sheet, lang, if hours { "hours" } else { "placements" }, xlsx)

@@ -4,10 +4,12 @@
 //! the changes they reflect, replacing the document's previous rows.
 
 mod rows;
+mod search;
 
 use terrain_client_core::model::{Document, Person, Worksite};
 
 pub use rows::*;
+pub use search::{fold, like_pattern, search_text};
 
 /// The rows of one document.
 pub fn project(doc: &Document) -> ProjectionRows {
@@ -36,6 +38,8 @@ fn project_worksite(w: &Worksite) -> ProjectionRows {
             planned_end: w.planned_end,
             clause_deadline: w.clause.deadline,
             hours_realised,
+            placement_count: w.placements.len() as i64,
+            search_text: search_text(w),
         }),
         positions: w
             .positions

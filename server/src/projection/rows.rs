@@ -49,6 +49,12 @@ pub struct WorksiteRow {
     pub clause_deadline: Option<NaiveDate>,
     /// Sum of hours realised over all placements.
     pub hours_realised: f64,
+    /// Number of placements (what a positions clause counts).
+    pub placement_count: i64,
+    /// What the portfolio's search box matches: name, contract reference, authority, contractor,
+    /// advisor and the status (its code and its label in every language), folded with
+    /// [`crate::projection::fold`] and separated by ` | `.
+    pub search_text: String,
 }
 
 /// Table `positions`.

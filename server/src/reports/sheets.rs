@@ -95,14 +95,29 @@ pub fn separator(lang: Lang) -> u8 {
 
 /// The sheet as CSV bytes (BOM, the language's separator, RFC 4180 quoting by the `csv` crate).
 pub fn to_csv(sheet: &Sheet, lang: Lang) -> Vec<u8> {
+    let mut out = csv_head(&sheet.headers, lang);
+    out.extend(csv_rows(&sheet.rows, lang));
+    out
+}
+
+/// The start of a CSV file: the byte-order mark and the header line. With [`csv_rows`], a CSV
+/// can be sent as it is read, in pieces that make the same bytes as [`to_csv`].
+pub fn csv_head(headers: &[String], lang: Lang) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(separator(lang))
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
-        let _ = w.write_record(sheet.headers.iter().map(|h| guard(h)));
-        for row in &sheet.rows {
+        let mut w = csv_writer(&mut out, lang);
+        let _ = w.write_record(headers.iter().map(|h| guard(h)));
+        let _ = w.flush();
+    }
+    out
+}
+
+/// Lines of a CSV file.
+pub fn csv_rows(rows: &[Vec<Cell>], lang: Lang) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut w = csv_writer(&mut out, lang);
+        for row in rows {
             let fields: Vec<String> = row
                 .iter()
                 .map(|c| match c {
@@ -117,6 +132,10 @@ pub fn to_csv(sheet: &Sheet, lang: Lang) -> Vec<u8> {
         let _ = w.flush();
     }
     out
+}
+
+fn csv_writer(out: &mut Vec<u8>, lang: Lang) -> csv::Writer<&mut Vec<u8>> {
+    csv::WriterBuilder::new().delimiter(separator(lang)).terminator(csv::Terminator::CRLF).from_writer(out)
 }
 
 /// The sheet as an XLSX workbook.

@@ -19,11 +19,14 @@ use super::{
     Store, StoreError, StoredDocument, User, unseen_changes,
 };
 use crate::projection::ProjectionRows;
+use crate::store::live::{CommitFeed, LiveEvent};
+use tokio::sync::broadcast;
 
 /// A store that lives in process memory.
 #[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
+    feed: CommitFeed,
 }
 
 #[derive(Default)]
@@ -250,7 +253,16 @@ impl Store for MemoryStore {
         let mut state = self.lock();
         // Every check before any write: a refused batch leaves nothing behind.
         state.check_batch(&batch)?;
-        Ok(state.write_batch(&batch))
+        let seq = state.write_batch(&batch);
+        if let Some(seq) = seq {
+            let documents = state.documents.iter().filter(|(_, d)| d.seq == seq).map(|(id, d)| (*id, d.kind)).collect();
+            self.feed.publish(LiveEvent::Committed { seq, documents });
+        }
+        Ok(seq)
+    }
+
+    async fn live(&self) -> Result<broadcast::Receiver<LiveEvent>, StoreError> {
+        Ok(self.feed.subscribe())
     }
 
     async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError> {
@@ -290,6 +302,7 @@ impl Store for MemoryStore {
                 state.erased.insert(doc, seq);
                 state.documents.remove(&doc);
                 state.sync_states.retain(|(_, d), _| *d != doc);
+                self.feed.publish(LiveEvent::Committed { seq, documents: vec![(doc, DocKind::Person)] });
                 EraseOutcome::Erased
             }
         })
@@ -568,5 +581,24 @@ impl crate::store::reports::Reports for MemoryStore {
 
     async fn hours_facts(&self) -> Result<Vec<crate::store::reports::HoursFact>, StoreError> {
         Err(StoreError::Corrupt("the memory store keeps no projection for reports".into()))
+    }
+
+    fn hours_lines(&self) -> crate::store::reports::LineStream<crate::store::reports::HoursLine> {
+        let refused = StoreError::Unsupported { backend: "memory", what: "the hours export (it keeps no projection)" };
+        Box::pin(futures_util::stream::iter([Err(refused)]))
+    }
+}
+
+#[async_trait]
+impl crate::store::portfolio::Portfolio for MemoryStore {
+    async fn portfolio(
+        &self,
+        _query: &crate::store::portfolio::PortfolioQuery,
+    ) -> Result<crate::store::portfolio::PortfolioPage, StoreError> {
+        Err(StoreError::Unsupported { backend: "memory", what: "the portfolio (it keeps no projection)" })
+    }
+
+    async fn worksite_names(&self) -> Result<Vec<(Uuid, String)>, StoreError> {
+        Err(StoreError::Unsupported { backend: "memory", what: "worksite names (it keeps no projection)" })
     }
 }

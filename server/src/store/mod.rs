@@ -15,7 +15,9 @@
 //! projection, sync states) or nothing is.
 
 pub mod accounts;
+pub mod live;
 mod memory;
+pub mod portfolio;
 mod postgres;
 pub mod privacy;
 mod projection_sql;
@@ -32,10 +34,14 @@ use terrain_client_core::{DeviceId, DocKind, DocumentId};
 use crate::projection::ProjectionRows;
 
 pub use accounts::{Accounts, DeviceRecord, HistoryEntry, Role, UnknownRole, User};
+pub use live::LiveEvent;
 pub use memory::MemoryStore;
+pub use portfolio::{
+    PAGE_SIZE, Portfolio, PortfolioPage, PortfolioQuery, PortfolioRow, PortfolioSort, PortfolioTotals,
+};
 pub use postgres::PostgresStore;
 pub use privacy::{EraseOutcome, Erasure, ErasureReason, PersonActivity, Privacy};
-pub use reports::{HoursFact, PlacementFact, Reports};
+pub use reports::{HoursFact, HoursLine, LineStream, PlacementFact, Reports};
 pub use sqlite::SqliteStore;
 
 /// Errors from a storage backend.
@@ -56,6 +62,14 @@ pub enum StoreError {
     /// A stored value could not be read back (corrupt row, unknown enum value).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// This backend does not offer the read (the memory store keeps no projection).
+    #[error("the {backend} store does not offer {what}")]
+    Unsupported {
+        /// The backend.
+        backend: &'static str,
+        /// The read asked for.
+        what: &'static str,
+    },
 }
 
 impl StoreError {
@@ -167,7 +181,6 @@ pub struct ChangedSince {
     pub documents: Vec<(DocumentId, DocKind)>,
 }
 
-/// The durable store behind a Terrain server.
 /// Sizes of the store, for monitoring.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreStats {
@@ -181,8 +194,9 @@ pub struct StoreStats {
     pub idle_connections: u32,
 }
 
+/// The durable store behind a Terrain server.
 #[async_trait]
-pub trait Store: Accounts + Privacy + Reports + Send + Sync + 'static {
+pub trait Store: Accounts + Privacy + Reports + Portfolio + Send + Sync + 'static {
     /// Which backend this is ("sqlite", "postgres" or "memory"), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 
@@ -199,6 +213,10 @@ pub trait Store: Accounts + Privacy + Reports + Send + Sync + 'static {
 
     /// Documents changed after `cursor` (0 = everything).
     async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError>;
+
+    /// Hear every commit from now on, whichever server process made it (see [`live`]). When this
+    /// returns, a commit that becomes visible afterwards is heard.
+    async fn live(&self) -> Result<tokio::sync::broadcast::Receiver<LiveEvent>, StoreError>;
 
     /// Cheap liveness check of the database connection.
     async fn ping(&self) -> Result<(), StoreError>;

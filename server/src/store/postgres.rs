@@ -22,13 +22,16 @@
 //! that add changes are serialised at the flush. Commits that only move sync states take no lock.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnection, PgListener, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row};
 use terrain_client_core::{DeviceId, DocKind, DocumentId};
+use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use super::live::{self, CommitFeed, LiveEvent};
 use super::privacy::Privacy;
 use super::{
     ChangedSince, CommitBatch, DocumentCommit, EraseOutcome, Erasure, Store, StoreError, StoredDocument, encode_heads,
@@ -49,6 +52,8 @@ const MAX_CONNECTIONS: u32 = 10;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The live pages' feed and its `LISTEN` connection, shared by the store's clones.
+    listener: Arc<Listener>,
 }
 
 impl PostgresStore {
@@ -58,7 +63,7 @@ impl PostgresStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new().max_connections(MAX_CONNECTIONS).connect(url).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, listener: Arc::default() })
     }
 }
 
@@ -178,21 +183,26 @@ impl Store for PostgresStore {
                 // The tombstone's number, last and under the commit lock like a commit's, so a
                 // device's cursor never passes it unseen.
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(COMMIT_SEQ_LOCK).execute(&mut *tx).await?;
-                sqlx::query(
+                let seq: i64 = sqlx::query_scalar(
                     "INSERT INTO erased_documents (id, seq, erased_at, reason, erased_by) \
-                     VALUES ($1, nextval('commit_seq'), $2, $3, $4)",
+                     VALUES ($1, nextval('commit_seq'), $2, $3, $4) RETURNING seq",
                 )
                 .bind(doc.0)
                 .bind(erasure.at)
                 .bind(erasure.reason.as_str())
                 .bind(erasure.by)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+                notify(&mut *tx, seq, &[(doc, DocKind::Person)]).await?;
                 EraseOutcome::Erased
             }
         };
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    async fn live(&self) -> Result<broadcast::Receiver<LiveEvent>, StoreError> {
+        self.listener.subscribe(&self.pool).await
     }
 
     async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError> {
@@ -301,6 +311,7 @@ async fn write_batch(
     let mut new_changes = NewChangeColumns::default();
     let mut updates = DocumentColumns::default();
     let mut changed = Vec::new();
+    let mut announced = Vec::new();
     for doc in &written {
         let stored_count = stored_counts.get(&doc.id.0).copied().unwrap_or(0);
         let stored = stored_hashes.get(&doc.id.0).unwrap_or(&no_hashes);
@@ -316,6 +327,7 @@ async fn write_batch(
         }
         if !unseen.is_empty() {
             changed.push(doc.id.0);
+            announced.push((doc.id, doc.kind));
         }
         updates.id.push(doc.id.0);
         updates.change_count.push(stored_count + unseen.len() as i64);
@@ -433,7 +445,93 @@ async fn write_batch(
     .into_iter()
     .next()
     .ok_or_else(|| StoreError::Corrupt("changed documents vanished mid-commit".into()))?;
+    // Delivered at COMMIT to every listening server process, in commit order (`live`).
+    notify(conn, seq, &announced).await?;
     Ok(Some(seq))
+}
+
+/// Announce commit `seq` of `documents` to every server process listening (inside the caller's
+/// transaction: nothing is heard of a commit that rolls back).
+async fn notify(conn: &mut PgConnection, seq: i64, documents: &[(DocumentId, DocKind)]) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(live::CHANNEL)
+        .bind(live::payload(seq, documents))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// This process's one `LISTEN` connection, started by the first live page: it publishes every
+/// commit any process makes on the database to the store's feed.
+#[derive(Debug, Default)]
+struct Listener {
+    feed: CommitFeed,
+    started: tokio::sync::OnceCell<()>,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.get_mut().ok().and_then(Option::take) {
+            task.abort();
+        }
+    }
+}
+
+impl Listener {
+    /// Listen (once per store) and subscribe: when this returns, the connection is listening, so
+    /// every commit made visible from now on is heard.
+    async fn subscribe(&self, pool: &PgPool) -> Result<broadcast::Receiver<LiveEvent>, StoreError> {
+        self.started
+            .get_or_try_init(|| async {
+                let mut listener = PgListener::connect_with(pool).await?;
+                listener.listen(live::CHANNEL).await?;
+                let task = tokio::spawn(relay(listener, pool.clone(), self.feed.clone()));
+                if let Ok(mut slot) = self.task.lock() {
+                    *slot = Some(task);
+                }
+                Ok::<(), StoreError>(())
+            })
+            .await?;
+        Ok(self.feed.subscribe())
+    }
+}
+
+/// Publish what the `LISTEN` connection hears, until the store is dropped. A dropped connection
+/// is reopened by `PgListener` (which listens again); what was committed meanwhile is unknown, so
+/// pages are told they missed something.
+async fn relay(mut listener: PgListener, pool: PgPool, feed: CommitFeed) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) => match live::parse_payload(notification.payload()) {
+                Some((seq, Some(documents))) => feed.publish(LiveEvent::Committed { seq, documents }),
+                Some((seq, None)) => match documents_of_commit(&pool, seq).await {
+                    Ok(documents) => feed.publish(LiveEvent::Committed { seq, documents }),
+                    Err(error) => {
+                        tracing::warn!(%error, seq, "live updates: cannot read a commit's documents");
+                        feed.publish(LiveEvent::Missed);
+                    }
+                },
+                None => feed.publish(LiveEvent::Missed),
+            },
+            Ok(None) => {
+                tracing::warn!("live updates: the listening connection was lost; reconnecting");
+                feed.publish(LiveEvent::Missed);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "live updates: cannot listen; retrying in a second");
+                feed.publish(LiveEvent::Missed);
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// The documents commit `seq` changed that no later commit changed again (those are announced by
+/// their own commit).
+async fn documents_of_commit(pool: &PgPool, seq: i64) -> Result<Vec<(DocumentId, DocKind)>, StoreError> {
+    let rows = sqlx::query("SELECT id, kind FROM documents WHERE seq = $1").bind(seq).fetch_all(pool).await?;
+    rows.iter().map(|row| Ok((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?))).collect()
 }
 
 /// The `changes` rows to insert, one array per column.
@@ -460,3 +558,4 @@ struct DocumentColumns<'a> {
 super::accounts::impl_accounts!(PostgresStore, sqlx::Postgres);
 super::privacy::impl_privacy!(PostgresStore, sqlx::Postgres);
 super::reports::impl_reports!(PostgresStore, sqlx::Postgres);
+super::portfolio::impl_portfolio!(PostgresStore, sqlx::Postgres, super::portfolio::POSTGRES);

@@ -36,6 +36,7 @@ where
     for<'a> Uuid: Encode<'a, DB> + Type<DB>,
     for<'a> &'a str: Encode<'a, DB> + Type<DB>,
     for<'a> f64: Encode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
     for<'a> bool: Encode<'a, DB> + Type<DB>,
     for<'a> Option<NaiveDate>: Encode<'a, DB> + Type<DB>,
 {
@@ -52,8 +53,8 @@ where
         max_binds,
         "INSERT INTO worksites (document_id, id, name, address, contract_reference, authority, \
          contractor, advisor, status, clause_unit, clause_objective, order_to_start, planned_end, \
-         clause_deadline, hours_realised) ",
-        15,
+         clause_deadline, hours_realised, placement_count, search_text) ",
+        17,
         &rows!(worksite),
         |b, r| {
             b.push_bind(r.id)
@@ -69,7 +70,9 @@ where
                 .push_bind(r.order_to_start)
                 .push_bind(r.planned_end)
                 .push_bind(r.clause_deadline)
-                .push_bind(r.hours_realised);
+                .push_bind(r.hours_realised)
+                .push_bind(r.placement_count)
+                .push_bind(r.search_text.as_str());
         },
     );
     push_table(

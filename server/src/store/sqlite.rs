@@ -25,13 +25,14 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
 use terrain_client_core::{DeviceId, DocKind, DocumentId};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, broadcast};
 
 use super::{
     ChangedSince, CommitBatch, DocumentCommit, StoreError, StoredDocument, encode_heads, parse_hash, parse_kind,
     projection_sql, unseen_changes,
 };
 use crate::projection::ProjectionRows;
+use crate::store::live::{CommitFeed, LiveEvent};
 use crate::store::privacy::Privacy;
 use crate::store::{EraseOutcome, Erasure, Store};
 
@@ -51,6 +52,9 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Held for the whole of a commit: one writer at a time (see the module docs).
     writer: Mutex<()>,
+    /// Commits, for the live pages: a SQLite file has one server process, so the commit itself
+    /// tells them.
+    feed: CommitFeed,
 }
 
 impl SqliteStore {
@@ -88,7 +92,7 @@ impl SqliteStore {
         }
         let pool = pool.connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool, writer: Mutex::new(()) })
+        Ok(Self { pool, writer: Mutex::new(()), feed: CommitFeed::new() })
     }
 }
 
@@ -170,9 +174,14 @@ impl Store for SqliteStore {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         match write_batch(&mut tx, &batch).await {
-            Ok(seq) => {
+            Ok(Some((seq, documents))) => {
                 tx.commit().await?;
-                Ok(seq)
+                self.feed.publish(LiveEvent::Committed { seq, documents });
+                Ok(Some(seq))
+            }
+            Ok(None) => {
+                tx.commit().await?;
+                Ok(None)
             }
             Err(error) => {
                 // The batch's error is the one worth reporting; a failed rollback also ends the
@@ -181,6 +190,10 @@ impl Store for SqliteStore {
                 Err(error)
             }
         }
+    }
+
+    async fn live(&self) -> Result<broadcast::Receiver<LiveEvent>, StoreError> {
+        Ok(self.feed.subscribe())
     }
 
     async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError> {
@@ -221,6 +234,7 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let kind: Option<String> =
             sqlx::query_scalar("SELECT kind FROM documents WHERE id = ?").bind(doc.0).fetch_optional(&mut *tx).await?;
+        let mut erased_seq = None;
         let outcome = match kind {
             None if self.is_erased(doc).await? => EraseOutcome::AlreadyErased,
             None => EraseOutcome::NotFound,
@@ -242,10 +256,14 @@ impl Store for SqliteStore {
                 for delete in ERASE_STATEMENTS {
                     sqlx::query(delete).bind(doc.0).execute(&mut *tx).await?;
                 }
+                erased_seq = Some(seq);
                 EraseOutcome::Erased
             }
         };
         tx.commit().await?;
+        if let Some(seq) = erased_seq {
+            self.feed.publish(LiveEvent::Committed { seq, documents: vec![(doc, DocKind::Person)] });
+        }
         if outcome == EraseOutcome::Erased {
             // The WAL still holds the pages as they were before the delete: copy the zeroed pages
             // into the database file and empty the WAL. A reader holding an old snapshot can keep
@@ -269,7 +287,12 @@ const ERASE_STATEMENTS: [&str; 4] = [
     "DELETE FROM documents WHERE id = ?",
 ];
 
-async fn write_batch(conn: &mut SqliteConnection, batch: &CommitBatch) -> Result<Option<i64>, StoreError> {
+/// Every write of a batch, inside the caller's transaction: the commit number and the documents
+/// that took it, or `None` when no document gained a change.
+async fn write_batch(
+    conn: &mut SqliteConnection,
+    batch: &CommitBatch,
+) -> Result<Option<(i64, Vec<(DocumentId, DocKind)>)>, StoreError> {
     let mut changed = Vec::new();
     for doc in &batch.documents {
         // An erased document is never stored again (the request is merged again and then sees the
@@ -325,7 +348,7 @@ async fn write_batch(conn: &mut SqliteConnection, batch: &CommitBatch) -> Result
                 replace_projection(conn, doc.id, rows).await?;
             }
             if added > 0 {
-                changed.push(doc.id);
+                changed.push((doc.id, doc.kind));
             }
         }
         if let Some(state) = &doc.sync_state {
@@ -349,10 +372,10 @@ async fn write_batch(conn: &mut SqliteConnection, batch: &CommitBatch) -> Result
     let seq: i64 = sqlx::query_scalar("UPDATE commit_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq")
         .fetch_one(&mut *conn)
         .await?;
-    for id in changed {
+    for (id, _) in &changed {
         sqlx::query("UPDATE documents SET seq = ? WHERE id = ?").bind(seq).bind(id.0).execute(&mut *conn).await?;
     }
-    Ok(Some(seq))
+    Ok(Some((seq, changed)))
 }
 
 /// Append the commit's changes that are not stored yet, numbered from `stored_count`. Returns how
@@ -464,3 +487,4 @@ mod tests {
 super::accounts::impl_accounts!(SqliteStore, sqlx::Sqlite);
 super::privacy::impl_privacy!(SqliteStore, sqlx::Sqlite);
 super::reports::impl_reports!(SqliteStore, sqlx::Sqlite);
+super::portfolio::impl_portfolio!(SqliteStore, sqlx::Sqlite, super::portfolio::SQLITE);
