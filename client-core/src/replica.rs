@@ -451,7 +451,10 @@ impl Replica {
         for (id, e) in &mut self.docs {
             // A new session: the peer forgot what it was told in the previous one.
             e.sync = sync::State::decode(&e.sync.encode()).unwrap_or_default();
-            if e.doc.get_heads() != sorted(&e.acked) && !self.quarantine.contains_key(id) {
+            // An empty document (offered, its changes never arrived) is always asked about: the
+            // server may not know the device has it (a crash before its bookkeeping was stored).
+            let heads = e.doc.get_heads();
+            if (heads.is_empty() || heads != sorted(&e.acked)) && !self.quarantine.contains_key(id) {
                 active.insert(*id);
             }
         }
@@ -566,8 +569,16 @@ impl Replica {
                     }
                     return Err(ReplicaError::BadServerMessage { doc: id, reason });
                 }
-                if let Some(p) = record_new_changes(id, e, &before) {
+                if !fresh && let Some(p) = record_new_changes(id, e, &before) {
                     persist.push(p);
+                    changed.push(id);
+                }
+            }
+            if fresh {
+                // Stored at once, even empty: once the device answers about it the server counts
+                // it as held and offers it no more, so a crash must not lose it.
+                persist.push(Persist::Snapshot { doc: id, kind: e.kind, bytes: e.doc.save() });
+                if !e.doc.get_heads().is_empty() {
                     changed.push(id);
                 }
             }

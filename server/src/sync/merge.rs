@@ -128,11 +128,8 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
             // taken away before the device reported any of it, so it never counted as held. With
             // nothing the server lacks, the device drops it and is told nothing else about it;
             // with changes of its own (sent or only announced by its heads), it is refused.
-            let all_known = w
-                .state
-                .their_heads
-                .as_ref()
-                .is_some_and(|h| h.iter().all(|h| w.doc.get_change_by_hash(h).is_some()));
+            let all_known =
+                w.state.their_heads.as_ref().is_some_and(|h| h.iter().all(|h| w.doc.get_change_by_hash(h).is_some()));
             if !new.is_empty() || !all_known {
                 return Err(SyncError::Forbidden { doc: id, reason: Forbidden::Hold });
             }
@@ -178,12 +175,7 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
             }
         }
         let message = w.doc.generate_sync_message(&mut w.state).map(|m| m.encode());
-        // The device's sync state is what makes it hold the document. A device that has nothing of
-        // a stored document yet (it was just offered it: its heads are empty) does not hold it: if
-        // it loses its empty copy (a crash before anything arrived), the document must still be
-        // offered again whatever the cursor.
-        let holds_nothing = w.stored.is_some() && w.state.their_heads.as_ref().is_some_and(|h| h.is_empty());
-        commit.sync_state = (!holds_nothing).then(|| w.state.encode());
+        commit.sync_state = Some(w.state.encode());
         commit.heads = w.doc.get_heads().iter().map(|h| h.0).collect();
         let stored_heads = if w.stored.is_some() || !commit.changes.is_empty() { heads(&w.doc) } else { Vec::new() };
         if leaving
