@@ -22,6 +22,11 @@ pub struct SyncRequest {
     pub cursor: i64,
     /// One sync message per document the device has something to say about.
     pub docs: Vec<DocMessage>,
+    /// Documents the device no longer holds after the server listed them in
+    /// [`SyncResponse::remove`]: the server forgets the device's sync state for them. Sent in every
+    /// request until an answer to one that carried them arrives (the answer may be lost).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<DocumentId>,
 }
 
 /// An Automerge sync message about one document.

@@ -37,6 +37,10 @@ use crate::protocol::{DocMessage, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRe
 /// committing meanwhile) does not count: a busy server is not a stuck session.
 pub const MAX_ROUNDS: u32 = 12;
 
+/// Most removals a replica keeps confirming (`SyncRequest::removed`); the server accepts up to its
+/// document limit (2 000 by default).
+pub const MAX_REMOVED: usize = 1_000;
+
 /// How many change records a document's local log may hold before a snapshot replaces them.
 pub const SNAPSHOT_EVERY: u32 = 128;
 
@@ -122,6 +126,10 @@ pub struct ReplicaMeta {
     /// Documents whose changes the server refused, kept aside with the reason.
     #[serde(default)]
     pub quarantine: BTreeMap<DocumentId, Quarantined>,
+    /// Documents the server listed in `remove` that the device does not hold, oldest first: every
+    /// request confirms them (`SyncRequest::removed`) until the device holds them again.
+    #[serde(default)]
+    pub removed: Vec<DocumentId>,
 }
 
 /// A document whose local changes the server refused. Its changes stay on the device and are
@@ -223,7 +231,12 @@ pub struct Replica {
     cursor: i64,
     docs: BTreeMap<DocumentId, Entry>,
     quarantine: BTreeMap<DocumentId, Quarantined>,
+    /// Dropped on the server's word, confirmed in every request (see [`ReplicaMeta::removed`]).
+    removed: Vec<DocumentId>,
     session: Option<Session>,
+    /// Operations of an answer that failed part-way, not yet handed to the caller: returned first
+    /// by the next call that returns operations, or by [`Replica::take_unpersisted`].
+    unpersisted: Vec<Persist>,
 }
 
 impl Replica {
@@ -235,7 +248,9 @@ impl Replica {
             cursor: 0,
             docs: BTreeMap::new(),
             quarantine: BTreeMap::new(),
+            removed: Vec::new(),
             session: None,
+            unpersisted: Vec::new(),
         }
     }
 
@@ -263,7 +278,9 @@ impl Replica {
             cursor: meta.cursor,
             docs,
             quarantine: meta.quarantine,
+            removed: meta.removed,
             session: None,
+            unpersisted: Vec::new(),
         })
     }
 
@@ -293,6 +310,7 @@ impl Replica {
                 })
                 .collect(),
             quarantine: self.quarantine.clone(),
+            removed: self.removed.clone(),
         }
     }
 
@@ -337,7 +355,8 @@ impl Replica {
     ) -> Result<Vec<Persist>, ReplicaError> {
         self.ensure_absent(id)?;
         let doc = edit::create_worksite(self.actor.clone(), id, new, ctx)?;
-        Ok(self.insert_new(id, DocKind::Worksite, doc))
+        let ops = self.insert_new(id, DocKind::Worksite, doc);
+        Ok(self.outgoing(ops))
     }
 
     /// Create a person document.
@@ -349,7 +368,8 @@ impl Replica {
     ) -> Result<Vec<Persist>, ReplicaError> {
         self.ensure_absent(id)?;
         let doc = edit::create_person(self.actor.clone(), id, new, ctx)?;
-        Ok(self.insert_new(id, DocKind::Person, doc))
+        let ops = self.insert_new(id, DocKind::Person, doc);
+        Ok(self.outgoing(ops))
     }
 
     fn ensure_absent(&self, id: DocumentId) -> Result<(), ReplicaError> {
@@ -370,11 +390,29 @@ impl Replica {
         let e = self.docs.get_mut(&id).ok_or(ReplicaError::UnknownDocument(id))?;
         let before = e.doc.get_heads();
         if edit::apply(&mut e.doc, edit, ctx)?.is_none() {
-            return Ok(Vec::new());
+            return Ok(self.outgoing(Vec::new()));
         }
         let persist = record_new_changes(id, e, &before).into_iter().collect();
         self.mark_active(id);
-        Ok(persist)
+        Ok(self.outgoing(persist))
+    }
+
+    /// Operations still owed to the store after [`Replica::handle_response`] failed part-way: the
+    /// documents it had already applied in memory, and the metadata. Persist them before anything
+    /// else. Every call that returns operations returns these first anyway, so an edit made after
+    /// the failure never lands on disk without the changes it depends on.
+    pub fn take_unpersisted(&mut self) -> Vec<Persist> {
+        std::mem::take(&mut self.unpersisted)
+    }
+
+    /// `ops`, preceded by any operations still owed to the store.
+    fn outgoing(&mut self, ops: Vec<Persist>) -> Vec<Persist> {
+        if self.unpersisted.is_empty() {
+            return ops;
+        }
+        let mut all = std::mem::take(&mut self.unpersisted);
+        all.extend(ops);
+        all
     }
 
     fn mark_active(&mut self, id: DocumentId) {
@@ -413,7 +451,10 @@ impl Replica {
         for (id, e) in &mut self.docs {
             // A new session: the peer forgot what it was told in the previous one.
             e.sync = sync::State::decode(&e.sync.encode()).unwrap_or_default();
-            if e.doc.get_heads() != sorted(&e.acked) && !self.quarantine.contains_key(id) {
+            // An empty document (offered, its changes never arrived) is always asked about: the
+            // server may not know the device has it (a crash before its bookkeeping was stored).
+            let heads = e.doc.get_heads();
+            if (heads.is_empty() || heads != sorted(&e.acked)) && !self.quarantine.contains_key(id) {
                 active.insert(*id);
             }
         }
@@ -433,7 +474,7 @@ impl Replica {
                     .map(|(id, e)| (*id, e.kind, unacknowledged(e).len()))
                     .filter(|(_, _, n)| *n > 0)
                     .collect();
-                (Refusal::Revoked { unsynced }, Vec::new())
+                (Refusal::Revoked { unsynced }, self.outgoing(Vec::new()))
             }
             (
                 ErrorCode::Forbidden
@@ -449,16 +490,18 @@ impl Replica {
                 let pending_changes = self.pending_changes(doc);
                 self.quarantine
                     .insert(doc, Quarantined { code: error.code, message: error.message.clone(), pending_changes });
-                (Refusal::Quarantined { doc }, vec![Persist::Meta(self.meta())])
+                let meta = Persist::Meta(self.meta());
+                (Refusal::Quarantined { doc }, self.outgoing(vec![meta]))
             }
-            _ => (Refusal::Other, Vec::new()),
+            _ => (Refusal::Other, self.outgoing(Vec::new())),
         }
     }
 
     /// Send a quarantined document's changes again at the next sync (the user fixed the cause, e.g.
     /// the worksite was assigned again).
     pub fn retry(&mut self, doc: DocumentId) -> Vec<Persist> {
-        if self.quarantine.remove(&doc).is_some() { vec![Persist::Meta(self.meta())] } else { Vec::new() }
+        let ops = if self.quarantine.remove(&doc).is_some() { vec![Persist::Meta(self.meta())] } else { Vec::new() };
+        self.outgoing(ops)
     }
 
     /// Abandon the session in progress (the request failed in transit). Nothing acknowledged or
@@ -468,24 +511,43 @@ impl Replica {
     }
 
     /// Consume the server's answer.
+    ///
+    /// On an error the session is abandoned, but what the answer already brought stays applied in
+    /// memory; the operations that store it are kept for [`Replica::take_unpersisted`] (and
+    /// returned first by the next call that returns operations), so memory and disk never part.
     pub fn handle_response(&mut self, response: SyncResponse) -> Result<SyncStep, ReplicaError> {
         if self.session.is_none() {
             return Err(ReplicaError::NoSession);
         }
-        let result = self.apply_response(response);
-        if result.is_err() {
-            self.session = None;
+        let mut persist = std::mem::take(&mut self.unpersisted);
+        let mut changed = Vec::new();
+        match self.apply_response(response, &mut persist, &mut changed) {
+            Ok(next) => {
+                persist.push(Persist::Meta(self.meta()));
+                Ok(SyncStep { persist, changed, next })
+            }
+            Err(e) => {
+                self.session = None;
+                persist.push(Persist::Meta(self.meta()));
+                self.unpersisted = persist;
+                Err(e)
+            }
         }
-        result
     }
 
-    fn apply_response(&mut self, response: SyncResponse) -> Result<SyncStep, ReplicaError> {
-        let mut persist = Vec::new();
-        let mut changed = Vec::new();
+    /// Apply an answer, pushing what to persist as it goes (kept even when a later document fails);
+    /// returns the next request.
+    fn apply_response(
+        &mut self,
+        response: SyncResponse,
+        persist: &mut Vec<Persist>,
+        changed: &mut Vec<DocumentId>,
+    ) -> Result<Option<SyncRequest>, ReplicaError> {
         let mut progress = self.session.as_ref().is_some_and(|s| response.cursor != s.cursor);
         let actor = self.actor.clone();
         for reply in response.docs {
             let id = reply.doc;
+            let fresh = !self.docs.contains_key(&id);
             let e = self.docs.entry(id).or_insert_with(|| Entry {
                 kind: reply.kind,
                 doc: new_document(actor.clone()),
@@ -501,10 +563,22 @@ impl Replica {
             }
             if let Some(bytes) = &reply.message {
                 let before = e.doc.get_heads();
-                receive(&mut e.doc, &mut e.sync, bytes)
-                    .map_err(|reason| ReplicaError::BadServerMessage { doc: id, reason })?;
-                if let Some(p) = record_new_changes(id, e, &before) {
+                if let Err(reason) = receive(&mut e.doc, &mut e.sync, bytes) {
+                    if fresh {
+                        self.docs.remove(&id);
+                    }
+                    return Err(ReplicaError::BadServerMessage { doc: id, reason });
+                }
+                if !fresh && let Some(p) = record_new_changes(id, e, &before) {
                     persist.push(p);
+                    changed.push(id);
+                }
+            }
+            if fresh {
+                // Stored at once, even empty: once the device answers about it the server counts
+                // it as held and offers it no more, so a crash must not lose it.
+                persist.push(Persist::Snapshot { doc: id, kind: e.kind, bytes: e.doc.save() });
+                if !e.doc.get_heads().is_empty() {
                     changed.push(id);
                 }
             }
@@ -512,21 +586,33 @@ impl Replica {
                 reply.stored_heads.iter().filter_map(|h| ChangeHash::try_from(h.as_slice()).ok()).collect();
             progress |= acked != e.acked;
             e.acked = acked;
+            if fresh {
+                // Held again (say, assigned again): no removal left to confirm.
+                self.removed.retain(|r| *r != id);
+            }
             if let Some(s) = &mut self.session {
                 s.active.insert(id);
             }
         }
         for id in response.remove {
-            // The server holds every change we sent; drop the document unless we edited it since.
-            if self.docs.get(&id).is_some_and(|e| unacknowledged(e).is_empty()) {
-                self.docs.remove(&id);
-                self.quarantine.remove(&id);
-                if let Some(s) = &mut self.session {
-                    s.active.remove(&id);
+            // The server holds every change we sent; drop the document unless we edited it since
+            // (then it is kept, still held on the server's side, and its changes are sent again).
+            match self.docs.get(&id) {
+                Some(e) if !unacknowledged(e).is_empty() => continue,
+                Some(_) => {
+                    self.docs.remove(&id);
+                    self.quarantine.remove(&id);
+                    if let Some(s) = &mut self.session {
+                        s.active.remove(&id);
+                    }
+                    persist.push(Persist::Remove { doc: id });
+                    changed.push(id);
                 }
-                persist.push(Persist::Remove { doc: id });
-                changed.push(id);
+                // Dropped already (an earlier answer, or before a crash): confirm it again.
+                None => {}
             }
+            // Until the server hears it, it keeps the document as held and repeats `remove`.
+            self.confirm_removal(id);
         }
         for id in response.erased {
             // Destroyed on the server: local changes to it can never be stored, and must not stay.
@@ -542,24 +628,22 @@ impl Replica {
         let session = self.session.as_mut().ok_or(ReplicaError::NoSession)?;
         session.cursor = response.cursor;
         let next = self.build_request();
-        let next = if next.docs.is_empty() {
-            // Quiescent: keep the cursor, the sync is complete.
+        if next.docs.is_empty() {
+            // Quiescent: keep the cursor, the sync is complete. Removals left to confirm go with
+            // the next session's first request.
             self.cursor = response.cursor;
             self.session = None;
-            None
-        } else {
-            let session = self.session.as_mut().ok_or(ReplicaError::NoSession)?;
-            if !progress && changed.is_empty() {
-                session.rounds += 1;
-            }
-            session.total += 1;
-            if session.rounds > MAX_ROUNDS || session.total > 10 * MAX_ROUNDS {
-                return Err(ReplicaError::TooManyRounds);
-            }
-            Some(next)
-        };
-        persist.push(Persist::Meta(self.meta()));
-        Ok(SyncStep { persist, changed, next })
+            return Ok(None);
+        }
+        let session = self.session.as_mut().ok_or(ReplicaError::NoSession)?;
+        if !progress && changed.is_empty() {
+            session.rounds += 1;
+        }
+        session.total += 1;
+        if session.rounds > MAX_ROUNDS || session.total > 10 * MAX_ROUNDS {
+            return Err(ReplicaError::TooManyRounds);
+        }
+        Ok(Some(next))
     }
 
     fn build_request(&mut self) -> SyncRequest {
@@ -586,7 +670,21 @@ impl Replica {
                 docs.push(DocMessage { doc: id, kind: e.kind, message: message.encode() });
             }
         }
-        SyncRequest { protocol: PROTOCOL_VERSION, cursor, docs }
+        SyncRequest { protocol: PROTOCOL_VERSION, cursor, docs, removed: self.removed.clone() }
+    }
+
+    /// Confirm the removal of `id` in every request from now on. Not just until one answer: a
+    /// late duplicate of an older request naming the document would make the server count it
+    /// as held again (and never offer it again once assigned anew); the next confirmation undoes
+    /// that. The oldest confirmations go first beyond [`MAX_REMOVED`].
+    fn confirm_removal(&mut self, id: DocumentId) {
+        if self.removed.contains(&id) {
+            return;
+        }
+        if self.removed.len() >= MAX_REMOVED {
+            self.removed.remove(0);
+        }
+        self.removed.push(id);
     }
 }
 

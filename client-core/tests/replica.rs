@@ -240,3 +240,131 @@ fn an_erased_document_is_dropped_even_with_unsynced_changes_a_removed_one_is_kep
     assert_eq!(r.person(kept).unwrap().first_name, "Zoë");
     assert_eq!(r.documents(), [(kept, DocKind::Person)]);
 }
+
+/// The server's answer to the replica's first request for `ws`, from a server copy that holds one
+/// change more than the device (the office's): a sync message bringing that change.
+fn answer_with_an_office_change(r: &mut Replica, ws: DocumentId) -> (Vec<u8>, Vec<serde_bytes::ByteBuf>) {
+    use automerge::sync::{self, SyncDoc};
+    let mut server = r.automerge(ws).unwrap().fork().with_actor(actor(9));
+    terrain_client_core::edit::apply(
+        &mut server,
+        &Edit::SetWorksiteField { field: WorksiteField::Lots, value: "Lot 2".into() },
+        &ctx("Bureau"),
+    )
+    .unwrap();
+    let request = r.start_sync();
+    let m = request.docs.iter().find(|m| m.doc == ws).expect("the new worksite is sent");
+    let mut state = sync::State::new();
+    server.receive_sync_message(&mut state, sync::Message::decode(&m.message).unwrap()).unwrap();
+    let message = server.generate_sync_message(&mut state).expect("the server has a change to send").encode();
+    let heads = server.get_heads().iter().map(|h| serde_bytes::ByteBuf::from(h.0.to_vec())).collect();
+    (message, heads)
+}
+
+#[test]
+fn an_answer_refused_part_way_still_persists_what_it_applied() {
+    use terrain_client_core::protocol::{DocReply, SyncResponse};
+    let mut r = Replica::new(device(), actor_bytes(1));
+    let mut log = Log::default();
+    log.persist(vec![Persist::Meta(r.meta())]);
+    let (ws, p) = (doc_id(1), doc_id(2));
+    log.persist(r.create_worksite(ws, &new_worksite_fields(), &ctx(ME)).unwrap());
+    log.persist(r.create_person(p, &NewPerson { first_name: "Zoë".into(), ..NewPerson::default() }, &ctx(ME)).unwrap());
+    let (message, heads) = answer_with_an_office_change(&mut r, ws);
+    // The worksite's reply is good, the person's is garbage: the answer is refused at the second.
+    let response = SyncResponse {
+        cursor: 3,
+        docs: vec![
+            DocReply { doc: ws, kind: DocKind::Worksite, message: Some(message), stored_heads: heads },
+            DocReply { doc: p, kind: DocKind::Person, message: Some(vec![0x42, 0x01, 0x02]), stored_heads: vec![] },
+        ],
+        remove: vec![],
+        erased: vec![],
+    };
+    let refused = r.handle_response(response);
+    assert!(matches!(refused, Err(ReplicaError::BadServerMessage { doc, .. }) if doc == p), "{refused:?}");
+    assert_eq!(r.worksite(ws).unwrap().lots, "Lot 2", "the worksite's reply was applied in memory");
+
+    // An edit made after the failure depends on the office's change: its operations carry that
+    // change too, so the disk never holds an edit without what it was made on.
+    log.persist(r.edit(ws, &meeting(1, "après la panne"), &ctx(ME)).unwrap());
+    let restored = Replica::restore(log.stored()).unwrap();
+    assert_eq!(restored.automerge(ws).unwrap().get_heads(), r.automerge(ws).unwrap().get_heads());
+    let w = restored.worksite(ws).unwrap();
+    assert_eq!(w.lots, "Lot 2");
+    assert_eq!(w.meeting(item(1)).unwrap().notes, "après la panne", "the edit survives a restart");
+    assert!(r.take_unpersisted().is_empty(), "handed out once");
+}
+
+#[test]
+fn a_refused_answer_owes_its_operations_to_the_store_until_taken() {
+    use terrain_client_core::protocol::{DocReply, SyncResponse};
+    let mut r = Replica::new(device(), actor_bytes(1));
+    let mut log = Log::default();
+    log.persist(vec![Persist::Meta(r.meta())]);
+    let ws = doc_id(1);
+    log.persist(r.create_worksite(ws, &new_worksite_fields(), &ctx(ME)).unwrap());
+    let (message, heads) = answer_with_an_office_change(&mut r, ws);
+    // A second reply of the wrong kind for the same worksite refuses the answer after the first.
+    let response = SyncResponse {
+        cursor: 3,
+        docs: vec![
+            DocReply { doc: ws, kind: DocKind::Worksite, message: Some(message), stored_heads: heads.clone() },
+            DocReply { doc: ws, kind: DocKind::Person, message: None, stored_heads: vec![] },
+        ],
+        remove: vec![],
+        erased: vec![],
+    };
+    assert!(r.handle_response(response).is_err());
+    let owed = r.take_unpersisted();
+    assert!(owed.iter().any(|op| matches!(op, Persist::Changes { doc, .. } if *doc == ws)), "{owed:?}");
+    assert!(matches!(owed.last(), Some(Persist::Meta(m)) if m.docs[&ws].acked_heads == heads), "acks are kept");
+    log.persist(owed);
+    let restored = Replica::restore(log.stored()).unwrap();
+    assert_eq!(restored.worksite(ws).unwrap().lots, "Lot 2");
+    assert_eq!(restored.pending_changes(ws), 0, "acknowledged: the server stored everything");
+}
+
+#[test]
+fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
+    use terrain_client_core::protocol::SyncResponse;
+    let mut r = Replica::new(device(), actor_bytes(1));
+    let (gone, unknown) = (doc_id(1), doc_id(2));
+    r.create_person(gone, &NewPerson { first_name: "Zoë".into(), ..NewPerson::default() }, &ctx(ME)).unwrap();
+    let heads: Vec<serde_bytes::ByteBuf> =
+        r.automerge(gone).unwrap().get_heads().iter().map(|h| serde_bytes::ByteBuf::from(h.0.to_vec())).collect();
+    let _ = r.start_sync();
+    let ack = terrain_client_core::protocol::DocReply {
+        doc: gone,
+        kind: DocKind::Person,
+        message: None,
+        stored_heads: heads,
+    };
+    let response = SyncResponse { cursor: 4, docs: vec![ack], remove: vec![gone, unknown], erased: vec![] };
+    let step = r.handle_response(response).unwrap();
+    assert!(step.persist.contains(&Persist::Remove { doc: gone }));
+    assert!(r.documents().is_empty());
+    let Some(Persist::Meta(meta)) = step.persist.last() else { panic!("meta last") };
+    assert_eq!(meta.removed, [gone, unknown], "kept to confirm, persisted");
+
+    // Every request confirms both (the one it dropped, and the one it never held), whether its
+    // answer is lost or arrives, and after a restart.
+    let request = r.start_sync();
+    assert_eq!(request.removed, [gone, unknown]);
+    r.abort_sync();
+    let _ = r.start_sync();
+    r.handle_response(SyncResponse { cursor: 5, docs: vec![], remove: vec![gone], erased: vec![] }).unwrap();
+    assert_eq!(r.start_sync().removed, [gone, unknown], "an answer does not end it, a repeat adds nothing");
+    let mut restored = Replica::restore(StoredReplica { meta: Some(r.meta()), docs: vec![] }).unwrap();
+    assert_eq!(restored.start_sync().removed, [gone, unknown], "a restart does not forget them");
+
+    // Assigned again, the person comes back: its removal is no longer confirmed.
+    let offer = terrain_client_core::protocol::DocReply {
+        doc: gone,
+        kind: DocKind::Person,
+        message: None,
+        stored_heads: vec![],
+    };
+    restored.handle_response(SyncResponse { cursor: 6, docs: vec![offer], remove: vec![], erased: vec![] }).unwrap();
+    assert_eq!(restored.start_sync().removed, [unknown]);
+}

@@ -11,7 +11,9 @@
 //! mutated by the input: message bytes flipped, heads and kinds replaced, documents removed or
 //! erased. After `handle_response`, whether it succeeded or refused, every local change must still
 //! be in the replica, and in the replica restored from what it persisted, unless the answer erased
-//! that document (by design) or removed it when it had nothing unacknowledged.
+//! that document (by design) or removed it when it had nothing unacknowledged; and every document
+//! the replica holds in memory must restore with the same heads (what it applied is persisted,
+//! even when a later document of the answer was refused).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -179,12 +181,25 @@ pub fn run(data: &[u8]) -> Result<(), String> {
     let removed = response.remove.clone();
     let acked_everything: Vec<DocumentId> =
         before.iter().filter(|(id, _)| replica.pending_changes(*id) == 0).map(|(id, _)| *id).collect();
-    if let Ok(step) = replica.handle_response(response) {
-        for op in &step.persist {
-            apply(&mut disk, op);
-        }
+    // Persist what the replica asks, whether it took the answer or refused it part-way.
+    let ops = match replica.handle_response(response) {
+        Ok(step) => step.persist,
+        Err(_) => replica.take_unpersisted(),
+    };
+    for op in &ops {
+        apply(&mut disk, op);
     }
     let restored = restore(&disk);
+    // Memory and disk never part: every change the replica holds in memory, a restart restores.
+    for (doc, _) in replica.documents() {
+        let mine = replica.automerge(doc).map(|d| d.get_heads()).unwrap_or_default();
+        if mine.is_empty() {
+            continue;
+        }
+        if restored.automerge(doc).map(|d| d.get_heads()) != Some(mine) {
+            return Err(format!("document {doc}: what is in memory was not persisted"));
+        }
+    }
     for (label, r) in [("in memory", &replica), ("after a restart", &restored)] {
         for (doc, hashes) in &before {
             if erased.contains(doc) || (removed.contains(doc) && acked_everything.contains(doc)) {

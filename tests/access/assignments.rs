@@ -46,3 +46,38 @@ pub async fn assignments_bring_and_take_worksites_and_their_people(backend: Back
     assert!(again.is_ok());
     assert!(w.other_advisor.device.replica().documents().is_empty());
 }
+
+/// The answer that tells a tablet to drop an unassigned worksite is lost, and the advisor edits
+/// the worksite once more: nothing is lost or refused, the worksite still leaves at the next sync,
+/// and it comes back whole when it is assigned again (seeds 195, 285, 536 of the simulator).
+pub async fn an_unassignment_whose_answer_is_lost_still_takes_the_worksite_and_can_be_undone(backend: Backend) {
+    let mut w = world(backend).await;
+    let store = w.server.store.clone();
+    let base = w.server.base_url.clone();
+    store.assign(w.unassigned, w.other_advisor_id, Utc::now()).await.unwrap();
+    w.other_advisor.sync(&base).await.unwrap();
+    assert_eq!(w.other_advisor.device.replica().documents().len(), 2, "the worksite and its person");
+
+    store.unassign(w.unassigned, w.other_advisor_id).await.unwrap();
+    let lost = w.other_advisor.sync_rounds(&base, 1).await;
+    assert!(lost.is_err(), "the answer listing the removal never arrives");
+    assert_eq!(w.other_advisor.device.replica().documents().len(), 2, "so the tablet still holds both");
+
+    // The advisor, unaware, edits the worksite again.
+    w.other_advisor.edit(w.unassigned, Edit::SetWorksiteField { field: WorksiteField::Lots, value: "Lot 3".into() });
+    w.other_advisor.sync(&base).await.expect("the edit is accepted, not refused");
+    assert!(w.other_advisor.device.replica().status().quarantined.is_empty());
+    assert!(w.other_advisor.device.replica().documents().is_empty(), "then both leave the tablet");
+    w.office.sync(&base).await.unwrap();
+    let Document::Worksite(site) = w.office.device.replica().read(w.unassigned).unwrap() else { panic!() };
+    assert_eq!(site.lots, "Lot 3", "the edit made after the unassignment reached the office");
+
+    // The office edits it meanwhile; assigned again, it comes back with that edit.
+    w.office.edit(w.unassigned, Edit::SetWorksiteField { field: WorksiteField::Lots, value: "Lot 4".into() });
+    w.office.sync(&base).await.unwrap();
+    store.assign(w.unassigned, w.other_advisor_id, Utc::now()).await.unwrap();
+    w.other_advisor.sync(&base).await.unwrap();
+    let Document::Worksite(site) = w.other_advisor.device.replica().read(w.unassigned).unwrap() else { panic!() };
+    assert_eq!(site.lots, "Lot 4", "assigned again, the worksite is back, up to date");
+    assert_eq!(w.other_advisor.device.replica().documents().len(), 2, "with its person");
+}

@@ -98,3 +98,62 @@ pub async fn who_changed_what_when_is_answerable_per_worksite(backend: Backend) 
     let received: chrono::DateTime<Utc> = last["received_at"].as_str().unwrap().parse().unwrap();
     assert!(received >= start - chrono::Duration::seconds(1) && received <= Utc::now(), "the server's receive time");
 }
+
+/// An advisor creates a person and, offline, refers to them from their worksite, while the office
+/// refers to the same person from another worksite: the person is no longer the advisor's alone
+/// when the tablet syncs, yet its reference is accepted, not quarantined (simulator seed 285).
+pub async fn a_person_the_office_also_refers_to_meanwhile_keeps_the_advisors_reference(backend: Backend) {
+    let mut w = world(backend).await;
+    let base = w.server.base_url.clone();
+    w.advisor.sync(&base).await.unwrap();
+    let amina = terrain_client_core::DocumentId(uuid::Uuid::new_v4());
+    let ctx = w.advisor.ctx();
+    let new = terrain_client_core::edit::NewPerson { first_name: "Amina".into(), ..Default::default() };
+    w.advisor.device.create_person(amina, &new, &ctx).unwrap();
+    w.advisor.sync(&base).await.expect("the new person is stored");
+
+    // Offline, the advisor proposes Amina for a position of their worksite.
+    let refer = |device: &mut terrain_tests::device::TestDevice, worksite| {
+        let position = device.next_id();
+        device.edit(
+            worksite,
+            Edit::AddPosition {
+                id: position,
+                title: "Carreleur".into(),
+                tasks: String::new(),
+                requirements: String::new(),
+                contract_type: ContractType::FixedTerm,
+                planned_start: None,
+                hours_planned: 0.0,
+            },
+        );
+        let referral = device.next_id();
+        device.edit(
+            worksite,
+            Edit::Refer {
+                id: referral,
+                person: amina,
+                position,
+                partner_kind: PartnerKind::ReferenceCentre,
+                partner_name: "IrisTech".into(),
+                proposed_on: None,
+            },
+        );
+    };
+    refer(&mut w.advisor, w.assigned);
+    // Meanwhile the office proposes her for a worksite the advisor does not follow.
+    w.office.sync(&base).await.unwrap();
+    refer(&mut w.office, w.unassigned);
+    w.office.sync(&base).await.unwrap();
+
+    w.advisor.sync(&base).await.expect("the advisor's reference is accepted");
+    assert!(w.advisor.device.replica().status().quarantined.is_empty(), "nothing set aside");
+    assert_eq!(w.advisor.device.replica().pending_changes(w.assigned), 0, "everything stored");
+    // Until the reference is stored, Amina is outside the advisor's access and the tablet may be
+    // told to drop her; once it is, she comes back.
+    w.advisor.sync(&base).await.unwrap();
+    assert!(w.advisor.device.replica().person(amina).is_ok(), "the advisor still follows Amina");
+    w.office.sync(&base).await.unwrap();
+    let site = w.office.device.replica().worksite(w.assigned).unwrap();
+    assert!(site.people().contains(&amina), "the office sees the advisor's proposal");
+}

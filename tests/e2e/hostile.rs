@@ -64,7 +64,7 @@ pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backe
         assert_eq!(status, 400);
         assert_eq!(error(&bytes).code, ErrorCode::MalformedRequest);
     }
-    let wrong_version = SyncRequest { protocol: PROTOCOL_VERSION + 1, cursor: 0, docs: vec![] };
+    let wrong_version = SyncRequest { protocol: PROTOCOL_VERSION + 1, cursor: 0, docs: vec![], removed: vec![] };
     let (status, bytes) = post(&server.base_url, &token, protocol::encode(&wrong_version)).await;
     assert_eq!((status, error(&bytes).code), (400, ErrorCode::UnsupportedProtocol));
     assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
@@ -132,6 +132,7 @@ pub async fn an_oversized_body_is_refused_and_changes_nothing(backend: Backend) 
         protocol: PROTOCOL_VERSION,
         cursor: 0,
         docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: vec![0x42; 200 * 1024] }],
+        removed: vec![],
     };
     let (status, bytes) = post(&server.base_url, &token, protocol::encode(&big)).await;
     assert_eq!((status, error(&bytes).code), (413, ErrorCode::MessageTooLarge));
@@ -170,6 +171,7 @@ pub async fn a_change_that_breaks_the_schema_is_refused_and_changes_nothing(back
                 protocol: PROTOCOL_VERSION,
                 cursor: i64::MAX,
                 docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: message.encode() }],
+                removed: vec![],
             };
             let before = fingerprint(&url).await;
             let (status, bytes) = post(&server.base_url, &token, protocol::encode(&request)).await;

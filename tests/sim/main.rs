@@ -2,11 +2,11 @@
 //! server's sync core on the in-memory store, each checked against every invariant once healed
 //! (docs/RELIABILITY.md).
 //!
-//! - `cargo nextest run -p terrain-tests --test sim` runs 10 000 seeds in 8 shards.
-//! - A failing seed prints its replay command: `TERRAIN_SIM_SEED=<seed> cargo nextest run -p
-//!   terrain-tests --test sim replay --no-capture` (every event is traced).
-//! - Soak: `TERRAIN_SIM_SEEDS=1000000 TERRAIN_SIM_FIRST=10000 cargo nextest run --release -p
-//!   terrain-tests --test sim shard` (seeds `FIRST..FIRST+SEEDS`, split over the shards).
+//! - `cargo nextest run --workspace --test sim` runs 10 000 seeds in 8 shards.
+//! - A failing seed prints its replay command: `TERRAIN_SIM_SEED=<seed> cargo nextest run
+//!   --workspace --test sim replay --no-capture` (every event is traced).
+//! - Soak: `TERRAIN_SIM_SEEDS=1000000 TERRAIN_SIM_FIRST=10000 cargo nextest run --release
+//!   --workspace --test sim shard` (seeds `FIRST..FIRST+SEEDS`, split over the shards).
 
 mod converge;
 mod fuzz_smoke;
@@ -27,7 +27,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn replay_command(seed: u64) -> String {
-    format!("TERRAIN_SIM_SEED={seed} cargo nextest run -p terrain-tests --test sim replay --no-capture")
+    format!("TERRAIN_SIM_SEED={seed} cargo nextest run --workspace --test sim replay --no-capture")
 }
 
 /// Run this shard's part of the seeds; fail on the first seed that breaks an invariant.
@@ -66,42 +66,34 @@ fn shard(index: u64) {
 }
 
 #[test]
-#[ignore = "open findings (docs/RELIABILITY.md): run with --run-ignored all"]
 fn shard_0() {
     shard(0)
 }
 #[test]
-#[ignore = "open findings (docs/RELIABILITY.md): run with --run-ignored all"]
 fn shard_1() {
     shard(1)
 }
 #[test]
-#[ignore = "open findings (docs/RELIABILITY.md): run with --run-ignored all"]
 fn shard_2() {
     shard(2)
 }
 #[test]
-#[ignore = "open findings (docs/RELIABILITY.md): run with --run-ignored all"]
 fn shard_3() {
     shard(3)
 }
 #[test]
-#[ignore = "open findings (docs/RELIABILITY.md): run with --run-ignored all"]
 fn shard_4() {
     shard(4)
 }
 #[test]
-#[ignore = "open findings (docs/RELIABILITY.md): run with --run-ignored all"]
 fn shard_5() {
     shard(5)
 }
 #[test]
-#[ignore = "open findings (docs/RELIABILITY.md): run with --run-ignored all"]
 fn shard_6() {
     shard(6)
 }
 #[test]
-#[ignore = "open findings (docs/RELIABILITY.md): run with --run-ignored all"]
 fn shard_7() {
     shard(7)
 }

@@ -346,6 +346,7 @@ impl World {
                 order_to_start: Some(date(2026, 1, 5)),
                 ..Default::default()
             };
+            self.trace(format!("{} creates worksite {id}", self.tablets[t].label));
             (id, self.tablets[t].replica.create_worksite(id, &new, &ctx))
         } else if people.is_empty() || choice < 14 {
             let id = DocumentId::from_random_bytes(self.rng.bytes16());
@@ -357,6 +358,7 @@ impl World {
                 partner_name: "IrisTech".into(),
                 ..Default::default()
             };
+            self.trace(format!("{} creates person {id}", self.tablets[t].label));
             (id, self.tablets[t].replica.create_person(id, &new, &ctx))
         } else if choice < 30 {
             let p = people[self.rng.below(people.len() as u64) as usize];
@@ -376,6 +378,9 @@ impl World {
         } else {
             let w = worksites[self.rng.below(worksites.len() as u64) as usize];
             let edit = self.worksite_edit(t, w, &people);
+            if let Edit::Refer { person, .. } | Edit::AddPlacement { person, .. } = &edit {
+                self.trace(format!("{} makes {w} refer to {person}", self.tablets[t].label));
+            }
             (w, self.tablets[t].replica.edit(w, &edit, &ctx))
         };
         let ops = match result {
@@ -513,7 +518,13 @@ impl World {
         self.tablets[t].waiting = Some(id);
         let body = protocol::encode(&request);
         let label = self.tablets[t].label.clone();
-        self.trace(format!("{label} sends {id}: cursor {} docs {}", request.cursor, request.docs.len()));
+        let docs: Vec<String> = request.docs.iter().map(|d| d.doc.to_string()[..8].to_owned()).collect();
+        self.trace(format!(
+            "{label} sends {id}: cursor {} docs {:?} removed {}",
+            request.cursor,
+            docs,
+            request.removed.len()
+        ));
         self.schedule(5_000, Event::Timeout { tablet: t, id });
         if self.tablets[t].partitioned_until > self.now || self.chance(self.faults.drop_request) {
             self.stats.faults += 1;
@@ -535,10 +546,15 @@ impl World {
         let result = self.handle(t, &body).await;
         let label = self.tablets[t].label.clone();
         match &result {
-            Ok(r) => {
-                self.trace(format!("  server answered {id} for {label}: cursor {} docs {}", r.cursor, r.docs.len()))
+            Ok(r) => self.trace(format!(
+                "  server answered {id} for {label}: cursor {} docs {} remove {:?}",
+                r.cursor,
+                r.docs.len(),
+                r.remove.iter().map(|d| d.to_string()[..8].to_owned()).collect::<Vec<_>>()
+            )),
+            Err(e) => {
+                self.trace(format!("  server refused {id} for {label}: {:?} {:?} ({})", e.code, e.doc, e.message))
             }
-            Err(e) => self.trace(format!("  server refused {id} for {label}: {:?} {:?}", e.code, e.doc)),
         }
         if let Err(e) = &result
             && e.code == ErrorCode::Internal
@@ -571,7 +587,7 @@ impl World {
         let request: SyncRequest = protocol::decode(body).expect("the simulator's own request decodes");
         sync::handle(&self.dyn_store, &self.limits, &caller, request, ts(self.now)).await.map_err(|e| ErrorBody {
             code: e.code(),
-            message: e.to_string(),
+            message: format!("{e} ({e:?})"),
             doc: e.doc(),
         })
     }
@@ -754,7 +770,13 @@ impl World {
                 .collect();
             out.push((i, docs));
         }
-        out.push((usize::MAX, self.store.document_ids().into_iter().map(|d| (d, Vec::new())).collect()));
+        // The server's heads too: a pass in which a tablet only uploaded must be followed by one in
+        // which the others download it.
+        let server = self.store.document_ids().into_iter().map(|d| {
+            let heads = self.store.heads(d).unwrap_or_default().into_iter().map(ChangeHash).collect();
+            (d, heads)
+        });
+        out.push((usize::MAX, server.collect()));
         out
     }
 

@@ -219,6 +219,7 @@ pub async fn push_raw(
             protocol: protocol::PROTOCOL_VERSION,
             cursor: i64::MAX,
             docs: vec![protocol::DocMessage { doc: id, kind, message: message.encode() }],
+            removed: vec![],
         };
         let response = http
             .post(format!("{base_url}/v1/sync"))

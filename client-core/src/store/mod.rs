@@ -146,10 +146,19 @@ impl<S: LocalStore> Device<S> {
     }
 
     /// Handle a response; what it brought is stored when this returns. Returns the next request,
-    /// or `None` when the sync is complete.
+    /// or `None` when the sync is complete. When the replica refuses the answer part-way, what it
+    /// had already applied is stored before the error is returned.
     pub fn handle_response(&mut self, response: SyncResponse) -> Result<SyncStep, DeviceError<S::Error>> {
-        let step = self.replica.handle_response(response)?;
-        self.persist_all(&step.persist)?;
-        Ok(step)
+        match self.replica.handle_response(response) {
+            Ok(step) => {
+                self.persist_all(&step.persist)?;
+                Ok(step)
+            }
+            Err(e) => {
+                let owed = self.replica.take_unpersisted();
+                self.persist_all(&owed)?;
+                Err(e.into())
+            }
+        }
     }
 }

@@ -110,9 +110,8 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
         let allowed = access.allows(id);
         let leaving = !allowed && input.held.contains(&id);
         let mut w = open(id, incoming.kind)?;
-        if w.stored.is_some() && !allowed && !leaving {
-            return Err(SyncError::Forbidden { doc: id, reason: Forbidden::Hold });
-        }
+        // Stored, outside the caller's access, and not held by the device: checked below.
+        let outsider = w.stored.is_some() && !allowed && !leaving;
         let people_before = match (&w.stored, w.kind) {
             (Some(_), DocKind::Worksite) => Worksite::read(&w.doc).map(|ws| ws.people()).unwrap_or_default(),
             _ => Vec::new(),
@@ -124,6 +123,19 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
             panicked: false,
         })?;
         let new: Vec<_> = w.doc.get_changes(&before);
+        if outsider {
+            // A document offered to the device while the caller could hold it (a new assignment),
+            // taken away before the device reported any of it, so it never counted as held. With
+            // nothing the server lacks, the device drops it and is told nothing else about it;
+            // with changes of its own (sent or only announced by its heads), it is refused.
+            let all_known =
+                w.state.their_heads.as_ref().is_some_and(|h| h.iter().all(|h| w.doc.get_change_by_hash(h).is_some()));
+            if !new.is_empty() || !all_known {
+                return Err(SyncError::Forbidden { doc: id, reason: Forbidden::Hold });
+            }
+            remove.push(id);
+            continue;
+        }
         let mut commit = DocumentCommit {
             id,
             kind: w.kind,
@@ -174,7 +186,8 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
             remove.push(id);
             commit.sync_state = None;
         }
-        if w.stored.is_some() || !commit.changes.is_empty() {
+        // Nothing is written for a document the server does not store and that brought no change.
+        if !commit.changes.is_empty() || (w.stored.is_some() && commit.sync_state.is_some()) {
             commits.push(commit);
         }
         replies.push(DocReply { doc: id, kind: w.kind, message, stored_heads });

@@ -93,6 +93,11 @@ pub async fn handle(
             true
         }
     });
+    // Documents the device says it dropped after an earlier `remove`: no longer held. Their sync
+    // states are forgotten only once this request commits, so a lost answer loses nothing: the
+    // device confirms them again.
+    let named: BTreeSet<DocumentId> = request.docs.iter().map(|d| d.doc).collect();
+    let confirmed: BTreeSet<DocumentId> = request.removed.iter().copied().filter(|id| !named.contains(id)).collect();
     let request = Arc::new(request);
     let access = Arc::new(access(store.as_ref(), caller).await?);
     for attempt in 0..COMMIT_ATTEMPTS {
@@ -106,8 +111,10 @@ pub async fn handle(
                 erased.push(*doc);
             }
         }
-        let held: BTreeSet<DocumentId> =
+        // What the device held until this request: a removal it confirms now was still its own.
+        let had: BTreeSet<DocumentId> =
             store.held(device).await.map_err(|e| SyncError::store("held", e))?.into_iter().collect();
+        let held: BTreeSet<DocumentId> = had.difference(&confirmed).copied().collect();
         let mut flagged: Vec<_> = changed.documents.into_iter().filter(|(id, _)| access.allows(*id)).collect();
         // Documents the caller may now hold but never received (a new assignment): sent whatever
         // the cursor says, since their last change may be older than it.
@@ -125,7 +132,8 @@ pub async fn handle(
                 flagged.push((doc.id, doc.kind));
             }
         }
-        let states = store.sync_states(device, &ids).await.map_err(|e| SyncError::store("sync_states", e))?;
+        let mut states = store.sync_states(device, &ids).await.map_err(|e| SyncError::store("sync_states", e))?;
+        states.retain(|(id, _)| !confirmed.contains(id));
         let input = MergeInput {
             request: request.clone(),
             flagged,
@@ -141,7 +149,7 @@ pub async fn handle(
             Err(_) => return Err(SyncError::TooExpensive),
         };
         check_actors(store.as_ref(), device, &output).await?;
-        check_new_references(store.as_ref(), &access, &request, &output).await?;
+        check_new_references(store.as_ref(), &access, &had, &request, &output).await?;
         if caller.user.role == Role::Advisor {
             // A worksite an advisor creates is assigned to them, before it is stored, so it never
             // looks unassigned to their own device.
@@ -159,7 +167,13 @@ pub async fn handle(
                 store.bind_actors(device, &actors, received_at).await.map_err(|e| SyncError::store("bind", e))?;
                 let created: Vec<DocumentId> = output.created.iter().map(|(d, _)| *d).collect();
                 store.set_created_by(&created, caller.user.id).await.map_err(|e| SyncError::store("created_by", e))?;
-                store.forget(device, &remove).await.map_err(|e| SyncError::store("forget", e))?;
+                // A document listed in `remove` stays held until the device confirms it dropped it
+                // (`removed` in a later request): the answer may be lost, and the device may keep
+                // it because it edited it meanwhile. Until then it is listed again in every answer.
+                if !confirmed.is_empty() {
+                    let confirmed: Vec<DocumentId> = confirmed.iter().copied().collect();
+                    store.forget(device, &confirmed).await.map_err(|e| SyncError::store("forget", e))?;
+                }
                 return Ok(SyncResponse { cursor: changed.cursor, docs: output.replies, remove, erased });
             }
             Err(StoreError::Conflict(doc)) => {
@@ -190,17 +204,24 @@ async fn check_actors(store: &dyn Store, device: DeviceId, output: &MergeOutput)
     Ok(())
 }
 
-/// An advisor may only make a worksite refer to people they may already hold, to people created
-/// in this very request, or to ids the server does not know: referring to someone else's person
-/// would otherwise hand that person's document to the advisor.
+/// An advisor may only make a worksite refer to people they may already hold, to people their
+/// device holds, to people created in this very request, or to ids the server does not know:
+/// referring to someone else's person would otherwise hand that person's document to the advisor.
+///
+/// "Their device holds" covers an offline race: an advisor creates a person and refers to them
+/// from their worksite offline while the office refers to the same person from another worksite.
+/// A person an advisor created is theirs only while no worksite refers to them, so by the time
+/// the tablet syncs it may no longer be in the access set; the reference hands the advisor nothing
+/// their device did not already have, and refusing it would quarantine their work for good.
 async fn check_new_references(
     store: &dyn Store,
     access: &Access,
+    held: &BTreeSet<DocumentId>,
     request: &SyncRequest,
     output: &MergeOutput,
 ) -> Result<(), SyncError> {
     for (worksite, person) in &output.new_references {
-        if access.allows(*person) || request.docs.iter().any(|d| d.doc == *person) {
+        if access.allows(*person) || held.contains(person) || request.docs.iter().any(|d| d.doc == *person) {
             continue;
         }
         let known = store.load(&[*person]).await.map_err(|e| SyncError::store("load", e))?;
@@ -215,7 +236,7 @@ fn check_shape(limits: &Limits, request: &SyncRequest) -> Result<(), SyncError> 
     if request.protocol != PROTOCOL_VERSION {
         return Err(SyncError::UnsupportedProtocol { got: request.protocol, supported: PROTOCOL_VERSION });
     }
-    if request.docs.len() > limits.max_documents {
+    if request.docs.len() > limits.max_documents || request.removed.len() > limits.max_documents {
         return Err(SyncError::TooManyDocuments { max: limits.max_documents });
     }
     let mut seen = BTreeSet::new();
