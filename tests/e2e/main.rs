@@ -6,6 +6,7 @@ mod durability;
 mod fixtures;
 mod hostile;
 mod merge;
+mod news;
 mod projection;
 mod shutdown;
 
@@ -23,4 +24,5 @@ on_both_backends!(
     hostile::an_oversized_body_is_refused_and_changes_nothing,
     hostile::a_change_that_breaks_the_schema_is_refused_and_changes_nothing,
     shutdown::sigterm_stops_the_server_with_a_live_stream_open,
+    news::an_upload_does_not_come_back_as_news,
 );

@@ -17,6 +17,10 @@ pub struct SyncReport {
     pub bytes_up: usize,
     /// Response bytes received.
     pub bytes_down: usize,
+    /// Documents the server answered about (`DocReply` entries, summed over the rounds).
+    pub docs_down: usize,
+    /// Of those, the replies that carried a sync message.
+    pub messages_down: usize,
 }
 
 /// Why a sync failed.
@@ -189,6 +193,8 @@ impl TestDevice {
                 return Err(SyncFailure::Refused(status, body));
             }
             let response: SyncResponse = protocol::decode(&bytes).map_err(|e| SyncFailure::Transport(e.to_string()))?;
+            report.docs_down += response.docs.len();
+            report.messages_down += response.docs.iter().filter(|d| d.message.is_some()).count();
             let step = self.device.handle_response(response).map_err(|e| SyncFailure::Device(e.to_string()))?;
             request = step.next;
         }

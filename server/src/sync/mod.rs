@@ -96,7 +96,11 @@ pub async fn handle(
     let request = Arc::new(request);
     let access = Arc::new(access(store.as_ref(), caller).await?);
     for attempt in 0..COMMIT_ATTEMPTS {
-        let changed = store.changed_since(request.cursor).await.map_err(|e| SyncError::store("changed_since", e))?;
+        // The device's own commits are not news to it (see `answer_cursor`).
+        let changed = store
+            .changed_since_by_others(request.cursor, device)
+            .await
+            .map_err(|e| SyncError::store("changed_since", e))?;
         // Read after `changed_since`: an erasure numbered at or below the cursor returned is then
         // always announced (read before, one committed in between would be skipped for good).
         let mut erased: Vec<DocumentId> =
@@ -154,13 +158,14 @@ pub async fn handle(
         let remove = output.remove.clone();
         let batch = CommitBatch { device, received_at, documents: output.commits };
         match store.commit(batch).await {
-            Ok(_) => {
+            Ok(seq) => {
                 let actors: Vec<Vec<u8>> = output.actors.iter().map(|(_, a)| a.clone()).collect();
                 store.bind_actors(device, &actors, received_at).await.map_err(|e| SyncError::store("bind", e))?;
                 let created: Vec<DocumentId> = output.created.iter().map(|(d, _)| *d).collect();
                 store.set_created_by(&created, caller.user.id).await.map_err(|e| SyncError::store("created_by", e))?;
                 store.forget(device, &remove).await.map_err(|e| SyncError::store("forget", e))?;
-                return Ok(SyncResponse { cursor: changed.cursor, docs: output.replies, remove, erased });
+                let cursor = answer_cursor(changed.cursor, seq);
+                return Ok(SyncResponse { cursor, docs: output.replies, remove, erased });
             }
             Err(StoreError::Conflict(doc)) => {
                 tracing::debug!(%doc, attempt, "concurrent commit, merging again");
@@ -175,6 +180,22 @@ pub async fn handle(
         }
     }
     Err(SyncError::Busy { erased: None })
+}
+
+/// The cursor to answer: `read`, the highest commit number visible when the changed documents
+/// were listed, or the request's own commit `own` when it is the very next number.
+///
+/// Numbers become visible in order (every commit numbered at or below `read` was in the list),
+/// and the store takes one number per commit or erasure. So when `own` is `read + 1`, no commit
+/// of anyone else lies between them and the device may move past its own commit; otherwise some
+/// other commit took a number in between, maybe after the list was read, and the cursor stays at
+/// `read`. Either way the device's own commit does not come back as news: the next request's list
+/// leaves out documents whose latest commit is the device's ([`Store::changed_since_by_others`]).
+fn answer_cursor(read: i64, own: Option<i64>) -> i64 {
+    match own {
+        Some(own) if own == read + 1 => own,
+        _ => read,
+    }
 }
 
 /// New changes must carry actor ids that are this device's own (bound at first use).
