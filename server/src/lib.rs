@@ -33,9 +33,22 @@ pub fn app(store: Arc<dyn Store>, settings: &Settings) -> axum::Router {
 /// The router, with the one-time code that opens the first-run setup page (`/setup`) when the
 /// store has no user yet.
 pub fn app_with_setup(store: Arc<dyn Store>, settings: &Settings, setup_code: Option<String>) -> axum::Router {
+    let cache = Arc::new(sync::DocCache::new(settings.sync_cache_documents));
+    app_with_parts(store, settings, setup_code, cache)
+}
+
+/// The router with a sync cache the caller keeps a handle on (tests and benchmarks read its
+/// [`sync::DocCache::stats`]).
+pub fn app_with_parts(
+    store: Arc<dyn Store>,
+    settings: &Settings,
+    setup_code: Option<String>,
+    sync_cache: Arc<sync::DocCache>,
+) -> axum::Router {
     http::router(AppState {
         store,
         limits: settings.limits(),
+        sync_cache,
         max_body_bytes: settings.max_body_bytes,
         login_limits: Default::default(),
         sign_ins: Arc::new(http::SignInGate::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),

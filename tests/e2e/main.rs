@@ -2,6 +2,7 @@
 //! loopback port, on SQLite and on Postgres. One suite, two backends: every scenario below runs
 //! once per backend.
 
+mod cache;
 mod durability;
 mod fixtures;
 mod hostile;
@@ -25,4 +26,5 @@ on_both_backends!(
     hostile::a_change_that_breaks_the_schema_is_refused_and_changes_nothing,
     shutdown::sigterm_stops_the_server_with_a_live_stream_open,
     news::an_upload_does_not_come_back_as_news,
+    cache::a_session_rebuilds_nothing_twice_and_never_serves_a_stale_copy,
 );

@@ -33,6 +33,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Request limits.
     pub limits: Limits,
+    /// Documents merged by earlier sync requests, kept for the next round (never authoritative).
+    pub sync_cache: Arc<sync::DocCache>,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
     /// Login throttling.
@@ -108,7 +110,9 @@ async fn sync_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Result
     let request: SyncRequest = protocol::decode(&bytes).map_err(|e| {
         ApiError::new(ErrorCode::MalformedRequest, format!("The body is not a valid sync request: {e}."))
     })?;
-    let response = sync::handle(&state.store, &state.limits, &caller, request, chrono::Utc::now()).await?;
+    let response =
+        sync::handle_with_cache(&state.store, &state.limits, &state.sync_cache, &caller, request, chrono::Utc::now())
+            .await?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(protocol::CONTENT_TYPE))], protocol::encode(&response))
         .into_response())
 }

@@ -15,6 +15,7 @@
 //!    request committed the same documents meanwhile, the store reports a conflict and the request
 //!    is merged again from fresh state.
 
+mod cache;
 mod error;
 mod merge;
 
@@ -30,8 +31,9 @@ use terrain_client_core::{DeviceId, DocKind, DocumentId};
 use crate::auth::{Access, Caller, Role};
 use crate::store::{CommitBatch, Store, StoreError};
 
+pub use cache::{CacheStats, DocCache};
 pub use error::{Forbidden, SyncError};
-pub use merge::{MergeInput, MergeOutput, merge, rebuild};
+pub use merge::{KeptDocument, MergeInput, MergeOutput, merge, rebuild};
 
 /// Limits on what one request may ask of the server.
 #[derive(Debug, Clone)]
@@ -64,14 +66,29 @@ pub async fn access(store: &dyn Store, caller: &Caller) -> Result<Access, SyncEr
     }
 }
 
+/// Handle one sync request from an authenticated device, received at `now` (the audit time),
+/// rebuilding every document it touches from the store. See [`handle_with_cache`].
+pub async fn handle(
+    store: &Arc<dyn Store>,
+    limits: &Limits,
+    caller: &Caller,
+    request: SyncRequest,
+    now: DateTime<Utc>,
+) -> Result<SyncResponse, SyncError> {
+    handle_with_cache(store, limits, &DocCache::new(0), caller, request, now).await
+}
+
 /// Handle one sync request from an authenticated device, received at `now` (the audit time).
+/// Documents found in `cache` at their stored change count are not rebuilt, and the merged
+/// documents are kept there for the next round of the session.
 ///
 /// No HTTP here: the caller is already authenticated and the request decoded; the answer or the
 /// refusal is data the adapter encodes. Nothing is written unless the whole request commits.
 #[tracing::instrument(skip_all, fields(device = %caller.device.id, user = %caller.user.login, docs = request.docs.len(), cursor = request.cursor))]
-pub async fn handle(
+pub async fn handle_with_cache(
     store: &Arc<dyn Store>,
     limits: &Limits,
+    cache: &DocCache,
     caller: &Caller,
     request: SyncRequest,
     now: DateTime<Utc>,
@@ -83,6 +100,9 @@ pub async fn handle(
     // makes the store refuse to write them again), and it is told to destroy its copy.
     let tombstones: BTreeSet<DocumentId> =
         store.erased_since(0).await.map_err(|e| SyncError::store("erased", e))?.into_iter().collect();
+    for doc in &tombstones {
+        cache.forget(*doc);
+    }
     let mut request = request;
     let mut dropped: Vec<DocumentId> = Vec::new();
     request.docs.retain(|d| {
@@ -130,6 +150,7 @@ pub async fn handle(
             }
         }
         let states = store.sync_states(device, &ids).await.map_err(|e| SyncError::store("sync_states", e))?;
+        let cached = stored.iter().filter_map(|s| Some((s.id, cache.take(s.id, s.change_count)?))).collect();
         let input = MergeInput {
             request: request.clone(),
             flagged,
@@ -137,13 +158,16 @@ pub async fn handle(
             states,
             access: access.clone(),
             held: held.clone(),
+            cached,
         };
         let task = tokio::task::spawn_blocking(move || merge(input));
-        let output = match tokio::time::timeout(limits.merge_budget, task).await {
+        let mut output = match tokio::time::timeout(limits.merge_budget, task).await {
             Ok(Ok(result)) => result?,
             Ok(Err(join)) => return Err(SyncError::internal("merge task", join)),
             Err(_) => return Err(SyncError::TooExpensive),
         };
+        cache.record(output.hits, output.rebuilds);
+        let kept = std::mem::take(&mut output.keep);
         check_actors(store.as_ref(), device, &output).await?;
         check_new_references(store.as_ref(), &access, &request, &output).await?;
         if caller.user.role == Role::Advisor {
@@ -157,7 +181,13 @@ pub async fn handle(
         }
         let remove = output.remove.clone();
         let batch = CommitBatch { device, received_at, documents: output.commits };
-        match store.commit(batch).await {
+        let committed = store.commit(batch).await;
+        for k in kept {
+            if committed.is_ok() || !k.after_commit {
+                cache.put(k.id, k.change_count, k.doc);
+            }
+        }
+        match committed {
             Ok(seq) => {
                 let actors: Vec<Vec<u8>> = output.actors.iter().map(|(_, a)| a.clone()).collect();
                 store.bind_actors(device, &actors, received_at).await.map_err(|e| SyncError::store("bind", e))?;
