@@ -3,6 +3,7 @@
 //! once per backend.
 
 mod cache;
+mod compression;
 mod durability;
 mod fixtures;
 mod hostile;
@@ -24,7 +25,10 @@ on_both_backends!(
     hostile::a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing,
     hostile::an_oversized_body_is_refused_and_changes_nothing,
     hostile::a_change_that_breaks_the_schema_is_refused_and_changes_nothing,
+    hostile::a_compressed_body_is_limited_by_its_inflated_size,
     shutdown::sigterm_stops_the_server_with_a_live_stream_open,
     news::an_upload_does_not_come_back_as_news,
     cache::a_session_rebuilds_nothing_twice_and_never_serves_a_stale_copy,
+    compression::sync_answers_are_gzipped_when_it_pays,
+    compression::the_tablet_app_is_served_gzipped_to_browsers_that_accept_it,
 );

@@ -13,10 +13,14 @@ use terrain_client_core::{Device, DeviceId, DocumentId, Edit, EditContext, ItemI
 pub struct SyncReport {
     /// HTTP round trips.
     pub round_trips: usize,
-    /// Request bytes sent.
+    /// Request bytes sent (as sent: compressed when [`TestDevice::compress`] is on).
     pub bytes_up: usize,
-    /// Response bytes received.
+    /// Response bytes received (as received).
     pub bytes_down: usize,
+    /// Request bytes before compression (the encoded MessagePack).
+    pub bytes_up_plain: usize,
+    /// Response bytes after decompression.
+    pub bytes_down_plain: usize,
     /// Documents the server answered about (`DocReply` entries, summed over the rounds).
     pub docs_down: usize,
     /// Of those, the replies that carried a sync message.
@@ -40,6 +44,9 @@ pub struct TestDevice {
     pub device: Device<FileStore>,
     /// Who edits on it.
     pub label: String,
+    /// Whether its sync bodies are compressed (gzip, both ways, as the tablet's browser does for
+    /// responses); on by default.
+    pub compress: bool,
     dir: PathBuf,
     counter: u64,
     http: reqwest::Client,
@@ -62,6 +69,7 @@ impl TestDevice {
         TestDevice {
             device,
             label: label.to_owned(),
+            compress: true,
             dir: dir.to_owned(),
             counter: 0,
             http: reqwest::Client::new(),
@@ -156,18 +164,23 @@ impl TestDevice {
         let mut report = SyncReport::default();
         let mut request = Some(self.device.start_sync());
         while let Some(req) = request.take() {
-            let body = protocol::encode(&req);
-            report.bytes_up += body.len();
-            report.round_trips += 1;
-            let response = match self
+            let mut body = protocol::encode(&req);
+            report.bytes_up_plain += body.len();
+            let mut post = self
                 .http
                 .post(format!("{base_url}/v1/sync"))
                 .header("content-type", protocol::CONTENT_TYPE)
-                .bearer_auth(self.token.as_deref().unwrap_or(""))
-                .body(body)
-                .send()
-                .await
-            {
+                .bearer_auth(self.token.as_deref().unwrap_or(""));
+            if self.compress {
+                post = post.header("accept-encoding", "gzip");
+                if body.len() >= 512 {
+                    body = gzip(&body);
+                    post = post.header("content-encoding", "gzip");
+                }
+            }
+            report.bytes_up += body.len();
+            report.round_trips += 1;
+            let response = match post.body(body).send().await {
                 Ok(r) => r,
                 Err(e) => {
                     self.device.abort_sync();
@@ -175,6 +188,7 @@ impl TestDevice {
                 }
             };
             let status = response.status().as_u16();
+            let gzipped = response.headers().get("content-encoding").is_some_and(|v| v == "gzip");
             let bytes = match response.bytes().await {
                 Ok(b) => b,
                 Err(e) => {
@@ -183,6 +197,14 @@ impl TestDevice {
                 }
             };
             report.bytes_down += bytes.len();
+            let bytes = match if gzipped { gunzip(&bytes) } else { Ok(bytes.to_vec()) } {
+                Ok(b) => b,
+                Err(e) => {
+                    self.device.abort_sync();
+                    return Err(SyncFailure::Transport(e));
+                }
+            };
+            report.bytes_down_plain += bytes.len();
             if report.round_trips == max_rounds {
                 self.device.abort_sync();
                 return Err(SyncFailure::Transport("connection cut by the test".into()));
@@ -200,6 +222,22 @@ impl TestDevice {
         }
         Ok(report)
     }
+}
+
+/// `bytes` gzipped (default level, as the server compresses).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("gzip into memory");
+    encoder.finish().expect("gzip into memory")
+}
+
+/// A gzip body inflated.
+pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| format!("a bad gzip body: {e}"))?;
+    Ok(out)
 }
 
 /// A date for tests.
