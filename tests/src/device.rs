@@ -120,11 +120,12 @@ impl TestDevice {
             .expect("a stored storage key")
     }
 
-    /// Every byte of the files of its local store (`meta.bin` and `docs/*`): what a thief copying
+    /// Every byte of the files of its local store (`meta.bin`, `journal.log` and `docs/*`): what a thief copying
     /// the tablet's storage would get. The token and key files beside them stand for the app's
     /// session secrets and are left out.
     pub fn store_bytes(&self) -> Vec<u8> {
         let mut out = std::fs::read(self.dir.join("meta.bin")).unwrap_or_default();
+        out.extend(std::fs::read(self.dir.join("journal.log")).unwrap_or_default());
         if let Ok(entries) = std::fs::read_dir(self.dir.join("docs")) {
             for entry in entries {
                 out.extend(std::fs::read(entry.expect("a store entry").path()).expect("read a store file"));
