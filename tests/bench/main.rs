@@ -253,6 +253,8 @@ struct Results {
     cold_saved: Vec<usize>,
     upload_one: Vec<Sample>,
     upload_spread: Vec<Sample>,
+    /// The seeder's next sync after each upload: what of its own upload comes back to it.
+    after_upload: Vec<Sample>,
     catch_up_one: Vec<Sample>,
     catch_up_spread: Vec<Sample>,
     idle: Vec<Sample>,
@@ -280,6 +282,7 @@ async fn run_pass(bench: &mut Bench, pass: &Pass, seeder: &mut TestDevice, sites
         cold_saved,
         upload_one: Vec::new(),
         upload_spread: Vec::new(),
+        after_upload: Vec::new(),
         catch_up_one: Vec::new(),
         catch_up_spread: Vec::new(),
         idle: Vec::new(),
@@ -297,6 +300,9 @@ async fn run_pass(bench: &mut Bench, pass: &Pass, seeder: &mut TestDevice, sites
             let (time, report, rebuilds) = bench.sync(pass, seeder).await;
             // The upload's floor: what the seeder had to send (bytes it gets back are overhead).
             let upload = Sample { time, report, floor: floor_since(seeder, &seeder_before), rebuilds };
+            let seeder_before = heads(seeder);
+            let (time, report, rebuilds) = bench.sync(pass, seeder).await;
+            results.after_upload.push(Sample { time, report, floor: floor_since(seeder, &seeder_before), rebuilds });
             let before = heads(&behind);
             let (time, report, rebuilds) = bench.sync(pass, &mut behind).await;
             let sample = Sample { time, report, floor: floor_since(&behind, &before), rebuilds };
@@ -339,6 +345,7 @@ fn print_pass(pass: &Pass, r: &Results) {
     print_row(&format!("cold device ({WORKSITES} worksites)"), &r.cold);
     print_row(&format!("upload {CATCH_UP_EDITS} edits, 1 site"), &r.upload_one);
     print_row(&format!("upload {CATCH_UP_EDITS} edits, {WORKSITES} sites"), &r.upload_spread);
+    print_row("seeder's next sync", &r.after_upload);
     print_row(&format!("catch-up {CATCH_UP_EDITS} edits, 1 site"), &r.catch_up_one);
     print_row(&format!("catch-up {CATCH_UP_EDITS} edits, {WORKSITES} sites"), &r.catch_up_spread);
     print_row("idle sync", &r.idle);
@@ -360,10 +367,11 @@ fn print_ratios(first: &Pass, a: &Results, second: &Pass, b: &Results) {
         "scenario", "wall", "round trips", "bytes up", "bytes down", "docs down", "rebuilds"
     );
     println!("|{:-<30}|{:->10}|{:->13}|{:->12}|{:->12}|{:->11}|{:->11}|", "", "", "", "", "", "", "");
-    let rows: [(&str, &[Sample], &[Sample]); 6] = [
+    let rows: [(&str, &[Sample], &[Sample]); 7] = [
         ("cold device", &a.cold, &b.cold),
         ("upload, 1 site", &a.upload_one, &b.upload_one),
         ("upload, 50 sites", &a.upload_spread, &b.upload_spread),
+        ("seeder's next sync", &a.after_upload, &b.after_upload),
         ("catch-up, 1 site", &a.catch_up_one, &b.catch_up_one),
         ("catch-up, 50 sites", &a.catch_up_spread, &b.catch_up_spread),
         ("idle sync", &a.idle, &b.idle),
