@@ -116,11 +116,14 @@ pub async fn handle_with_cache(
     let request = Arc::new(request);
     let access = Arc::new(access(store.as_ref(), caller).await?);
     for attempt in 0..COMMIT_ATTEMPTS {
-        // The device's own commits are not news to it (see `answer_cursor`).
-        let changed = store
-            .changed_since_by_others(request.cursor, device)
-            .await
-            .map_err(|e| SyncError::store("changed_since", e))?;
+        // The device's own commits are not news to it (see `answer_cursor`), unless it says it
+        // holds nothing (cursor 0): then it gets everything it may hold.
+        let changed = if request.cursor == 0 {
+            store.changed_since(0).await
+        } else {
+            store.changed_since_by_others(request.cursor, device).await
+        };
+        let changed = changed.map_err(|e| SyncError::store("changed_since", e))?;
         // Read after `changed_since`: an erasure numbered at or below the cursor returned is then
         // always announced (read before, one committed in between would be skipped for good).
         let mut erased: Vec<DocumentId> =
@@ -221,9 +224,11 @@ pub async fn handle_with_cache(
 /// other commit took a number in between, maybe after the list was read, and the cursor stays at
 /// `read`. Either way the device's own commit does not come back as news: the next request's list
 /// leaves out documents whose latest commit is the device's ([`Store::changed_since_by_others`]).
+///
+/// `read` is at least the request's cursor, which comes from the network: any `i64`.
 fn answer_cursor(read: i64, own: Option<i64>) -> i64 {
     match own {
-        Some(own) if own == read + 1 => own,
+        Some(own) if read.checked_add(1) == Some(own) => own,
         _ => read,
     }
 }
@@ -327,4 +332,17 @@ pub async fn write_edit_at(
         }
     }
     Err(SyncError::Busy { erased: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer_cursor;
+
+    #[test]
+    fn the_answer_moves_past_the_own_commit_only_when_it_is_the_next_number() {
+        assert_eq!(answer_cursor(5, Some(6)), 6);
+        assert_eq!(answer_cursor(5, Some(7)), 5, "number 6 may be another device's, not yet visible");
+        assert_eq!(answer_cursor(5, None), 5);
+        assert_eq!(answer_cursor(i64::MAX, Some(3)), i64::MAX, "a cursor from the network never overflows");
+    }
 }
