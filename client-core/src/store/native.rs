@@ -223,10 +223,9 @@ impl FileStore {
         for op in ops {
             match op {
                 Persist::Changes { doc, kind, bytes } => {
-                    if !docs.contains_key(&doc) {
+                    if let std::collections::btree_map::Entry::Vacant(entry) = docs.entry(doc) {
                         let log = self.log_path(doc);
-                        let on_disk = if log.exists() { self.read_log(&log)? } else { None };
-                        docs.insert(doc, on_disk);
+                        entry.insert(if log.exists() { self.read_log(&log)? } else { None });
                     }
                     match docs.get_mut(&doc) {
                         Some(Some((_, content))) => content.extend_from_slice(&bytes),
