@@ -15,7 +15,7 @@ use terrain_client_core::replica::SNAPSHOT_EVERY;
 use terrain_client_core::seal::StorageKey;
 use terrain_client_core::store::native::{FileStore, FileStoreError};
 use terrain_client_core::values::{HoursSource, MeetingKind};
-use terrain_client_core::{Device, DeviceId, DocKind, DocumentId};
+use terrain_client_core::{Device, DeviceId, DocKind, DocumentId, Persist};
 
 const ME: &str = "Marie Dupont · tablette 1";
 
@@ -259,4 +259,90 @@ fn a_rekeyed_store_opens_with_the_new_key_only() {
     assert!(matches!(FileStore::open(&dir, key()).unwrap().load(), Err(FileStoreError::Sealed { .. })));
     let device = Device::open(FileStore::open(&dir, new).unwrap(), device_id(), actor_bytes(4)).unwrap();
     assert_eq!(notes(&device, ws), "Noël");
+}
+
+/// What a sync response would ask the store to write: the document received (a snapshot, then
+/// `more` as appended changes) and the metadata of the device that holds it.
+fn response_ops(src: &Device<FileStore>, ws: DocumentId) -> Vec<Persist> {
+    let doc = src.replica().automerge(ws).unwrap();
+    vec![Persist::Snapshot { doc: ws, kind: DocKind::Worksite, bytes: doc.save() }, Persist::Meta(src.replica().meta())]
+}
+
+#[test]
+fn a_response_batch_is_one_journal_record_that_survives_losing_its_unsynced_writes() {
+    let src_dir = scratch("batch-src");
+    let mut src = open(&src_dir);
+    let ws = setup(&mut src);
+    type_notes(&mut src, ws, &["Visite ", "du ", "chantier"]);
+    let dir = scratch("batch");
+    {
+        let mut store = FileStore::open(&dir, key()).unwrap();
+        store.persist_batch(&response_ops(&src, ws)).unwrap();
+        let journal = fs::read(dir.join("journal.log")).unwrap();
+        assert!(!journal.is_empty(), "the batch went to the journal");
+        assert!(!contains(&journal, "chantier"), "sealed like every record");
+    }
+    // The crash: none of the writes made after the journal's fsync reached the disk.
+    fs::remove_file(log_path(&dir, ws)).unwrap();
+    fs::remove_file(dir.join("meta.bin")).unwrap();
+    let device = open(&dir);
+    assert_eq!(notes(&device, ws), "Visite du chantier");
+    assert_eq!(device.replica().meta(), src.replica().meta());
+    assert_eq!(fs::metadata(dir.join("journal.log")).unwrap().len(), 0, "replayed, then emptied");
+}
+
+#[test]
+fn replaying_a_batch_whose_writes_did_land_keeps_one_copy_of_each_change() {
+    let dir = scratch("batch-twice");
+    let mut device = open(&dir);
+    let ws = setup(&mut device);
+    let heads = device.replica().automerge(ws).unwrap().get_heads();
+    // Another device's words, as a response brings them: appended changes plus the metadata.
+    let mut other = device.replica().automerge(ws).unwrap().fork();
+    let pos = notes(&device, ws).len();
+    let ctx = ctx("Luc · tablette 2");
+    terrain_client_core::edit::apply(
+        &mut other,
+        &Edit::SpliceMeetingNotes { meeting: item(1), pos, delete: 0, insert: "Luc était là.".into() },
+        &ctx,
+    )
+    .unwrap();
+    let ops = vec![
+        Persist::Changes { doc: ws, kind: DocKind::Worksite, bytes: other.save_after(&heads) },
+        Persist::Meta(device.replica().meta()),
+    ];
+    drop(device);
+    let mut store = FileStore::open(&dir, key()).unwrap();
+    store.persist_batch(&ops).unwrap();
+    drop(store);
+    // Everything landed and the journal is still there: reopening appends the changes again.
+    let device = open(&dir);
+    assert_eq!(notes(&device, ws), "Luc était là.");
+    let doc = device.replica().automerge(ws).unwrap();
+    assert_eq!(doc.get_changes(&[]).len(), other.get_changes(&[]).len());
+}
+
+#[test]
+fn a_torn_journal_record_loses_that_response_only() {
+    let src_dir = scratch("batch-torn-src");
+    let mut src = open(&src_dir);
+    let ws = setup(&mut src);
+    let dir = scratch("batch-torn");
+    let mut device = open(&dir);
+    let other = doc_id(2);
+    device.create_worksite(other, &NewWorksite { name: "Crèche".into(), ..NewWorksite::default() }, &ctx(ME)).unwrap();
+    drop(device);
+    let meta_before = fs::read(dir.join("meta.bin")).unwrap();
+    let mut store = FileStore::open(&dir, key()).unwrap();
+    store.persist_batch(&response_ops(&src, ws)).unwrap();
+    drop(store);
+    // Power lost before the journal's fsync returned: its record is torn and nothing else landed.
+    let journal = dir.join("journal.log");
+    let len = fs::metadata(&journal).unwrap().len();
+    OpenOptions::new().write(true).open(&journal).unwrap().set_len(len - 3).unwrap();
+    fs::remove_file(log_path(&dir, ws)).unwrap();
+    fs::write(dir.join("meta.bin"), meta_before).unwrap();
+    let device = open(&dir);
+    assert!(device.replica().worksite(ws).is_err(), "the unconfirmed response is gone whole");
+    assert_eq!(device.replica().worksite(other).unwrap().name, "Crèche", "what was there before stays");
 }

@@ -115,6 +115,7 @@ fn run(data: &[u8]) {
         states: Vec::new(),
         access: Arc::new(Access::All),
         held: BTreeSet::new(),
+        cached: Default::default(),
     };
     let _ = merge(input);
 }

@@ -36,6 +36,11 @@ pub struct Settings {
     #[arg(long, env = "TERRAIN_MAX_DOCUMENTS", default_value_t = 2_000)]
     pub max_documents: usize,
 
+    /// Most merged documents kept in memory between sync requests, so a session's later rounds
+    /// do not rebuild them (0: rebuild every document in every request).
+    #[arg(long, env = "TERRAIN_SYNC_CACHE_DOCUMENTS", default_value_t = 512)]
+    pub sync_cache_documents: usize,
+
     /// Longest the merge of one request may take, in seconds.
     #[arg(long, env = "TERRAIN_MERGE_BUDGET_SECS", default_value_t = 20)]
     pub merge_budget_secs: u64,

@@ -46,9 +46,23 @@ pub fn app_stopping(
     setup_code: Option<String>,
     stopping: tokio::sync::watch::Receiver<bool>,
 ) -> axum::Router {
+    let cache = Arc::new(sync::DocCache::new(settings.sync_cache_documents));
+    app_with_parts(store, settings, setup_code, cache, stopping)
+}
+
+/// The router with a sync cache the caller keeps a handle on (tests and benchmarks read its
+/// [`sync::DocCache::stats`]).
+pub fn app_with_parts(
+    store: Arc<dyn Store>,
+    settings: &Settings,
+    setup_code: Option<String>,
+    sync_cache: Arc<sync::DocCache>,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> axum::Router {
     http::router(AppState {
         store,
         limits: settings.limits(),
+        sync_cache,
         max_body_bytes: settings.max_body_bytes,
         login_limits: http::LoginLimits { trusted_proxies: settings.trusted_proxies.clone(), ..Default::default() },
         sign_ins: Arc::new(http::SignInGate::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),

@@ -13,6 +13,7 @@
 //! every device in (untimed) before its first sync.
 //! What is measured and how to read it: docs/BENCHMARKS.md.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use automerge::ChangeHash;
@@ -20,8 +21,9 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use terrain_client_core::edit::{NewWorksite, WorksiteField};
 use terrain_client_core::values::{ContractType, CountingUnit, HoursSource, MeetingKind, Month};
 use terrain_client_core::{DocumentId, Edit, ItemId};
+use terrain_server::sync::DocCache;
 use terrain_tests::device::{SyncReport, TestDevice, date};
-use terrain_tests::server::{PASSWORD, TestServer, create_user};
+use terrain_tests::server::{PASSWORD, TestServer, create_user, default_settings};
 
 const WORKSITES: usize = 50;
 const CHANGES_PER_WORKSITE: usize = 200;
@@ -196,40 +198,208 @@ struct Sample {
     time: Duration,
     report: SyncReport,
     floor: usize,
+    /// Documents the server rebuilt from its store while answering this sync.
+    rebuilds: u64,
+}
+
+/// One way of running every scenario: against which server, with which device settings.
+struct Pass {
+    name: &'static str,
+    base_url: String,
+    cache: Arc<DocCache>,
+    compress: bool,
 }
 
 struct Bench {
-    base_url: String,
     root: tempfile::TempDir,
     next_seed: u8,
 }
 
 impl Bench {
     /// A new, empty device, signed in as the bench user (untimed).
-    async fn new_device(&mut self, label: &str) -> TestDevice {
+    async fn new_device(&mut self, pass: &Pass, label: &str) -> TestDevice {
         let seed = self.next_seed;
         self.next_seed = self.next_seed.checked_add(1).expect("fewer than 256 devices");
         let dir = self.root.path().join(format!("device-{seed}"));
         std::fs::create_dir_all(&dir).expect("device folder");
         let mut device = TestDevice::open(&dir, label, seed);
+        device.compress = pass.compress;
         device
-            .sign_in(&self.base_url, LOGIN, PASSWORD)
+            .sign_in(&pass.base_url, LOGIN, PASSWORD)
             .await
             .unwrap_or_else(|(status, body)| panic!("sign-in of {label} refused: {status} {body:?}"));
         device
     }
 
-    async fn sync(&self, device: &mut TestDevice) -> (Duration, SyncReport) {
+    async fn sync(&self, pass: &Pass, device: &mut TestDevice) -> (Duration, SyncReport, u64) {
+        device.compress = pass.compress;
+        let before = pass.cache.stats().rebuilds;
         let start = Instant::now();
-        let report = device.sync(&self.base_url).await.expect("sync succeeds");
-        (start.elapsed(), report)
+        let report = device.sync(&pass.base_url).await.expect("sync succeeds");
+        (start.elapsed(), report, pass.cache.stats().rebuilds - before)
     }
 
     /// A new device that has synced everything the server holds (untimed).
-    async fn synced_device(&mut self, label: &str) -> TestDevice {
-        let mut d = self.new_device(label).await;
-        self.sync(&mut d).await;
+    async fn synced_device(&mut self, pass: &Pass, label: &str) -> TestDevice {
+        let mut d = self.new_device(pass, label).await;
+        self.sync(pass, &mut d).await;
         d
+    }
+}
+
+/// Every scenario of one pass.
+struct Results {
+    cold: Vec<Sample>,
+    cold_saved: Vec<usize>,
+    upload_one: Vec<Sample>,
+    upload_spread: Vec<Sample>,
+    /// The seeder's next sync after each upload: what of its own upload comes back to it.
+    after_upload: Vec<Sample>,
+    catch_up_one: Vec<Sample>,
+    catch_up_spread: Vec<Sample>,
+    idle: Vec<Sample>,
+}
+
+async fn run_pass(bench: &mut Bench, pass: &Pass, seeder: &mut TestDevice, sites: &mut [Site]) -> Results {
+    // Cold device.
+    let mut cold = Vec::new();
+    let mut cold_saved = Vec::new();
+    for i in 0..REPEATS {
+        let mut d = bench.new_device(pass, &format!("Cold {i}")).await;
+        let (time, report, rebuilds) = bench.sync(pass, &mut d).await;
+        assert_eq!(d.device.replica().documents().len(), WORKSITES, "the cold device received every worksite");
+        cold.push(Sample { time, report, floor: floor_since(&d, &[]), rebuilds });
+        let r = d.device.replica();
+        cold_saved.push(
+            r.documents().iter().map(|(id, _)| r.automerge(*id).map_or(0, |doc| doc.save().len())).sum::<usize>(),
+        );
+    }
+
+    // Catch-up: `behind` has everything, goes offline; the seeder makes 100 edits and syncs them
+    // up (the upload rows); then `behind` syncs. Idle: `behind` syncs once more with nothing new.
+    let mut results = Results {
+        cold,
+        cold_saved,
+        upload_one: Vec::new(),
+        upload_spread: Vec::new(),
+        after_upload: Vec::new(),
+        catch_up_one: Vec::new(),
+        catch_up_spread: Vec::new(),
+        idle: Vec::new(),
+    };
+    for spread in [false, true] {
+        for i in 0..REPEATS {
+            let mut behind = bench.synced_device(pass, &format!("Behind {i}")).await;
+            // The seeder is up to date before it goes offline for its edits.
+            bench.sync(pass, seeder).await;
+            let seeder_before = heads(seeder);
+            for k in 0..CATCH_UP_EDITS {
+                let site = if spread { k % WORKSITES } else { i % WORKSITES };
+                edit_site(seeder, &mut sites[site]);
+            }
+            let (time, report, rebuilds) = bench.sync(pass, seeder).await;
+            // The upload's floor: what the seeder had to send (bytes it gets back are overhead).
+            let upload = Sample { time, report, floor: floor_since(seeder, &seeder_before), rebuilds };
+            let seeder_before = heads(seeder);
+            let (time, report, rebuilds) = bench.sync(pass, seeder).await;
+            results.after_upload.push(Sample { time, report, floor: floor_since(seeder, &seeder_before), rebuilds });
+            let before = heads(&behind);
+            let (time, report, rebuilds) = bench.sync(pass, &mut behind).await;
+            let sample = Sample { time, report, floor: floor_since(&behind, &before), rebuilds };
+            if spread {
+                results.upload_spread.push(upload);
+                results.catch_up_spread.push(sample)
+            } else {
+                results.upload_one.push(upload);
+                results.catch_up_one.push(sample)
+            }
+            let before = heads(&behind);
+            let (time, report, rebuilds) = bench.sync(pass, &mut behind).await;
+            results.idle.push(Sample { time, report, floor: floor_since(&behind, &before), rebuilds });
+        }
+    }
+    // Idle sync measured on all 10 devices: keep 5, the ones after the spread catch-up.
+    results.idle = results.idle.split_off(REPEATS);
+    results
+}
+
+fn print_pass(pass: &Pass, r: &Results) {
+    println!();
+    println!("pass: {}", pass.name);
+    println!(
+        "| {:<28} | {:>17} | {:>11} | {:>17} | {:>17} | {:>17} | {:>13} | {:>9} | {:>9} |",
+        "scenario",
+        "wall ms",
+        "round trips",
+        "bytes up",
+        "bytes down",
+        "floor bytes",
+        "down / floor",
+        "docs down",
+        "rebuilds"
+    );
+    println!(
+        "|{:-<30}|{:->19}|{:->13}|{:->19}|{:->19}|{:->19}|{:->15}|{:->11}|{:->11}|",
+        "", "", "", "", "", "", "", "", ""
+    );
+    print_row(&format!("cold device ({WORKSITES} worksites)"), &r.cold);
+    print_row(&format!("upload {CATCH_UP_EDITS} edits, 1 site"), &r.upload_one);
+    print_row(&format!("upload {CATCH_UP_EDITS} edits, {WORKSITES} sites"), &r.upload_spread);
+    print_row("seeder's next sync", &r.after_upload);
+    print_row(&format!("catch-up {CATCH_UP_EDITS} edits, 1 site"), &r.catch_up_one);
+    print_row(&format!("catch-up {CATCH_UP_EDITS} edits, {WORKSITES} sites"), &r.catch_up_spread);
+    print_row("idle sync", &r.idle);
+    println!();
+    println!(
+        "cold device: the {WORKSITES} documents saved whole (Automerge save(), compressed) take {} bytes; bytes down / that = {:.2}",
+        median(r.cold_saved.clone()),
+        median(r.cold.iter().map(|s| s.report.bytes_down).collect::<Vec<_>>()) as f64
+            / median(r.cold_saved.clone()) as f64,
+    );
+}
+
+/// The second pass over the first, scenario by scenario: medians divided.
+fn print_ratios(first: &Pass, a: &Results, second: &Pass, b: &Results) {
+    println!();
+    println!("ratios {} / {} (medians; below 1 = less in {})", second.name, first.name, second.name);
+    println!(
+        "| {:<28} | {:>8} | {:>11} | {:>10} | {:>10} | {:>9} | {:>9} |",
+        "scenario", "wall", "round trips", "bytes up", "bytes down", "docs down", "rebuilds"
+    );
+    println!("|{:-<30}|{:->10}|{:->13}|{:->12}|{:->12}|{:->11}|{:->11}|", "", "", "", "", "", "", "");
+    let rows: [(&str, &[Sample], &[Sample]); 7] = [
+        ("cold device", &a.cold, &b.cold),
+        ("upload, 1 site", &a.upload_one, &b.upload_one),
+        ("upload, 50 sites", &a.upload_spread, &b.upload_spread),
+        ("seeder's next sync", &a.after_upload, &b.after_upload),
+        ("catch-up, 1 site", &a.catch_up_one, &b.catch_up_one),
+        ("catch-up, 50 sites", &a.catch_up_spread, &b.catch_up_spread),
+        ("idle sync", &a.idle, &b.idle),
+    ];
+    for (name, a, b) in rows {
+        let ratio = |f: &dyn Fn(&Sample) -> f64| {
+            let m = |v: &[Sample]| {
+                let mut x: Vec<f64> = v.iter().map(f).collect();
+                x.sort_by(|p, q| p.total_cmp(q));
+                x[x.len() / 2]
+            };
+            let (ma, mb) = (m(a), m(b));
+            if ma == 0.0 {
+                if mb == 0.0 { "0 / 0".to_owned() } else { "- ".to_owned() }
+            } else {
+                format!("{:.2}", mb / ma)
+            }
+        };
+        println!(
+            "| {:<28} | {:>8} | {:>11} | {:>10} | {:>10} | {:>9} | {:>9} |",
+            name,
+            ratio(&|s| s.time.as_secs_f64()),
+            ratio(&|s| s.report.round_trips as f64),
+            ratio(&|s| s.report.bytes_up as f64),
+            ratio(&|s| s.report.bytes_down as f64),
+            ratio(&|s| s.report.docs_down as f64),
+            ratio(&|s| s.rebuilds as f64),
+        );
     }
 }
 
@@ -268,7 +438,7 @@ fn print_row(name: &str, samples: &[Sample]) {
     let ratio =
         if ratios[0].is_nan() { "-".to_owned() } else { format!("{:.2} ({:.2})", ratios[ratios.len() / 2], ratios[0]) };
     println!(
-        "| {:<28} | {:>17} | {:>11} | {:>17} | {:>17} | {:>17} | {:>13} |",
+        "| {:<28} | {:>17} | {:>11} | {:>17} | {:>17} | {:>17} | {:>13} | {:>9} | {:>9} |",
         name,
         format!("{:.1} ({:.1})", ms(median(times.clone())), ms(*times.iter().min().expect("samples"))),
         col(&|s| s.report.round_trips),
@@ -276,6 +446,8 @@ fn print_row(name: &str, samples: &[Sample]) {
         col(&|s| s.report.bytes_down),
         col(&|s| s.floor),
         ratio,
+        median(samples.iter().map(|s| s.report.docs_down).collect()),
+        median(samples.iter().map(|s| s.rebuilds).collect()),
     );
 }
 
@@ -289,10 +461,27 @@ async fn main() {
             (Some(dir), url, "sqlite")
         }
     };
+    // Two servers on the one database: "plain" rebuilds every document in every request (no
+    // sync cache) and its devices send and accept uncompressed bodies; "fast" is the default.
+    let mut plain_settings = default_settings();
+    plain_settings.sync_cache_documents = 0;
+    let plain_server = TestServer::start_with(&database_url, plain_settings).await;
     let server = TestServer::start(&database_url).await;
     create_user(server.store.as_ref(), LOGIN, "office").await;
     let root = tempfile::Builder::new().prefix("terrain-bench-").tempdir().expect("temporary folder");
-    let mut bench = Bench { base_url: server.base_url.clone(), root, next_seed: 1 };
+    let mut bench = Bench { root, next_seed: 1 };
+    let plain = Pass {
+        name: "plain (no sync cache, uncompressed bodies)",
+        base_url: plain_server.base_url.clone(),
+        cache: plain_server.sync_cache.clone(),
+        compress: false,
+    };
+    let fast = Pass {
+        name: "fast (sync cache, gzip bodies)",
+        base_url: server.base_url.clone(),
+        cache: server.sync_cache.clone(),
+        compress: true,
+    };
 
     println!("terrain sync benchmark");
     println!("nproc: {nproc}");
@@ -303,7 +492,7 @@ async fn main() {
 
     // Seed: 50 worksites of 200 changes each, synced up (not timed).
     let t = Instant::now();
-    let mut seeder = bench.new_device("Seeder").await;
+    let mut seeder = bench.new_device(&fast, "Seeder").await;
     let mut sites = Vec::new();
     for i in 0..WORKSITES {
         let doc = DocumentId(uuid::Uuid::new_v4());
@@ -332,7 +521,7 @@ async fn main() {
         sites.push(site);
     }
     let seed_edit_time = t.elapsed();
-    let (seed_sync_time, seed_report) = bench.sync(&mut seeder).await;
+    let (seed_sync_time, seed_report, _) = bench.sync(&fast, &mut seeder).await;
     println!(
         "seed: {} worksites, {} changes, edits {:.1} s; upload {:.1} ms, {} round trips, {} bytes up, {} bytes down",
         WORKSITES,
@@ -344,63 +533,9 @@ async fn main() {
         seed_report.bytes_down,
     );
 
-    // Cold device.
-    let mut cold = Vec::new();
-    let mut cold_saved = Vec::new();
-    for i in 0..REPEATS {
-        let mut d = bench.new_device(&format!("Cold {i}")).await;
-        let (time, report) = bench.sync(&mut d).await;
-        assert_eq!(d.device.replica().documents().len(), WORKSITES, "the cold device received every worksite");
-        cold.push(Sample { time, report, floor: floor_since(&d, &[]) });
-        let r = d.device.replica();
-        cold_saved.push(
-            r.documents().iter().map(|(id, _)| r.automerge(*id).map_or(0, |doc| doc.save().len())).sum::<usize>(),
-        );
-    }
-
-    // Catch-up: `behind` has everything, goes offline; the seeder makes 100 edits and syncs them
-    // up; then `behind` syncs. Idle: `behind` syncs once more with nothing new.
-    let mut catch_up_one = Vec::new();
-    let mut catch_up_spread = Vec::new();
-    let mut idle = Vec::new();
-    for spread in [false, true] {
-        for i in 0..REPEATS {
-            let mut behind = bench.synced_device(&format!("Behind {i}")).await;
-            for k in 0..CATCH_UP_EDITS {
-                let site = if spread { k % WORKSITES } else { i % WORKSITES };
-                edit_site(&mut seeder, &mut sites[site]);
-            }
-            bench.sync(&mut seeder).await;
-            let before = heads(&behind);
-            let (time, report) = bench.sync(&mut behind).await;
-            let sample = Sample { time, report, floor: floor_since(&behind, &before) };
-            if spread {
-                catch_up_spread.push(sample)
-            } else {
-                catch_up_one.push(sample)
-            }
-            let before = heads(&behind);
-            let (time, report) = bench.sync(&mut behind).await;
-            idle.push(Sample { time, report, floor: floor_since(&behind, &before) });
-        }
-    }
-    // Idle sync measured on all 10 devices: keep 5, the ones after the spread catch-up.
-    let idle: Vec<Sample> = idle.split_off(REPEATS);
-
-    println!();
-    println!(
-        "| {:<28} | {:>17} | {:>11} | {:>17} | {:>17} | {:>17} | {:>13} |",
-        "scenario", "wall ms", "round trips", "bytes up", "bytes down", "floor bytes", "down / floor"
-    );
-    println!("|{:-<30}|{:->19}|{:->13}|{:->19}|{:->19}|{:->19}|{:->15}|", "", "", "", "", "", "", "");
-    print_row(&format!("cold device ({WORKSITES} worksites)"), &cold);
-    print_row(&format!("catch-up {CATCH_UP_EDITS} edits, 1 site"), &catch_up_one);
-    print_row(&format!("catch-up {CATCH_UP_EDITS} edits, {WORKSITES} sites"), &catch_up_spread);
-    print_row("idle sync", &idle);
-    println!();
-    println!(
-        "cold device: the {WORKSITES} documents saved whole (Automerge save(), compressed) take {} bytes; bytes down / that = {:.2}",
-        median(cold_saved.clone()),
-        median(cold.iter().map(|s| s.report.bytes_down).collect::<Vec<_>>()) as f64 / median(cold_saved) as f64,
-    );
+    let plain_results = run_pass(&mut bench, &plain, &mut seeder, &mut sites).await;
+    let fast_results = run_pass(&mut bench, &fast, &mut seeder, &mut sites).await;
+    print_pass(&plain, &plain_results);
+    print_pass(&fast, &fast_results);
+    print_ratios(&plain, &plain_results, &fast, &fast_results);
 }

@@ -197,3 +197,74 @@ pub async fn a_change_that_breaks_the_schema_is_refused_and_changes_nothing(back
     assert_eq!(on_server.get_heads(), on_device.get_heads(), "no bad change reached the server");
     still_serving(&mut device, &server).await;
 }
+
+async fn post_encoded(base_url: &str, token: &str, encoding: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+    let r = reqwest::Client::new()
+        .post(format!("{base_url}/v1/sync"))
+        .header("content-type", protocol::CONTENT_TYPE)
+        .header("content-encoding", encoding)
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("the server answers");
+    (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+}
+
+/// 64 MiB of zeros, compressed: about 64 kB on the wire, well under the 256 KiB body limit.
+fn bomb(coding: &str) -> Vec<u8> {
+    use std::io::Write;
+    let zeros = vec![0u8; 1024 * 1024];
+    let packed = match coding {
+        "gzip" => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            (0..64).for_each(|_| e.write_all(&zeros).unwrap());
+            e.finish().unwrap()
+        }
+        _ => {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+            (0..64).for_each(|_| e.write_all(&zeros).unwrap());
+            e.finish().unwrap()
+        }
+    };
+    assert!(packed.len() < 128 * 1024, "the bomb fits under the body limit: {} bytes", packed.len());
+    packed
+}
+
+pub async fn a_compressed_body_is_limited_by_its_inflated_size(backend: Backend) {
+    let (_g, url, server, _d, mut device, s) = setup(backend, 45).await;
+    let token = device.token().to_owned();
+    let before = fingerprint(&url).await;
+    for coding in ["gzip", "deflate"] {
+        let (status, bytes) = post_encoded(&server.base_url, &token, coding, bomb(coding)).await;
+        assert_eq!((status, error(&bytes).code), (413, ErrorCode::BodyTooLarge), "{coding} bomb");
+    }
+    // Not gzip at all, a cut gzip stream, an encoding the server does not speak.
+    let request =
+        protocol::encode(&SyncRequest { protocol: PROTOCOL_VERSION, cursor: 0, docs: vec![], removed: vec![] });
+    let packed = terrain_tests::device::gzip(&request);
+    for body in [request.clone(), packed[..packed.len() - 6].to_vec()] {
+        let (status, bytes) = post_encoded(&server.base_url, &token, "gzip", body).await;
+        assert_eq!((status, error(&bytes).code), (400, ErrorCode::MalformedRequest));
+    }
+    let (status, bytes) = post_encoded(&server.base_url, &token, "br", request.clone()).await;
+    assert_eq!((status, error(&bytes).code), (415, ErrorCode::UnsupportedMediaType));
+    assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
+
+    // A genuine compressed request is read like a plain one.
+    let (status, bytes) = post_encoded(&server.base_url, &token, "gzip", packed).await;
+    assert_eq!(status, 200);
+    let _: SyncResponse = protocol::decode(&bytes).expect("a plain sync response (no Accept-Encoding sent)");
+    for n in 0..30 {
+        device.edit(
+            s.worksite,
+            terrain_client_core::Edit::SetWorksiteField {
+                field: terrain_client_core::edit::WorksiteField::Address,
+                value: format!("Rue Wayez {n}, 1070 Anderlecht, côté cour"),
+            },
+        );
+    }
+    let report = device.sync(&server.base_url).await.expect("a compressed upload is stored");
+    assert!(report.bytes_up < report.bytes_up_plain, "the device's upload went compressed: {report:?}");
+    assert_eq!(device.device.replica().pending_changes(s.worksite), 0);
+}

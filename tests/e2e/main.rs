@@ -2,6 +2,8 @@
 //! loopback port, on SQLite and on Postgres. One suite, two backends: every scenario below runs
 //! once per backend.
 
+mod cache;
+mod compression;
 mod durability;
 mod fixtures;
 mod hostile;
@@ -9,6 +11,7 @@ mod live;
 mod load;
 mod merge;
 mod metrics;
+mod news;
 mod projection;
 mod shutdown;
 
@@ -25,9 +28,14 @@ on_both_backends!(
     hostile::a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing,
     hostile::an_oversized_body_is_refused_and_changes_nothing,
     hostile::a_change_that_breaks_the_schema_is_refused_and_changes_nothing,
+    hostile::a_compressed_body_is_limited_by_its_inflated_size,
     shutdown::sigterm_stops_the_server_with_a_live_stream_open,
     metrics::metrics_count_syncs_refusals_bytes_and_documents,
     load::five_hundred_concurrent_sign_ins_are_answered_in_bounded_memory,
     live::a_sync_through_one_server_is_heard_on_another,
     live::the_stream_ends_when_the_server_stops,
+    news::an_upload_does_not_come_back_as_news,
+    cache::a_session_rebuilds_nothing_twice_and_never_serves_a_stale_copy,
+    compression::sync_answers_are_gzipped_when_it_pays,
+    compression::the_tablet_app_is_served_gzipped_to_browsers_that_accept_it,
 );

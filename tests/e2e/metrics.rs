@@ -50,6 +50,8 @@ pub async fn metrics_count_syncs_refusals_bytes_and_documents(backend: Backend) 
     assert!(sample(&after, received) > sample(&before, received) + 13.0, "bytes received counted");
     assert!(sample(&after, sent) > sample(&before, sent), "bytes sent counted");
     assert!(sample(&after, "terrain_sync_request_seconds_count") >= 2.0);
+    assert!(sample(&after, "terrain_sync_merge_seconds_count") >= 1.0, "merges timed");
+    assert!(sample(&after, "terrain_sync_commit_seconds_count") >= 1.0, "commits timed");
     // The seeded worksite and its person, as the store holds them.
     assert_eq!(sample(&after, "terrain_documents"), 2.0, "{after}");
     assert!(sample(&after, "terrain_changes") >= 2.0);

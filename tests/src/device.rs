@@ -13,10 +13,18 @@ use terrain_client_core::{Device, DeviceId, DocumentId, Edit, EditContext, ItemI
 pub struct SyncReport {
     /// HTTP round trips.
     pub round_trips: usize,
-    /// Request bytes sent.
+    /// Request bytes sent (as sent: compressed when [`TestDevice::compress`] is on).
     pub bytes_up: usize,
-    /// Response bytes received.
+    /// Response bytes received (as received).
     pub bytes_down: usize,
+    /// Request bytes before compression (the encoded MessagePack).
+    pub bytes_up_plain: usize,
+    /// Response bytes after decompression.
+    pub bytes_down_plain: usize,
+    /// Documents the server answered about (`DocReply` entries, summed over the rounds).
+    pub docs_down: usize,
+    /// Of those, the replies that carried a sync message.
+    pub messages_down: usize,
 }
 
 /// Why a sync failed.
@@ -36,6 +44,9 @@ pub struct TestDevice {
     pub device: Device<FileStore>,
     /// Who edits on it.
     pub label: String,
+    /// Whether its sync bodies are compressed (gzip, both ways, as the tablet's browser does for
+    /// responses); on by default.
+    pub compress: bool,
     dir: PathBuf,
     counter: u64,
     http: reqwest::Client,
@@ -58,6 +69,7 @@ impl TestDevice {
         TestDevice {
             device,
             label: label.to_owned(),
+            compress: true,
             dir: dir.to_owned(),
             counter: 0,
             http: reqwest::Client::new(),
@@ -108,11 +120,12 @@ impl TestDevice {
             .expect("a stored storage key")
     }
 
-    /// Every byte of the files of its local store (`meta.bin` and `docs/*`): what a thief copying
+    /// Every byte of the files of its local store (`meta.bin`, `journal.log` and `docs/*`): what a thief copying
     /// the tablet's storage would get. The token and key files beside them stand for the app's
     /// session secrets and are left out.
     pub fn store_bytes(&self) -> Vec<u8> {
         let mut out = std::fs::read(self.dir.join("meta.bin")).unwrap_or_default();
+        out.extend(std::fs::read(self.dir.join("journal.log")).unwrap_or_default());
         if let Ok(entries) = std::fs::read_dir(self.dir.join("docs")) {
             for entry in entries {
                 out.extend(std::fs::read(entry.expect("a store entry").path()).expect("read a store file"));
@@ -152,18 +165,23 @@ impl TestDevice {
         let mut report = SyncReport::default();
         let mut request = Some(self.device.start_sync());
         while let Some(req) = request.take() {
-            let body = protocol::encode(&req);
-            report.bytes_up += body.len();
-            report.round_trips += 1;
-            let response = match self
+            let mut body = protocol::encode(&req);
+            report.bytes_up_plain += body.len();
+            let mut post = self
                 .http
                 .post(format!("{base_url}/v1/sync"))
                 .header("content-type", protocol::CONTENT_TYPE)
-                .bearer_auth(self.token.as_deref().unwrap_or(""))
-                .body(body)
-                .send()
-                .await
-            {
+                .bearer_auth(self.token.as_deref().unwrap_or(""));
+            if self.compress {
+                post = post.header("accept-encoding", "gzip");
+                if body.len() >= 512 {
+                    body = gzip(&body);
+                    post = post.header("content-encoding", "gzip");
+                }
+            }
+            report.bytes_up += body.len();
+            report.round_trips += 1;
+            let response = match post.body(body).send().await {
                 Ok(r) => r,
                 Err(e) => {
                     self.device.abort_sync();
@@ -171,6 +189,7 @@ impl TestDevice {
                 }
             };
             let status = response.status().as_u16();
+            let gzipped = response.headers().get("content-encoding").is_some_and(|v| v == "gzip");
             let bytes = match response.bytes().await {
                 Ok(b) => b,
                 Err(e) => {
@@ -179,6 +198,14 @@ impl TestDevice {
                 }
             };
             report.bytes_down += bytes.len();
+            let bytes = match if gzipped { gunzip(&bytes) } else { Ok(bytes.to_vec()) } {
+                Ok(b) => b,
+                Err(e) => {
+                    self.device.abort_sync();
+                    return Err(SyncFailure::Transport(e));
+                }
+            };
+            report.bytes_down_plain += bytes.len();
             if report.round_trips == max_rounds {
                 self.device.abort_sync();
                 return Err(SyncFailure::Transport("connection cut by the test".into()));
@@ -189,11 +216,29 @@ impl TestDevice {
                 return Err(SyncFailure::Refused(status, body));
             }
             let response: SyncResponse = protocol::decode(&bytes).map_err(|e| SyncFailure::Transport(e.to_string()))?;
+            report.docs_down += response.docs.len();
+            report.messages_down += response.docs.iter().filter(|d| d.message.is_some()).count();
             let step = self.device.handle_response(response).map_err(|e| SyncFailure::Device(e.to_string()))?;
             request = step.next;
         }
         Ok(report)
     }
+}
+
+/// `bytes` gzipped (default level, as the server compresses).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("gzip into memory");
+    encoder.finish().expect("gzip into memory")
+}
+
+/// A gzip body inflated.
+pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| format!("a bad gzip body: {e}"))?;
+    Ok(out)
 }
 
 /// A date for tests.

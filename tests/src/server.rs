@@ -40,6 +40,8 @@ pub struct TestServer {
     pub database_url: String,
     /// Its store, for setting up users and looking at what it holds.
     pub store: Arc<dyn Store>,
+    /// Its sync cache, to count the documents its requests rebuilt.
+    pub sync_cache: Arc<terrain_server::sync::DocCache>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -49,11 +51,25 @@ impl TestServer {
         let store = terrain_server::store::connect(database_url).await.expect("open the test store");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("local address");
-        let app = terrain_server::http::into_service(terrain_server::app(store.clone(), &settings));
+        let sync_cache = Arc::new(terrain_server::sync::DocCache::new(settings.sync_cache_documents));
+        let app = terrain_server::http::into_service(terrain_server::app_with_parts(
+            store.clone(),
+            &settings,
+            None,
+            sync_cache.clone(),
+            tokio::sync::watch::channel(false).1,
+        ));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        TestServer { addr, base_url: format!("http://{addr}"), database_url: database_url.to_owned(), store, task }
+        TestServer {
+            addr,
+            base_url: format!("http://{addr}"),
+            database_url: database_url.to_owned(),
+            store,
+            sync_cache,
+            task,
+        }
     }
 
     /// Start a server with default settings.

@@ -115,6 +115,7 @@ conformance! {
     projection::rows_are_replaced_per_document,
     seq::one_number_per_commit_that_adds_changes,
     seq::changed_since_moves_the_cursor,
+    seq::changed_since_by_others_leaves_out_only_the_devices_own_latest_commits,
     concurrency::one_of_two_concurrent_commits_wins,
     concurrency::changed_since_never_skips_a_concurrent_commit,
     portfolio::indicators_are_those_of_the_documents,

@@ -82,3 +82,35 @@ pub async fn changed_since_moves_the_cursor(backend: Backend) {
     assert_eq!(again.cursor, s3);
     assert_eq!(again.documents, vec![(b.id, DocKind::Person), (a.id, DocKind::Worksite)]);
 }
+
+pub async fn changed_since_by_others_leaves_out_only_the_devices_own_latest_commits(backend: Backend) {
+    let store = &backend.store;
+    let (tablet, other) = (device(), device());
+    let mut a = Doc::new(DocKind::Worksite);
+    let mut b = Doc::new(DocKind::Worksite);
+    let (ca, cb) = (a.edit(1), b.edit(1));
+    let s1 = store.commit(batch(tablet, vec![a.commit(0, ca)])).await.unwrap().unwrap();
+    let s2 = store.commit(batch(other, vec![b.commit(0, cb)])).await.unwrap().unwrap();
+
+    // The tablet's own commit is left out, but the cursor covers it; the other device's is news.
+    let news = store.changed_since_by_others(0, tablet).await.unwrap();
+    assert_eq!(news.cursor, s2);
+    assert_eq!(news.documents, vec![(b.id, DocKind::Worksite)]);
+    let theirs = store.changed_since_by_others(0, other).await.unwrap();
+    assert_eq!(theirs.documents, vec![(a.id, DocKind::Worksite)]);
+    // Everything, for whoever asks without a device.
+    assert_eq!(store.changed_since(0).await.unwrap().documents.len(), 2);
+
+    // A commit of another device on the tablet's document makes it news again.
+    let ca = a.edit(1);
+    let s3 = store.commit(batch(other, vec![a.commit(1, ca)])).await.unwrap().unwrap();
+    let news = store.changed_since_by_others(s2, tablet).await.unwrap();
+    assert_eq!((news.cursor, news.documents), (s3, vec![(a.id, DocKind::Worksite)]));
+
+    // Only the tablet's own commit after the cursor: nothing listed, the cursor moves past it.
+    let ca = a.edit(1);
+    let s4 = store.commit(batch(tablet, vec![a.commit(2, ca)])).await.unwrap().unwrap();
+    let news = store.changed_since_by_others(s3, tablet).await.unwrap();
+    assert_eq!((news.cursor, news.documents), (s4, vec![]));
+    assert!(s1 < s2 && s3 < s4);
+}

@@ -11,11 +11,23 @@
 //!   off at the next load; every record before it is intact. A snapshot replaces the whole log by
 //!   the same write-fsync-rename dance.
 //!
+//! - `journal.log`: the operations of the sync responses since the last checkpoint, one record per
+//!   response (kind byte 3, same framing). [`LocalStore::persist_batch`] appends the response's
+//!   record and fsyncs the journal **once**, then applies the operations to the files above
+//!   without fsyncing them. The next single operation (an edit) first makes those files durable
+//!   and empties the journal (a checkpoint); opening the store replays whatever the journal holds
+//!   onto the files, whole document by whole document, so a crash after the journal's fsync loses
+//!   nothing of the response, and one before it loses all of it (it was never confirmed).
+//!   Replaying is safe whatever part of the unsynced writes reached the disk: a change appended
+//!   twice is one change to Automerge, a snapshot holds everything written before it, and the
+//!   metadata is the journal's last.
+//!
 //! Every payload and the metadata are sealed ([`crate::seal`], AES-256-GCM) under the device's
 //! storage key, given when the store is opened, with a fresh random nonce per write: the files
 //! hold no readable personal data, and without the key (which the server keeps and refuses to a
 //! revoked device) they are unreadable. The framing (length, CRC-32, kind) stays in clear.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -27,6 +39,8 @@ use crate::seal::{self, SealError, StorageKey};
 use super::LocalStore;
 
 const HEADER: usize = 9;
+/// The kind byte of a journal record (documents use 1 and 2).
+const JOURNAL: u8 = 3;
 
 /// Errors of the file store.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +70,9 @@ pub enum FileStoreError {
     /// The operating system gave no randomness for a nonce.
     #[error("no randomness for a nonce: {0}")]
     Random(String),
+    /// A journal record opened with the key but does not decode (a bug, not a torn write).
+    #[error("corrupt journal record: {0}")]
+    Journal(String),
 }
 
 /// A [`LocalStore`] in a directory, sealed under the device's storage key.
@@ -63,6 +80,20 @@ pub enum FileStoreError {
 pub struct FileStore {
     dir: PathBuf,
     key: StorageKey,
+    /// Files written since the last checkpoint without an fsync (their operations are in the
+    /// journal).
+    unsynced: Unsynced,
+}
+
+/// What the journal's batches wrote without fsyncing.
+#[derive(Debug, Default)]
+struct Unsynced {
+    /// The journal holds at least one record.
+    journal: bool,
+    /// Applying a batch failed midway: the files are not what the journal says, replay it.
+    broken: bool,
+    docs: BTreeSet<DocumentId>,
+    meta: bool,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> FileStoreError + '_ {
@@ -75,7 +106,10 @@ impl FileStore {
         let dir = dir.into();
         let docs = dir.join("docs");
         fs::create_dir_all(&docs).map_err(io_err(&docs))?;
-        Ok(FileStore { dir, key })
+        // A journal left by an earlier run is replayed by `load`, before anything is read.
+        let left = fs::metadata(dir.join("journal.log")).is_ok_and(|m| m.len() > 0);
+        let unsynced = Unsynced { journal: left, broken: left, ..Unsynced::default() };
+        Ok(FileStore { dir, key, unsynced })
     }
 
     /// Seal everything the store holds under `new` instead of its current key (a device that
@@ -119,13 +153,166 @@ impl FileStore {
         Ok(())
     }
 
+    fn journal_path(&self) -> PathBuf {
+        self.dir.join("journal.log")
+    }
+
+    /// Make what the journal's batches wrote durable and empty the journal. Cheap when there is
+    /// no journal.
+    fn checkpoint(&mut self) -> Result<(), FileStoreError> {
+        if !self.unsynced.journal {
+            return Ok(());
+        }
+        if self.unsynced.broken {
+            return self.replay_journal();
+        }
+        for doc in std::mem::take(&mut self.unsynced.docs) {
+            let path = self.log_path(doc);
+            match File::open(&path) {
+                Ok(file) => file.sync_all().map_err(io_err(&path))?,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(FileStoreError::Io { path, source: e }),
+            }
+        }
+        sync_dir(&self.dir.join("docs"))?;
+        if std::mem::take(&mut self.unsynced.meta) {
+            let path = self.dir.join("meta.bin");
+            File::open(&path).and_then(|f| f.sync_all()).map_err(io_err(&path))?;
+        }
+        sync_dir(&self.dir)?;
+        self.empty_journal()
+    }
+
+    fn empty_journal(&mut self) -> Result<(), FileStoreError> {
+        let path = self.journal_path();
+        match OpenOptions::new().write(true).open(&path) {
+            Ok(file) => {
+                file.set_len(0).map_err(io_err(&path))?;
+                file.sync_all().map_err(io_err(&path))?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(FileStoreError::Io { path, source: e }),
+        }
+        self.unsynced = Unsynced::default();
+        Ok(())
+    }
+
+    /// Apply every operation the journal holds onto the files, durably, whatever part of them had
+    /// reached the disk; then empty it.
+    fn replay_journal(&mut self) -> Result<(), FileStoreError> {
+        let path = self.journal_path();
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.unsynced = Unsynced::default();
+                return Ok(());
+            }
+            Err(e) => return Err(FileStoreError::Io { path, source: e }),
+        };
+        let mut ops = Vec::new();
+        let mut offset = 0;
+        // A torn last record was never confirmed (its fsync did not return): it stops the replay.
+        while let Some((JOURNAL, payload)) = parse_frame(&bytes[offset..]) {
+            let plain = seal::open(&self.key, payload)
+                .map_err(|source| FileStoreError::Sealed { path: path.clone(), source })?;
+            ops.extend(decode_batch(&plain)?);
+            offset += HEADER + payload.len();
+        }
+        let mut docs: BTreeMap<DocumentId, Option<(DocKind, Vec<u8>)>> = BTreeMap::new();
+        let mut meta = None;
+        for op in ops {
+            match op {
+                Persist::Changes { doc, kind, bytes } => {
+                    if let std::collections::btree_map::Entry::Vacant(entry) = docs.entry(doc) {
+                        let log = self.log_path(doc);
+                        entry.insert(if log.exists() { self.read_log(&log)? } else { None });
+                    }
+                    match docs.get_mut(&doc) {
+                        Some(Some((_, content))) => content.extend_from_slice(&bytes),
+                        _ => {
+                            docs.insert(doc, Some((kind, bytes)));
+                        }
+                    }
+                }
+                // The snapshot holds everything written of the document before it.
+                Persist::Snapshot { doc, kind, bytes } => {
+                    docs.insert(doc, Some((kind, bytes)));
+                }
+                Persist::Remove { doc } => {
+                    docs.insert(doc, None);
+                }
+                Persist::Meta(m) => meta = Some(m),
+            }
+        }
+        for (doc, content) in docs {
+            let log = self.log_path(doc);
+            match content {
+                Some((kind, bytes)) => {
+                    let record = self.record(kind, &bytes)?;
+                    self.replace(&log, &record)?;
+                }
+                None => match fs::remove_file(&log) {
+                    Ok(()) => sync_dir(&self.dir.join("docs"))?,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(FileStoreError::Io { path: log, source: e }),
+                },
+            }
+        }
+        if let Some(meta) = meta {
+            self.write_meta(&meta, true)?;
+        }
+        self.empty_journal()
+    }
+
+    /// Apply one operation to the files without fsyncing (its batch is in the journal).
+    fn apply_unsynced(&mut self, op: &Persist) -> Result<(), FileStoreError> {
+        match op {
+            Persist::Changes { doc, kind, bytes } => {
+                self.unsynced.docs.insert(*doc);
+                let path = self.log_path(*doc);
+                let mut file = OpenOptions::new().create(true).append(true).open(&path).map_err(io_err(&path))?;
+                file.write_all(&self.record(*kind, bytes)?).map_err(io_err(&path))
+            }
+            Persist::Snapshot { doc, kind, bytes } => {
+                self.unsynced.docs.insert(*doc);
+                let record = self.record(*kind, bytes)?;
+                self.write_replacing(&self.log_path(*doc), &record, false)
+            }
+            Persist::Meta(meta) => {
+                self.unsynced.meta = true;
+                self.write_meta(meta, false)
+            }
+            Persist::Remove { doc } => {
+                let path = self.log_path(*doc);
+                match fs::remove_file(&path) {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(FileStoreError::Io { path, source: e }),
+                }
+            }
+        }
+    }
+
+    fn write_meta(&self, meta: &ReplicaMeta, durable: bool) -> Result<(), FileStoreError> {
+        let bytes = rmp_serde::to_vec_named(meta).map_err(|e| FileStoreError::Meta(e.to_string()))?;
+        let sealed = self.seal(&bytes)?;
+        self.write_replacing(&self.dir.join("meta.bin"), &sealed, durable)
+    }
+
     fn replace(&self, path: &Path, bytes: &[u8]) -> Result<(), FileStoreError> {
+        self.write_replacing(path, bytes, true)
+    }
+
+    /// Write a temporary file and rename it over `path`; `durable`: fsync both first.
+    fn write_replacing(&self, path: &Path, bytes: &[u8], durable: bool) -> Result<(), FileStoreError> {
         let tmp = path.with_extension("tmp");
         let mut file = File::create(&tmp).map_err(io_err(&tmp))?;
         file.write_all(bytes).map_err(io_err(&tmp))?;
-        file.sync_all().map_err(io_err(&tmp))?;
+        if durable {
+            file.sync_all().map_err(io_err(&tmp))?;
+        }
         fs::rename(&tmp, path).map_err(io_err(path))?;
-        sync_dir(path.parent().unwrap_or(&self.dir))
+        if durable { sync_dir(path.parent().unwrap_or(&self.dir)) } else { Ok(()) }
     }
 
     fn read_log(&self, path: &Path) -> Result<Option<(DocKind, Vec<u8>)>, FileStoreError> {
@@ -175,28 +362,109 @@ fn kind_byte(kind: DocKind) -> u8 {
 }
 
 fn record(kind: DocKind, payload: &[u8]) -> Vec<u8> {
+    frame(kind_byte(kind), payload)
+}
+
+/// `[length][CRC-32 of kind byte + payload][kind byte][payload]`.
+fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {
     let mut hasher = crc32fast::Hasher::new();
-    hasher.update(&[kind_byte(kind)]);
+    hasher.update(&[kind]);
     hasher.update(payload);
     let mut out = Vec::with_capacity(HEADER + payload.len());
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
     out.extend_from_slice(&hasher.finalize().to_le_bytes());
-    out.push(kind_byte(kind));
+    out.push(kind);
     out.extend_from_slice(payload);
     out
 }
 
-fn parse_record(bytes: &[u8]) -> Option<(DocKind, &[u8])> {
+/// The kind byte and payload of the intact frame at the start of `bytes`.
+fn parse_frame(bytes: &[u8]) -> Option<(u8, &[u8])> {
     let len = u32::from_le_bytes(bytes.get(0..4)?.try_into().ok()?) as usize;
     let crc = u32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?);
-    let kind_b = *bytes.get(8)?;
+    let kind = *bytes.get(8)?;
     let payload = bytes.get(HEADER..HEADER.checked_add(len)?)?;
     let mut hasher = crc32fast::Hasher::new();
-    hasher.update(&[kind_b]);
+    hasher.update(&[kind]);
     hasher.update(payload);
-    if hasher.finalize() != crc {
-        return None;
+    (hasher.finalize() == crc).then_some((kind, payload))
+}
+
+/// A batch of operations as one journal payload: per operation a tag byte, then
+/// `Changes`/`Snapshot`: document id (16), kind byte, length (u32 LE), bytes; `Meta`: length,
+/// MessagePack; `Remove`: document id.
+fn encode_batch(ops: &[Persist]) -> Result<Vec<u8>, FileStoreError> {
+    let mut out = Vec::new();
+    let bytes_field = |out: &mut Vec<u8>, bytes: &[u8]| {
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(bytes);
+    };
+    for op in ops {
+        match op {
+            Persist::Changes { doc, kind, bytes } | Persist::Snapshot { doc, kind, bytes } => {
+                out.push(if matches!(op, Persist::Changes { .. }) { 1 } else { 2 });
+                out.extend_from_slice(doc.0.as_bytes());
+                out.push(kind_byte(*kind));
+                bytes_field(&mut out, bytes);
+            }
+            Persist::Meta(meta) => {
+                out.push(3);
+                let bytes = rmp_serde::to_vec_named(meta).map_err(|e| FileStoreError::Meta(e.to_string()))?;
+                bytes_field(&mut out, &bytes);
+            }
+            Persist::Remove { doc } => {
+                out.push(4);
+                out.extend_from_slice(doc.0.as_bytes());
+            }
+        }
     }
+    Ok(out)
+}
+
+fn decode_batch(mut bytes: &[u8]) -> Result<Vec<Persist>, FileStoreError> {
+    fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8], FileStoreError> {
+        if bytes.len() < n {
+            return Err(FileStoreError::Journal("record ends early".into()));
+        }
+        let (head, tail) = bytes.split_at(n);
+        *bytes = tail;
+        Ok(head)
+    }
+    fn doc(bytes: &mut &[u8]) -> Result<DocumentId, FileStoreError> {
+        let raw: [u8; 16] = take(bytes, 16)?.try_into().map_err(|_| FileStoreError::Journal("document id".into()))?;
+        Ok(DocumentId(uuid::Uuid::from_bytes(raw)))
+    }
+    fn field(bytes: &mut &[u8]) -> Result<Vec<u8>, FileStoreError> {
+        let len: [u8; 4] = take(bytes, 4)?.try_into().map_err(|_| FileStoreError::Journal("length".into()))?;
+        Ok(take(bytes, u32::from_le_bytes(len) as usize)?.to_vec())
+    }
+    let mut ops = Vec::new();
+    while let Some((&tag, rest)) = bytes.split_first() {
+        bytes = rest;
+        let op = match tag {
+            1 | 2 => {
+                let doc = doc(&mut bytes)?;
+                let kind = match take(&mut bytes, 1)?[0] {
+                    1 => DocKind::Worksite,
+                    2 => DocKind::Person,
+                    other => return Err(FileStoreError::Journal(format!("kind byte {other}"))),
+                };
+                let bytes = field(&mut bytes)?;
+                if tag == 1 { Persist::Changes { doc, kind, bytes } } else { Persist::Snapshot { doc, kind, bytes } }
+            }
+            3 => Persist::Meta(
+                rmp_serde::from_slice(&field(&mut bytes)?).map_err(|e| FileStoreError::Meta(e.to_string()))?,
+            ),
+            4 => Persist::Remove { doc: doc(&mut bytes)? },
+            other => return Err(FileStoreError::Journal(format!("operation tag {other}"))),
+        };
+        ops.push(op);
+    }
+    Ok(ops)
+}
+
+fn parse_record(bytes: &[u8]) -> Option<(DocKind, &[u8])> {
+    let (kind_b, payload) = parse_frame(bytes)?;
     let kind = match kind_b {
         1 => DocKind::Worksite,
         2 => DocKind::Person,
@@ -209,6 +477,10 @@ impl LocalStore for FileStore {
     type Error = FileStoreError;
 
     fn load(&mut self) -> Result<Option<StoredReplica>, FileStoreError> {
+        if self.unsynced.journal {
+            self.replay_journal()?;
+        }
+        self.unsynced = Unsynced::default();
         let meta_path = self.dir.join("meta.bin");
         let meta = match fs::read(&meta_path) {
             Ok(sealed) => {
@@ -243,17 +515,16 @@ impl LocalStore for FileStore {
     }
 
     fn persist(&mut self, op: &Persist) -> Result<(), FileStoreError> {
+        // A single operation is fsynced on its own; what earlier batches wrote unsynced must be
+        // durable first, or replaying the journal later could undo this operation.
+        self.checkpoint()?;
         match op {
             Persist::Changes { doc, kind, bytes } => self.append(*doc, *kind, bytes),
             Persist::Snapshot { doc, kind, bytes } => {
                 let record = self.record(*kind, bytes)?;
                 self.replace(&self.log_path(*doc), &record)
             }
-            Persist::Meta(meta) => {
-                let bytes = rmp_serde::to_vec_named(meta).map_err(|e| FileStoreError::Meta(e.to_string()))?;
-                let sealed = self.seal(&bytes)?;
-                self.replace(&self.dir.join("meta.bin"), &sealed)
-            }
+            Persist::Meta(meta) => self.write_meta(meta, true),
             Persist::Remove { doc } => {
                 let path = self.log_path(*doc);
                 match fs::remove_file(&path) {
@@ -265,7 +536,32 @@ impl LocalStore for FileStore {
         }
     }
 
+    fn persist_batch(&mut self, ops: &[Persist]) -> Result<(), FileStoreError> {
+        if ops.len() < 2 {
+            return ops.iter().try_for_each(|op| self.persist(op));
+        }
+        let record = frame(JOURNAL, &self.seal(&encode_batch(ops)?)?);
+        let path = self.journal_path();
+        let mut journal = OpenOptions::new().create(true).append(true).open(&path).map_err(io_err(&path))?;
+        let new_file = journal.metadata().map_err(io_err(&path))?.len() == 0;
+        journal.write_all(&record).map_err(io_err(&path))?;
+        // The one flush of the response: from here on it survives a crash.
+        journal.sync_all().map_err(io_err(&path))?;
+        if new_file {
+            sync_dir(&self.dir)?;
+        }
+        self.unsynced.journal = true;
+        for op in ops {
+            if let Err(e) = self.apply_unsynced(op) {
+                self.unsynced.broken = true;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
     fn wipe(&mut self) -> Result<(), FileStoreError> {
+        self.unsynced = Unsynced::default();
         for sub in ["docs"] {
             let dir = self.dir.join(sub);
             match fs::remove_dir_all(&dir) {
@@ -274,7 +570,7 @@ impl LocalStore for FileStore {
                 Err(e) => return Err(FileStoreError::Io { path: dir, source: e }),
             }
         }
-        for file in ["meta.bin", "meta.tmp"] {
+        for file in ["meta.bin", "meta.tmp", "journal.log"] {
             let path = self.dir.join(file);
             match fs::remove_file(&path) {
                 Ok(()) => {}

@@ -4,6 +4,7 @@
 //! Every endpoint but `/healthz` and `/v1/login` needs `Authorization: Bearer <device token>`.
 
 mod accounts;
+pub mod encoding;
 mod error;
 mod privacy;
 pub mod tablet;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Request limits.
     pub limits: Limits,
+    /// Documents merged by earlier sync requests, kept for the next round (never authoritative).
+    pub sync_cache: Arc<sync::DocCache>,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
     /// Login throttling.
@@ -162,13 +165,25 @@ async fn sync_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Result
             format!("Send the sync request as {}.", protocol::CONTENT_TYPE),
         ));
     }
-    let bytes = read_body(body, state.max_body_bytes).await?;
+    let coding = encoding::request_coding(headers)?;
+    let mut bytes = read_body(body, state.max_body_bytes).await?;
+    if let Some(coding) = coding {
+        bytes = encoding::inflate(bytes, coding, state.max_body_bytes).await?;
+    }
     let request: SyncRequest = protocol::decode(&bytes).map_err(|e| {
         ApiError::new(ErrorCode::MalformedRequest, format!("The body is not a valid sync request: {e}."))
     })?;
-    let response = sync::handle(&state.store, &state.limits, &caller, request, chrono::Utc::now()).await?;
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(protocol::CONTENT_TYPE))], protocol::encode(&response))
-        .into_response())
+    let response =
+        sync::handle_with_cache(&state.store, &state.limits, &state.sync_cache, &caller, request, chrono::Utc::now())
+            .await?;
+    let (body, coding) = encoding::compress(protocol::encode(&response), encoding::response_coding(headers)).await?;
+    let mut response =
+        ([(header::CONTENT_TYPE, HeaderValue::from_static(protocol::CONTENT_TYPE))], body).into_response();
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(coding) = coding {
+        response.headers_mut().insert(header::CONTENT_ENCODING, coding);
+    }
+    Ok(response)
 }
 
 /// Read a body up to `limit` bytes, refusing larger ones with `body_too_large`.

@@ -30,6 +30,7 @@ pub async fn erase(
     let caller = crate::http::authenticate(state.store.as_ref(), &headers).await?;
     let request: EraseRequest = json(body).await?;
     privacy::erase_person(state.store.as_ref(), &caller, id, &request.confirm).await?;
+    state.sync_cache.forget(id);
     Ok(StatusCode::NO_CONTENT)
 }
 

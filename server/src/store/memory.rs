@@ -58,6 +58,8 @@ struct Doc {
     snapshot_change_count: usize,
     heads: Vec<[u8; 32]>,
     seq: i64,
+    /// The device whose commit took `seq`.
+    seq_device: Option<DeviceId>,
     created_by: Option<Uuid>,
     created_at: DateTime<Utc>,
     projection: ProjectionRows,
@@ -135,6 +137,21 @@ impl State {
         self.counter
     }
 
+    /// Documents changed after `cursor`, leaving out those whose latest commit is `except`'s (the
+    /// cursor still covers them).
+    fn changed_except(&self, cursor: i64, except: Option<DeviceId>) -> ChangedSince {
+        let mut docs: Vec<_> = self.documents.iter().filter(|(_, d)| d.seq > cursor).collect();
+        docs.sort_by_key(|(_, d)| d.seq);
+        let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(docs.len()) };
+        for (id, d) in docs {
+            changed.cursor = changed.cursor.max(d.seq);
+            if except.is_none() || d.seq_device != except {
+                changed.documents.push((*id, d.kind));
+            }
+        }
+        changed
+    }
+
     /// The optimistic-concurrency checks of a batch: an erased document, or one whose change
     /// count moved since it was loaded, is a conflict.
     fn check_batch(&self, batch: &CommitBatch) -> Result<(), StoreError> {
@@ -160,6 +177,7 @@ impl State {
                     snapshot_change_count: 0,
                     heads: doc.heads.clone(),
                     seq: 0,
+                    seq_device: None,
                     created_by: None,
                     created_at: batch.received_at,
                     projection: ProjectionRows::default(),
@@ -199,6 +217,7 @@ impl State {
         for id in changed {
             if let Some(d) = self.documents.get_mut(&id) {
                 d.seq = seq;
+                d.seq_device = Some(batch.device);
             }
         }
         Some(seq)
@@ -266,15 +285,11 @@ impl Store for MemoryStore {
     }
 
     async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError> {
-        let state = self.lock();
-        let mut docs: Vec<_> = state.documents.iter().filter(|(_, d)| d.seq > cursor).collect();
-        docs.sort_by_key(|(_, d)| d.seq);
-        let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(docs.len()) };
-        for (id, d) in docs {
-            changed.cursor = changed.cursor.max(d.seq);
-            changed.documents.push((*id, d.kind));
-        }
-        Ok(changed)
+        Ok(self.lock().changed_except(cursor, None))
+    }
+
+    async fn changed_since_by_others(&self, cursor: i64, device: DeviceId) -> Result<ChangedSince, StoreError> {
+        Ok(self.lock().changed_except(cursor, Some(device)))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

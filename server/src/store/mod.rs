@@ -218,6 +218,12 @@ pub trait Store: Accounts + Privacy + Reports + Portfolio + Send + Sync + 'stati
     /// returns, a commit that becomes visible afterwards is heard.
     async fn live(&self) -> Result<tokio::sync::broadcast::Receiver<LiveEvent>, StoreError>;
 
+    /// [`Store::changed_since`] as news for `device`: without the documents whose latest commit is
+    /// `device`'s own (it sent those changes and its reply carried the merged document). The
+    /// cursor still covers those commits, and a later commit of anyone else brings the document
+    /// back, so nothing another device committed is ever skipped.
+    async fn changed_since_by_others(&self, cursor: i64, device: DeviceId) -> Result<ChangedSince, StoreError>;
+
     /// Cheap liveness check of the database connection.
     async fn ping(&self) -> Result<(), StoreError>;
 

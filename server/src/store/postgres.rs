@@ -65,6 +65,27 @@ impl PostgresStore {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool, listener: Arc::default() })
     }
+
+    /// `changed_since`, leaving out the documents whose latest commit is `except`'s.
+    async fn changed_except(&self, cursor: i64, except: Option<DeviceId>) -> Result<ChangedSince, StoreError> {
+        // One statement, so one snapshot; by the lock in `commit`, a snapshot showing commit `n`
+        // shows every commit numbered below `n`. The highest number read is a safe next cursor.
+        let rows = sqlx::query("SELECT id, kind, seq, seq_device FROM documents WHERE seq > $1 ORDER BY seq")
+            .bind(cursor)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(rows.len()) };
+        for row in rows {
+            // Every row counts toward the cursor, the device's own commits included.
+            changed.cursor = changed.cursor.max(row.try_get("seq")?);
+            let by: Option<Uuid> = row.try_get("seq_device")?;
+            if except.is_some_and(|device| by == Some(device.0)) {
+                continue;
+            }
+            changed.documents.push((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?));
+        }
+        Ok(changed)
+    }
 }
 
 #[async_trait]
@@ -206,18 +227,11 @@ impl Store for PostgresStore {
     }
 
     async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError> {
-        // One statement, so one snapshot; by the lock in `commit`, a snapshot showing commit `n`
-        // shows every commit numbered below `n`. The highest number read is a safe next cursor.
-        let rows = sqlx::query("SELECT id, kind, seq FROM documents WHERE seq > $1 ORDER BY seq")
-            .bind(cursor)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(rows.len()) };
-        for row in rows {
-            changed.cursor = changed.cursor.max(row.try_get("seq")?);
-            changed.documents.push((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?));
-        }
-        Ok(changed)
+        self.changed_except(cursor, None).await
+    }
+
+    async fn changed_since_by_others(&self, cursor: i64, device: DeviceId) -> Result<ChangedSince, StoreError> {
+        self.changed_except(cursor, Some(device)).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -437,9 +451,10 @@ async fn write_batch(
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(COMMIT_SEQ_LOCK).execute(&mut *conn).await?;
     let seq: i64 = sqlx::query_scalar(
         "WITH n AS (SELECT nextval('commit_seq') AS seq) \
-         UPDATE documents SET seq = n.seq FROM n WHERE id = ANY($1) RETURNING n.seq",
+         UPDATE documents SET seq = n.seq, seq_device = $2 FROM n WHERE id = ANY($1) RETURNING n.seq",
     )
     .bind(&changed)
+    .bind(batch.device.0)
     .fetch_all(&mut *conn)
     .await?
     .into_iter()

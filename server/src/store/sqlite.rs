@@ -94,6 +94,27 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool, writer: Mutex::new(()), feed: CommitFeed::new() })
     }
+
+    /// `changed_since`, leaving out the documents whose latest commit is `except`'s.
+    async fn changed_except(&self, cursor: i64, except: Option<DeviceId>) -> Result<ChangedSince, StoreError> {
+        // One statement, one snapshot: every commit numbered at or below the highest `seq` read
+        // is in it, because numbers are taken by one writer at a time.
+        let rows = sqlx::query("SELECT id, kind, seq, seq_device FROM documents WHERE seq > ? ORDER BY seq")
+            .bind(cursor)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(rows.len()) };
+        for row in rows {
+            // Every row counts toward the cursor, the device's own commits included.
+            changed.cursor = changed.cursor.max(row.try_get("seq")?);
+            let by: Option<uuid::Uuid> = row.try_get("seq_device")?;
+            if except.is_some_and(|device| by == Some(device.0)) {
+                continue;
+            }
+            changed.documents.push((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?));
+        }
+        Ok(changed)
+    }
 }
 
 #[async_trait]
@@ -197,18 +218,11 @@ impl Store for SqliteStore {
     }
 
     async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError> {
-        // One statement, one snapshot: every commit numbered at or below the highest `seq` read
-        // is in it, because numbers are taken by one writer at a time.
-        let rows = sqlx::query("SELECT id, kind, seq FROM documents WHERE seq > ? ORDER BY seq")
-            .bind(cursor)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(rows.len()) };
-        for row in rows {
-            changed.cursor = changed.cursor.max(row.try_get("seq")?);
-            changed.documents.push((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?));
-        }
-        Ok(changed)
+        self.changed_except(cursor, None).await
+    }
+
+    async fn changed_since_by_others(&self, cursor: i64, device: DeviceId) -> Result<ChangedSince, StoreError> {
+        self.changed_except(cursor, Some(device)).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -373,7 +387,12 @@ async fn write_batch(
         .fetch_one(&mut *conn)
         .await?;
     for (id, _) in &changed {
-        sqlx::query("UPDATE documents SET seq = ? WHERE id = ?").bind(seq).bind(id.0).execute(&mut *conn).await?;
+        sqlx::query("UPDATE documents SET seq = ?, seq_device = ? WHERE id = ?")
+            .bind(seq)
+            .bind(batch.device.0)
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(Some((seq, changed)))
 }

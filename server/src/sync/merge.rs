@@ -36,6 +36,9 @@ pub struct MergeInput {
     pub access: Arc<Access>,
     /// Documents the device holds (it synced them before).
     pub held: BTreeSet<DocumentId>,
+    /// Copies of stored documents already rebuilt (from [`super::DocCache`]), each at the change
+    /// count `stored` gives it; the others are rebuilt from `stored`.
+    pub cached: BTreeMap<DocumentId, Automerge>,
 }
 
 /// What to commit and, once committed, what to answer.
@@ -52,6 +55,24 @@ pub struct MergeOutput {
     pub new_references: Vec<(DocumentId, DocumentId)>,
     /// Documents the device must drop: no longer allowed, and the server has all it sent.
     pub remove: Vec<DocumentId>,
+    /// The merged documents, to keep for the next request.
+    pub keep: Vec<KeptDocument>,
+    /// Stored documents taken from `cached`.
+    pub hits: usize,
+    /// Stored documents rebuilt from their snapshot and change log.
+    pub rebuilds: usize,
+}
+
+/// A merged document worth keeping for the next request.
+pub struct KeptDocument {
+    /// Which document.
+    pub id: DocumentId,
+    /// Its stored change count once the request is committed.
+    pub change_count: i64,
+    /// The document.
+    pub doc: Automerge,
+    /// Whether it holds changes of this request, so is valid only once the request committed.
+    pub after_commit: bool,
 }
 
 struct Working {
@@ -89,7 +110,10 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
     let mut actors = Vec::new();
     let mut new_references = Vec::new();
     let mut remove = Vec::new();
+    let mut keep = Vec::new();
     let access = input.access.clone();
+    let mut cached = input.cached;
+    let (mut hits, mut rebuilds) = (0, 0);
 
     let mut open = |id: DocumentId, kind: DocKind| -> Result<Working, SyncError> {
         let state = states.remove(&id).and_then(|s| sync::State::decode(&s).ok()).unwrap_or_default();
@@ -98,7 +122,16 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
                 if s.kind != kind {
                     return Err(SyncError::KindMismatch { doc: id, stored: s.kind, sent: kind });
                 }
-                let doc = rebuild(&s).map_err(|e| SyncError::internal("rebuild stored document", e))?;
+                let doc = match cached.remove(&id) {
+                    Some(doc) => {
+                        hits += 1;
+                        doc
+                    }
+                    None => {
+                        rebuilds += 1;
+                        rebuild(&s).map_err(|e| SyncError::internal("rebuild stored document", e))?
+                    }
+                };
                 Ok(Working { kind, doc, stored: Some(s), state })
             }
             None => Ok(Working { kind, doc: new_document(automerge::ActorId::random()), stored: None, state }),
@@ -186,11 +219,16 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
             remove.push(id);
             commit.sync_state = None;
         }
+        replies.push(DocReply { doc: id, kind: w.kind, message, stored_heads });
         // Nothing is written for a document the server does not store and that brought no change.
-        if !commit.changes.is_empty() || (w.stored.is_some() && commit.sync_state.is_some()) {
+        let written = !commit.changes.is_empty() || (w.stored.is_some() && commit.sync_state.is_some());
+        if w.stored.is_some() || !commit.changes.is_empty() {
+            let change_count = commit.expected_change_count + commit.changes.len() as i64;
+            keep.push(KeptDocument { id, change_count, doc: w.doc, after_commit: !commit.changes.is_empty() });
+        }
+        if written {
             commits.push(commit);
         }
-        replies.push(DocReply { doc: id, kind: w.kind, message, stored_heads });
     }
 
     for (id, kind) in input.flagged {
@@ -200,6 +238,9 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
         let mut w = open(id, kind)?;
         let message = w.doc.generate_sync_message(&mut w.state).map(|m| m.encode());
         replies.push(DocReply { doc: id, kind, message, stored_heads: heads(&w.doc) });
+        if let Some(stored) = &w.stored {
+            keep.push(KeptDocument { id, change_count: stored.change_count, doc: w.doc, after_commit: false });
+        }
     }
     // Held documents the device may no longer hold and said nothing about: nothing pending there.
     for id in &input.held {
@@ -207,7 +248,7 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
             remove.push(*id);
         }
     }
-    Ok(MergeOutput { commits, replies, created, actors, new_references, remove })
+    Ok(MergeOutput { commits, replies, created, actors, new_references, remove, keep, hits, rebuilds })
 }
 
 fn heads(doc: &Automerge) -> Vec<ByteBuf> {

@@ -15,6 +15,7 @@
 //!    request committed the same documents meanwhile, the store reports a conflict and the request
 //!    is merged again from fresh state.
 
+mod cache;
 mod error;
 mod merge;
 
@@ -30,8 +31,9 @@ use terrain_client_core::{DeviceId, DocKind, DocumentId};
 use crate::auth::{Access, Caller, Role};
 use crate::store::{CommitBatch, Store, StoreError};
 
+pub use cache::{CacheStats, DocCache};
 pub use error::{Forbidden, SyncError};
-pub use merge::{MergeInput, MergeOutput, merge, rebuild};
+pub use merge::{KeptDocument, MergeInput, MergeOutput, merge, rebuild};
 
 /// Limits on what one request may ask of the server.
 #[derive(Debug, Clone)]
@@ -64,14 +66,29 @@ pub async fn access(store: &dyn Store, caller: &Caller) -> Result<Access, SyncEr
     }
 }
 
+/// Handle one sync request from an authenticated device, received at `now` (the audit time),
+/// rebuilding every document it touches from the store. See [`handle_with_cache`].
+pub async fn handle(
+    store: &Arc<dyn Store>,
+    limits: &Limits,
+    caller: &Caller,
+    request: SyncRequest,
+    now: DateTime<Utc>,
+) -> Result<SyncResponse, SyncError> {
+    handle_with_cache(store, limits, &DocCache::new(0), caller, request, now).await
+}
+
 /// Handle one sync request from an authenticated device, received at `now` (the audit time).
+/// Documents found in `cache` at their stored change count are not rebuilt, and the merged
+/// documents are kept there for the next round of the session.
 ///
 /// No HTTP here: the caller is already authenticated and the request decoded; the answer or the
 /// refusal is data the adapter encodes. Nothing is written unless the whole request commits.
 #[tracing::instrument(skip_all, fields(device = %caller.device.id, user = %caller.user.login, docs = request.docs.len(), cursor = request.cursor))]
-pub async fn handle(
+pub async fn handle_with_cache(
     store: &Arc<dyn Store>,
     limits: &Limits,
+    cache: &DocCache,
     caller: &Caller,
     request: SyncRequest,
     now: DateTime<Utc>,
@@ -83,6 +100,9 @@ pub async fn handle(
     // makes the store refuse to write them again), and it is told to destroy its copy.
     let tombstones: BTreeSet<DocumentId> =
         store.erased_since(0).await.map_err(|e| SyncError::store("erased", e))?.into_iter().collect();
+    for doc in &tombstones {
+        cache.forget(*doc);
+    }
     let mut request = request;
     let mut dropped: Vec<DocumentId> = Vec::new();
     request.docs.retain(|d| {
@@ -101,7 +121,14 @@ pub async fn handle(
     let request = Arc::new(request);
     let access = Arc::new(access(store.as_ref(), caller).await?);
     for attempt in 0..COMMIT_ATTEMPTS {
-        let changed = store.changed_since(request.cursor).await.map_err(|e| SyncError::store("changed_since", e))?;
+        // The device's own commits are not news to it (see `answer_cursor`), unless it says it
+        // holds nothing (cursor 0): then it gets everything it may hold.
+        let changed = if request.cursor == 0 {
+            store.changed_since(0).await
+        } else {
+            store.changed_since_by_others(request.cursor, device).await
+        };
+        let changed = changed.map_err(|e| SyncError::store("changed_since", e))?;
         // Read after `changed_since`: an erasure numbered at or below the cursor returned is then
         // always announced (read before, one committed in between would be skipped for good).
         let mut erased: Vec<DocumentId> =
@@ -134,6 +161,7 @@ pub async fn handle(
         }
         let mut states = store.sync_states(device, &ids).await.map_err(|e| SyncError::store("sync_states", e))?;
         states.retain(|(id, _)| !confirmed.contains(id));
+        let cached = stored.iter().filter_map(|s| Some((s.id, cache.take(s.id, s.change_count)?))).collect();
         let input = MergeInput {
             request: request.clone(),
             flagged,
@@ -141,13 +169,18 @@ pub async fn handle(
             states,
             access: access.clone(),
             held: held.clone(),
+            cached,
         };
+        let merging = std::time::Instant::now();
         let task = tokio::task::spawn_blocking(move || merge(input));
-        let output = match tokio::time::timeout(limits.merge_budget, task).await {
+        let mut output = match tokio::time::timeout(limits.merge_budget, task).await {
             Ok(Ok(result)) => result?,
             Ok(Err(join)) => return Err(SyncError::internal("merge task", join)),
             Err(_) => return Err(SyncError::TooExpensive),
         };
+        crate::metrics::global().merged(merging.elapsed());
+        cache.record(output.hits, output.rebuilds);
+        let kept = std::mem::take(&mut output.keep);
         check_actors(store.as_ref(), device, &output).await?;
         check_new_references(store.as_ref(), &access, &had, &request, &output).await?;
         if caller.user.role == Role::Advisor {
@@ -161,8 +194,16 @@ pub async fn handle(
         }
         let remove = output.remove.clone();
         let batch = CommitBatch { device, received_at, documents: output.commits };
-        match store.commit(batch).await {
-            Ok(_) => {
+        let committing = std::time::Instant::now();
+        let committed = store.commit(batch).await;
+        crate::metrics::global().committed(committing.elapsed());
+        for k in kept {
+            if committed.is_ok() || !k.after_commit {
+                cache.put(k.id, k.change_count, k.doc);
+            }
+        }
+        match committed {
+            Ok(seq) => {
                 let actors: Vec<Vec<u8>> = output.actors.iter().map(|(_, a)| a.clone()).collect();
                 store.bind_actors(device, &actors, received_at).await.map_err(|e| SyncError::store("bind", e))?;
                 let created: Vec<DocumentId> = output.created.iter().map(|(d, _)| *d).collect();
@@ -174,10 +215,12 @@ pub async fn handle(
                     let confirmed: Vec<DocumentId> = confirmed.iter().copied().collect();
                     store.forget(device, &confirmed).await.map_err(|e| SyncError::store("forget", e))?;
                 }
-                return Ok(SyncResponse { cursor: changed.cursor, docs: output.replies, remove, erased });
+                let cursor = answer_cursor(changed.cursor, seq);
+                return Ok(SyncResponse { cursor, docs: output.replies, remove, erased });
             }
             Err(StoreError::Conflict(doc)) => {
                 tracing::debug!(%doc, attempt, "concurrent commit, merging again");
+                crate::metrics::global().commit_retried();
                 if store.is_erased(doc).await.map_err(|e| SyncError::store("is_erased", e))? {
                     // Erased while this request merged: refuse it whole; the device's next sync
                     // is told to destroy its copy, and its other changes go through then.
@@ -189,6 +232,24 @@ pub async fn handle(
         }
     }
     Err(SyncError::Busy { erased: None })
+}
+
+/// The cursor to answer: `read`, the highest commit number visible when the changed documents
+/// were listed, or the request's own commit `own` when it is the very next number.
+///
+/// Numbers become visible in order (every commit numbered at or below `read` was in the list),
+/// and the store takes one number per commit or erasure. So when `own` is `read + 1`, no commit
+/// of anyone else lies between them and the device may move past its own commit; otherwise some
+/// other commit took a number in between, maybe after the list was read, and the cursor stays at
+/// `read`. Either way the device's own commit does not come back as news: the next request's list
+/// leaves out documents whose latest commit is the device's ([`Store::changed_since_by_others`]).
+///
+/// `read` is at least the request's cursor, which comes from the network: any `i64`.
+fn answer_cursor(read: i64, own: Option<i64>) -> i64 {
+    match own {
+        Some(own) if read.checked_add(1) == Some(own) => own,
+        _ => read,
+    }
 }
 
 /// New changes must carry actor ids that are this device's own (bound at first use).
@@ -297,4 +358,17 @@ pub async fn write_edit_at(
         }
     }
     Err(SyncError::Busy { erased: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer_cursor;
+
+    #[test]
+    fn the_answer_moves_past_the_own_commit_only_when_it_is_the_next_number() {
+        assert_eq!(answer_cursor(5, Some(6)), 6);
+        assert_eq!(answer_cursor(5, Some(7)), 5, "number 6 may be another device's, not yet visible");
+        assert_eq!(answer_cursor(5, None), 5);
+        assert_eq!(answer_cursor(i64::MAX, Some(3)), i64::MAX, "a cursor from the network never overflows");
+    }
 }
