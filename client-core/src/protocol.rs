@@ -58,6 +58,11 @@ pub struct SyncResponse {
     /// Unlike `remove`, this wins over unacknowledged changes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub erased: Vec<DocumentId>,
+    /// The server database's epoch: a random id that changes when the database is restored from
+    /// a backup (`terrain admin restore`, `terrain admin new-epoch`). A device that sees it change
+    /// sends again everything the server acknowledged before (docs/PROTOCOL.md 4.7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<uuid::Uuid>,
 }
 
 /// `POST /v1/login`: a user signs in on a device, online, and gets the device's token.

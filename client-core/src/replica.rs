@@ -130,6 +130,9 @@ pub struct ReplicaMeta {
     /// request confirms them (`SyncRequest::removed`) until the device holds them again.
     #[serde(default)]
     pub removed: Vec<DocumentId>,
+    /// The server database's epoch seen last ([`SyncResponse::epoch`]).
+    #[serde(default)]
+    pub epoch: Option<uuid::Uuid>,
 }
 
 /// A document whose local changes the server refused. Its changes stay on the device and are
@@ -233,6 +236,8 @@ pub struct Replica {
     quarantine: BTreeMap<DocumentId, Quarantined>,
     /// Dropped on the server's word, confirmed in every request (see [`ReplicaMeta::removed`]).
     removed: Vec<DocumentId>,
+    /// The server database's epoch seen last: another one means it was restored from a backup.
+    epoch: Option<uuid::Uuid>,
     session: Option<Session>,
     /// Operations of an answer that failed part-way, not yet handed to the caller: returned first
     /// by the next call that returns operations, or by [`Replica::take_unpersisted`].
@@ -249,6 +254,7 @@ impl Replica {
             docs: BTreeMap::new(),
             quarantine: BTreeMap::new(),
             removed: Vec::new(),
+            epoch: None,
             session: None,
             unpersisted: Vec::new(),
         }
@@ -279,6 +285,7 @@ impl Replica {
             docs,
             quarantine: meta.quarantine,
             removed: meta.removed,
+            epoch: meta.epoch,
             session: None,
             unpersisted: Vec::new(),
         })
@@ -311,6 +318,7 @@ impl Replica {
                 .collect(),
             quarantine: self.quarantine.clone(),
             removed: self.removed.clone(),
+            epoch: self.epoch,
         }
     }
 
@@ -544,6 +552,8 @@ impl Replica {
         changed: &mut Vec<DocumentId>,
     ) -> Result<Option<SyncRequest>, ReplicaError> {
         let mut progress = self.session.as_ref().is_some_and(|s| response.cursor != s.cursor);
+        let restored = self.note_epoch(response.epoch);
+        progress |= restored;
         let actor = self.actor.clone();
         for reply in response.docs {
             let id = reply.doc;
@@ -626,7 +636,8 @@ impl Replica {
             }
         }
         let session = self.session.as_mut().ok_or(ReplicaError::NoSession)?;
-        session.cursor = response.cursor;
+        // A restored server numbers its commits anew: the device's cursor means nothing there.
+        session.cursor = if restored { 0 } else { response.cursor };
         let next = self.build_request();
         if next.docs.is_empty() {
             // Quiescent: keep the cursor, the sync is complete. Removals left to confirm go with
@@ -671,6 +682,26 @@ impl Replica {
             }
         }
         SyncRequest { protocol: PROTOCOL_VERSION, cursor, docs, removed: self.removed.clone() }
+    }
+
+    /// Record the server database's epoch from an answer; true when it differs from the one seen
+    /// before. The server was then restored from a backup and may lack changes it once
+    /// acknowledged: every acknowledgement is forgotten and every document is offered again in
+    /// this session, so the server gets back whatever it lost (the sync messages carry only what
+    /// it misses).
+    fn note_epoch(&mut self, epoch: Option<uuid::Uuid>) -> bool {
+        let Some(epoch) = epoch else { return false };
+        let restored = self.epoch.is_some_and(|known| known != epoch);
+        self.epoch = Some(epoch);
+        if restored {
+            for e in self.docs.values_mut() {
+                e.acked.clear();
+            }
+            if let Some(s) = &mut self.session {
+                s.active.extend(self.docs.keys().copied());
+            }
+        }
+        restored
     }
 
     /// Confirm the removal of `id` in every request from now on. Not just until one answer: a

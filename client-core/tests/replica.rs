@@ -231,8 +231,13 @@ fn an_erased_document_is_dropped_even_with_unsynced_changes_a_removed_one_is_kep
         r.create_person(id, &NewPerson { first_name: "Zoë".into(), ..NewPerson::default() }, &ctx(ME)).unwrap();
     }
     let _ = r.start_sync();
-    let response =
-        terrain_client_core::SyncResponse { cursor: 7, docs: vec![], remove: vec![kept], erased: vec![erased] };
+    let response = terrain_client_core::SyncResponse {
+        cursor: 7,
+        docs: vec![],
+        remove: vec![kept],
+        erased: vec![erased],
+        epoch: None,
+    };
     let step = r.handle_response(response).unwrap();
     assert!(step.persist.contains(&Persist::Remove { doc: erased }));
     assert!(!step.persist.contains(&Persist::Remove { doc: kept }), "unsynced changes keep a removed document");
@@ -280,6 +285,7 @@ fn an_answer_refused_part_way_still_persists_what_it_applied() {
         ],
         remove: vec![],
         erased: vec![],
+        epoch: None,
     };
     let refused = r.handle_response(response);
     assert!(matches!(refused, Err(ReplicaError::BadServerMessage { doc, .. }) if doc == p), "{refused:?}");
@@ -314,6 +320,7 @@ fn a_refused_answer_owes_its_operations_to_the_store_until_taken() {
         ],
         remove: vec![],
         erased: vec![],
+        epoch: None,
     };
     assert!(r.handle_response(response).is_err());
     let owed = r.take_unpersisted();
@@ -340,7 +347,8 @@ fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
         message: None,
         stored_heads: heads,
     };
-    let response = SyncResponse { cursor: 4, docs: vec![ack], remove: vec![gone, unknown], erased: vec![] };
+    let response =
+        SyncResponse { cursor: 4, docs: vec![ack], remove: vec![gone, unknown], erased: vec![], epoch: None };
     let step = r.handle_response(response).unwrap();
     assert!(step.persist.contains(&Persist::Remove { doc: gone }));
     assert!(r.documents().is_empty());
@@ -353,7 +361,8 @@ fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
     assert_eq!(request.removed, [gone, unknown]);
     r.abort_sync();
     let _ = r.start_sync();
-    r.handle_response(SyncResponse { cursor: 5, docs: vec![], remove: vec![gone], erased: vec![] }).unwrap();
+    r.handle_response(SyncResponse { cursor: 5, docs: vec![], remove: vec![gone], erased: vec![], epoch: None })
+        .unwrap();
     assert_eq!(r.start_sync().removed, [gone, unknown], "an answer does not end it, a repeat adds nothing");
     let mut restored = Replica::restore(StoredReplica { meta: Some(r.meta()), docs: vec![] }).unwrap();
     assert_eq!(restored.start_sync().removed, [gone, unknown], "a restart does not forget them");
@@ -365,6 +374,48 @@ fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
         message: None,
         stored_heads: vec![],
     };
-    restored.handle_response(SyncResponse { cursor: 6, docs: vec![offer], remove: vec![], erased: vec![] }).unwrap();
+    restored
+        .handle_response(SyncResponse { cursor: 6, docs: vec![offer], remove: vec![], erased: vec![], epoch: None })
+        .unwrap();
     assert_eq!(restored.start_sync().removed, [unknown]);
+}
+
+#[test]
+fn a_server_with_a_new_epoch_is_offered_every_document_again_from_cursor_zero() {
+    use terrain_client_core::protocol::{DocReply, SyncResponse};
+    let mut r = Replica::new(device(), actor_bytes(1));
+    let ws = doc_id(1);
+    r.create_worksite(ws, &new_worksite_fields(), &ctx(ME)).unwrap();
+    let heads: Vec<serde_bytes::ByteBuf> =
+        r.automerge(ws).unwrap().get_heads().iter().map(|h| serde_bytes::ByteBuf::from(h.0.to_vec())).collect();
+    let answer = |cursor, stored_heads: Vec<serde_bytes::ByteBuf>, epoch: u128| SyncResponse {
+        cursor,
+        docs: vec![DocReply { doc: ws, kind: DocKind::Worksite, message: None, stored_heads }],
+        remove: vec![],
+        erased: vec![],
+        epoch: Some(uuid::Uuid::from_u128(epoch)),
+    };
+    r.start_sync();
+    r.handle_response(answer(9, heads.clone(), 1)).unwrap();
+    r.abort_sync();
+    assert_eq!(r.status().pending_changes, 0, "the server acknowledged the worksite");
+
+    // The same database: nothing to send.
+    assert!(r.start_sync().docs.is_empty());
+    let empty = |epoch: u128| SyncResponse {
+        cursor: 9,
+        docs: vec![],
+        remove: vec![],
+        erased: vec![],
+        epoch: Some(uuid::Uuid::from_u128(epoch)),
+    };
+    assert!(r.handle_response(empty(1)).unwrap().next.is_none(), "the same epoch: the sync is complete");
+
+    // A database restored from a backup: it may lack the worksite, and its numbers start again.
+    assert!(r.start_sync().docs.is_empty());
+    let next = r.handle_response(empty(2)).unwrap().next.expect("the restored server is asked again");
+    assert_eq!(next.cursor, 0, "everything the restored server holds is asked for");
+    assert!(next.docs.iter().any(|d| d.doc == ws), "the worksite is offered again");
+    assert!(r.status().pending_changes > 0, "its changes count as unsynced until acknowledged again");
+    assert_eq!(r.meta().epoch, Some(uuid::Uuid::from_u128(2)), "the new epoch is kept");
 }

@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use crate::config::Settings;
 use crate::projection::project;
-use crate::store::{CommitBatch, DeviceRecord, DocumentCommit, NewChange, Store, StoreError, User};
+use crate::store::{AccountWrites, CommitBatch, DeviceRecord, DocumentCommit, NewChange, Store, StoreError, User};
 
 /// A demo account.
 #[derive(Debug, Clone, Copy)]
@@ -213,9 +213,12 @@ async fn commit(store: &Arc<dyn Store>, desk: &Desk, user: &User, summary: &mut 
         });
     }
     let device = desk.replica.device();
-    store.commit(CommitBatch { device, received_at, documents }).await.map_err(|e| e.to_string())?;
-    store.bind_actors(device, &[desk.actor.to_vec()], received_at).await.map_err(|e| e.to_string())?;
-    store.set_created_by(&ids, user.id).await.map_err(|e| e.to_string())?;
+    let accounts = AccountWrites {
+        actors: vec![desk.actor.to_vec()],
+        created: ids.iter().map(|id| (*id, user.id)).collect(),
+        ..AccountWrites::default()
+    };
+    store.commit(CommitBatch { device, received_at, documents, accounts }).await.map_err(|e| e.to_string())?;
     Ok(())
 }
 

@@ -68,6 +68,16 @@ enum AdminAction {
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
     },
+    /// Write a consistent copy of the SQLite database to a new file, safe while the server runs
+    /// (Postgres: use pg_dump). Restoring it: see docs/DEPLOYMENT.md, "Backups".
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Give the database a new epoch after restoring it from a backup: every device then sends
+    /// again what the server acknowledged after the backup was taken.
+    NewEpoch,
     /// Remove an assignment.
     Unassign {
         /// Worksite document id.
@@ -158,6 +168,17 @@ async fn admin(settings: Settings, action: AdminAction) -> Result<(), String> {
                 println!("erased {id}");
             }
             println!("{} person(s) erased (retention period {} days)", report.erased.len(), settings.retention_days);
+        }
+        AdminAction::Backup { to } => {
+            if to.exists() {
+                return Err(format!("{} already exists: choose a new file", to.display()));
+            }
+            store.backup_to(&to).await.map_err(|e| e.to_string())?;
+            println!("backup written to {}", to.display());
+        }
+        AdminAction::NewEpoch => {
+            let epoch = store.new_epoch().await.map_err(|e| e.to_string())?;
+            println!("new epoch {epoch}: devices will send again what this database lacks");
         }
         AdminAction::Unassign { worksite, login } => {
             let user = user_id(login).await?;

@@ -4,6 +4,7 @@
 mod assignments;
 mod matrix;
 mod quarantine;
+mod races;
 mod revocation;
 mod setup;
 mod throttling;
@@ -15,6 +16,8 @@ on_both_backends!(
     matrix::every_endpoint_role_worksite_and_token,
     revocation::a_revoked_tablet_is_refused_warns_then_erases,
     revocation::a_forged_actor_is_refused_and_nothing_is_persisted,
+    races::of_two_devices_racing_with_one_fresh_actor_exactly_one_is_refused,
+    races::a_commit_failing_part_way_stores_nothing_and_the_tablet_keeps_its_work,
     assignments::assignments_bring_and_take_worksites_and_their_people,
     assignments::an_unassignment_whose_answer_is_lost_still_takes_the_worksite_and_can_be_undone,
     quarantine::a_refused_document_is_quarantined_and_the_rest_syncs,

@@ -1,10 +1,13 @@
 //! Nothing acknowledged is lost: not on a server crash, a cut connection, or a device restart.
 
-use terrain_client_core::Edit;
+use automerge::ReadDoc;
+use terrain_client_core::model::Document;
 use terrain_client_core::values::HoursSource;
+use terrain_client_core::{Edit, protocol};
 use terrain_server::store::connect;
+use terrain_tests::cluster::PgCluster;
 use terrain_tests::db::{Backend, fresh};
-use terrain_tests::device::TestDevice;
+use terrain_tests::device::{SyncFailure, TestDevice};
 use terrain_tests::server::{ServerProcess, TestServer, free_port, terrain_binary};
 
 use crate::fixtures::{read, seed_worksite, server_document, signed_in};
@@ -136,4 +139,132 @@ pub async fn a_restarted_device_keeps_its_edits_and_syncs_them_later(backend: Ba
     let mut b = signed_in(&server.base_url, server.store.as_ref(), dir_b.path(), "Luc · tablette 2", 32).await;
     b.sync(&server.base_url).await.expect("B syncs");
     assert_eq!(b.device.replica().automerge(worksite).unwrap().get_heads(), heads);
+}
+
+/// Postgres itself crashes (every database process killed, no checkpoint) right after a sync was
+/// acknowledged, on a cluster with `fsync` and `synchronous_commit` on. While it is away, the
+/// tablet is answered `busy` with a `Retry-After` (never `internal`) and keeps its new edit; once
+/// the database is back, the same server reconnects by itself, holds every acknowledged change,
+/// and takes the edit made meanwhile.
+pub async fn a_postgres_crash_loses_nothing_acknowledged() {
+    let cluster = PgCluster::start();
+    let url = cluster.url();
+    let server = TestServer::start(&url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = signed_in(&server.base_url, server.store.as_ref(), dir.path(), "Sophie · tablette 1", 31).await;
+    let s = seed_worksite(&mut a);
+    a.sync(&server.base_url).await.expect("first sync");
+    let hours = |month: &str, hours: f64| Edit::RecordHours {
+        placement: s.placement,
+        month: month.parse().unwrap(),
+        hours,
+        source: HoursSource::Payroll,
+    };
+    a.edit(s.worksite, hours("2026-04", 151.0));
+    a.sync(&server.base_url).await.expect("second sync");
+    assert_eq!(a.device.replica().status().pending_changes, 0, "everything was acknowledged");
+    let acknowledged = a.device.replica().automerge(s.worksite).unwrap().get_heads();
+
+    cluster.crash();
+    a.edit(s.worksite, hours("2026-05", 140.0));
+    let refused = a.sync(&server.base_url).await;
+    let Err(SyncFailure::Refused(503, body)) = refused else { panic!("the database is away: {refused:?}") };
+    assert_eq!(body.code.as_str(), "busy");
+    let raw = reqwest::Client::new()
+        .post(format!("{}/v1/sync", server.base_url))
+        .header("content-type", protocol::CONTENT_TYPE)
+        .bearer_auth(a.token())
+        .body(protocol::encode(&a.device.start_sync()))
+        .send()
+        .await
+        .unwrap();
+    a.device.abort_sync();
+    assert_eq!(raw.status().as_u16(), 503);
+    assert!(raw.headers().contains_key("retry-after"), "the tablet is told when to try again");
+    assert!(a.device.replica().status().pending_changes > 0, "the May hours wait on the tablet");
+
+    cluster.restart();
+    // The tablet retries as the answer said; the server's pool replaces its dead connections.
+    let mut synced = a.sync(&server.base_url).await;
+    for _ in 0..20 {
+        match &synced {
+            Err(SyncFailure::Refused(503, _)) => {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                synced = a.sync(&server.base_url).await;
+            }
+            _ => break,
+        }
+    }
+    synced.expect("the sync goes through once the database is back");
+    assert_eq!(a.device.replica().status().pending_changes, 0);
+
+    let store = connect(&url).await.unwrap();
+    let on_server = server_document(store.as_ref(), s.worksite).await;
+    for head in &acknowledged {
+        assert!(on_server.get_change_by_hash(head).is_some(), "every change acknowledged before the crash is stored");
+    }
+    let Document::Worksite(w) = read(&on_server) else { panic!("a worksite") };
+    assert_eq!(w.placement(s.placement).unwrap().total_hours(), 291.0, "April and May are both stored");
+}
+
+/// The server is restored from a backup taken before some syncs it acknowledged: the tablet holds
+/// changes the restored server lacks. It notices (the database's epoch in the answer changed) and
+/// sends them again, so nothing acknowledged stays lost. The backup is taken with
+/// `terrain admin backup` while the server runs.
+pub async fn a_server_restored_from_an_older_backup_gets_back_what_it_acknowledged_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("terrain.db");
+    let url = db.to_str().unwrap().to_owned();
+    let binary = terrain_binary();
+    let port = free_port();
+    let server = ServerProcess::start(&binary, &url, port).await;
+    let device_dir = tempfile::tempdir().unwrap();
+    let mut a = {
+        let store = connect(&url).await.unwrap();
+        signed_in(&server.base_url, store.as_ref(), device_dir.path(), "Sophie · tablette 1", 41).await
+    };
+    let s = seed_worksite(&mut a);
+    a.sync(&server.base_url).await.expect("first sync");
+
+    let backup = dir.path().join("backup.db");
+    let out = std::process::Command::new(&binary)
+        .args(["admin", "--database-url", &url, "backup", "--to", backup.to_str().unwrap()])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "terrain admin backup: {}", String::from_utf8_lossy(&out.stderr));
+
+    // Work acknowledged after the backup.
+    a.edit(
+        s.worksite,
+        Edit::RecordHours {
+            placement: s.placement,
+            month: "2026-04".parse().unwrap(),
+            hours: 151.0,
+            source: HoursSource::Payroll,
+        },
+    );
+    a.sync(&server.base_url).await.expect("sync after the backup");
+    assert_eq!(a.device.replica().status().pending_changes, 0, "everything was acknowledged");
+    let acknowledged = a.device.replica().automerge(s.worksite).unwrap().get_heads();
+
+    // The server's disk is lost; the operator puts the backup in place and starts it again.
+    server.kill().await;
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{url}{suffix}"));
+    }
+    std::fs::rename(&backup, &db).unwrap();
+    let server = ServerProcess::start(&binary, &url, port).await;
+    let store = connect(&url).await.unwrap();
+    let restored = server_document(store.as_ref(), s.worksite).await;
+    assert_ne!(restored.get_heads(), acknowledged, "the restored server lacks the April hours");
+
+    a.sync(&server.base_url).await.expect("sync with the restored server");
+    let on_server = server_document(store.as_ref(), s.worksite).await;
+    for head in &acknowledged {
+        assert!(on_server.get_change_by_hash(head).is_some(), "every acknowledged change is stored again");
+    }
+    let Document::Worksite(w) = read(&on_server) else { panic!("a worksite") };
+    assert_eq!(w.placement(s.placement).unwrap().total_hours(), 151.0);
+    server.kill().await;
 }

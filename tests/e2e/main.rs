@@ -39,3 +39,15 @@ on_both_backends!(
     compression::sync_answers_are_gzipped_when_it_pays,
     compression::the_tablet_app_is_served_gzipped_to_browsers_that_accept_it,
 );
+
+/// Postgres only: the database itself crashes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_crash_loses_nothing_acknowledged() {
+    durability::a_postgres_crash_loses_nothing_acknowledged().await;
+}
+
+/// SQLite (`terrain admin backup`): the server restored from an older backup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restored_from_an_older_backup_gets_back_what_it_acknowledged_since() {
+    durability::a_server_restored_from_an_older_backup_gets_back_what_it_acknowledged_since().await;
+}

@@ -75,6 +75,17 @@ where
     }
 }
 
+/// Run statements with no result (DDL, a test's fault injection) on either backend.
+pub async fn execute(url: &str, sql: &str) {
+    if url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(url).await.expect("connect to Postgres");
+        sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut conn).await.expect("execute on Postgres");
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("open SQLite");
+        sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut conn).await.expect("execute on SQLite");
+    }
+}
+
 /// Which backend a suite runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -2,6 +2,7 @@
 //! databases, a real server on a loopback port, and devices that sync with it over HTTP.
 
 pub mod browser;
+pub mod cluster;
 pub mod db;
 pub mod device;
 pub mod fixtures;

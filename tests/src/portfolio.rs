@@ -182,10 +182,7 @@ impl Seeder {
                 self.worksites.push(w);
             }
         }
-        store
-            .commit(CommitBatch { device: self.device, received_at: chrono::Utc::now(), documents })
-            .await
-            .expect("commit the worksites");
+        store.commit(CommitBatch::new(self.device, chrono::Utc::now(), documents)).await.expect("commit the worksites");
         // A fresh replica for the next batch: the committed documents are not kept in memory.
         self.replica = Replica::new(self.device, [7; 16]);
         self.pending = 0;

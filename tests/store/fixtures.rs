@@ -97,7 +97,7 @@ pub fn received_at() -> DateTime<Utc> {
 }
 
 pub fn batch(device: DeviceId, documents: Vec<DocumentCommit>) -> CommitBatch {
-    CommitBatch { device, received_at: received_at(), documents }
+    CommitBatch::new(device, received_at(), documents)
 }
 
 pub fn device() -> DeviceId {

@@ -86,3 +86,15 @@ pub async fn survives_a_restart(backend: Backend) {
     let next = reopened.commit(batch(tablet, vec![doc.commit(4, more)])).await.unwrap().unwrap();
     assert!(next > seq);
 }
+
+/// The database's epoch is the same after a restart, and changes only when renewed (after a
+/// restore): devices compare it to tell a restored server from the one they synced with.
+pub async fn the_epoch_survives_a_restart_and_changes_only_when_renewed(backend: Backend) {
+    let epoch = backend.store.epoch().await.unwrap();
+    assert_eq!(backend.store.epoch().await.unwrap(), epoch);
+    let reopened = backend.reopen().await;
+    assert_eq!(reopened.epoch().await.unwrap(), epoch, "the same database, the same epoch");
+    let renewed = reopened.new_epoch().await.unwrap();
+    assert_ne!(renewed, epoch);
+    assert_eq!(backend.store.epoch().await.unwrap(), renewed);
+}

@@ -106,6 +106,7 @@ conformance! {
     load::rebuilds_the_document_from_snapshot_and_tail,
     load::skips_missing_and_repeated_ids,
     load::survives_a_restart,
+    load::the_epoch_survives_a_restart_and_changes_only_when_renewed,
     commit::changes_are_idempotent,
     commit::conflict_writes_nothing_of_the_batch,
     commit::repeated_document_in_a_batch_is_refused,

@@ -26,7 +26,7 @@ use super::i18n::{L, Lang, code_label, t};
 use super::{PageError, office_caller, pages};
 use crate::auth::{Caller, Role};
 use crate::http::{ApiError, AppState};
-use crate::store::{CommitBatch, DocumentCommit, NewChange};
+use crate::store::{AccountWrites, CommitBatch, DocumentCommit, NewChange};
 
 /// What the worksite form holds, as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -418,9 +418,10 @@ pub async fn create(
     let store = &state.store;
     let internal =
         |what: &'static str| move |e: crate::store::StoreError| PageError::Api(ApiError::internal(what, e), lang);
-    store.commit(CommitBatch { device, received_at, documents: vec![commit] }).await.map_err(internal("commit"))?;
-    store.bind_actors(device, &[actor], received_at).await.map_err(internal("bind"))?;
-    store.set_created_by(&[id], caller.user.id).await.map_err(internal("created_by"))?;
+    let accounts =
+        AccountWrites { actors: vec![actor], created: vec![(id, caller.user.id)], ..AccountWrites::default() };
+    let batch = CommitBatch { device, received_at, documents: vec![commit], accounts };
+    store.commit(batch).await.map_err(internal("commit"))?;
     tracing::info!(worksite = %id, user = %caller.user.login, "worksite created on the dashboard");
     Ok(Redirect::to(&format!("/office/worksites/{id}?saved=created")).into_response())
 }

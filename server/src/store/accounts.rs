@@ -149,14 +149,6 @@ pub trait Accounts: Send + Sync {
     async fn entitled(&self, user: Uuid) -> Result<Vec<DocumentId>, StoreError>;
     /// Documents a device holds (it has a sync state for them).
     async fn held(&self, device: DeviceId) -> Result<Vec<DocumentId>, StoreError>;
-    /// Forget that a device holds these documents.
-    async fn forget(&self, device: DeviceId, docs: &[DocumentId]) -> Result<(), StoreError>;
-    /// The devices these actor ids are bound to (unbound ones are absent).
-    async fn actor_owners(&self, actors: &[Vec<u8>]) -> Result<Vec<(Vec<u8>, DeviceId)>, StoreError>;
-    /// Bind unbound actor ids to the device (bound ones keep their owner).
-    async fn bind_actors(&self, device: DeviceId, actors: &[Vec<u8>], at: DateTime<Utc>) -> Result<(), StoreError>;
-    /// Record who created documents new to the server.
-    async fn set_created_by(&self, docs: &[DocumentId], user: Uuid) -> Result<(), StoreError>;
     /// Record a failed login under each key.
     async fn record_login_failure(&self, keys: &[String], at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Failed logins under a key since a time.
@@ -474,76 +466,6 @@ macro_rules! impl_accounts {
                 Ok(ids.into_iter().map(terrain_client_core::DocumentId).collect())
             }
 
-            async fn forget(
-                &self,
-                device: terrain_client_core::DeviceId,
-                docs: &[terrain_client_core::DocumentId],
-            ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = self.pool.begin().await?;
-                for doc in docs {
-                    sqlx::query("DELETE FROM sync_states WHERE device_id = $1 AND document_id = $2")
-                        .bind(device.uuid())
-                        .bind(doc.uuid())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn actor_owners(
-                &self,
-                actors: &[Vec<u8>],
-            ) -> Result<Vec<(Vec<u8>, terrain_client_core::DeviceId)>, $crate::store::StoreError> {
-                let mut out = Vec::with_capacity(actors.len());
-                for actor in actors {
-                    let owner: Option<uuid::Uuid> =
-                        sqlx::query_scalar("SELECT device_id FROM device_actors WHERE actor = $1")
-                            .bind(actor.as_slice())
-                            .fetch_optional(&self.pool)
-                            .await?;
-                    if let Some(owner) = owner {
-                        out.push((actor.clone(), terrain_client_core::DeviceId(owner)));
-                    }
-                }
-                Ok(out)
-            }
-
-            async fn bind_actors(
-                &self,
-                device: terrain_client_core::DeviceId,
-                actors: &[Vec<u8>],
-                at: chrono::DateTime<chrono::Utc>,
-            ) -> Result<(), $crate::store::StoreError> {
-                for actor in actors {
-                    sqlx::query(
-                        "INSERT INTO device_actors (actor, device_id, bound_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (actor) DO NOTHING",
-                    )
-                    .bind(actor.as_slice())
-                    .bind(device.uuid())
-                    .bind(at)
-                    .execute(&self.pool)
-                    .await?;
-                }
-                Ok(())
-            }
-
-            async fn set_created_by(
-                &self,
-                docs: &[terrain_client_core::DocumentId],
-                user: uuid::Uuid,
-            ) -> Result<(), $crate::store::StoreError> {
-                for doc in docs {
-                    sqlx::query("UPDATE documents SET created_by = $1 WHERE id = $2 AND created_by IS NULL")
-                        .bind(user)
-                        .bind(doc.uuid())
-                        .execute(&self.pool)
-                        .await?;
-                }
-                Ok(())
-            }
-
             async fn record_login_failure(
                 &self,
                 keys: &[String],
@@ -667,3 +589,69 @@ where
         revoked_at: r.try_get(6)?,
     })
 }
+
+/// Write a batch's [`crate::store::AccountWrites`] on `$conn`, a `&mut` connection inside the
+/// commit's transaction, on either SQL backend (one SQL text). Evaluates to
+/// `Result<(), StoreError>`; on an error the caller rolls the whole batch back.
+macro_rules! write_account_rows {
+    ($conn:expr, $batch:expr) => {
+        async {
+            use $crate::store::StoreError;
+            let conn = $conn;
+            let batch: &$crate::store::CommitBatch = $batch;
+            let device = batch.device.uuid();
+            let writes = &batch.accounts;
+            // In a fixed order, so two batches binding the same actors lock them in the same order.
+            let mut actors: Vec<&Vec<u8>> = writes.actors.iter().collect();
+            actors.sort();
+            actors.dedup();
+            for actor in actors {
+                sqlx::query(
+                    "INSERT INTO device_actors (actor, device_id, bound_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (actor) DO NOTHING",
+                )
+                .bind(actor.as_slice())
+                .bind(device)
+                .bind(batch.received_at)
+                .execute(&mut *conn)
+                .await?;
+                // A racing transaction that bound it first has committed by now (the insert waited
+                // for it), and this statement sees its row.
+                let owner: uuid::Uuid = sqlx::query_scalar("SELECT device_id FROM device_actors WHERE actor = $1")
+                    .bind(actor.as_slice())
+                    .fetch_one(&mut *conn)
+                    .await?;
+                if owner != device {
+                    return Err(StoreError::ForgedActor(actor.clone()));
+                }
+            }
+            for (doc, user) in &writes.created {
+                sqlx::query("UPDATE documents SET created_by = $1 WHERE id = $2 AND created_by IS NULL")
+                    .bind(user)
+                    .bind(doc.uuid())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            for (worksite, user) in &writes.assignments {
+                sqlx::query(
+                    "INSERT INTO assignments (worksite_id, user_id, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (worksite_id, user_id) DO NOTHING",
+                )
+                .bind(worksite.uuid())
+                .bind(user)
+                .bind(batch.received_at)
+                .execute(&mut *conn)
+                .await?;
+            }
+            for doc in &writes.forget {
+                sqlx::query("DELETE FROM sync_states WHERE device_id = $1 AND document_id = $2")
+                    .bind(device)
+                    .bind(doc.uuid())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok::<(), StoreError>(())
+        }
+    };
+}
+pub(crate) use write_account_rows;

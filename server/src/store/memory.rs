@@ -40,6 +40,8 @@ struct State {
     login_failures: Vec<(String, DateTime<Utc>)>,
     erased: BTreeMap<DocumentId, i64>,
     counter: i64,
+    /// Chosen at the first ask.
+    epoch: Option<Uuid>,
 }
 
 #[derive(Clone)]
@@ -152,14 +154,19 @@ impl State {
         changed
     }
 
-    /// The optimistic-concurrency checks of a batch: an erased document, or one whose change
-    /// count moved since it was loaded, is a conflict.
+    /// The checks of a batch: an erased document, or one whose change count moved since it was
+    /// loaded, is a conflict; an actor bound to another device is forged.
     fn check_batch(&self, batch: &CommitBatch) -> Result<(), StoreError> {
         for doc in &batch.documents {
             let stored_count = self.documents.get(&doc.id).map_or(0, |d| d.changes.len() as i64);
             if self.erased.contains_key(&doc.id) || stored_count != doc.expected_change_count {
                 return Err(StoreError::Conflict(doc.id));
             }
+        }
+        if let Some(actor) =
+            batch.accounts.actors.iter().find(|a| self.actors.get(*a).is_some_and(|d| *d != batch.device))
+        {
+            return Err(StoreError::ForgedActor(actor.clone()));
         }
         Ok(())
     }
@@ -209,6 +216,19 @@ impl State {
             if let Some(state) = &doc.sync_state {
                 self.sync_states.insert((batch.device, doc.id), state.clone());
             }
+        }
+        let writes = &batch.accounts;
+        for actor in &writes.actors {
+            self.actors.entry(actor.clone()).or_insert(batch.device);
+        }
+        for (doc, user) in &writes.created {
+            if let Some(d) = self.documents.get_mut(doc) {
+                d.created_by = d.created_by.or(Some(*user));
+            }
+        }
+        self.assignments.extend(writes.assignments.iter().copied());
+        for doc in &writes.forget {
+            self.sync_states.remove(&(batch.device, *doc));
         }
         if changed.is_empty() {
             return None;
@@ -290,6 +310,16 @@ impl Store for MemoryStore {
 
     async fn changed_since_by_others(&self, cursor: i64, device: DeviceId) -> Result<ChangedSince, StoreError> {
         Ok(self.lock().changed_except(cursor, Some(device)))
+    }
+
+    async fn epoch(&self) -> Result<Uuid, StoreError> {
+        Ok(*self.lock().epoch.get_or_insert_with(Uuid::new_v4))
+    }
+
+    async fn new_epoch(&self) -> Result<Uuid, StoreError> {
+        let epoch = Uuid::new_v4();
+        self.lock().epoch = Some(epoch);
+        Ok(epoch)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -453,37 +483,6 @@ impl Accounts for MemoryStore {
 
     async fn held(&self, device: DeviceId) -> Result<Vec<DocumentId>, StoreError> {
         Ok(self.lock().sync_states.keys().filter(|(d, _)| *d == device).map(|(_, doc)| *doc).collect())
-    }
-
-    async fn forget(&self, device: DeviceId, docs: &[DocumentId]) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        for doc in docs {
-            state.sync_states.remove(&(device, *doc));
-        }
-        Ok(())
-    }
-
-    async fn actor_owners(&self, actors: &[Vec<u8>]) -> Result<Vec<(Vec<u8>, DeviceId)>, StoreError> {
-        let state = self.lock();
-        Ok(actors.iter().filter_map(|a| state.actors.get(a).map(|d| (a.clone(), *d))).collect())
-    }
-
-    async fn bind_actors(&self, device: DeviceId, actors: &[Vec<u8>], _at: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        for actor in actors {
-            state.actors.entry(actor.clone()).or_insert(device);
-        }
-        Ok(())
-    }
-
-    async fn set_created_by(&self, docs: &[DocumentId], user: Uuid) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        for doc in docs {
-            if let Some(d) = state.documents.get_mut(doc) {
-                d.created_by = d.created_by.or(Some(user));
-            }
-        }
-        Ok(())
     }
 
     async fn record_login_failure(&self, keys: &[String], at: DateTime<Utc>) -> Result<(), StoreError> {

@@ -30,6 +30,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use terrain_client_core::{DeviceId, DocKind, DocumentId};
+use uuid::Uuid;
 
 use crate::projection::ProjectionRows;
 
@@ -59,6 +60,10 @@ pub enum StoreError {
     /// A unique value (a login) is already taken.
     #[error("already exists: {0}")]
     Duplicate(String),
+    /// A change of the batch carries an actor id bound to another device: the whole batch is
+    /// refused (see [`AccountWrites::actors`]).
+    #[error("actor id bound to another device")]
+    ForgedActor(Vec<u8>),
     /// A stored value could not be read back (corrupt row, unknown enum value).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -159,7 +164,8 @@ pub struct DocumentCommit {
     pub heads: Vec<[u8; 32]>,
 }
 
-/// A whole sync request's writes: committed in one transaction. Each document appears at most
+/// A whole sync request's writes: committed in one transaction, documents and account rows
+/// together, so a crash at any point leaves all of them or none. Each document appears at most
 /// once; a batch repeating one is refused with [`StoreError::Conflict`].
 #[derive(Debug, Clone)]
 pub struct CommitBatch {
@@ -169,6 +175,25 @@ pub struct CommitBatch {
     pub received_at: DateTime<Utc>,
     /// Per-document writes.
     pub documents: Vec<DocumentCommit>,
+    /// What the request records about devices and users.
+    pub accounts: AccountWrites,
+}
+
+/// The account rows a request writes with its documents, in the same transaction.
+#[derive(Debug, Clone, Default)]
+pub struct AccountWrites {
+    /// Actor ids of the request's new changes. An unbound one is bound to the batch's device; one
+    /// already bound to another device refuses the whole batch with [`StoreError::ForgedActor`].
+    /// Of two batches racing with one fresh actor, exactly one binds it.
+    pub actors: Vec<Vec<u8>>,
+    /// Documents new to the server, with the user who created them (kept only where no creator
+    /// is recorded yet).
+    pub created: Vec<(DocumentId, Uuid)>,
+    /// Worksites assigned to a user by this request (a worksite an advisor creates is theirs).
+    pub assignments: Vec<(DocumentId, Uuid)>,
+    /// Documents the device confirmed it dropped: its sync states for them are deleted, after
+    /// the batch's own.
+    pub forget: Vec<DocumentId>,
 }
 
 /// Documents that changed after a cursor.
@@ -224,6 +249,21 @@ pub trait Store: Accounts + Privacy + Reports + Portfolio + Send + Sync + 'stati
     /// back, so nothing another device committed is ever skipped.
     async fn changed_since_by_others(&self, cursor: i64, device: DeviceId) -> Result<ChangedSince, StoreError>;
 
+    /// The database's epoch: a random id that [`Store::new_epoch`] replaces after a restore.
+    async fn epoch(&self) -> Result<Uuid, StoreError>;
+
+    /// Give the database a new epoch (after restoring it from a backup): devices then send again
+    /// everything it acknowledged before. Returns the new epoch.
+    async fn new_epoch(&self) -> Result<Uuid, StoreError>;
+
+    /// Write a consistent copy of the database to the file `to` while the server runs, with a new
+    /// epoch (so that a server restored from it is seen by devices as restored). Only the SQLite
+    /// store does (Postgres has `pg_dump`).
+    async fn backup_to(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        let _ = to;
+        Err(StoreError::Unsupported { backend: self.backend(), what: "backups (use pg_dump for Postgres)" })
+    }
+
     /// Cheap liveness check of the database connection.
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -254,6 +294,11 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 }
 
 impl CommitBatch {
+    /// A batch of document writes with no account rows.
+    pub fn new(device: DeviceId, received_at: DateTime<Utc>, documents: Vec<DocumentCommit>) -> Self {
+        CommitBatch { device, received_at, documents, accounts: AccountWrites::default() }
+    }
+
     /// Refuse a batch naming a document twice (the backends lock and count each document once).
     fn check_distinct(&self) -> Result<(), StoreError> {
         let mut seen = HashSet::with_capacity(self.documents.len());

@@ -48,6 +48,11 @@ const MAX_BINDS: usize = 65_535;
 /// Connections per server process.
 const MAX_CONNECTIONS: u32 = 10;
 
+/// Longest a request waits for a connection, whether all are busy or the database is away (the
+/// pool keeps trying to connect meanwhile): then it is answered `busy`, soon enough for the tablet
+/// to show it and retry, instead of hanging for sqlx's default 30 s.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A [`Store`] in a Postgres database.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
@@ -61,7 +66,8 @@ impl PostgresStore {
     /// its schema up to date. Migrations take a database lock, so several processes may start at
     /// once.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new().max_connections(MAX_CONNECTIONS).connect(url).await?;
+        let pool =
+            PgPoolOptions::new().max_connections(MAX_CONNECTIONS).acquire_timeout(ACQUIRE_TIMEOUT).connect(url).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool, listener: Arc::default() })
     }
@@ -232,6 +238,16 @@ impl Store for PostgresStore {
 
     async fn changed_since_by_others(&self, cursor: i64, device: DeviceId) -> Result<ChangedSince, StoreError> {
         self.changed_except(cursor, Some(device)).await
+    }
+
+    async fn epoch(&self) -> Result<Uuid, StoreError> {
+        Ok(sqlx::query_scalar("SELECT epoch FROM store_epoch WHERE id = 1").fetch_one(&self.pool).await?)
+    }
+
+    async fn new_epoch(&self) -> Result<Uuid, StoreError> {
+        let epoch = Uuid::new_v4();
+        sqlx::query("UPDATE store_epoch SET epoch = $1 WHERE id = 1").bind(epoch).execute(&self.pool).await?;
+        Ok(epoch)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -442,6 +458,10 @@ async fn write_batch(
         .execute(&mut *conn)
         .await?;
     }
+
+    // Actor bindings, creators, assignments, forgotten states: after the documents' row locks,
+    // so two batches always lock in the same order (documents by id, then actors sorted).
+    super::accounts::write_account_rows!(&mut *conn, batch).await?;
 
     // 5. The commit number, last (see the module docs). Our own rows are locked already, so
     // nothing below waits on another transaction but the lock itself.

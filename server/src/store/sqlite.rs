@@ -26,6 +26,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, Sqlite};
 use terrain_client_core::{DeviceId, DocKind, DocumentId};
 use tokio::sync::{Mutex, broadcast};
+use uuid::Uuid;
 
 use super::{
     ChangedSince, CommitBatch, DocumentCommit, StoreError, StoredDocument, encode_heads, parse_hash, parse_kind,
@@ -225,6 +226,26 @@ impl Store for SqliteStore {
         self.changed_except(cursor, Some(device)).await
     }
 
+    async fn epoch(&self) -> Result<Uuid, StoreError> {
+        Ok(sqlx::query_scalar("SELECT epoch FROM store_epoch WHERE id = 1").fetch_one(&self.pool).await?)
+    }
+
+    async fn new_epoch(&self) -> Result<Uuid, StoreError> {
+        let epoch = Uuid::new_v4();
+        sqlx::query("UPDATE store_epoch SET epoch = ? WHERE id = 1").bind(epoch).execute(&self.pool).await?;
+        Ok(epoch)
+    }
+
+    async fn backup_to(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        let path = to.to_str().ok_or_else(|| StoreError::Corrupt(format!("backup path {to:?} is not UTF-8")))?;
+        // One read transaction: the copy is the database as of one commit, WAL included.
+        sqlx::query("VACUUM INTO ?").bind(path).execute(&self.pool).await?;
+        let copy = SqliteStore::open(path).await?;
+        copy.new_epoch().await?;
+        copy.pool.close().await;
+        Ok(())
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -380,6 +401,7 @@ async fn write_batch(
             .await?;
         }
     }
+    super::accounts::write_account_rows!(&mut *conn, batch).await?;
     if changed.is_empty() {
         return Ok(None);
     }

@@ -10,8 +10,9 @@
 //!    incoming Automerge message is applied to an in-memory copy of the stored document; a
 //!    document that gained changes must still pass the schema ([`Document::read`]) and keep its id
 //!    and kind. Any failure refuses the whole request and nothing is written.
-//! 4. **Commit** every document's new changes, snapshot, projection and sync state in one
-//!    transaction, then answer. The answer's `stored_heads` are therefore durable. If another
+//! 4. **Commit** every document's new changes, snapshot, projection and sync state, with the
+//!    request's account rows (actor bindings, creators, a new worksite's assignment, forgotten
+//!    sync states), in one transaction, then answer. The answer's `stored_heads` are therefore durable. If another
 //!    request committed the same documents meanwhile, the store reports a conflict and the request
 //!    is merged again from fresh state.
 
@@ -26,10 +27,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use terrain_client_core::protocol::{PROTOCOL_VERSION, SyncRequest, SyncResponse};
 
-use terrain_client_core::{DeviceId, DocKind, DocumentId};
+use terrain_client_core::{DocKind, DocumentId};
 
 use crate::auth::{Access, Caller, Role};
-use crate::store::{CommitBatch, Store, StoreError};
+use crate::store::{AccountWrites, CommitBatch, Store, StoreError};
 
 pub use cache::{CacheStats, DocCache};
 pub use error::{Forbidden, SyncError};
@@ -120,6 +121,7 @@ pub async fn handle_with_cache(
     let confirmed: BTreeSet<DocumentId> = request.removed.iter().copied().filter(|id| !named.contains(id)).collect();
     let request = Arc::new(request);
     let access = Arc::new(access(store.as_ref(), caller).await?);
+    let epoch = store.epoch().await.map_err(|e| SyncError::store("epoch", e))?;
     for attempt in 0..COMMIT_ATTEMPTS {
         // The device's own commits are not news to it (see `answer_cursor`), unless it says it
         // holds nothing (cursor 0): then it gets everything it may hold.
@@ -181,19 +183,14 @@ pub async fn handle_with_cache(
         crate::metrics::global().merged(merging.elapsed());
         cache.record(output.hits, output.rebuilds);
         let kept = std::mem::take(&mut output.keep);
-        check_actors(store.as_ref(), device, &output).await?;
         check_new_references(store.as_ref(), &access, &had, &request, &output).await?;
-        if caller.user.role == Role::Advisor {
-            // A worksite an advisor creates is assigned to them, before it is stored, so it never
-            // looks unassigned to their own device.
-            for (doc, kind) in &output.created {
-                if *kind == DocKind::Worksite {
-                    store.assign(*doc, caller.user.id, received_at).await.map_err(|e| SyncError::store("assign", e))?;
-                }
-            }
-        }
         let remove = output.remove.clone();
-        let batch = CommitBatch { device, received_at, documents: output.commits };
+        let batch = CommitBatch {
+            device,
+            received_at,
+            accounts: account_writes(caller, &output, &confirmed),
+            documents: output.commits,
+        };
         let committing = std::time::Instant::now();
         let committed = store.commit(batch).await;
         crate::metrics::global().committed(committing.elapsed());
@@ -204,19 +201,12 @@ pub async fn handle_with_cache(
         }
         match committed {
             Ok(seq) => {
-                let actors: Vec<Vec<u8>> = output.actors.iter().map(|(_, a)| a.clone()).collect();
-                store.bind_actors(device, &actors, received_at).await.map_err(|e| SyncError::store("bind", e))?;
-                let created: Vec<DocumentId> = output.created.iter().map(|(d, _)| *d).collect();
-                store.set_created_by(&created, caller.user.id).await.map_err(|e| SyncError::store("created_by", e))?;
-                // A document listed in `remove` stays held until the device confirms it dropped it
-                // (`removed` in a later request): the answer may be lost, and the device may keep
-                // it because it edited it meanwhile. Until then it is listed again in every answer.
-                if !confirmed.is_empty() {
-                    let confirmed: Vec<DocumentId> = confirmed.iter().copied().collect();
-                    store.forget(device, &confirmed).await.map_err(|e| SyncError::store("forget", e))?;
-                }
                 let cursor = answer_cursor(changed.cursor, seq);
-                return Ok(SyncResponse { cursor, docs: output.replies, remove, erased });
+                return Ok(SyncResponse { cursor, docs: output.replies, remove, erased, epoch: Some(epoch) });
+            }
+            Err(StoreError::ForgedActor(actor)) => {
+                let doc = output.actors.iter().find(|(_, a)| *a == actor).map(|(d, _)| *d);
+                return Err(SyncError::ForgedActor { doc });
             }
             Err(StoreError::Conflict(doc)) => {
                 tracing::debug!(%doc, attempt, "concurrent commit, merging again");
@@ -252,17 +242,28 @@ fn answer_cursor(read: i64, own: Option<i64>) -> i64 {
     }
 }
 
-/// New changes must carry actor ids that are this device's own (bound at first use).
-async fn check_actors(store: &dyn Store, device: DeviceId, output: &MergeOutput) -> Result<(), SyncError> {
-    let actors: Vec<Vec<u8>> = output.actors.iter().map(|(_, a)| a.clone()).collect();
-    let owners = store.actor_owners(&actors).await.map_err(|e| SyncError::store("actor_owners", e))?;
-    for (actor, owner) in owners {
-        if owner != device {
-            let doc = output.actors.iter().find(|(_, a)| *a == actor).map(|(d, _)| *d);
-            return Err(SyncError::ForgedActor { doc });
+/// What the request records besides its documents, committed with them: the new changes' actor
+/// ids (each must be unbound or this device's own, `forged_actor` otherwise), who created the new
+/// documents, the assignment of a worksite an advisor creates (so it never looks unassigned to
+/// their own device), and the sync states of the documents the device confirmed it dropped.
+///
+/// A document listed in `remove` stays held until the device confirms it dropped it (`removed`
+/// in a later request): the answer may be lost, and the device may keep it because it edited it
+/// meanwhile. Until then it is listed again in every answer.
+fn account_writes(caller: &Caller, output: &MergeOutput, confirmed: &BTreeSet<DocumentId>) -> AccountWrites {
+    let user = caller.user.id;
+    let assignments = match caller.user.role {
+        Role::Advisor => {
+            output.created.iter().filter(|(_, kind)| *kind == DocKind::Worksite).map(|(doc, _)| (*doc, user)).collect()
         }
+        Role::Office | Role::Admin => Vec::new(),
+    };
+    AccountWrites {
+        actors: output.actors.iter().map(|(_, actor)| actor.clone()).collect(),
+        created: output.created.iter().map(|(doc, _)| (*doc, user)).collect(),
+        assignments,
+        forget: confirmed.iter().copied().collect(),
     }
-    Ok(())
 }
 
 /// An advisor may only make a worksite refer to people they may already hold, to people their
@@ -347,13 +348,12 @@ pub async fn write_edit_at(
         let edit = edit.clone();
         let task = tokio::task::spawn_blocking(move || merge::apply_edit(&stored, device, &edit, &ctx));
         let (commit, actor) = task.await.map_err(|e| SyncError::internal("edit task", e))??;
-        let batch = CommitBatch { device, received_at, documents: vec![commit] };
+        let accounts = AccountWrites { actors: vec![actor], ..AccountWrites::default() };
+        let batch = CommitBatch { device, received_at, documents: vec![commit], accounts };
         match store.commit(batch).await {
-            Ok(_) => {
-                store.bind_actors(device, &[actor], received_at).await.map_err(|e| SyncError::store("bind", e))?;
-                return Ok(());
-            }
+            Ok(_) => return Ok(()),
             Err(StoreError::Conflict(_)) => continue,
+            Err(StoreError::ForgedActor(_)) => return Err(SyncError::ForgedActor { doc: Some(doc) }),
             Err(e) => return Err(SyncError::store("commit", e)),
         }
     }
