@@ -2,7 +2,7 @@
 
 use automerge::ReadDoc;
 use terrain_client_core::model::Document;
-use terrain_client_core::values::HoursSource;
+use terrain_client_core::values::{HoursSource, MeetingKind};
 use terrain_client_core::{Edit, protocol};
 use terrain_server::store::connect;
 use terrain_tests::cluster::PgCluster;
@@ -267,4 +267,100 @@ pub async fn a_server_restored_from_an_older_backup_gets_back_what_it_acknowledg
     let Document::Worksite(w) = read(&on_server) else { panic!("a worksite") };
     assert_eq!(w.placement(s.placement).unwrap().total_hours(), 151.0);
     server.kill().await;
+}
+
+/// SQLite on a file system that fills up (a 32 MiB tmpfs): the tablet's sync is refused `busy`
+/// with nothing stored and its work kept; what was acknowledged before stays; once space is freed
+/// the same sync goes through. Needs root (`mount`), as CI has.
+pub async fn a_full_disk_refuses_busy_loses_nothing_and_recovers() {
+    let mount = Tmpfs::mount("32m");
+    let url = mount.path().join("terrain.db").to_str().unwrap().to_owned();
+    let server = TestServer::start(&url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = signed_in(&server.base_url, server.store.as_ref(), dir.path(), "Sophie · tablette 1", 51).await;
+    let s = seed_worksite(&mut a);
+    a.sync(&server.base_url).await.expect("first sync");
+    let acknowledged = a.device.replica().automerge(s.worksite).unwrap().get_heads();
+
+    // The disk fills up (another program's file), then the advisor writes long meeting notes.
+    let filler = mount.path().join("filler");
+    fill(&filler);
+    let mut text_seed = 51u64;
+    for n in 0..12 {
+        let id = a.next_id();
+        let notes: String = (0..90_000).map(|_| char::from(b'a' + (next(&mut text_seed) % 26) as u8)).collect();
+        a.edit(
+            s.worksite,
+            Edit::AddMeeting {
+                id,
+                kind: MeetingKind::FollowUp,
+                date: Some(terrain_tests::device::date(2026, 3, 1 + n)),
+                place: "Sur chantier".into(),
+                notes,
+                next_meeting: None,
+            },
+        );
+    }
+    let refused = a.sync(&server.base_url).await;
+    let Err(SyncFailure::Refused(503, body)) = refused else { panic!("the disk is full: {refused:?}") };
+    assert_eq!(body.code.as_str(), "busy");
+    assert!(a.device.replica().status().pending_changes > 0, "the notes wait on the tablet");
+    let on_server = server_document(server.store.as_ref(), s.worksite).await;
+    assert_eq!(on_server.get_heads(), acknowledged, "what was acknowledged is there, nothing more");
+
+    std::fs::remove_file(&filler).unwrap();
+    a.sync(&server.base_url).await.expect("the sync goes through once space is freed");
+    assert_eq!(a.device.replica().status().pending_changes, 0);
+    let Document::Worksite(w) = read(&server_document(server.store.as_ref(), s.worksite).await) else {
+        panic!("a worksite")
+    };
+    assert_eq!(w.meetings.len(), 13, "the kick-off and the twelve follow-ups are stored");
+}
+
+/// Write `path` until the file system has no space left.
+fn fill(path: &std::path::Path) {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).unwrap();
+    let block = vec![0x5a_u8; 1 << 16];
+    loop {
+        match file.write_all(&block) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(28) => break, // ENOSPC
+            Err(e) => panic!("filling the disk: {e}"),
+        }
+    }
+    let _ = file.sync_all();
+}
+
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// A tmpfs of the given size on a fresh folder, unmounted on drop.
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Tmpfs {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .expect("run mount");
+        assert!(out.status.success(), "mount a tmpfs (this test needs root): {}", String::from_utf8_lossy(&out.stderr));
+        Tmpfs(dir)
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(self.0.path()).status();
+    }
 }

@@ -14,6 +14,7 @@ mod metrics;
 mod news;
 mod projection;
 mod shutdown;
+mod storm;
 
 use terrain_tests::on_both_backends;
 
@@ -38,6 +39,7 @@ on_both_backends!(
     cache::a_session_rebuilds_nothing_twice_and_never_serves_a_stale_copy,
     compression::sync_answers_are_gzipped_when_it_pays,
     compression::the_tablet_app_is_served_gzipped_to_browsers_that_accept_it,
+    storm::kill_9_during_a_storm_of_tablets_loses_nothing_acknowledged,
 );
 
 /// Postgres only: the database itself crashes.
@@ -50,4 +52,10 @@ async fn postgres_crash_loses_nothing_acknowledged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restored_from_an_older_backup_gets_back_what_it_acknowledged_since() {
     durability::a_server_restored_from_an_older_backup_gets_back_what_it_acknowledged_since().await;
+}
+
+/// SQLite only: its file system fills up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_busy_loses_nothing_and_recovers() {
+    durability::a_full_disk_refuses_busy_loses_nothing_and_recovers().await;
 }

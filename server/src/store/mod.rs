@@ -78,8 +78,9 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// The database is away or overloaded (connection refused or lost, pool exhausted, shutting
-    /// down): the request may succeed if retried later, so clients are told `busy`, not `internal`.
+    /// The database is away, overloaded or out of disk space (connection refused or lost, pool
+    /// exhausted, shutting down, disk full): the request may succeed if retried later, so clients
+    /// are told `busy`, not `internal`.
     pub fn is_unavailable(&self) -> bool {
         match self {
             StoreError::Database(e) => {
@@ -90,8 +91,10 @@ impl StoreError {
                         | sqlx::Error::PoolClosed
                         | sqlx::Error::WorkerCrashed
                 ) || e.as_database_error().and_then(|d| d.code()).is_some_and(|c| {
-                    // Postgres: admin shutdown, crash shutdown, cannot connect now, too many connections.
-                    matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+                    // Postgres: admin shutdown, crash shutdown, cannot connect now, too many
+                    // connections, disk full; SQLite: SQLITE_FULL (the disk is full). Nothing of
+                    // the request was written, and it succeeds once the operator frees space.
+                    matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300" | "53100" | "13")
                 })
             }
             _ => false,
