@@ -231,8 +231,14 @@ fn an_erased_document_is_dropped_even_with_unsynced_changes_a_removed_one_is_kep
         r.create_person(id, &NewPerson { first_name: "Zoë".into(), ..NewPerson::default() }, &ctx(ME)).unwrap();
     }
     let _ = r.start_sync();
-    let response =
-        terrain_client_core::SyncResponse { cursor: 7, docs: vec![], remove: vec![kept], erased: vec![erased] };
+    let response = terrain_client_core::SyncResponse {
+        cursor: 7,
+        docs: vec![],
+        remove: vec![kept],
+        erased: vec![erased],
+        more: false,
+        page: None,
+    };
     let step = r.handle_response(response).unwrap();
     assert!(step.persist.contains(&Persist::Remove { doc: erased }));
     assert!(!step.persist.contains(&Persist::Remove { doc: kept }), "unsynced changes keep a removed document");
@@ -280,6 +286,8 @@ fn an_answer_refused_part_way_still_persists_what_it_applied() {
         ],
         remove: vec![],
         erased: vec![],
+        more: false,
+        page: None,
     };
     let refused = r.handle_response(response);
     assert!(matches!(refused, Err(ReplicaError::BadServerMessage { doc, .. }) if doc == p), "{refused:?}");
@@ -314,6 +322,8 @@ fn a_refused_answer_owes_its_operations_to_the_store_until_taken() {
         ],
         remove: vec![],
         erased: vec![],
+        more: false,
+        page: None,
     };
     assert!(r.handle_response(response).is_err());
     let owed = r.take_unpersisted();
@@ -340,7 +350,14 @@ fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
         message: None,
         stored_heads: heads,
     };
-    let response = SyncResponse { cursor: 4, docs: vec![ack], remove: vec![gone, unknown], erased: vec![] };
+    let response = SyncResponse {
+        cursor: 4,
+        docs: vec![ack],
+        remove: vec![gone, unknown],
+        erased: vec![],
+        more: false,
+        page: None,
+    };
     let step = r.handle_response(response).unwrap();
     assert!(step.persist.contains(&Persist::Remove { doc: gone }));
     assert!(r.documents().is_empty());
@@ -353,7 +370,15 @@ fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
     assert_eq!(request.removed, [gone, unknown]);
     r.abort_sync();
     let _ = r.start_sync();
-    r.handle_response(SyncResponse { cursor: 5, docs: vec![], remove: vec![gone], erased: vec![] }).unwrap();
+    r.handle_response(SyncResponse {
+        cursor: 5,
+        docs: vec![],
+        remove: vec![gone],
+        erased: vec![],
+        more: false,
+        page: None,
+    })
+    .unwrap();
     assert_eq!(r.start_sync().removed, [gone, unknown], "an answer does not end it, a repeat adds nothing");
     let mut restored = Replica::restore(StoredReplica { meta: Some(r.meta()), docs: vec![] }).unwrap();
     assert_eq!(restored.start_sync().removed, [gone, unknown], "a restart does not forget them");
@@ -365,6 +390,69 @@ fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
         message: None,
         stored_heads: vec![],
     };
-    restored.handle_response(SyncResponse { cursor: 6, docs: vec![offer], remove: vec![], erased: vec![] }).unwrap();
+    restored
+        .handle_response(SyncResponse {
+            cursor: 6,
+            docs: vec![offer],
+            remove: vec![],
+            erased: vec![],
+            more: false,
+            page: None,
+        })
+        .unwrap();
     assert_eq!(restored.start_sync().removed, [unknown]);
+}
+
+#[test]
+fn a_request_names_at_most_its_cap_and_the_rest_follow_in_the_next_rounds() {
+    use terrain_client_core::protocol::{DocReply, SyncResponse};
+    use terrain_client_core::replica::MAX_REQUEST_DOCUMENTS;
+    // A device left holding many empty documents (offered by a server that did not page).
+    let mut r = Replica::new(device(), actor_bytes(1));
+    let count = MAX_REQUEST_DOCUMENTS * 2 + 7;
+    let offers: Vec<DocReply> = (0..count as u32)
+        .map(|n| DocReply { doc: doc_id(n + 1), kind: DocKind::Worksite, message: None, stored_heads: vec![] })
+        .collect();
+    let _ = r.start_sync();
+    let response = SyncResponse { cursor: 3, docs: offers, remove: vec![], erased: vec![], more: false, page: None };
+    let first = r.handle_response(response).unwrap().next.expect("the empty documents ask for their changes");
+    assert_eq!(first.docs.len(), MAX_REQUEST_DOCUMENTS, "one request names no more than the cap");
+    // Each answer acknowledges what was named (the server holds nothing of them): the next
+    // requests name the documents not yet asked about, until every one was.
+    let mut named: std::collections::BTreeSet<DocumentId> = first.docs.iter().map(|m| m.doc).collect();
+    let mut request = first;
+    for _ in 0..4 {
+        let replies = request
+            .docs
+            .iter()
+            .map(|m| DocReply { doc: m.doc, kind: DocKind::Worksite, message: None, stored_heads: vec![] })
+            .collect();
+        let response =
+            SyncResponse { cursor: 3, docs: replies, remove: vec![], erased: vec![], more: false, page: None };
+        let Some(next) = r.handle_response(response).unwrap().next else { break };
+        assert!(next.docs.len() <= MAX_REQUEST_DOCUMENTS);
+        named.extend(next.docs.iter().map(|m| m.doc));
+        request = next;
+    }
+    assert_eq!(named.len(), count, "every document was asked about within a few rounds");
+}
+
+#[test]
+fn an_answer_with_more_keeps_the_session_going_with_its_page_mark() {
+    use terrain_client_core::protocol::{PageMark, SyncResponse};
+    let mut r = Replica::new(device(), actor_bytes(1));
+    let first = r.start_sync();
+    assert_eq!((first.docs.len(), first.page), (0, None));
+    // Forty pages of nothing new to this device (say it already held every document): each is
+    // progress, so the session neither ends nor gives up before the listing ends.
+    for n in 1..=40 {
+        let mark = PageMark { seq: 9, doc: doc_id(n) };
+        let response =
+            SyncResponse { cursor: 0, docs: vec![], remove: vec![], erased: vec![], more: true, page: Some(mark) };
+        let next = r.handle_response(response).unwrap().next.expect("more is to come: ask for it");
+        assert_eq!((next.cursor, next.page, next.docs.len()), (0, Some(mark), 0));
+    }
+    let last = SyncResponse { cursor: 9, docs: vec![], remove: vec![], erased: vec![], more: false, page: None };
+    assert!(r.handle_response(last).unwrap().next.is_none(), "the last page ends the session");
+    assert_eq!(r.meta().cursor, 9, "and its cursor is kept");
 }

@@ -84,8 +84,16 @@ fn fixture() -> &'static Fixture {
                 let heads = server.get_heads().iter().map(|h| ByteBuf::from(h.0.to_vec())).collect();
                 docs.push(DocReply { doc: m.doc, kind: m.kind, message, stored_heads: heads });
             }
-            let step =
-                replica.handle_response(SyncResponse { cursor: 1, docs, remove: vec![], erased: vec![] }).unwrap();
+            let step = replica
+                .handle_response(SyncResponse {
+                    cursor: 1,
+                    docs,
+                    remove: vec![],
+                    erased: vec![],
+                    more: false,
+                    page: None,
+                })
+                .unwrap();
             for op in &step.persist {
                 apply(&mut disk, op);
             }
@@ -166,7 +174,7 @@ pub fn response(data: &[u8]) -> Option<SyncResponse> {
     let remove = if flags & 32 != 0 { vec![worksite, person] } else { vec![] };
     let erased = if flags & 64 != 0 { vec![person] } else { vec![] };
     let cursor = i64::from(bytes.next().unwrap_or(0)) - if flags & 128 != 0 { 300 } else { 0 };
-    Some(SyncResponse { cursor, docs, remove, erased })
+    Some(SyncResponse { cursor, docs, remove, erased, more: false, page: None })
 }
 
 /// Play one input. `Err` says which promise broke (a panic is a finding too).

@@ -70,9 +70,13 @@ pub enum SyncError {
         /// The kind the request named.
         sent: DocKind,
     },
-    /// The merge took longer than the budget.
+    /// The merge took longer than the budget (it stopped at the first document boundary past it).
     #[error("merge over budget")]
     TooExpensive,
+    /// Every place of the merge pool stayed taken by other requests for the whole wait: nothing
+    /// was read or written; retry later.
+    #[error("merge pool full")]
+    Overloaded,
     /// Lost the race with other commits too often, or a document was erased meanwhile.
     #[error("busy")]
     Busy {
@@ -138,7 +142,7 @@ impl SyncError {
             SyncError::PersonalData { .. } => ErrorCode::PersonalData,
             SyncError::KindMismatch { .. } => ErrorCode::KindMismatch,
             SyncError::TooExpensive => ErrorCode::TooExpensive,
-            SyncError::Busy { .. } => ErrorCode::Busy,
+            SyncError::Busy { .. } | SyncError::Overloaded => ErrorCode::Busy,
             SyncError::ForgedActor { .. } => ErrorCode::ForgedActor,
             SyncError::Forbidden { .. } => ErrorCode::Forbidden,
             SyncError::InvalidInput { .. } => ErrorCode::InvalidInput,
@@ -162,6 +166,7 @@ impl SyncError {
             SyncError::UnsupportedProtocol { .. }
             | SyncError::TooManyDocuments { .. }
             | SyncError::TooExpensive
+            | SyncError::Overloaded
             | SyncError::Internal { .. } => None,
         }
     }
