@@ -261,6 +261,11 @@ pub struct Replica {
     /// Operations of an answer that failed part-way, not yet handed to the caller: returned first
     /// by the next call that returns operations, or by [`Replica::take_unpersisted`].
     unpersisted: Vec<Persist>,
+    /// Most documents the next requests name: [`MAX_REQUEST_DOCUMENTS`], halved each time the
+    /// server refuses a request of several documents as `too_expensive`, down to one (whose
+    /// document the server then names, and which is quarantined), so a device is never stuck
+    /// sending the same too expensive request. Not persisted: a restart starts at the maximum.
+    request_cap: usize,
 }
 
 impl Replica {
@@ -275,6 +280,7 @@ impl Replica {
             removed: Vec::new(),
             session: None,
             unpersisted: Vec::new(),
+            request_cap: MAX_REQUEST_DOCUMENTS,
         }
     }
 
@@ -305,6 +311,7 @@ impl Replica {
             removed: meta.removed,
             session: None,
             unpersisted: Vec::new(),
+            request_cap: MAX_REQUEST_DOCUMENTS,
         })
     }
 
@@ -518,6 +525,10 @@ impl Replica {
                 let meta = Persist::Meta(self.meta());
                 (Refusal::Quarantined { doc }, self.outgoing(vec![meta]))
             }
+            (ErrorCode::TooExpensive, None) => {
+                self.request_cap = (self.request_cap / 2).max(1);
+                (Refusal::Other, self.outgoing(Vec::new()))
+            }
             _ => (Refusal::Other, self.outgoing(Vec::new())),
         }
     }
@@ -699,7 +710,7 @@ impl Replica {
             if self.quarantine.contains_key(&id) {
                 continue;
             }
-            if docs.len() >= MAX_REQUEST_DOCUMENTS || bytes >= MAX_REQUEST_BYTES {
+            if docs.len() >= self.request_cap || bytes >= MAX_REQUEST_BYTES {
                 capped = true;
                 break;
             }

@@ -456,3 +456,29 @@ fn an_answer_with_more_keeps_the_session_going_with_its_page_mark() {
     assert!(r.handle_response(last).unwrap().next.is_none(), "the last page ends the session");
     assert_eq!(r.meta().cursor, 9, "and its cursor is kept");
 }
+
+#[test]
+fn a_request_refused_as_too_expensive_is_split_until_the_expensive_document_is_set_aside() {
+    use terrain_client_core::protocol::{ErrorBody, ErrorCode};
+    use terrain_client_core::{Refusal, replica::MAX_REQUEST_DOCUMENTS};
+    let mut r = Replica::new(device(), actor_bytes(1));
+    for n in 1..=3 {
+        r.create_worksite(doc_id(n), &new_worksite_fields(), &ctx(ME)).unwrap();
+    }
+    let too_expensive = |doc| ErrorBody { code: ErrorCode::TooExpensive, message: "trop long".into(), doc };
+    assert_eq!(r.start_sync().docs.len(), 3);
+    // Each refusal of a request of several documents halves what the next one names, down to one.
+    let mut cap = MAX_REQUEST_DOCUMENTS;
+    while cap > 1 {
+        assert_eq!(r.handle_refusal(&too_expensive(None)).0, Refusal::Other);
+        cap = (cap / 2).max(1);
+        assert_eq!(r.start_sync().docs.len(), cap.min(3));
+    }
+    // A request of one document that is still too expensive names it: it is set aside, the others
+    // go on syncing.
+    let alone = r.start_sync().docs[0].doc;
+    assert_eq!(r.handle_refusal(&too_expensive(Some(alone))).0, Refusal::Quarantined { doc: alone });
+    let next = r.start_sync();
+    assert_eq!(next.docs.len(), 1);
+    assert_ne!(next.docs[0].doc, alone);
+}

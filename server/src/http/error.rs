@@ -109,7 +109,7 @@ impl From<crate::sync::SyncError> for ApiError {
                  was stored."
             ),
             E::KindMismatch { doc, stored, sent } => format!("Document {doc} is a {stored}, not a {sent}."),
-            E::TooExpensive => {
+            E::TooExpensive { .. } => {
                 "Merging this request took longer than the server allows; nothing was stored.".to_owned()
             }
             E::Busy { erased: Some(_) } => "A document of this request was just erased; sync again.".to_owned(),

@@ -120,7 +120,11 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
     let mut cached = input.cached;
     let (mut hits, mut rebuilds) = (0, 0);
     let deadline = input.deadline;
-    let in_time = || if Instant::now() < deadline { Ok(()) } else { Err(SyncError::TooExpensive) };
+    let alone = match input.request.docs.as_slice() {
+        [one] => Some(one.doc),
+        _ => None,
+    };
+    let in_time = || if Instant::now() < deadline { Ok(()) } else { Err(SyncError::TooExpensive { doc: alone }) };
 
     let mut open = |id: DocumentId, kind: DocKind| -> Result<Working, SyncError> {
         let state = states.remove(&id).and_then(|s| sync::State::decode(&s).ok()).unwrap_or_default();
@@ -445,9 +449,9 @@ mod tests {
         assert!(matches!(merge(no_named), Err(SyncError::Internal { .. })), "the flagged document is rebuilt");
         // Past its deadline it stops before either: neither is decoded nor rebuilt.
         let past = Instant::now();
-        assert_eq!(merge(input(a, b, past)).err(), Some(SyncError::TooExpensive));
+        assert_eq!(merge(input(a, b, past)).err(), Some(SyncError::TooExpensive { doc: Some(a) }), "named alone");
         let mut no_named = input(a, b, past);
         no_named.request = Arc::new(SyncRequest { docs: vec![], ..(*no_named.request).clone() });
-        assert_eq!(merge(no_named).err(), Some(SyncError::TooExpensive));
+        assert_eq!(merge(no_named).err(), Some(SyncError::TooExpensive { doc: None }));
     }
 }

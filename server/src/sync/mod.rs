@@ -204,7 +204,13 @@ pub async fn handle_with_cache(
         let mut output = match tokio::time::timeout(limits.merge_budget, task).await {
             Ok(Ok(result)) => result?,
             Ok(Err(join)) => return Err(SyncError::internal("merge task", join)),
-            Err(_) => return Err(SyncError::TooExpensive),
+            Err(_) => {
+                let doc = match request.docs.as_slice() {
+                    [one] => Some(one.doc),
+                    _ => None,
+                };
+                return Err(SyncError::TooExpensive { doc });
+            }
         };
         crate::metrics::global().merged(merging.elapsed());
         cache.record(output.hits, output.rebuilds);
