@@ -27,6 +27,23 @@ pub struct SyncRequest {
     /// request until an answer to one that carried them arrives (the answer may be lost).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed: Vec<DocumentId>,
+    /// Where the previous answer of this session stopped listing changed documents
+    /// ([`SyncResponse::page`], given with [`SyncResponse::more`]): the server goes on after it.
+    /// Absent in a session's first request and once an answer said nothing more is listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<PageMark>,
+}
+
+/// A position in the server's listing of changed documents, which runs in (latest commit number,
+/// document id) order: the last document an answer listed.
+///
+/// Ordered as the listing is: by `seq`, then by `doc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PageMark {
+    /// The number of the document's latest commit when it was listed.
+    pub seq: i64,
+    /// The document.
+    pub doc: DocumentId,
 }
 
 /// An Automerge sync message about one document.
@@ -59,10 +76,19 @@ pub struct SyncResponse {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub erased: Vec<DocumentId>,
     /// The server database's epoch: a random id that changes when the database is restored from
-    /// a backup (`terrain admin restore`, `terrain admin new-epoch`). A device that sees it change
-    /// sends again everything the server acknowledged before (docs/PROTOCOL.md 4.7).
+    /// a backup (`terrain admin backup` writes copies with a new one; `terrain admin new-epoch`). A device that sees it change
+    /// sends again everything the server acknowledged before (docs/PROTOCOL.md 4.6).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<uuid::Uuid>,
+    /// The answer is one page: more documents the device may hold are still to be listed. The
+    /// session is not complete, even if the device has nothing to send: the next request goes on
+    /// with this answer's `cursor` and [`SyncResponse::page`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub more: bool,
+    /// With `more`: where the listing of changed documents stopped, to send back in
+    /// [`SyncRequest::page`] (absent when no changed document was listed yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<PageMark>,
 }
 
 /// `POST /v1/login`: a user signs in on a device, online, and gets the device's token.

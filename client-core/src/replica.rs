@@ -16,6 +16,13 @@
 //! the cursor. Rounds continue until neither side has anything to say (usually 2–3 rounds). The
 //! cursor is kept only once a session completes, so an interrupted session is repeated from where
 //! the persisted state left it: received changes and acknowledgements are already stored.
+//!
+//! Both sides page a large sync. The server lists at most a page of changed documents per answer
+//! and says so ([`SyncResponse::more`]); the session goes on, sending back where the listing
+//! stopped, until an answer lists no more. A request names at most [`MAX_REQUEST_DOCUMENTS`]
+//! documents (and about [`MAX_REQUEST_BYTES`] of messages); the other documents with something to
+//! say wait for the next round. So a first sync over any number of documents completes in one
+//! session of several rounds.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -30,12 +37,21 @@ use crate::doc::{load_document, new_document};
 use crate::edit::{self, Edit, EditContext, EditError, NewPerson, NewWorksite};
 use crate::ids::{DeviceId, DocKind, DocumentId};
 use crate::model::{Document, Person, Worksite};
-use crate::protocol::{DocMessage, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use crate::protocol::{DocMessage, ErrorBody, ErrorCode, PROTOCOL_VERSION, PageMark, SyncRequest, SyncResponse};
 
 /// The most round trips without progress one sync session may take before it is abandoned. A
 /// round that brought changes, moved an acknowledgement or advanced the cursor (other devices
 /// committing meanwhile) does not count: a busy server is not a stuck session.
 pub const MAX_ROUNDS: u32 = 12;
+
+/// Most documents one request names. The server refuses more than its `max_documents` (2 000 by
+/// default, never set below this); documents beyond it wait for the next round of the session.
+pub const MAX_REQUEST_DOCUMENTS: usize = 500;
+
+/// Messages of one request stop growing once they pass this many bytes (at least one document is
+/// always sent): the rest wait for the next round, so a request stays well under the server's body
+/// limit (64 MiB by default).
+pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 
 /// Most removals a replica keeps confirming (`SyncRequest::removed`); the server accepts up to its
 /// document limit (2 000 by default).
@@ -223,8 +239,16 @@ struct Session {
     active: BTreeSet<DocumentId>,
     /// Rounds without progress.
     rounds: u32,
-    /// All rounds: a hard cap of `10 × MAX_ROUNDS`, whatever the progress.
+    /// All rounds: a hard cap of `10 × MAX_ROUNDS`, whatever the progress, not counting the rounds
+    /// that carry a page (the server listed more, or this device had more to send than one request
+    /// holds): those end by construction, one page at a time.
     total: u32,
+    /// Where the server's listing stopped, when its last answer said it had more.
+    page: Option<PageMark>,
+    /// The server's last answer said it had more to list.
+    more: bool,
+    /// The last request left documents with something to say for the next round.
+    capped: bool,
 }
 
 /// A device's documents and its sync engine.
@@ -242,6 +266,11 @@ pub struct Replica {
     /// Operations of an answer that failed part-way, not yet handed to the caller: returned first
     /// by the next call that returns operations, or by [`Replica::take_unpersisted`].
     unpersisted: Vec<Persist>,
+    /// Most documents the next requests name: [`MAX_REQUEST_DOCUMENTS`], halved each time the
+    /// server refuses a request of several documents as `too_expensive`, down to one (whose
+    /// document the server then names, and which is quarantined), so a device is never stuck
+    /// sending the same too expensive request. Not persisted: a restart starts at the maximum.
+    request_cap: usize,
 }
 
 impl Replica {
@@ -257,6 +286,7 @@ impl Replica {
             epoch: None,
             session: None,
             unpersisted: Vec::new(),
+            request_cap: MAX_REQUEST_DOCUMENTS,
         }
     }
 
@@ -288,6 +318,7 @@ impl Replica {
             epoch: meta.epoch,
             session: None,
             unpersisted: Vec::new(),
+            request_cap: MAX_REQUEST_DOCUMENTS,
         })
     }
 
@@ -466,7 +497,8 @@ impl Replica {
                 active.insert(*id);
             }
         }
-        self.session = Some(Session { cursor: self.cursor, active, rounds: 1, total: 1 });
+        self.session =
+            Some(Session { cursor: self.cursor, active, rounds: 1, total: 1, page: None, more: false, capped: false });
         self.build_request()
     }
 
@@ -500,6 +532,10 @@ impl Replica {
                     .insert(doc, Quarantined { code: error.code, message: error.message.clone(), pending_changes });
                 let meta = Persist::Meta(self.meta());
                 (Refusal::Quarantined { doc }, self.outgoing(vec![meta]))
+            }
+            (ErrorCode::TooExpensive, None) => {
+                self.request_cap = (self.request_cap / 2).max(1);
+                (Refusal::Other, self.outgoing(Vec::new()))
             }
             _ => (Refusal::Other, self.outgoing(Vec::new())),
         }
@@ -551,7 +587,12 @@ impl Replica {
         persist: &mut Vec<Persist>,
         changed: &mut Vec<DocumentId>,
     ) -> Result<Option<SyncRequest>, ReplicaError> {
-        let mut progress = self.session.as_ref().is_some_and(|s| response.cursor != s.cursor);
+        // A page further into the server's listing is progress too, even over documents the
+        // device already had.
+        let mut progress = self
+            .session
+            .as_ref()
+            .is_some_and(|s| response.cursor != s.cursor || (response.more && response.page != s.page));
         let restored = self.note_epoch(response.epoch);
         progress |= restored;
         let actor = self.actor.clone();
@@ -638,8 +679,14 @@ impl Replica {
         let session = self.session.as_mut().ok_or(ReplicaError::NoSession)?;
         // A restored server numbers its commits anew: the device's cursor means nothing there.
         session.cursor = if restored { 0 } else { response.cursor };
+        // One page of a longer listing: go on after it, even with nothing to send.
+        // (A restored server's listing starts again from cursor 0, so from its first page.)
+        session.more = response.more || restored;
+        session.page = if response.more && !restored { response.page } else { None };
+        let paged = session.more || session.capped;
         let next = self.build_request();
-        if next.docs.is_empty() {
+        let more = self.session.as_ref().is_some_and(|s| s.more);
+        if next.docs.is_empty() && !more {
             // Quiescent: keep the cursor, the sync is complete. Removals left to confirm go with
             // the next session's first request.
             self.cursor = response.cursor;
@@ -650,22 +697,34 @@ impl Replica {
         if !progress && changed.is_empty() {
             session.rounds += 1;
         }
-        session.total += 1;
+        if !paged {
+            session.total += 1;
+        }
         if session.rounds > MAX_ROUNDS || session.total > 10 * MAX_ROUNDS {
             return Err(ReplicaError::TooManyRounds);
         }
         Ok(Some(next))
     }
 
+    /// The next request: a message for each document of the active set that has one, at most
+    /// [`MAX_REQUEST_DOCUMENTS`] of them and about [`MAX_REQUEST_BYTES`]. Documents past the cap
+    /// are not asked for a message (generating one marks it sent), so they keep it for the next
+    /// round.
     fn build_request(&mut self) -> SyncRequest {
         let mut docs = Vec::new();
-        let (cursor, active) = match &self.session {
-            Some(s) => (s.cursor, s.active.clone()),
-            None => (self.cursor, BTreeSet::new()),
+        let mut bytes = 0;
+        let mut capped = false;
+        let (cursor, active, page) = match &self.session {
+            Some(s) => (s.cursor, s.active.clone(), s.page),
+            None => (self.cursor, BTreeSet::new(), None),
         };
         for id in active {
             if self.quarantine.contains_key(&id) {
                 continue;
+            }
+            if docs.len() >= self.request_cap || bytes >= MAX_REQUEST_BYTES {
+                capped = true;
+                break;
             }
             if let Some(e) = self.docs.get_mut(&id) {
                 // The server keeps nothing of a request but what it committed: a change it could
@@ -678,10 +737,15 @@ impl Replica {
             if let Some(e) = self.docs.get_mut(&id)
                 && let Some(message) = e.doc.generate_sync_message(&mut e.sync)
             {
-                docs.push(DocMessage { doc: id, kind: e.kind, message: message.encode() });
+                let message = message.encode();
+                bytes += message.len();
+                docs.push(DocMessage { doc: id, kind: e.kind, message });
             }
         }
-        SyncRequest { protocol: PROTOCOL_VERSION, cursor, docs, removed: self.removed.clone() }
+        if let Some(s) = &mut self.session {
+            s.capped = capped;
+        }
+        SyncRequest { protocol: PROTOCOL_VERSION, cursor, docs, removed: self.removed.clone(), page }
     }
 
     /// Record the server database's epoch from an answer; true when it differs from the one seen

@@ -236,6 +236,8 @@ fn an_erased_document_is_dropped_even_with_unsynced_changes_a_removed_one_is_kep
         docs: vec![],
         remove: vec![kept],
         erased: vec![erased],
+        more: false,
+        page: None,
         epoch: None,
     };
     let step = r.handle_response(response).unwrap();
@@ -285,6 +287,8 @@ fn an_answer_refused_part_way_still_persists_what_it_applied() {
         ],
         remove: vec![],
         erased: vec![],
+        more: false,
+        page: None,
         epoch: None,
     };
     let refused = r.handle_response(response);
@@ -320,6 +324,8 @@ fn a_refused_answer_owes_its_operations_to_the_store_until_taken() {
         ],
         remove: vec![],
         erased: vec![],
+        more: false,
+        page: None,
         epoch: None,
     };
     assert!(r.handle_response(response).is_err());
@@ -347,8 +353,15 @@ fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
         message: None,
         stored_heads: heads,
     };
-    let response =
-        SyncResponse { cursor: 4, docs: vec![ack], remove: vec![gone, unknown], erased: vec![], epoch: None };
+    let response = SyncResponse {
+        cursor: 4,
+        docs: vec![ack],
+        remove: vec![gone, unknown],
+        erased: vec![],
+        more: false,
+        page: None,
+        epoch: None,
+    };
     let step = r.handle_response(response).unwrap();
     assert!(step.persist.contains(&Persist::Remove { doc: gone }));
     assert!(r.documents().is_empty());
@@ -361,8 +374,16 @@ fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
     assert_eq!(request.removed, [gone, unknown]);
     r.abort_sync();
     let _ = r.start_sync();
-    r.handle_response(SyncResponse { cursor: 5, docs: vec![], remove: vec![gone], erased: vec![], epoch: None })
-        .unwrap();
+    r.handle_response(SyncResponse {
+        cursor: 5,
+        docs: vec![],
+        remove: vec![gone],
+        erased: vec![],
+        more: false,
+        page: None,
+        epoch: None,
+    })
+    .unwrap();
     assert_eq!(r.start_sync().removed, [gone, unknown], "an answer does not end it, a repeat adds nothing");
     let mut restored = Replica::restore(StoredReplica { meta: Some(r.meta()), docs: vec![] }).unwrap();
     assert_eq!(restored.start_sync().removed, [gone, unknown], "a restart does not forget them");
@@ -375,7 +396,15 @@ fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
         stored_heads: vec![],
     };
     restored
-        .handle_response(SyncResponse { cursor: 6, docs: vec![offer], remove: vec![], erased: vec![], epoch: None })
+        .handle_response(SyncResponse {
+            cursor: 6,
+            docs: vec![offer],
+            remove: vec![],
+            erased: vec![],
+            more: false,
+            page: None,
+            epoch: None,
+        })
         .unwrap();
     assert_eq!(restored.start_sync().removed, [unknown]);
 }
@@ -394,6 +423,8 @@ fn a_server_with_a_new_epoch_is_offered_every_document_again_from_cursor_zero() 
         remove: vec![],
         erased: vec![],
         epoch: Some(uuid::Uuid::from_u128(epoch)),
+        more: false,
+        page: None,
     };
     r.start_sync();
     r.handle_response(answer(9, heads.clone(), 1)).unwrap();
@@ -408,6 +439,8 @@ fn a_server_with_a_new_epoch_is_offered_every_document_again_from_cursor_zero() 
         remove: vec![],
         erased: vec![],
         epoch: Some(uuid::Uuid::from_u128(epoch)),
+        more: false,
+        page: None,
     };
     assert!(r.handle_response(empty(1)).unwrap().next.is_none(), "the same epoch: the sync is complete");
 
@@ -418,4 +451,100 @@ fn a_server_with_a_new_epoch_is_offered_every_document_again_from_cursor_zero() 
     assert!(next.docs.iter().any(|d| d.doc == ws), "the worksite is offered again");
     assert!(r.status().pending_changes > 0, "its changes count as unsynced until acknowledged again");
     assert_eq!(r.meta().epoch, Some(uuid::Uuid::from_u128(2)), "the new epoch is kept");
+}
+
+#[test]
+fn a_request_names_at_most_its_cap_and_the_rest_follow_in_the_next_rounds() {
+    use terrain_client_core::protocol::{DocReply, SyncResponse};
+    use terrain_client_core::replica::MAX_REQUEST_DOCUMENTS;
+    // A device left holding many empty documents (offered by a server that did not page).
+    let mut r = Replica::new(device(), actor_bytes(1));
+    let count = MAX_REQUEST_DOCUMENTS * 2 + 7;
+    let offers: Vec<DocReply> = (0..count as u32)
+        .map(|n| DocReply { doc: doc_id(n + 1), kind: DocKind::Worksite, message: None, stored_heads: vec![] })
+        .collect();
+    let _ = r.start_sync();
+    let response =
+        SyncResponse { cursor: 3, docs: offers, remove: vec![], erased: vec![], more: false, page: None, epoch: None };
+    let first = r.handle_response(response).unwrap().next.expect("the empty documents ask for their changes");
+    assert_eq!(first.docs.len(), MAX_REQUEST_DOCUMENTS, "one request names no more than the cap");
+    // Each answer acknowledges what was named (the server holds nothing of them): the next
+    // requests name the documents not yet asked about, until every one was.
+    let mut named: std::collections::BTreeSet<DocumentId> = first.docs.iter().map(|m| m.doc).collect();
+    let mut request = first;
+    for _ in 0..4 {
+        let replies = request
+            .docs
+            .iter()
+            .map(|m| DocReply { doc: m.doc, kind: DocKind::Worksite, message: None, stored_heads: vec![] })
+            .collect();
+        let response = SyncResponse {
+            cursor: 3,
+            docs: replies,
+            remove: vec![],
+            erased: vec![],
+            more: false,
+            page: None,
+            epoch: None,
+        };
+        let Some(next) = r.handle_response(response).unwrap().next else { break };
+        assert!(next.docs.len() <= MAX_REQUEST_DOCUMENTS);
+        named.extend(next.docs.iter().map(|m| m.doc));
+        request = next;
+    }
+    assert_eq!(named.len(), count, "every document was asked about within a few rounds");
+}
+
+#[test]
+fn an_answer_with_more_keeps_the_session_going_with_its_page_mark() {
+    use terrain_client_core::protocol::{PageMark, SyncResponse};
+    let mut r = Replica::new(device(), actor_bytes(1));
+    let first = r.start_sync();
+    assert_eq!((first.docs.len(), first.page), (0, None));
+    // Forty pages of nothing new to this device (say it already held every document): each is
+    // progress, so the session neither ends nor gives up before the listing ends.
+    for n in 1..=40 {
+        let mark = PageMark { seq: 9, doc: doc_id(n) };
+        let response = SyncResponse {
+            cursor: 0,
+            docs: vec![],
+            remove: vec![],
+            erased: vec![],
+            more: true,
+            page: Some(mark),
+            epoch: None,
+        };
+        let next = r.handle_response(response).unwrap().next.expect("more is to come: ask for it");
+        assert_eq!((next.cursor, next.page, next.docs.len()), (0, Some(mark), 0));
+    }
+    let last =
+        SyncResponse { cursor: 9, docs: vec![], remove: vec![], erased: vec![], more: false, page: None, epoch: None };
+    assert!(r.handle_response(last).unwrap().next.is_none(), "the last page ends the session");
+    assert_eq!(r.meta().cursor, 9, "and its cursor is kept");
+}
+
+#[test]
+fn a_request_refused_as_too_expensive_is_split_until_the_expensive_document_is_set_aside() {
+    use terrain_client_core::protocol::{ErrorBody, ErrorCode};
+    use terrain_client_core::{Refusal, replica::MAX_REQUEST_DOCUMENTS};
+    let mut r = Replica::new(device(), actor_bytes(1));
+    for n in 1..=3 {
+        r.create_worksite(doc_id(n), &new_worksite_fields(), &ctx(ME)).unwrap();
+    }
+    let too_expensive = |doc| ErrorBody { code: ErrorCode::TooExpensive, message: "trop long".into(), doc };
+    assert_eq!(r.start_sync().docs.len(), 3);
+    // Each refusal of a request of several documents halves what the next one names, down to one.
+    let mut cap = MAX_REQUEST_DOCUMENTS;
+    while cap > 1 {
+        assert_eq!(r.handle_refusal(&too_expensive(None)).0, Refusal::Other);
+        cap = (cap / 2).max(1);
+        assert_eq!(r.start_sync().docs.len(), cap.min(3));
+    }
+    // A request of one document that is still too expensive names it: it is set aside, the others
+    // go on syncing.
+    let alone = r.start_sync().docs[0].doc;
+    assert_eq!(r.handle_refusal(&too_expensive(Some(alone))).0, Refusal::Quarantined { doc: alone });
+    let next = r.start_sync();
+    assert_eq!(next.docs.len(), 1);
+    assert_ne!(next.docs[0].doc, alone);
 }

@@ -85,7 +85,15 @@ fn fixture() -> &'static Fixture {
                 docs.push(DocReply { doc: m.doc, kind: m.kind, message, stored_heads: heads });
             }
             let step = replica
-                .handle_response(SyncResponse { cursor: 1, docs, remove: vec![], erased: vec![], epoch: None })
+                .handle_response(SyncResponse {
+                    cursor: 1,
+                    docs,
+                    remove: vec![],
+                    erased: vec![],
+                    more: false,
+                    page: None,
+                    epoch: None,
+                })
                 .unwrap();
             for op in &step.persist {
                 apply(&mut disk, op);
@@ -167,7 +175,7 @@ pub fn response(data: &[u8]) -> Option<SyncResponse> {
     let remove = if flags & 32 != 0 { vec![worksite, person] } else { vec![] };
     let erased = if flags & 64 != 0 { vec![person] } else { vec![] };
     let cursor = i64::from(bytes.next().unwrap_or(0)) - if flags & 128 != 0 { 300 } else { 0 };
-    Some(SyncResponse { cursor, docs, remove, erased, epoch: None })
+    Some(SyncResponse { cursor, docs, remove, erased, more: false, page: None, epoch: None })
 }
 
 /// Play one input. `Err` says which promise broke (a panic is a finding too).

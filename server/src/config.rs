@@ -32,7 +32,7 @@ pub struct Settings {
     #[arg(long, env = "TERRAIN_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_message_bytes: usize,
 
-    /// Most documents in one sync request.
+    /// Most documents in one sync request (at least 500, what clients send at most).
     #[arg(long, env = "TERRAIN_MAX_DOCUMENTS", default_value_t = 2_000)]
     pub max_documents: usize,
 
@@ -44,6 +44,24 @@ pub struct Settings {
     /// Longest the merge of one request may take, in seconds.
     #[arg(long, env = "TERRAIN_MERGE_BUDGET_SECS", default_value_t = 20)]
     pub merge_budget_secs: u64,
+
+    /// Sync requests that may load, merge and commit at once (0: one per core of the machine).
+    #[arg(long, env = "TERRAIN_CONCURRENT_MERGES", default_value_t = 0)]
+    pub concurrent_merges: usize,
+
+    /// Longest a sync request waits for a place among the concurrent merges before it is answered
+    /// `busy` (with `Retry-After`), in milliseconds.
+    #[arg(long, env = "TERRAIN_MERGE_WAIT_MS", default_value_t = 2_000)]
+    pub merge_wait_ms: u64,
+
+    /// Most documents a sync answer sends besides those the request named; a device is sent the
+    /// rest in later rounds of the same session.
+    #[arg(long, env = "TERRAIN_PAGE_DOCUMENTS", default_value_t = crate::sync::DEFAULT_PAGE_DOCUMENTS)]
+    pub page_documents: usize,
+
+    /// A sync answer stops adding documents once their stored size passes this many bytes.
+    #[arg(long, env = "TERRAIN_PAGE_BYTES", default_value_t = crate::sync::DEFAULT_PAGE_BYTES)]
+    pub page_bytes: usize,
 
     /// PEM certificate chain: with `--tls-key`, serve HTTPS directly (rustls).
     #[arg(long, env = "TERRAIN_TLS_CERT", requires = "tls_key")]
@@ -137,8 +155,13 @@ impl Settings {
     pub fn limits(&self) -> Limits {
         Limits {
             max_message_bytes: self.max_message_bytes,
-            max_documents: self.max_documents,
+            // Clients name up to this many documents per request: a lower limit would refuse them
+            // for good.
+            max_documents: self.max_documents.max(terrain_client_core::replica::MAX_REQUEST_DOCUMENTS),
             merge_budget: Duration::from_secs(self.merge_budget_secs),
+            page_documents: self.page_documents.max(1),
+            page_bytes: self.page_bytes,
+            merges: crate::sync::MergePool::new(self.concurrent_merges, Duration::from_millis(self.merge_wait_ms)),
         }
     }
 }

@@ -113,6 +113,7 @@ fn request(cursor: i64, docs: Vec<(DocumentId, DocKind, Vec<u8>)>) -> SyncReques
         cursor,
         docs: docs.into_iter().map(|(doc, kind, message)| DocMessage { doc, kind, message }).collect(),
         removed: vec![],
+        page: None,
     }
 }
 

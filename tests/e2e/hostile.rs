@@ -64,7 +64,8 @@ pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backe
         assert_eq!(status, 400);
         assert_eq!(error(&bytes).code, ErrorCode::MalformedRequest);
     }
-    let wrong_version = SyncRequest { protocol: PROTOCOL_VERSION + 1, cursor: 0, docs: vec![], removed: vec![] };
+    let wrong_version =
+        SyncRequest { protocol: PROTOCOL_VERSION + 1, cursor: 0, docs: vec![], removed: vec![], page: None };
     let (status, bytes) = post(&server.base_url, &token, protocol::encode(&wrong_version)).await;
     assert_eq!((status, error(&bytes).code), (400, ErrorCode::UnsupportedProtocol));
     assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
@@ -133,6 +134,7 @@ pub async fn an_oversized_body_is_refused_and_changes_nothing(backend: Backend) 
         cursor: 0,
         docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: vec![0x42; 200 * 1024] }],
         removed: vec![],
+        page: None,
     };
     let (status, bytes) = post(&server.base_url, &token, protocol::encode(&big)).await;
     assert_eq!((status, error(&bytes).code), (413, ErrorCode::MessageTooLarge));
@@ -172,6 +174,7 @@ pub async fn a_change_that_breaks_the_schema_is_refused_and_changes_nothing(back
                 cursor: i64::MAX,
                 docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: message.encode() }],
                 removed: vec![],
+                page: None,
             };
             let before = fingerprint(&url).await;
             let (status, bytes) = post(&server.base_url, &token, protocol::encode(&request)).await;
@@ -240,8 +243,13 @@ pub async fn a_compressed_body_is_limited_by_its_inflated_size(backend: Backend)
         assert_eq!((status, error(&bytes).code), (413, ErrorCode::BodyTooLarge), "{coding} bomb");
     }
     // Not gzip at all, a cut gzip stream, an encoding the server does not speak.
-    let request =
-        protocol::encode(&SyncRequest { protocol: PROTOCOL_VERSION, cursor: 0, docs: vec![], removed: vec![] });
+    let request = protocol::encode(&SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        cursor: 0,
+        docs: vec![],
+        removed: vec![],
+        page: None,
+    });
     let packed = terrain_tests::device::gzip(&request);
     for body in [request.clone(), packed[..packed.len() - 6].to_vec()] {
         let (status, bytes) = post_encoded(&server.base_url, &token, "gzip", body).await;

@@ -2,6 +2,7 @@
 //! loopback port, on SQLite and on Postgres. One suite, two backends: every scenario below runs
 //! once per backend.
 
+mod admission;
 mod cache;
 mod compression;
 mod durability;
@@ -40,6 +41,10 @@ on_both_backends!(
     compression::sync_answers_are_gzipped_when_it_pays,
     compression::the_tablet_app_is_served_gzipped_to_browsers_that_accept_it,
     storm::kill_9_during_a_storm_of_tablets_loses_nothing_acknowledged,
+    admission::twenty_first_syncs_at_once_are_all_served_paged_in_bounded_memory,
+    admission::a_first_sync_over_ten_thousand_worksites_completes_in_one_paged_session,
+    admission::a_device_holding_more_documents_than_a_request_may_name_is_not_stuck,
+    admission::many_worksites_assigned_at_once_arrive_a_page_at_a_time,
 );
 
 /// Postgres only: the database itself crashes.

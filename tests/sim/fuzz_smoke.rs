@@ -45,6 +45,8 @@ fn handle_response_survives_hostile_answers() {
                 remove: if rng.below(4) == 0 { vec![doc] } else { vec![] },
                 erased: if rng.below(8) == 0 { vec![doc] } else { vec![] },
                 epoch: None,
+                more: false,
+                page: None,
             };
             input = [vec![0], protocol::encode(&response)].concat();
         } else {

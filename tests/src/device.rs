@@ -25,6 +25,10 @@ pub struct SyncReport {
     pub docs_down: usize,
     /// Of those, the replies that carried a sync message.
     pub messages_down: usize,
+    /// Answers `503 busy` waited out and sent again ([`TestDevice::sync_retrying_busy`]).
+    pub busy: usize,
+    /// Answers that were one page of more ([`SyncResponse::more`]).
+    pub pages: usize,
 }
 
 /// Why a sync failed.
@@ -162,6 +166,22 @@ impl TestDevice {
     /// Run a sync session whose connection drops while the answer to request number `max_rounds`
     /// is on its way: the server handled that request, the device never sees the answer.
     pub async fn sync_rounds(&mut self, base_url: &str, max_rounds: usize) -> Result<SyncReport, SyncFailure> {
+        self.sync_session(base_url, max_rounds, false).await
+    }
+
+    /// Run a whole sync session as a patient tablet does: an answer `503 busy` (nothing was
+    /// stored) is waited out for its `Retry-After` seconds, then the same request is sent again,
+    /// in the same session.
+    pub async fn sync_retrying_busy(&mut self, base_url: &str) -> Result<SyncReport, SyncFailure> {
+        self.sync_session(base_url, usize::MAX, true).await
+    }
+
+    async fn sync_session(
+        &mut self,
+        base_url: &str,
+        max_rounds: usize,
+        retry_busy: bool,
+    ) -> Result<SyncReport, SyncFailure> {
         let mut report = SyncReport::default();
         let mut request = Some(self.device.start_sync());
         while let Some(req) = request.take() {
@@ -189,6 +209,8 @@ impl TestDevice {
                 }
             };
             let status = response.status().as_u16();
+            let retry_after =
+                response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
             let gzipped = response.headers().get("content-encoding").is_some_and(|v| v == "gzip");
             let bytes = match response.bytes().await {
                 Ok(b) => b,
@@ -210,6 +232,15 @@ impl TestDevice {
                 self.device.abort_sync();
                 return Err(SyncFailure::Transport("connection cut by the test".into()));
             }
+            if retry_busy && status == 503 {
+                let body: ErrorBody = protocol::decode(&bytes).map_err(|e| SyncFailure::Transport(e.to_string()))?;
+                let wait = retry_after.expect("a busy answer says when to come back");
+                assert_eq!(body.code, protocol::ErrorCode::Busy, "a 503 is busy");
+                report.busy += 1;
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                request = Some(req);
+                continue;
+            }
             if status != 200 {
                 self.device.abort_sync();
                 let body: ErrorBody = protocol::decode(&bytes).map_err(|e| SyncFailure::Transport(e.to_string()))?;
@@ -218,6 +249,7 @@ impl TestDevice {
             let response: SyncResponse = protocol::decode(&bytes).map_err(|e| SyncFailure::Transport(e.to_string()))?;
             report.docs_down += response.docs.len();
             report.messages_down += response.docs.iter().filter(|d| d.message.is_some()).count();
+            report.pages += usize::from(response.more);
             let step = self.device.handle_response(response).map_err(|e| SyncFailure::Device(e.to_string()))?;
             request = step.next;
         }
@@ -265,6 +297,7 @@ pub async fn push_raw(
             cursor: i64::MAX,
             docs: vec![protocol::DocMessage { doc: id, kind, message: message.encode() }],
             removed: vec![],
+            page: None,
         };
         let response = http
             .post(format!("{base_url}/v1/sync"))

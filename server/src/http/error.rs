@@ -109,10 +109,13 @@ impl From<crate::sync::SyncError> for ApiError {
                  was stored."
             ),
             E::KindMismatch { doc, stored, sent } => format!("Document {doc} is a {stored}, not a {sent}."),
-            E::TooExpensive => {
+            E::TooExpensive { .. } => {
                 "Merging this request took longer than the server allows; nothing was stored.".to_owned()
             }
             E::Busy { erased: Some(_) } => "A document of this request was just erased; sync again.".to_owned(),
+            E::Overloaded => {
+                "The server is busy with other devices' syncs; nothing was stored. Sync again in a moment.".to_owned()
+            }
             E::Busy { erased: None } => {
                 "These documents are being changed by others right now; try again shortly.".to_owned()
             }

@@ -143,12 +143,13 @@ impl State {
     /// cursor still covers them).
     fn changed_except(&self, cursor: i64, except: Option<DeviceId>) -> ChangedSince {
         let mut docs: Vec<_> = self.documents.iter().filter(|(_, d)| d.seq > cursor).collect();
-        docs.sort_by_key(|(_, d)| d.seq);
-        let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(docs.len()) };
+        docs.sort_by_key(|(id, d)| (d.seq, **id));
+        let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(docs.len()), seqs: Vec::new() };
         for (id, d) in docs {
             changed.cursor = changed.cursor.max(d.seq);
             if except.is_none() || d.seq_device != except {
                 changed.documents.push((*id, d.kind));
+                changed.seqs.push(d.seq);
             }
         }
         changed

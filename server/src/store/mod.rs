@@ -205,8 +205,11 @@ pub struct ChangedSince {
     /// The cursor to send next time: every commit numbered at or below it is in `documents` or
     /// was already covered by the previous cursor.
     pub cursor: i64,
-    /// Documents whose latest commit is numbered above the requested cursor.
+    /// Documents whose latest commit is numbered above the requested cursor, in (latest commit
+    /// number, id) order: the order in which a sync answer pages through them.
     pub documents: Vec<(DocumentId, DocKind)>,
+    /// The number of each one's latest commit, in the same order as `documents`.
+    pub seqs: Vec<i64>,
 }
 
 /// Sizes of the store, for monitoring.

@@ -70,9 +70,17 @@ pub enum SyncError {
         /// The kind the request named.
         sent: DocKind,
     },
-    /// The merge took longer than the budget.
+    /// The merge took longer than the budget (it stopped at the first document boundary past it).
     #[error("merge over budget")]
-    TooExpensive,
+    TooExpensive {
+        /// The request's document, when it named exactly one: that one alone is too expensive, so
+        /// the device can set it aside and sync the rest.
+        doc: Option<DocumentId>,
+    },
+    /// Every place of the merge pool stayed taken by other requests for the whole wait: nothing
+    /// was read or written; retry later.
+    #[error("merge pool full")]
+    Overloaded,
     /// Lost the race with other commits too often, or a document was erased meanwhile.
     #[error("busy")]
     Busy {
@@ -137,8 +145,8 @@ impl SyncError {
             SyncError::SchemaViolation { .. } => ErrorCode::SchemaViolation,
             SyncError::PersonalData { .. } => ErrorCode::PersonalData,
             SyncError::KindMismatch { .. } => ErrorCode::KindMismatch,
-            SyncError::TooExpensive => ErrorCode::TooExpensive,
-            SyncError::Busy { .. } => ErrorCode::Busy,
+            SyncError::TooExpensive { .. } => ErrorCode::TooExpensive,
+            SyncError::Busy { .. } | SyncError::Overloaded => ErrorCode::Busy,
             SyncError::ForgedActor { .. } => ErrorCode::ForgedActor,
             SyncError::Forbidden { .. } => ErrorCode::Forbidden,
             SyncError::InvalidInput { .. } => ErrorCode::InvalidInput,
@@ -157,11 +165,13 @@ impl SyncError {
             | SyncError::KindMismatch { doc, .. }
             | SyncError::Forbidden { doc, .. }
             | SyncError::InvalidInput { doc, .. } => Some(*doc),
-            SyncError::InvalidSyncMessage { doc, .. } | SyncError::ForgedActor { doc } => *doc,
+            SyncError::InvalidSyncMessage { doc, .. }
+            | SyncError::ForgedActor { doc }
+            | SyncError::TooExpensive { doc } => *doc,
             SyncError::Busy { erased } => *erased,
             SyncError::UnsupportedProtocol { .. }
             | SyncError::TooManyDocuments { .. }
-            | SyncError::TooExpensive
+            | SyncError::Overloaded
             | SyncError::Internal { .. } => None,
         }
     }

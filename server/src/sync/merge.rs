@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::time::Instant;
 
 use automerge::{
     Automerge, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc, VerificationMode,
@@ -39,6 +40,9 @@ pub struct MergeInput {
     /// Copies of stored documents already rebuilt (from [`super::DocCache`]), each at the change
     /// count `stored` gives it; the others are rebuilt from `stored`.
     pub cached: BTreeMap<DocumentId, Automerge>,
+    /// When the merge must stop: checked before each document, so a request over its budget
+    /// stops working (not only being waited for) with [`SyncError::TooExpensive`].
+    pub deadline: Instant,
 }
 
 /// What to commit and, once committed, what to answer.
@@ -83,7 +87,8 @@ struct Working {
 }
 
 /// Merge a request into copies of the stored documents. Refuses the whole request on the first
-/// document that fails.
+/// document that fails, and with [`SyncError::TooExpensive`] when `input.deadline` has passed
+/// before a document (one document is never cut in the middle: Automerge cannot be interrupted).
 ///
 /// Automerge can panic not only while applying a hostile message but afterwards, on the state it
 /// left (fuzzing found a `have` bloom filter with no bits that panics in the next
@@ -114,6 +119,12 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
     let access = input.access.clone();
     let mut cached = input.cached;
     let (mut hits, mut rebuilds) = (0, 0);
+    let deadline = input.deadline;
+    let alone = match input.request.docs.as_slice() {
+        [one] => Some(one.doc),
+        _ => None,
+    };
+    let in_time = || if Instant::now() < deadline { Ok(()) } else { Err(SyncError::TooExpensive { doc: alone }) };
 
     let mut open = |id: DocumentId, kind: DocKind| -> Result<Working, SyncError> {
         let state = states.remove(&id).and_then(|s| sync::State::decode(&s).ok()).unwrap_or_default();
@@ -139,6 +150,7 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
     };
 
     for incoming in &input.request.docs {
+        in_time()?;
         let id = incoming.doc;
         let allowed = access.allows(id);
         let leaving = !allowed && input.held.contains(&id);
@@ -235,6 +247,7 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
         if input.request.docs.iter().any(|d| d.doc == id) {
             continue;
         }
+        in_time()?;
         let mut w = open(id, kind)?;
         let message = w.doc.generate_sync_message(&mut w.state).map(|m| m.encode());
         replies.push(DocReply { doc: id, kind, message, stored_heads: heads(&w.doc) });
@@ -385,5 +398,60 @@ fn receive(doc: &mut Automerge, state: &mut sync::State, bytes: &[u8]) -> Result
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("applying it panicked inside automerge".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use terrain_client_core::protocol::{DocMessage, PROTOCOL_VERSION};
+
+    use super::*;
+
+    /// A request naming `named` (its message garbage) with `flagged` to send besides, stored with
+    /// a snapshot that cannot load: whichever document the merge opens first fails.
+    fn input(named: DocumentId, flagged: DocumentId, deadline: Instant) -> MergeInput {
+        let request = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            cursor: 0,
+            docs: vec![DocMessage { doc: named, kind: DocKind::Worksite, message: vec![0x42, 0x01] }],
+            removed: vec![],
+            page: None,
+        };
+        let broken = StoredDocument {
+            id: flagged,
+            kind: DocKind::Worksite,
+            change_count: 1,
+            snapshot: Some(vec![1, 2, 3]),
+            tail: vec![],
+        };
+        MergeInput {
+            request: Arc::new(request),
+            flagged: vec![(flagged, DocKind::Worksite)],
+            stored: vec![broken],
+            states: vec![],
+            access: Arc::new(Access::All),
+            held: BTreeSet::new(),
+            cached: BTreeMap::new(),
+            deadline,
+        }
+    }
+
+    #[test]
+    fn the_merge_touches_no_document_once_its_deadline_has_passed() {
+        let (a, b) = (DocumentId(uuid::Uuid::from_u128(1)), DocumentId(uuid::Uuid::from_u128(2)));
+        let later = Instant::now() + Duration::from_secs(3600);
+        // In time, the merge reaches the named document, then the flagged one.
+        assert!(matches!(merge(input(a, b, later)), Err(SyncError::InvalidSyncMessage { doc: Some(d), .. }) if d == a));
+        let mut no_named = input(a, b, later);
+        no_named.request = Arc::new(SyncRequest { docs: vec![], ..(*no_named.request).clone() });
+        assert!(matches!(merge(no_named), Err(SyncError::Internal { .. })), "the flagged document is rebuilt");
+        // Past its deadline it stops before either: neither is decoded nor rebuilt.
+        let past = Instant::now();
+        assert_eq!(merge(input(a, b, past)).err(), Some(SyncError::TooExpensive { doc: Some(a) }), "named alone");
+        let mut no_named = input(a, b, past);
+        no_named.request = Arc::new(SyncRequest { docs: vec![], ..(*no_named.request).clone() });
+        assert_eq!(merge(no_named).err(), Some(SyncError::TooExpensive { doc: None }));
     }
 }

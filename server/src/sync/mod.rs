@@ -4,21 +4,27 @@
 //!
 //! 1. **Shape checks** on the decoded request (protocol version, sizes, duplicates): cheap, before
 //!    any database access.
-//! 2. **Load** the documents named in the request and those changed after the device's cursor,
-//!    with the device's sync states.
-//! 3. **Merge off the runtime**: in `spawn_blocking`, under `catch_unwind` and a time budget, each
-//!    incoming Automerge message is applied to an in-memory copy of the stored document; a
-//!    document that gained changes must still pass the schema ([`Document::read`]) and keep its id
-//!    and kind. Any failure refuses the whole request and nothing is written.
-//! 4. **Commit** every document's new changes, snapshot, projection and sync state, with the
+//! 2. **Admission** into the merge pool ([`MergePool`]): at most as many requests as the machine
+//!    has cores do the steps below at once; one that waits too long for a place is told `busy`.
+//! 3. **Load** the documents named in the request and one page of those to send besides
+//!    (changed after the device's cursor, or newly allowed), with the device's sync states. A
+//!    page is bounded (`page.rs`); when more are left the answer says so and the device goes on.
+//! 4. **Merge off the runtime**: in `spawn_blocking`, under `catch_unwind` and a deadline checked
+//!    between documents, each incoming Automerge message is applied to an in-memory copy of the
+//!    stored document; a document that gained changes must still pass the schema
+//!    ([`Document::read`]) and keep its id and kind. Any failure refuses the whole request and
+//!    nothing is written.
+//! 5. **Commit** every document's new changes, snapshot, projection and sync state, with the
 //!    request's account rows (actor bindings, creators, a new worksite's assignment, forgotten
-//!    sync states), in one transaction, then answer. The answer's `stored_heads` are therefore durable. If another
-//!    request committed the same documents meanwhile, the store reports a conflict and the request
-//!    is merged again from fresh state.
+//!    sync states), in one transaction, then answer. The answer's `stored_heads` are therefore
+//!    durable. If another request committed the same documents meanwhile, the store reports a
+//!    conflict and the request is merged again from fresh state.
 
+mod admission;
 mod cache;
 mod error;
 mod merge;
+mod page;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -32,11 +38,12 @@ use terrain_client_core::{DocKind, DocumentId};
 use crate::auth::{Access, Caller, Role};
 use crate::store::{AccountWrites, CommitBatch, Store, StoreError};
 
+pub use admission::{Admission, DEFAULT_WAIT, MergePool};
 pub use cache::{CacheStats, DocCache};
 pub use error::{Forbidden, SyncError};
 pub use merge::{KeptDocument, MergeInput, MergeOutput, merge, rebuild};
 
-/// Limits on what one request may ask of the server.
+/// Limits on what one request may ask of the server, and the pool its merge runs in.
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Largest encoded sync message for one document, in bytes.
@@ -45,13 +52,33 @@ pub struct Limits {
     pub max_documents: usize,
     /// Longest the merge of one request may take.
     pub merge_budget: Duration,
+    /// Most documents an answer sends besides those the request named (one page).
+    pub page_documents: usize,
+    /// A page stops growing once its documents' stored size (snapshot and change log) passes this
+    /// many bytes; it always holds one document.
+    pub page_bytes: usize,
+    /// The requests that may work at once (clones share it).
+    pub merges: MergePool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_message_bytes: 8 * 1024 * 1024, max_documents: 2_000, merge_budget: Duration::from_secs(20) }
+        Limits {
+            max_message_bytes: 8 * 1024 * 1024,
+            max_documents: 2_000,
+            merge_budget: Duration::from_secs(20),
+            page_documents: DEFAULT_PAGE_DOCUMENTS,
+            page_bytes: DEFAULT_PAGE_BYTES,
+            merges: MergePool::default(),
+        }
     }
 }
+
+/// Documents per page by default.
+pub const DEFAULT_PAGE_DOCUMENTS: usize = 250;
+
+/// Stored bytes per page by default.
+pub const DEFAULT_PAGE_BYTES: usize = 16 * 1024 * 1024;
 
 /// How many times a request is merged again after losing a race with another commit.
 const COMMIT_ATTEMPTS: usize = 8;
@@ -95,6 +122,8 @@ pub async fn handle_with_cache(
     now: DateTime<Utc>,
 ) -> Result<SyncResponse, SyncError> {
     check_shape(limits, &request)?;
+    // Held until the answer is built, and by the merge thread until it stops.
+    let admission = limits.merges.admit().await?;
     let received_at = now;
     let device = caller.device.id;
     // Erased documents: whatever the device sends for them is dropped unread (the tombstone also
@@ -144,23 +173,15 @@ pub async fn handle_with_cache(
         let had: BTreeSet<DocumentId> =
             store.held(device).await.map_err(|e| SyncError::store("held", e))?.into_iter().collect();
         let held: BTreeSet<DocumentId> = had.difference(&confirmed).copied().collect();
-        let mut flagged: Vec<_> = changed.documents.into_iter().filter(|(id, _)| access.allows(*id)).collect();
-        // Documents the caller may now hold but never received (a new assignment): sent whatever
-        // the cursor says, since their last change may be older than it.
-        let newly_allowed: BTreeSet<DocumentId> = match access.as_ref() {
-            Access::All => BTreeSet::new(),
-            Access::Only(set) => set.iter().filter(|id| !held.contains(id)).copied().collect(),
-        };
-        let mut ids: BTreeSet<_> = request.docs.iter().map(|d| d.doc).collect();
-        ids.extend(flagged.iter().map(|(id, _)| *id));
-        ids.extend(newly_allowed.iter().copied());
-        let ids: Vec<_> = ids.into_iter().collect();
-        let stored = store.load(&ids).await.map_err(|e| SyncError::store("load", e))?;
-        for doc in &stored {
-            if newly_allowed.contains(&doc.id) && !flagged.iter().any(|(id, _)| *id == doc.id) {
-                flagged.push((doc.id, doc.kind));
-            }
-        }
+        // Besides the documents named: one page of those changed after the cursor that the caller
+        // may hold, and of those it may now hold but never received (a new assignment), sent
+        // whatever the cursor says since their last change may be older than it.
+        let mut page = page::select(store.as_ref(), limits, &request, &changed, &access, &held).await?;
+        let named: Vec<DocumentId> = request.docs.iter().map(|d| d.doc).collect();
+        let mut stored = store.load(&named).await.map_err(|e| SyncError::store("load", e))?;
+        stored.append(&mut page.stored);
+        let flagged = std::mem::take(&mut page.flagged);
+        let ids: Vec<DocumentId> = named.iter().copied().chain(flagged.iter().map(|(id, _)| *id)).collect();
         let mut states = store.sync_states(device, &ids).await.map_err(|e| SyncError::store("sync_states", e))?;
         states.retain(|(id, _)| !confirmed.contains(id));
         let cached = stored.iter().filter_map(|s| Some((s.id, cache.take(s.id, s.change_count)?))).collect();
@@ -172,13 +193,26 @@ pub async fn handle_with_cache(
             access: access.clone(),
             held: held.clone(),
             cached,
+            deadline: std::time::Instant::now() + limits.merge_budget,
         };
         let merging = std::time::Instant::now();
-        let task = tokio::task::spawn_blocking(move || merge(input));
+        // The merge stops by itself at its deadline; the timeout only answers without waiting
+        // for the document in hand, whose thread keeps its place in the pool until it ends.
+        let place = admission.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let _place = place;
+            merge(input)
+        });
         let mut output = match tokio::time::timeout(limits.merge_budget, task).await {
             Ok(Ok(result)) => result?,
             Ok(Err(join)) => return Err(SyncError::internal("merge task", join)),
-            Err(_) => return Err(SyncError::TooExpensive),
+            Err(_) => {
+                let doc = match request.docs.as_slice() {
+                    [one] => Some(one.doc),
+                    _ => None,
+                };
+                return Err(SyncError::TooExpensive { doc });
+            }
         };
         crate::metrics::global().merged(merging.elapsed());
         cache.record(output.hits, output.rebuilds);
@@ -201,8 +235,17 @@ pub async fn handle_with_cache(
         }
         match committed {
             Ok(seq) => {
-                let cursor = answer_cursor(changed.cursor, seq);
-                return Ok(SyncResponse { cursor, docs: output.replies, remove, erased, epoch: Some(epoch) });
+                let cursor = page.cursor(changed.cursor, seq);
+                let (more, page) = (page.more, page.answer_mark());
+                return Ok(SyncResponse {
+                    cursor,
+                    docs: output.replies,
+                    remove,
+                    erased,
+                    more,
+                    page,
+                    epoch: Some(epoch),
+                });
             }
             Err(StoreError::ForgedActor(actor)) => {
                 let doc = output.actors.iter().find(|(_, a)| *a == actor).map(|(d, _)| *d);
