@@ -33,7 +33,7 @@ use terrain_client_core::{DeviceId, DocKind, DocumentId};
 
 use crate::projection::ProjectionRows;
 
-pub use accounts::{Accounts, DeviceRecord, HistoryEntry, Role, UnknownRole, User};
+pub use accounts::{Accounts, Contact, ContactError, DeviceRecord, HistoryEntry, Role, UnknownRole, User};
 pub use live::LiveEvent;
 pub use memory::MemoryStore;
 pub use portfolio::{
