@@ -35,7 +35,10 @@ async fn contact_details_are_checked_and_kept_from_the_screens() {
         },
     )
     .await;
-    assert!(squash(&b.text(".field-error").await).contains("6 to 20 digits"), "the rule is said (the last page is in English)");
+    assert!(
+        squash(&b.text(".field-error").await).contains("6 to 20 digits"),
+        "the rule is said (the last page is in English)"
+    );
     assert_eq!(b.attr("#f-email", "value").await.as_deref(), Some("sophie.martin@actiris.be"), "what was typed stays");
     refused_in_three_languages(
         &b,

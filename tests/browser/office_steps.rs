@@ -16,8 +16,9 @@ pub const WAIT: Duration = Duration::from_secs(10);
 pub const LANGS: [&str; 3] = ["fr", "nl", "en"];
 /// The first admin's password, typed on the setup page.
 pub const ADMIN_PASSWORD: &str = "premier-admin-2026";
-/// The password the admin gives the users it creates.
-pub const PASSWORD: &str = "mot-de-passe-solide";
+/// The password the admin gives the users it creates: the one the tablet app's sign-in helpers
+/// type.
+pub use terrain_tests::server::PASSWORD;
 
 /// `terrain serve` on an empty database, its log (stdout and stderr) in a file.
 pub struct EmptyServer {

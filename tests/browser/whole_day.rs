@@ -141,7 +141,7 @@ async fn office_and_tablet_share_a_whole_day_from_an_empty_install() {
     tab.wait_until(
         "the office's phase on the tablet",
         tablet::WAIT,
-        "return (document.getElementById('planning')?.textContent || '').includes('Gros œuvre')",
+        "return [...document.querySelectorAll('#planning form.phase [name=name]')].some(i => i.value === 'Gros œuvre')",
     )
     .await;
     tab.screenshot("whole-day-03-tablet-synced-fr").await;
