@@ -392,7 +392,7 @@ pub fn commands(
                 id: item(),
                 date: f.date("date")?,
                 worksite: f.optional_doc("worksite")?,
-                placement: None,
+                placement: f.optional_id("placement")?,
                 text: f.required("text")?,
             }],
             "consent" => vec![Edit::RecordConsent {
@@ -538,6 +538,10 @@ impl Reader<'_> {
 
     fn optional_doc(&self, key: &str) -> Result<Option<DocumentId>, FormError> {
         if self.text(key).is_empty() { Ok(None) } else { self.doc(key).map(Some) }
+    }
+
+    fn optional_id(&self, key: &str) -> Result<Option<ItemId>, FormError> {
+        if self.text(key).is_empty() { Ok(None) } else { self.id(key).map(Some) }
     }
 }
 

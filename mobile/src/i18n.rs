@@ -116,6 +116,7 @@ terrain_client_core::labels! {
     Source => ["Source", "Bron", "Source"],
     RecordHours => ["Encoder les heures", "Uren invoeren", "Record hours"],
     EndPlacement => ["Clôturer", "Beëindigen", "End placement"],
+    EvaluatedPlacement => ["Mise à l'emploi évaluée", "Geëvalueerde tewerkstelling", "Placement evaluated"],
     Meetings => ["Réunions", "Vergaderingen", "Meetings"],
     NewMeeting => ["Nouvelle réunion", "Nieuwe vergadering", "New meeting"],
     Kind => ["Type", "Soort", "Kind"],

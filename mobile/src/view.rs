@@ -12,7 +12,7 @@ use terrain_client_core::values::{
     CompanyAnswer, ContractType, CountingUnit, ELIGIBILITY_FLAGS, HoursSource, MeetingKind, NoteKind, OfferStatus,
     PartnerKind, PositionStatus, WorksiteStatus,
 };
-use terrain_client_core::{DocKind, DocumentId};
+use terrain_client_core::{DocKind, DocumentId, ItemId};
 
 use crate::app::{App, Flash, Screen, matches};
 use crate::i18n::{
@@ -758,6 +758,24 @@ fn meeting_screen(app: &App, w: &Worksite, m: &Meeting) -> Markup {
 
 fn person_screen(app: &App, worksite: DocumentId, p: &Person) -> Markup {
     let lang = app.lang;
+    // The person's placements on this worksite: an end-of-contract evaluation names the one it
+    // is about (the recommendation letter is drawn from it).
+    let placements: Vec<(ItemId, String)> = app
+        .worksite(worksite)
+        .map(|w| {
+            w.placements
+                .iter()
+                .filter(|pl| pl.person == p.id)
+                .map(|pl| {
+                    let title = w.positions.iter().find(|pos| pos.id == pl.position).map(|pos| pos.title.trim());
+                    let title =
+                        title.filter(|t| !t.is_empty()).unwrap_or_else(|| code_label(lang, pl.contract_type.code()));
+                    let start = pl.start.map(|d| format!(" · {}", format_date(d, lang))).unwrap_or_default();
+                    (pl.id, format!("{title}{start}"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let found = app.replica.as_ref().and_then(|r| r.automerge(p.id)).map(conflicts).unwrap_or_default();
     let mut flags: Vec<&str> = ELIGIBILITY_FLAGS.to_vec();
     flags.extend(p.eligibility.keys().map(String::as_str).filter(|k| !ELIGIBILITY_FLAGS.contains(k)));
@@ -814,6 +832,11 @@ fn person_screen(app: &App, worksite: DocumentId, p: &Person) -> Markup {
             }
             form.grid #f-evaluation data-form="evaluation" data-doc=(p.id) {
                 input type="hidden" name="worksite" value=(worksite);
+                @if !placements.is_empty() {
+                    label { (t(lang, L::EvaluatedPlacement)) select name="placement" {
+                        @for (i, (id, text)) in placements.iter().enumerate() { option value=(id) selected[i + 1 == placements.len()] { (text) } }
+                    } }
+                }
                 (date_field(lang, L::Date, "date", Some(app.today)))
                 label.wide { (t(lang, L::Text)) textarea name="text" rows="4" required {} }
                 button.primary type="submit" { (t(lang, L::Add)) }

@@ -5,6 +5,7 @@
 //! them); without them the tests fail and name the package. Screenshots land in
 //! `tests/artifacts/screenshots/`.
 
+mod account;
 mod admin;
 mod conflict;
 mod exports;
@@ -13,6 +14,9 @@ mod fixtures;
 mod languages;
 mod live;
 mod office_day;
+mod office_steps;
 mod offline;
 mod portfolio;
 mod tablet;
+mod tablet_steps;
+mod whole_day;

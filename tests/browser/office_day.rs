@@ -10,230 +10,15 @@
 //! every refused form showing its error in the viewport at 1024×768, naming the field. Screenshots
 //! of each step in French, Dutch and English (`tests/artifacts/screenshots/day-*`).
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use serde_json::json;
 use terrain_client_core::edit::NewPerson;
 use terrain_client_core::values::{ContractType, HoursSource, Month, PartnerKind};
 use terrain_client_core::{DocumentId, Edit};
 use terrain_tests::browser::Browser;
 use terrain_tests::device::{TestDevice, date};
-use terrain_tests::server::{free_port, terrain_binary};
 
-const WAIT: Duration = Duration::from_secs(10);
-const LANGS: [&str; 3] = ["fr", "nl", "en"];
-const ADMIN_PASSWORD: &str = "premier-admin-2026";
-const PASSWORD: &str = "mot-de-passe-solide";
-
-/// `terrain serve` on an empty database, its log (stdout and stderr) in a file.
-struct Server {
-    base: String,
-    log: std::path::PathBuf,
-    _child: tokio::process::Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    async fn start() -> Server {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let log = dir.path().join("server.log");
-        let out = std::fs::File::create(&log).expect("create the log file");
-        let err = out.try_clone().expect("share the log file");
-        let port = free_port();
-        let database = format!("sqlite://{}", dir.path().join("terrain.db").display());
-        let child = tokio::process::Command::new(terrain_binary())
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &database])
-            .arg("--app-dir")
-            .arg(terrain_tests::server::app_dir())
-            .env_remove("DATABASE_URL")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err))
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn terrain serve");
-        let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(r) = http.get(format!("{base}/healthz")).send().await
-                && r.status().is_success()
-            {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "terrain serve did not start: {}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Server { base, log, _child: child, _dir: dir }
-    }
-
-    /// The one-time setup code printed in the log (`XXXX-XXXX-XXXX`).
-    fn setup_code(&self) -> String {
-        let log = std::fs::read_to_string(&self.log).expect("read the server log");
-        let ok = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit();
-        log.split(|c: char| !(ok(c) || c == '-'))
-            .find(|w| {
-                w.len() == 14 && w.split('-').count() == 3 && w.split('-').all(|p| p.len() == 4 && p.chars().all(ok))
-            })
-            .unwrap_or_else(|| panic!("no setup code in the server log:\n{log}"))
-            .to_owned()
-    }
-}
-
-/// Type into a field (found by CSS), replacing what it held.
-async fn fill(b: &Browser, css: &str, text: &str) {
-    let e = b.find(css).await;
-    e.clear().await.unwrap_or_else(|err| panic!("clear {css}: {err}"));
-    e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {css}: {err}"));
-}
-
-async fn choose(b: &Browser, select: &str, value: &str) {
-    let ok = b
-        .run(
-            "var s=document.querySelector(arguments[0]); if(!s){return false;} s.value=arguments[1]; return s.value===arguments[1];",
-            vec![json!(select), json!(value)],
-        )
-        .await;
-    assert_eq!(ok, json!(true), "{select} has an option {value:?}");
-}
-
-async fn click(b: &Browser, css: &str) {
-    b.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-/// Click a submit button and wait for the next page.
-async fn submit(b: &Browser, css: &str) {
-    b.run("document.body.dataset.leaving='1';", vec![]).await;
-    click(b, css).await;
-    // The old page carries the mark; the next one, fully loaded, does not. A script run during
-    // the navigation may fail: look again.
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let done = b
-            .client
-            .execute("return document.readyState==='complete' && document.body.dataset.leaving!=='1';", vec![])
-            .await;
-        if matches!(done, Ok(serde_json::Value::Bool(true))) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "no new page after clicking {css}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The language of the next pages.
-async fn set_lang(b: &Browser, lang: &str) {
-    b.run(&format!("document.cookie='terrain_lang={lang}; path=/';"), vec![]).await;
-}
-
-/// Screenshots of the current page (reloaded) in the three languages; ends in French.
-async fn shots(b: &Browser, name: &str) {
-    let url = b.url().await;
-    for lang in LANGS {
-        set_lang(b, lang).await;
-        b.goto(&url).await;
-        b.screenshot(&format!("day-{name}-{lang}")).await;
-    }
-    set_lang(b, "fr").await;
-    b.goto(&url).await;
-}
-
-/// The refused form's error: in the viewport, next to a field marked invalid, naming it.
-async fn assert_error_in_view(b: &Browser, field_label: &str) {
-    let seen = b
-        .run(
-            "var e=document.querySelector('.field-error'); if(!e){return null;}
-             var r=e.getBoundingClientRect();
-             var inView=r.top>=0 && r.bottom<=window.innerHeight && r.left>=0 && r.right<=window.innerWidth;
-             var field=e.closest('p.field'); var input=field && field.querySelector('[aria-invalid=true]');
-             return {text:e.textContent, inView:inView, marked:!!input};",
-            vec![],
-        )
-        .await;
-    assert!(seen.is_object(), "a refused form shows an error next to its field on {}", b.url().await);
-    assert_eq!(seen["inView"], json!(true), "the error {:?} is in the 1024×768 viewport", seen["text"]);
-    assert_eq!(seen["marked"], json!(true), "the invalid field is marked");
-    let text = seen["text"].as_str().unwrap_or_default();
-    assert!(text.starts_with(field_label), "the error names the field {field_label:?}: {text:?}");
-}
-
-/// Submit a form that must be refused, in each language: the error is in view and names the
-/// field; screenshots of each. `prepare` fills the form on a fresh page.
-async fn refused_in_three_languages<F, Fut>(
-    b: &Browser,
-    url: &str,
-    name: &str,
-    labels: [&str; 3],
-    button: &str,
-    prepare: F,
-) where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for (lang, label) in LANGS.iter().zip(labels) {
-        set_lang(b, lang).await;
-        b.goto(url).await;
-        prepare().await;
-        submit(b, button).await;
-        assert_error_in_view(b, label).await;
-        b.screenshot(&format!("day-{name}-{lang}")).await;
-    }
-    set_lang(b, "fr").await;
-}
-
-async fn sign_in(b: &Browser, base: &str, login: &str, password: &str) {
-    b.goto(&format!("{base}/office/login")).await;
-    fill(b, "input[name=login]", login).await;
-    fill(b, "input[name=password]", password).await;
-    submit(b, "#login-submit").await;
-    assert!(!b.url().await.contains("/office/login"), "{login} signed in: {}", b.text("main").await);
-}
-
-async fn sign_out(b: &Browser) {
-    submit(b, "header form[action=\"/office/logout\"] button").await;
-}
-
-/// Fill the new-worksite form.
-#[allow(clippy::too_many_arguments)]
-async fn worksite_form(
-    b: &Browser,
-    name: &str,
-    lots: &str,
-    advisor: &str,
-    unit: &str,
-    objective: &str,
-    start: &str,
-    end: &str,
-) {
-    fill(b, "#f-name", name).await;
-    fill(b, "#f-address", "Chaussée de Mons 120, 1070 Anderlecht").await;
-    fill(b, "#f-contract_reference", "CSC 2026/017").await;
-    fill(b, "#f-lots", lots).await;
-    fill(b, "#f-authority_name", "Commune d'Anderlecht").await;
-    fill(b, "#f-authority_contact", "Mme Lambert, 02 558 08 00").await;
-    fill(b, "#f-contractor_name", "Bâtiments Dupont SA").await;
-    fill(b, "#f-contractor_contact", "M. Dupont, 0475 12 34 56").await;
-    fill(b, "#f-sub_name", "Électricité Nova").await;
-    fill(b, "#f-sub_contact", "0486 44 55 66").await;
-    choose(b, "#f-advisor", advisor).await;
-    fill(b, "#f-order_to_start", start).await;
-    fill(b, "#f-planned_end", end).await;
-    choose(b, "#f-status", "in_progress").await;
-    choose(b, "#f-unit", unit).await;
-    fill(b, "#f-objective", objective).await;
-}
-
-/// The worksite id of the page shown.
-async fn shown_worksite(b: &Browser) -> DocumentId {
-    let url = b.url().await;
-    let tail = url.split("/office/worksites/").nth(1).expect("a worksite page");
-    tail.split(['?', '#']).next().unwrap().parse().expect("a worksite id")
-}
+use crate::fixtures::squash;
+use crate::office_steps::*;
 
 /// A tablet of an advisor records a job description, a person, a referral, a placement and,
 /// optionally, hours for March 2026.
@@ -321,16 +106,9 @@ async fn device_names(b: &Browser) -> String {
     names.as_str().unwrap_or_default().to_owned()
 }
 
-fn squash(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_office_day_from_an_empty_server_through_the_screens() {
-    let server = Server::start().await;
+    let server = EmptyServer::start().await;
     let base = server.base.clone();
     let b = Browser::launch(Some("fr")).await;
     b.set_size(1024, 768).await;
@@ -360,14 +138,7 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
     assert_eq!(b.attr("#f-display_name", "value").await.as_deref(), Some("Nadia Admin"), "nothing typed is lost");
 
     // The code from the log creates the first admin.
-    let code = server.setup_code();
-    b.goto(&setup_url).await;
-    fill(&b, "#f-code", &code.to_lowercase()).await;
-    fill(&b, "#f-login", "admin").await;
-    fill(&b, "#f-display_name", "Nadia Admin").await;
-    fill(&b, "#f-password", ADMIN_PASSWORD).await;
-    submit(&b, "#setup-submit").await;
-    assert!(b.url().await.contains("/office/login"), "after the setup: the sign-in page");
+    set_up_first_admin(&b, &server).await;
     assert!(b.text("#notice").await.contains("administrateur est créé"));
     assert!(b.text("#tablet-app").await.contains("/app/"), "the sign-in page says where the tablet app is");
     shots(&b, "03-signin-after-setup").await;
@@ -399,13 +170,7 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
         ("sophie", "Sophie Martin", "advisor"),
         ("luc", "Luc Peeters", "advisor"),
     ] {
-        b.goto(&admin_url).await;
-        fill(&b, "#f-login", login).await;
-        fill(&b, "#f-display_name", name).await;
-        choose(&b, "#f-role", role).await;
-        fill(&b, "#f-password", PASSWORD).await;
-        submit(&b, "#create-user-submit").await;
-        b.wait_for(&format!("tr[data-login={login}]"), WAIT, |t| t.contains(name)).await;
+        create_user(&b, &base, login, name, role).await;
     }
     assert_eq!(squash(&b.text("tr[data-login=sophie] td.role").await), "Conseiller", "roles in words");
     assert_eq!(squash(&b.text("tr[data-login=claire] td.role").await), "Personnel du bureau");
@@ -510,16 +275,7 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
     // not ids.
     sign_in(&b, &base, "admin", ADMIN_PASSWORD).await;
     for (site, user) in [(hours_site, "sophie"), (hours_site, "luc"), (positions_site, "luc")] {
-        b.goto(&admin_url).await;
-        choose(&b, "#assign select[name=worksite]", &site.to_string()).await;
-        let user_id = b
-            .run(
-                "var o=[...document.querySelectorAll('#assign select[name=user] option')].find(o=>o.textContent.includes('('+arguments[0]+')')); return o?o.value:null;",
-                vec![json!(user)],
-            )
-            .await;
-        choose(&b, "#assign select[name=user]", user_id.as_str().expect("the advisor is offered")).await;
-        submit(&b, "#assign-submit").await;
+        assign(&b, &base, site, user).await;
     }
     let assignments = b.text("#assignments").await;
     assert!(assignments.contains("Crèche Les Coccinelles") && assignments.contains("Piscine Neptunium"));
@@ -575,7 +331,6 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
         "the tablet is renamed: {}",
         device_names(&b).await
     );
-    b.scroll_to("#devices").await;
     shots(&b, "10-admin").await;
     for word in ["advisor", "office", "Office dashboard"] {
         assert!(
@@ -620,7 +375,7 @@ async fn an_office_day_from_an_empty_server_through_the_screens() {
     for key in ["notes, text", "attendees", "hours_source", "kind, date"] {
         assert!(!timeline.contains(key), "no internal key {key:?} in the timeline");
     }
-    b.scroll_to("#timeline").await;
+    // The whole page, the timeline at its foot included.
     shots(&b, "13-timeline").await;
 
     // Typing in a form while a tablet syncs: the text stays, the page says it was updated.

@@ -14,6 +14,17 @@ use crate::fixtures::{OFFICE_LOGIN, World};
 const OVERFLOW: &str = "var d=document.documentElement, box=document.querySelector('main div.scroll');\
      return [d.scrollWidth - d.clientWidth, box.scrollWidth - box.clientWidth];";
 
+/// The words of the portfolio's headers that the browser broke across lines: a word drawn on
+/// more than one line has more than one box.
+const BROKEN_HEADER_WORDS: &str = "var broken=[];\
+     document.querySelectorAll('table#portfolio thead th').forEach(function(th){\
+       var walk=document.createTreeWalker(th, NodeFilter.SHOW_TEXT), node;\
+       while((node=walk.nextNode())){ var re=/\\S+/g, m;\
+         while((m=re.exec(node.data))){ var r=document.createRange(); r.setStart(node, m.index); r.setEnd(node, m.index+m[0].length);\
+           var lines=new Set([...r.getClientRects()].filter(function(b){return b.width>0;}).map(function(b){return Math.round(b.top);}));\
+           if(lines.size>1){ broken.push(m[0]); } } } });\
+     return broken;";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn office_portfolio_pages_fit_a_1024_px_window() {
     let world = World::new().await;
@@ -43,6 +54,15 @@ async fn office_portfolio_pages_fit_a_1024_px_window() {
             serde_json::json!([0, 0]),
             "no horizontal overflow at 1024 px in {code}"
         );
+        assert_eq!(
+            browser.run(BROKEN_HEADER_WORDS, vec![]).await,
+            serde_json::json!([]),
+            "no header word is broken across lines at 1024 px in {code}"
+        );
+        let titles = browser
+            .run("return [...document.querySelectorAll('table#portfolio thead abbr')].every(a => a.title.trim() !== '' && a.title !== a.textContent);", vec![])
+            .await;
+        assert_eq!(titles, serde_json::json!(true), "every shortened header carries its full label in {code}");
     }
 
     browser.find("#page-next").await.click().await.expect("next page");

@@ -289,6 +289,38 @@ impl Browser {
         path
     }
 
+    /// Save a PNG of the whole page, below the fold included, as
+    /// `tests/artifacts/screenshots/<name>.png` (Chromium's DevTools `Page.captureScreenshot`
+    /// beyond the viewport, at the window's width); returns its path. For long pages such as a
+    /// worksite's timeline, which [`Browser::screenshot`] would cut at the viewport.
+    pub async fn screenshot_full_page(&self, name: &str) -> PathBuf {
+        let metrics = self.devtools("Page.getLayoutMetrics", json!({})).await;
+        let size =
+            |key: &str| metrics["cssContentSize"][key].as_f64().unwrap_or_else(|| panic!("page {key}: {metrics}"));
+        let viewport = metrics["cssLayoutViewport"]["clientWidth"].as_f64().unwrap_or_else(|| size("width"));
+        // A page taller than this would make a PNG too big to look at; it is cut there.
+        const TALLEST: f64 = 16_000.0;
+        let clip = json!({ "x": 0, "y": 0, "width": viewport.max(1.0), "height": size("height").clamp(1.0, TALLEST), "scale": 1 });
+        let shot = self
+            .devtools("Page.captureScreenshot", json!({ "format": "png", "captureBeyondViewport": true, "clip": clip }))
+            .await;
+        let data = shot["data"].as_str().unwrap_or_else(|| panic!("screenshot {name}: no data in {shot}"));
+        use base64::Engine;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .unwrap_or_else(|e| panic!("screenshot {name}: not base64: {e}"));
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).expect("create tests/artifacts/screenshots");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        path
+    }
+
+    /// Run a Chrome DevTools Protocol command through chromedriver and return its result.
+    async fn devtools(&self, cmd: &'static str, params: serde_json::Value) -> serde_json::Value {
+        self.client.issue_cmd(DevTools { cmd, params }).await.unwrap_or_else(|e| panic!("DevTools {cmd}: {e}"))
+    }
+
     /// Cut the browser's network (`true`) or give it back (`false`), as Chromium's DevTools do:
     /// page requests fail and `navigator.onLine` turns false; the service worker's cache still
     /// answers.
@@ -482,5 +514,22 @@ impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
         } else {
             (http::Method::DELETE, None)
         }
+    }
+}
+
+/// A Chrome DevTools Protocol command through chromedriver (`POST /session/{id}/goog/cdp/execute`).
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! Postgres needs `DATABASE_URL`: run through `bash scripts/test.sh`.
 
+mod accounts;
 mod commit;
 mod concurrency;
 mod fixtures;
@@ -122,6 +123,7 @@ conformance! {
     portfolio::indicators_are_those_of_the_documents,
     portfolio::filters_search_sorts_and_pages,
     live::every_subscriber_hears_each_commit_with_its_documents,
+    accounts::contacts_and_assignees_are_kept_per_user,
 }
 
 /// `SqliteStore::open` takes a plain path and creates the folders leading to it.

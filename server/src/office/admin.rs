@@ -1,10 +1,11 @@
-//! The admin page of the dashboard: users, devices (revocation of a lost tablet), assignments.
-//! Every action goes through the same store operations as the API and the `terrain admin`
-//! command.
+//! The admin page of the dashboard: users (with their contact details), devices (revocation of
+//! a lost tablet), assignments. Every action goes through the same store operations as the API
+//! and the `terrain admin` command. Also each office user's own account page, where they give
+//! their own contact details.
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
@@ -19,7 +20,23 @@ use super::i18n::{L, Lang, t};
 use super::{PageError, office_caller, pages};
 use crate::auth::{Caller, Role};
 use crate::http::{ApiError, AppState};
-use crate::store::StoreError;
+use crate::store::{Contact, ContactError, StoreError, User};
+
+/// Labels only the admin and account pages use.
+mod text {
+    terrain_client_core::labels! {
+        ContactDetails => ["Coordonnées", "Contactgegevens", "Contact details"],
+        EditContact => ["Modifier", "Wijzigen", "Edit"],
+        ContactNote => ["Le téléphone et l'adresse e-mail d'un conseiller figurent sous sa signature, sur les lettres de recommandation des chantiers qui lui sont assignés.", "Het telefoonnummer en het e-mailadres van een consulent staan onder zijn handtekening, op de aanbevelingsbrieven van de werven die hem zijn toegewezen.", "An advisor's telephone and e-mail address appear under their signature, on the recommendation letters of the worksites assigned to them."],
+        ContactSaved => ["Coordonnées enregistrées.", "Contactgegevens opgeslagen.", "Contact details saved."],
+        PhoneRule => ["6 à 20 chiffres, avec seulement des espaces et + . / - ( ) (par ex. 02 505 14 11).", "6 tot 20 cijfers, met alleen spaties en + . / - ( ) (bv. 02 505 14 11).", "6 to 20 digits, with only spaces and + . / - ( ) (e.g. 02 505 14 11)."],
+        EmailRule => ["une adresse de la forme nom@domaine.be, sans espace.", "een adres van de vorm naam@domein.be, zonder spaties.", "an address of the form name@domain.be, without spaces."],
+        MyAccount => ["Mon compte", "Mijn account", "My account"],
+        BackToAdmin => ["Retour à l'administration", "Terug naar het beheer", "Back to administration"],
+    }
+}
+
+use text::t as at;
 
 async fn admin_caller(state: &AppState, headers: &HeaderMap) -> Result<(Caller, Lang), PageError> {
     let (caller, lang) = office_caller(state, headers).await?;
@@ -60,6 +77,7 @@ async fn view(
     let users = state.store.users().await.map_err(db)?;
     let devices = state.store.devices(None).await.map_err(db)?;
     let models: HashMap<DeviceId, String> = state.store.device_models().await.map_err(db)?.into_iter().collect();
+    let contacts: HashMap<Uuid, Contact> = state.store.contacts().await.map_err(db)?.into_iter().collect();
     let worksites: Vec<(DocumentId, String)> =
         state.store.worksite_names().await.map_err(db)?.into_iter().map(|(id, name)| (DocumentId(id), name)).collect();
     let mut assigned = Vec::new();
@@ -87,8 +105,14 @@ async fn view(
         @if let Some(n) = notice { p.saved #notice role="status" { (n) } }
         section #users {
             h2 { (t(lang, L::Users)) }
-            table { thead { tr { th { (t(lang, L::Login)) } th { (t(lang, L::DisplayName)) } th { (t(lang, L::Role)) } } }
-                tbody { @for u in &users { tr data-login=(u.login) { td { (u.login) } td { (u.display_name) } td.role { (role_label(lang, u.role)) } } } } }
+            table { thead { tr { th { (t(lang, L::Login)) } th { (t(lang, L::DisplayName)) } th { (t(lang, L::Role)) } th { (t(lang, L::Phone)) } th { (t(lang, L::Email)) } th {} } }
+                tbody { @for u in &users {
+                    @let c = contacts.get(&u.id).cloned().unwrap_or_default();
+                    tr data-login=(u.login) { td { (u.login) } td { (u.display_name) } td.role { (role_label(lang, u.role)) }
+                        td.phone { (c.phone()) } td.email { (c.email()) }
+                        td { a.edit-contact href=(format!("/office/admin/users/{}", u.id)) { (at(lang, text::L::EditContact)) } } }
+                } } }
+            p { small { (at(lang, text::L::ContactNote)) } }
             form.edit #create-user method="post" action="/office/admin/users" novalidate {
                 h3 { (t(lang, L::CreateUser)) }
                 div.row {
@@ -247,4 +271,165 @@ pub async fn unassign(
     let (_, lang) = admin_caller(&state, &headers).await?;
     state.store.unassign(worksite, user).await.map_err(|e| PageError::Api(ApiError::internal("unassign", e), lang))?;
     Ok(Redirect::to("/office/admin#assignments").into_response())
+}
+
+/// What the contact form holds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ContactForm {
+    phone: String,
+    email: String,
+}
+
+impl ContactForm {
+    fn of(c: &Contact) -> ContactForm {
+        ContactForm { phone: c.phone().to_owned(), email: c.email().to_owned() }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+/// The problems of a typed contact, each naming its field in the user's language.
+fn contact_problems(lang: Lang, wrong: &[ContactError]) -> Vec<Problem> {
+    wrong
+        .iter()
+        .map(|e| match e {
+            ContactError::Phone => Problem::new(lang, "phone", t(lang, L::Phone), at(lang, text::L::PhoneRule)),
+            ContactError::Email => Problem::new(lang, "email", t(lang, L::Email), at(lang, text::L::EmailRule)),
+        })
+        .collect()
+}
+
+/// A user's contact page: who they are and the form of their telephone and e-mail. `action` is
+/// where the form posts; `back` the link under it.
+fn contact_page(
+    caller: &Caller,
+    lang: Lang,
+    user: &User,
+    (typed, problems, saved): (&ContactForm, &[Problem], bool),
+    action: &str,
+    back: Option<(&str, &str)>,
+) -> maud::Markup {
+    let title =
+        if user.id == caller.user.id { at(lang, text::L::MyAccount) } else { at(lang, text::L::ContactDetails) };
+    let body = html! {
+        h1 { (title) }
+        table #account { tbody {
+            tr { th { (t(lang, L::DisplayName)) } td #account-name { (user.display_name) } }
+            tr { th { (t(lang, L::Login)) } td { (user.login) } }
+            tr { th { (t(lang, L::Role)) } td { (role_label(lang, user.role)) } }
+        } }
+        form.edit #contact method="post" action=(action) novalidate {
+            h2 { (at(lang, text::L::ContactDetails)) }
+            @if saved { p.saved #saved role="status" { (at(lang, text::L::ContactSaved)) } }
+            div.row {
+                (forms::field(t(lang, L::Phone), "phone", &typed.phone, Kind::Text, problems))
+                (forms::field(t(lang, L::Email), "email", &typed.email, Kind::Text, problems))
+            }
+            p { small { (at(lang, text::L::ContactNote)) } }
+            (forms::summary(problems, t(lang, L::FixFields)))
+            button #contact-submit type="submit" { (t(lang, L::Save)) }
+        }
+        @if let Some((href, label)) = back { p { a href=(href) { (label) } } }
+    };
+    pages::page(lang, title, caller, body)
+}
+
+async fn user_or_404(state: &AppState, id: Uuid, lang: Lang) -> Result<User, PageError> {
+    state
+        .store
+        .user_by_id(id)
+        .await
+        .map_err(|e| PageError::Api(ApiError::internal("user", e), lang))?
+        .ok_or_else(|| PageError::Api(ApiError::new(ErrorCode::NotFound, t(lang, L::NotFound)), lang))
+}
+
+/// Check and store a typed contact: a redirect to `done` when saved, else the form again (400)
+/// with what was typed and each wrong field named.
+async fn save_contact(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    user: &User,
+    form: &ContactForm,
+    (action, done, back): (&str, &str, Option<(&str, &str)>),
+) -> Result<Response, PageError> {
+    match Contact::new(&form.phone, &form.email) {
+        Ok(contact) => {
+            state
+                .store
+                .set_contact(user.id, &contact)
+                .await
+                .map_err(|e| PageError::Api(ApiError::internal("set_contact", e), lang))?;
+            Ok(Redirect::to(done).into_response())
+        }
+        Err(wrong) => {
+            let problems = contact_problems(lang, &wrong);
+            let page = contact_page(caller, lang, user, (form, &problems, false), action, back);
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+    }
+}
+
+/// `GET /office/admin/users/{id}`: a user's contact details, for the admin to edit.
+pub async fn user_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = admin_caller(&state, &headers).await?;
+    let user = user_or_404(&state, id, lang).await?;
+    let contact = state.store.contact(id).await.map_err(|e| PageError::Api(ApiError::internal("contact", e), lang))?;
+    let action = format!("/office/admin/users/{id}/contact");
+    let back = ("/office/admin#users", at(lang, text::L::BackToAdmin));
+    let typed = ContactForm::of(&contact);
+    Ok(contact_page(&caller, lang, &user, (&typed, &[], q.saved.is_some()), &action, Some(back)).into_response())
+}
+
+/// `POST /office/admin/users/{id}/contact`.
+pub async fn set_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    axum::Form(form): axum::Form<ContactForm>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = admin_caller(&state, &headers).await?;
+    let user = user_or_404(&state, id, lang).await?;
+    let action = format!("/office/admin/users/{id}/contact");
+    let done = format!("/office/admin/users/{id}?saved=1#contact");
+    let back = ("/office/admin#users", at(lang, text::L::BackToAdmin));
+    save_contact(&state, &caller, lang, &user, &form, (&action, &done, Some(back))).await
+}
+
+/// `GET /office/account`: the signed-in user's own account and contact details.
+pub async fn account_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    let contact = state
+        .store
+        .contact(caller.user.id)
+        .await
+        .map_err(|e| PageError::Api(ApiError::internal("contact", e), lang))?;
+    let typed = ContactForm::of(&contact);
+    let page = contact_page(&caller, lang, &caller.user, (&typed, &[], q.saved.is_some()), "/office/account", None);
+    Ok(page.into_response())
+}
+
+/// `POST /office/account`: the signed-in user changes their own contact details.
+pub async fn set_own_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<ContactForm>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    let user = caller.user.clone();
+    save_contact(&state, &caller, lang, &user, &form, ("/office/account", "/office/account?saved=1#contact", None))
+        .await
 }

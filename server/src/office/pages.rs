@@ -32,7 +32,8 @@ section{margin-bottom:1.4rem}h2{font-size:1.15rem;margin:.2rem 0}
 .notes{white-space:pre-wrap}.conflict{background:#fff7d6;padding:.5rem;margin:.3rem 0}
 #live-status{font-size:.85em;opacity:.8}form.inline{display:inline}
 div.scroll{overflow-x:auto}
-#portfolio{font-size:.85rem}#portfolio th,#portfolio td{padding:.3rem .3rem}#portfolio th{overflow-wrap:anywhere;hyphens:auto}
+#portfolio{font-size:.85rem}#portfolio th,#portfolio td{padding:.3rem .3rem}#portfolio th{overflow-wrap:normal;word-break:normal;hyphens:manual}
+#portfolio th abbr{text-decoration:none;cursor:help}
 #portfolio td:nth-child(-n+4){overflow-wrap:anywhere;min-width:4.5em}
 #portfolio svg.progress{display:block;width:100%;max-width:100px;height:auto}
 #portfolio .flag{display:block;width:max-content;max-width:8em;white-space:normal}
@@ -129,7 +130,7 @@ fn layout(lang: Lang, title: &str, caller: Option<&Caller>, body: Markup) -> Mar
                     @if let Some(c) = caller {
                         a href="/office/people" { (t(lang, L::People)) }
                         @if c.is_admin() { a href="/office/admin" { (t(lang, L::Administration)) } }
-                        span { (c.user.display_name) }
+                        a #account-link href="/office/account" { (c.user.display_name) }
                         form.inline method="post" action="/office/logout" { button type="submit" { (t(lang, L::SignOut)) } }
                     }
                 }
@@ -241,6 +242,29 @@ fn url_query(pairs: &[(&str, Option<&str>)]) -> String {
     pairs.iter().filter_map(|(k, v)| v.map(|v| format!("{k}={}", enc(v)))).collect::<Vec<_>>().join("&")
 }
 
+/// The short header of a portfolio column (see [`portfolio`]); the full label is its title.
+fn column_label(lang: Lang, sort: PortfolioSort) -> &'static str {
+    use PortfolioSort as S;
+    let [fr, nl, en] = match sort {
+        S::Name => ["Chantier", "Werf", "Worksite"],
+        S::Authority => ["Pouvoir adj.", "Aanbesteder", "Authority"],
+        S::Contractor => ["Entreprise", "Aannemer", "Contractor"],
+        S::Advisor => ["Conseiller", "Consulent", "Advisor"],
+        S::Status => ["Statut", "Status", "Status"],
+        S::Objective => ["Objectif", "Doel", "Objective"],
+        S::Realised => ["Réalisé", "Bereikt", "Realised"],
+        // A no-break space keeps the sign with its word.
+        S::Done => ["%\u{a0}réalisé", "%\u{a0}bereikt", "%\u{a0}done"],
+        S::Elapsed => ["%\u{a0}écoulé", "%\u{a0}verstreken", "%\u{a0}elapsed"],
+        S::Forecast => ["Prévision", "Prognose", "Forecast"],
+    };
+    match lang {
+        Lang::Fr => fr,
+        Lang::Nl => nl,
+        Lang::En => en,
+    }
+}
+
 /// The portfolio: one page of worksites, the totals of the whole selection, the filters, the
 /// search and the page links, every link keeping the others in the URL.
 pub fn portfolio(lang: Lang, caller: &Caller, page: &PortfolioPage, q: &PortfolioQuery) -> Markup {
@@ -260,9 +284,14 @@ pub fn portfolio(lang: Lang, caller: &Caller, page: &PortfolioPage, q: &Portfoli
         ]);
         if query.is_empty() { "/office".to_owned() } else { format!("/office?{query}") }
     };
+    // A column's header: a short label (whole words only, so that eleven columns fit a 1024 px
+    // window in every language), the full one as its title.
     let header = |sort: PortfolioSort, label: L, num: bool| {
         let descending = q.sort == sort && !q.descending;
-        html! { th.num[num] { a href=(link(sort, descending, 1)) data-sort=(sort.code()) { (t(lang, label)) } } }
+        let (short, full) = (column_label(lang, sort), t(lang, label));
+        html! { th.num[num] { a href=(link(sort, descending, 1)) data-sort=(sort.code()) {
+            @if short == full { (full) } @else { abbr title=(full) { (short) } }
+        } } }
     };
     let pages = page.totals.pages();
     let current = q.page.clamp(1, pages);

@@ -23,11 +23,12 @@ use terrain_client_core::{DocumentId, ItemId};
 
 use super::i18n::{L, Lang, code_label, format_date, format_hours, format_number, format_opt_date, format_percent, t};
 use super::{PageError, office_caller, one_document, pages, worksite_of};
+use crate::auth::Role;
 use crate::http::{ApiError, AppState};
 use crate::reports::sheets::{Cell, Sheet, csv_head, csv_rows, to_csv, to_xlsx};
 use crate::reports::stats::{YearStats, outcomes_text, year_stats};
-use crate::reports::{self, LetterContext, ReportFigures};
-use crate::store::HoursLine;
+use crate::reports::{self, LetterContext, ReportFigures, Signer};
+use crate::store::{Contact, HoursLine};
 
 /// Labels only the reports use.
 mod text {
@@ -60,10 +61,6 @@ use text::t as rt;
 /// The letterhead's contact lines (address, telephone, e-mail), from `TERRAIN_LETTERHEAD`
 /// (lines separated by `|`); none when unset.
 static LETTERHEAD: LazyLock<String> = LazyLock::new(|| std::env::var("TERRAIN_LETTERHEAD").unwrap_or_default());
-
-/// How to reach the advisors who sign letters, from `TERRAIN_ADVISOR_CONTACT` (one line).
-static ADVISOR_CONTACT: LazyLock<String> =
-    LazyLock::new(|| std::env::var("TERRAIN_ADVISOR_CONTACT").unwrap_or_default());
 
 fn not_found(lang: Lang) -> PageError {
     PageError::Api(ApiError::new(ErrorCode::NotFound, t(lang, L::NotFound)), lang)
@@ -210,16 +207,41 @@ pub(super) async fn letter_pdf(
     };
     let (_, w) = worksite_of(state.store.as_ref(), site, lang).await.map_err(|_| no_letter())?;
     let pl = w.placement(placement).filter(|pl| pl.person == p.id).ok_or_else(no_letter)?;
+    let (name, contact) = signer(&state, site, &w, lang).await?;
     let context = LetterContext {
         person: &p,
         evaluation: e,
         worksite: &w,
         placement: pl,
         letterhead: &LETTERHEAD,
-        advisor_contact: &ADVISOR_CONTACT,
+        signer: Signer { name: &name, phone: contact.phone(), email: contact.email() },
         today: Utc::now().date_naive(),
     };
     Ok(pdf_response(reports::recommendation_letter(&context, lang), &format!("letter-{evaluation}.pdf")))
+}
+
+/// Who signs a worksite's letters: of the advisors the worksite is assigned to, the one named as
+/// its advisor in charge (case and accents aside), else the first assigned; with their contact
+/// from the admin page. With no advisor assigned, the advisor in charge as typed, no contact.
+async fn signer(state: &AppState, site: DocumentId, w: &Worksite, lang: Lang) -> Result<(String, Contact), PageError> {
+    let db = |e: crate::store::StoreError| PageError::Api(ApiError::internal("letter signer", e), lang);
+    let mut advisors = Vec::new();
+    for id in state.store.assignees(site).await.map_err(db)? {
+        if let Some(u) = state.store.user_by_id(id).await.map_err(db)?
+            && u.role == Role::Advisor
+        {
+            advisors.push(u);
+        }
+    }
+    let in_charge = crate::projection::fold(&w.advisor);
+    let chosen = advisors
+        .iter()
+        .find(|u| !in_charge.is_empty() && crate::projection::fold(&u.display_name) == in_charge)
+        .or(advisors.first());
+    match chosen {
+        Some(u) => Ok((u.display_name.clone(), state.store.contact(u.id).await.map_err(db)?)),
+        None => Ok((w.advisor.trim().to_owned(), Contact::default())),
+    }
 }
 
 pub(super) async fn person_export_pdf(

@@ -536,10 +536,26 @@ pub struct LetterContext<'a> {
     pub placement: &'a terrain_client_core::model::Placement,
     /// The letterhead's lines under the service's name (address, telephone, e-mail).
     pub letterhead: &'a str,
-    /// How to reach the advisor who signs (telephone, e-mail), when known.
-    pub advisor_contact: &'a str,
+    /// The advisor who signs: the worksite's assigned advisor, with their contact.
+    pub signer: Signer<'a>,
     /// The day the letter is drawn up.
     pub today: NaiveDate,
+}
+
+/// Who signs a recommendation letter and how to reach them (empty parts are left out).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Signer<'a> {
+    /// Their name.
+    pub name: &'a str,
+    /// Their telephone.
+    pub phone: &'a str,
+    /// Their e-mail address.
+    pub email: &'a str,
+}
+
+/// "Label :" in French, "Label:" in Dutch and English.
+fn colon(label: &str, lang: Lang) -> String {
+    if lang == Lang::Fr { format!("{label} :") } else { format!("{label}:") }
 }
 
 /// The letterhead at the top of the page: the service's name in blue, its contact lines, a rule.
@@ -681,12 +697,15 @@ pub fn recommendation_letter(c: &LetterContext, lang: Lang) -> Vec<u8> {
     doc.gap(8.0);
     doc.paragraph(l.closing, Face::Regular, LETTER);
     doc.gap(22.0);
-    if !w.advisor.trim().is_empty() {
-        doc.paragraph(w.advisor.trim(), Face::Bold, LETTER);
+    let signer = c.signer;
+    if !signer.name.trim().is_empty() {
+        doc.paragraph(signer.name.trim(), Face::Bold, LETTER);
     }
     doc.paragraph(&format!("{} – {}", l.advisor, l.service), Face::Regular, LETTER);
-    if !c.advisor_contact.trim().is_empty() {
-        doc.paragraph(c.advisor_contact.trim(), Face::Regular, LETTER);
+    for (label, value) in [(L::Phone, signer.phone), (L::Email, signer.email)] {
+        if !value.trim().is_empty() {
+            doc.paragraph(&format!("{} {}", colon(t(lang, label), lang), value.trim()), Face::Regular, LETTER);
+        }
     }
     doc.gap(16.0);
     let consent = match &c.evaluation.consent {

@@ -17,4 +17,4 @@ pub mod layout;
 pub mod sheets;
 pub mod stats;
 
-pub use documents::{LetterContext, ReportFigures, access_export, progress_report, recommendation_letter};
+pub use documents::{LetterContext, ReportFigures, Signer, access_export, progress_report, recommendation_letter};

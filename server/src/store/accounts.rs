@@ -110,6 +110,83 @@ pub struct HistoryEntry {
     pub client_time: i64,
 }
 
+/// How to reach a user (the recommendation letters an advisor signs give it). Both parts may be
+/// empty (not given); a value that exists passed [`Contact::new`]'s checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contact {
+    /// Telephone, as typed (digits, spaces and `+ . / - ( )`).
+    phone: String,
+    /// E-mail address.
+    email: String,
+}
+
+/// A contact part that does not read as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ContactError {
+    /// Not a telephone number: characters other than digits, spaces and `+ . / - ( )`, fewer
+    /// than 6 or more than 20 digits, or longer than 40 characters.
+    #[error("a telephone number has 6 to 20 digits, with spaces and + . / - ( ) only")]
+    Phone,
+    /// Not an e-mail address: no `name@domain.tld`, spaces, or longer than 200 characters.
+    #[error("an e-mail address reads name@domain.tld, without spaces")]
+    Email,
+}
+
+impl Contact {
+    /// The longest telephone accepted, in characters.
+    pub const MAX_PHONE: usize = 40;
+    /// The longest e-mail address accepted, in characters.
+    pub const MAX_EMAIL: usize = 200;
+
+    /// A contact from what was typed (trimmed; empty parts are "not given"), or every part that
+    /// is wrong.
+    pub fn new(phone: &str, email: &str) -> Result<Contact, Vec<ContactError>> {
+        let (phone, email) = (phone.trim(), email.trim());
+        let mut wrong = Vec::new();
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let phone_ok = phone.is_empty()
+            || (phone.chars().count() <= Self::MAX_PHONE
+                && (6..=20).contains(&digits)
+                && phone.chars().all(|c| c.is_ascii_digit() || " +./-()".contains(c)));
+        if !phone_ok {
+            wrong.push(ContactError::Phone);
+        }
+        let email_ok = email.is_empty()
+            || (email.chars().count() <= Self::MAX_EMAIL
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+                && email.split_once('@').is_some_and(|(local, domain)| {
+                    !local.is_empty()
+                        && !domain.contains('@')
+                        && domain.split('.').count() >= 2
+                        && domain.split('.').all(|part| !part.is_empty())
+                }));
+        if !email_ok {
+            wrong.push(ContactError::Email);
+        }
+        if wrong.is_empty() { Ok(Contact { phone: phone.to_owned(), email: email.to_owned() }) } else { Err(wrong) }
+    }
+
+    /// The telephone ("" when not given).
+    pub fn phone(&self) -> &str {
+        &self.phone
+    }
+
+    /// The e-mail address ("" when not given).
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    /// Neither part given.
+    pub fn is_empty(&self) -> bool {
+        self.phone.is_empty() && self.email.is_empty()
+    }
+
+    /// A contact read back from the store (checked when it was written).
+    pub(crate) fn stored(phone: String, email: String) -> Contact {
+        Contact { phone, email }
+    }
+}
+
 /// Account operations of a store.
 #[async_trait]
 pub trait Accounts: Send + Sync {
@@ -173,6 +250,14 @@ pub trait Accounts: Send + Sync {
     async fn rename_device(&self, _id: DeviceId, _name: &str) -> Result<bool, StoreError> {
         Ok(false)
     }
+    /// Set how to reach a user; false when the user does not exist.
+    async fn set_contact(&self, user: Uuid, contact: &Contact) -> Result<bool, StoreError>;
+    /// How to reach a user (empty when not given or when the user does not exist).
+    async fn contact(&self, user: Uuid) -> Result<Contact, StoreError>;
+    /// The contact of every user who gave one.
+    async fn contacts(&self) -> Result<Vec<(Uuid, Contact)>, StoreError>;
+    /// The users a worksite is assigned to, the earliest assignment first.
+    async fn assignees(&self, worksite: DocumentId) -> Result<Vec<Uuid>, StoreError>;
 }
 
 /// Implement [`Accounts`] for a store with a `pool: sqlx::Pool<$db>` field.
@@ -389,6 +474,53 @@ macro_rules! impl_accounts {
                     .execute(&self.pool)
                     .await?;
                 Ok(r.rows_affected() > 0)
+            }
+
+            async fn set_contact(
+                &self,
+                user: uuid::Uuid,
+                contact: &$crate::store::accounts::Contact,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let r = sqlx::query("UPDATE users SET phone = $1, email = $2 WHERE id = $3")
+                    .bind(contact.phone())
+                    .bind(contact.email())
+                    .bind(user)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(r.rows_affected() > 0)
+            }
+
+            async fn contact(
+                &self,
+                user: uuid::Uuid,
+            ) -> Result<$crate::store::accounts::Contact, $crate::store::StoreError> {
+                let row: Option<(String, String)> = sqlx::query_as("SELECT phone, email FROM users WHERE id = $1")
+                    .bind(user)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|(p, e)| $crate::store::accounts::Contact::stored(p, e)).unwrap_or_default())
+            }
+
+            async fn contacts(
+                &self,
+            ) -> Result<Vec<(uuid::Uuid, $crate::store::accounts::Contact)>, $crate::store::StoreError> {
+                let rows: Vec<(uuid::Uuid, String, String)> =
+                    sqlx::query_as("SELECT id, phone, email FROM users WHERE phone <> '' OR email <> ''")
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows.into_iter().map(|(id, p, e)| (id, $crate::store::accounts::Contact::stored(p, e))).collect())
+            }
+
+            async fn assignees(
+                &self,
+                worksite: terrain_client_core::DocumentId,
+            ) -> Result<Vec<uuid::Uuid>, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT user_id FROM assignments WHERE worksite_id = $1 ORDER BY created_at, user_id",
+                )
+                .bind(worksite.uuid())
+                .fetch_all(&self.pool)
+                .await?)
             }
 
             async fn revoke_device(
@@ -655,3 +787,22 @@ macro_rules! write_account_rows {
     };
 }
 pub(crate) use write_account_rows;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_contact_takes_belgian_numbers_and_addresses_and_names_what_is_wrong() {
+        let c = Contact::new(" +32 2 505 14 11 ", "sophie.martin@actiris.be").unwrap();
+        assert_eq!((c.phone(), c.email()), ("+32 2 505 14 11", "sophie.martin@actiris.be"));
+        assert!(Contact::new("0475/12.34.56", "").is_ok());
+        assert!(Contact::new("", "").unwrap().is_empty());
+        assert_eq!(Contact::new("appelez-moi", "sophie@actiris.be"), Err(vec![ContactError::Phone]));
+        assert_eq!(Contact::new("123", ""), Err(vec![ContactError::Phone]), "too few digits");
+        assert_eq!(Contact::new("02 505 14 11", "sophie.actiris.be"), Err(vec![ContactError::Email]));
+        assert_eq!(Contact::new("", "sophie@actiris"), Err(vec![ContactError::Email]), "no top-level domain");
+        assert_eq!(Contact::new("", "so phie@actiris.be"), Err(vec![ContactError::Email]));
+        assert_eq!(Contact::new("x", "y"), Err(vec![ContactError::Phone, ContactError::Email]));
+    }
+}

@@ -15,8 +15,8 @@ use terrain_client_core::{DeviceId, DocKind, DocumentId};
 use uuid::Uuid;
 
 use super::{
-    Accounts, ChangedSince, CommitBatch, DeviceRecord, EraseOutcome, Erasure, HistoryEntry, PersonActivity, Privacy,
-    Store, StoreError, StoredDocument, User, unseen_changes,
+    Accounts, ChangedSince, CommitBatch, Contact, DeviceRecord, EraseOutcome, Erasure, HistoryEntry, PersonActivity,
+    Privacy, Store, StoreError, StoredDocument, User, unseen_changes,
 };
 use crate::projection::ProjectionRows;
 use crate::store::live::{CommitFeed, LiveEvent};
@@ -34,6 +34,9 @@ struct State {
     users: BTreeMap<Uuid, User>,
     devices: BTreeMap<DeviceId, DeviceRow>,
     assignments: BTreeSet<(DocumentId, Uuid)>,
+    /// When each assignment was made (the order of [`Accounts::assignees`]).
+    assigned_at: BTreeMap<(DocumentId, Uuid), DateTime<Utc>>,
+    contacts: BTreeMap<Uuid, Contact>,
     documents: BTreeMap<DocumentId, Doc>,
     sync_states: BTreeMap<(DeviceId, DocumentId), Vec<u8>>,
     actors: HashMap<Vec<u8>, DeviceId>,
@@ -449,17 +452,46 @@ impl Accounts for MemoryStore {
         })
     }
 
-    async fn assign(&self, worksite: DocumentId, user: Uuid, _at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn assign(&self, worksite: DocumentId, user: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut state = self.lock();
         if !state.users.contains_key(&user) {
             return Err(StoreError::Corrupt(format!("assignment to unknown user {user}")));
         }
-        state.assignments.insert((worksite, user));
+        if state.assignments.insert((worksite, user)) {
+            state.assigned_at.insert((worksite, user), at);
+        }
         Ok(())
     }
 
     async fn unassign(&self, worksite: DocumentId, user: Uuid) -> Result<bool, StoreError> {
-        Ok(self.lock().assignments.remove(&(worksite, user)))
+        let mut state = self.lock();
+        state.assigned_at.remove(&(worksite, user));
+        Ok(state.assignments.remove(&(worksite, user)))
+    }
+
+    async fn set_contact(&self, user: Uuid, contact: &Contact) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&user) {
+            return Ok(false);
+        }
+        state.contacts.insert(user, contact.clone());
+        Ok(true)
+    }
+
+    async fn contact(&self, user: Uuid) -> Result<Contact, StoreError> {
+        Ok(self.lock().contacts.get(&user).cloned().unwrap_or_default())
+    }
+
+    async fn contacts(&self) -> Result<Vec<(Uuid, Contact)>, StoreError> {
+        Ok(self.lock().contacts.iter().filter(|(_, c)| !c.is_empty()).map(|(u, c)| (*u, c.clone())).collect())
+    }
+
+    async fn assignees(&self, worksite: DocumentId) -> Result<Vec<Uuid>, StoreError> {
+        let state = self.lock();
+        let mut users: Vec<(DateTime<Utc>, Uuid)> =
+            state.assigned_at.iter().filter(|((w, _), _)| *w == worksite).map(|((_, u), at)| (*at, *u)).collect();
+        users.sort();
+        Ok(users.into_iter().map(|(_, u)| u).collect())
     }
 
     async fn entitled(&self, user: Uuid) -> Result<Vec<DocumentId>, StoreError> {

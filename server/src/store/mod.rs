@@ -34,7 +34,7 @@ use uuid::Uuid;
 
 use crate::projection::ProjectionRows;
 
-pub use accounts::{Accounts, DeviceRecord, HistoryEntry, Role, UnknownRole, User};
+pub use accounts::{Accounts, Contact, ContactError, DeviceRecord, HistoryEntry, Role, UnknownRole, User};
 pub use live::LiveEvent;
 pub use memory::MemoryStore;
 pub use portfolio::{
