@@ -14,5 +14,6 @@ mod languages;
 mod live;
 mod office_day;
 mod offline;
+mod people;
 mod portfolio;
 mod tablet;

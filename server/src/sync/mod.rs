@@ -9,7 +9,8 @@
 //! 3. **Merge off the runtime**: in `spawn_blocking`, under `catch_unwind` and a time budget, each
 //!    incoming Automerge message is applied to an in-memory copy of the stored document; a
 //!    document that gained changes must still pass the schema ([`Document::read`]) and keep its id
-//!    and kind. Any failure refuses the whole request and nothing is written.
+//!    and kind. Any failure refuses the whole request and nothing is written. A worksite that
+//!    gained changes may then not name, in its free text, a person it refers to (`names.rs`).
 //! 4. **Commit** every document's new changes, snapshot, projection and sync state in one
 //!    transaction, then answer. The answer's `stored_heads` are therefore durable. If another
 //!    request committed the same documents meanwhile, the store reports a conflict and the request
@@ -18,6 +19,7 @@
 mod cache;
 mod error;
 mod merge;
+mod names;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -34,6 +36,7 @@ use crate::store::{CommitBatch, Store, StoreError};
 pub use cache::{CacheStats, DocCache};
 pub use error::{Forbidden, SyncError};
 pub use merge::{KeptDocument, MergeInput, MergeOutput, merge, rebuild};
+pub use names::person_names;
 
 /// Limits on what one request may ask of the server.
 #[derive(Debug, Clone)]
@@ -181,6 +184,7 @@ pub async fn handle_with_cache(
         crate::metrics::global().merged(merging.elapsed());
         cache.record(output.hits, output.rebuilds);
         let kept = std::mem::take(&mut output.keep);
+        names::check_names(store.as_ref(), &kept, &output.commits).await?;
         check_actors(store.as_ref(), device, &output).await?;
         check_new_references(store.as_ref(), &access, &had, &request, &output).await?;
         if caller.user.role == Role::Advisor {
