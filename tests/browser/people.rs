@@ -149,7 +149,7 @@ async fn an_erased_attendee_leaves_no_trace_on_the_worksite_page_its_report_or_t
     }
 
     // The report sent to the authority.
-    let http = reqwest::Client::new();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
     let cookie = session(&http, OFFICE_LOGIN, &base).await;
     let response = http
         .get(format!("{page}/report.pdf"))

@@ -98,6 +98,7 @@ terrain_client_core::labels! {
     SomeoneElse => ["— autre participant (nom ci-contre) —", "— andere deelnemer (naam hiernaast) —", "— someone else (name alongside) —"],
     NoOne => ["— personne —", "— niemand —", "— no one —"],
     Concerns => ["concerne", "betreft", "concerns"],
+    PersonConcerned => ["Personne concernée", "Betrokken persoon", "Person concerned"],
     Action => ["Action", "Actie", "Action"],
     AddAttendee => ["Ajouter le participant", "Deelnemer toevoegen", "Add attendee"],
     AddAction => ["Ajouter l'action", "Actie toevoegen", "Add action"],

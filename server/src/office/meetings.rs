@@ -58,6 +58,11 @@ impl<'a> Forms<'a> {
         Forms { lang, worksite: w.id, people, typed }
     }
 
+    /// How a person the worksite refers to is shown on its page.
+    pub fn person_name(&self, id: DocumentId) -> String {
+        person_name(self.lang, self.people, id)
+    }
+
     fn typed(&self, which: &str) -> (&'a [Problem], impl Fn(&str) -> String + 'a) {
         let mine = self.typed.filter(|t| t.which == which);
         let problems: &'a [Problem] = mine.map_or(&[], |t| t.problems.as_slice());
@@ -113,7 +118,7 @@ impl<'a> Forms<'a> {
                 div.row {
                     (forms::field_in(&format!("x-{}", m.id), t(lang, L::Action), "what", &x_value("what"), Kind::Text, x_problems))
                     (forms::field_in(&format!("x-{}", m.id), t(lang, L::Who), "who", &x_value("who"), Kind::Text, x_problems))
-                    (forms::select(t(lang, L::Concerns), "person", &x_value("person"), &self.people_options(L::NoOne), x_problems))
+                    (forms::select(t(lang, L::PersonConcerned), "person", &x_value("person"), &self.people_options(L::NoOne), x_problems))
                     (forms::field_in(&format!("x-{}", m.id), t(lang, L::Due), "due", &x_value("due"), Kind::Text, x_problems))
                 }
                 (forms::summary(x_problems, t(lang, L::FixFields)))

@@ -346,7 +346,7 @@ async fn worksite_view_with(
     let advisors = worksites::advisors(state).await;
     let edit = worksites::edit_forms(lang, &w, form, &advisors, saved);
     let meeting_forms = meetings::Forms::new(lang, &w, &people, typed);
-    Ok(pages::worksite(lang, caller, &doc, &w, &history, today, edit, &people, &meeting_forms))
+    Ok(pages::worksite(lang, caller, &doc, &w, &history, today, edit, &meeting_forms))
 }
 
 #[derive(Deserialize)]

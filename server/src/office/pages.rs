@@ -384,6 +384,7 @@ fn value_text(v: &FieldValue) -> String {
 }
 
 /// A worksite.
+#[allow(clippy::too_many_arguments)]
 pub fn worksite(
     lang: Lang,
     caller: &Caller,
@@ -392,11 +393,10 @@ pub fn worksite(
     history: &[HistoryEntry],
     today: NaiveDate,
     edit: Markup,
-    people: &super::meetings::People,
     meeting_forms: &super::meetings::Forms<'_>,
 ) -> Markup {
     let i = indicators(w, today);
-    let name = |id| super::meetings::person_name(lang, people, id);
+    let name = |id| meeting_forms.person_name(id);
     let found = conflicts(doc);
     let mut funnel: BTreeMap<String, [usize; 4]> = BTreeMap::new();
     for r in &w.referrals {
