@@ -184,9 +184,11 @@ pub async fn handle_with_cache(
         crate::metrics::global().merged(merging.elapsed());
         cache.record(output.hits, output.rebuilds);
         let kept = std::mem::take(&mut output.keep);
-        names::check_names(store.as_ref(), &kept, &output.commits).await?;
         check_actors(store.as_ref(), device, &output).await?;
         check_new_references(store.as_ref(), &access, &had, &request, &output).await?;
+        // After the reference check: the names looked for are only those of people the caller
+        // may refer to, so a refusal tells nothing about anyone else's name.
+        names::check_names(store.as_ref(), &kept, &output.commits).await?;
         if caller.user.role == Role::Advisor {
             // A worksite an advisor creates is assigned to them, before it is stored, so it never
             // looks unassigned to their own device.
