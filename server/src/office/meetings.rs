@@ -87,7 +87,10 @@ impl<'a> Forms<'a> {
             form.edit #add-meeting method="post" action=(format!("/office/worksites/{}/meetings", self.worksite)) novalidate {
                 h3 { (t(lang, L::RecordMeeting)) }
                 div.row {
-                    (forms::select(t(lang, L::Kind), "kind", &value("kind"), &kinds, problems))
+                    // A kind always drawn selected: a select with none would look like unsent input
+                    // to the page's live refresh.
+                    @let kind = Some(value("kind")).filter(|k| !k.is_empty()).unwrap_or_else(|| MeetingKind::FollowUp.code().to_owned());
+                    (forms::select(t(lang, L::Kind), "kind", &kind, &kinds, problems))
                     (forms::field_in("m", t(lang, L::Date), "date", &value("date"), Kind::Text, problems))
                     (forms::field_in("m", t(lang, L::Place), "place", &value("place"), Kind::Text, problems))
                 }
