@@ -90,7 +90,7 @@ impl<'a> Forms<'a> {
                     // A kind always drawn selected: a select with none would look like unsent input
                     // to the page's live refresh.
                     @let kind = Some(value("kind")).filter(|k| !k.is_empty()).unwrap_or_else(|| MeetingKind::FollowUp.code().to_owned());
-                    (forms::select(t(lang, L::Kind), "kind", &kind, &kinds, problems))
+                    (forms::select_in("m", t(lang, L::Kind), "kind", &kind, &kinds, problems))
                     (forms::field_in("m", t(lang, L::Date), "date", &value("date"), Kind::Text, problems))
                     (forms::field_in("m", t(lang, L::Place), "place", &value("place"), Kind::Text, problems))
                 }
@@ -110,7 +110,7 @@ impl<'a> Forms<'a> {
         html! {
             form.edit.add-attendee.no-print method="post" action=(format!("{base}/attendees")) novalidate {
                 div.row {
-                    (forms::select(t(lang, L::JobSeeker), "person", &a_value("person"), &self.people_options(L::SomeoneElse), a_problems))
+                    (forms::select_in(&format!("a-{}", m.id), t(lang, L::JobSeeker), "person", &a_value("person"), &self.people_options(L::SomeoneElse), a_problems))
                     (forms::field_in(&format!("a-{}", m.id), t(lang, L::Name), "name", &a_value("name"), Kind::Text, a_problems))
                     (forms::field_in(&format!("a-{}", m.id), t(lang, L::Organisation), "organisation", &a_value("organisation"), Kind::Text, a_problems))
                 }
@@ -121,7 +121,7 @@ impl<'a> Forms<'a> {
                 div.row {
                     (forms::field_in(&format!("x-{}", m.id), t(lang, L::Action), "what", &x_value("what"), Kind::Text, x_problems))
                     (forms::field_in(&format!("x-{}", m.id), t(lang, L::Who), "who", &x_value("who"), Kind::Text, x_problems))
-                    (forms::select(t(lang, L::PersonConcerned), "person", &x_value("person"), &self.people_options(L::NoOne), x_problems))
+                    (forms::select_in(&format!("x-{}", m.id), t(lang, L::PersonConcerned), "person", &x_value("person"), &self.people_options(L::NoOne), x_problems))
                     (forms::field_in(&format!("x-{}", m.id), t(lang, L::Due), "due", &x_value("due"), Kind::Text, x_problems))
                 }
                 (forms::summary(x_problems, t(lang, L::FixFields)))
