@@ -287,10 +287,15 @@ pub enum Edit {
     SetNextMeeting { meeting: ItemId, date: Option<NaiveDate> },
     /// Add an attendee to a meeting.
     AddAttendee { meeting: ItemId, id: ItemId, name: String, organisation: String },
+    /// Add a job seeker to a meeting's attendees, by reference to their person document (never
+    /// by typed name: a name in a worksite could never be erased).
+    AddPersonAttendee { meeting: ItemId, id: ItemId, person: DocumentId },
     /// Add a decision to a meeting.
     AddDecision { meeting: ItemId, id: ItemId, text: String },
     /// Add an action to a meeting.
     AddAction { meeting: ItemId, id: ItemId, what: String, who: String, due: Option<NaiveDate> },
+    /// Set (or clear) the job seeker an action concerns, by reference to their person document.
+    SetActionPerson { meeting: ItemId, action: ItemId, person: Option<DocumentId> },
     /// Mark an action done or not.
     SetActionDone { meeting: ItemId, action: ItemId, done: bool },
     /// Record a job offer captured on site.
@@ -460,6 +465,16 @@ fn item<T: Transactable>(tx: &T, collection: &[&str], id: ItemId, what: &'static
     let key = id.to_string();
     path.push(&key);
     object_at(tx, &path).ok_or(EditError::NotFound { what, id: key.clone() })
+}
+
+fn action_item<T: Transactable>(tx: &T, meeting: ItemId, action: ItemId) -> Result<ObjId, EditError> {
+    let m = item(tx, &["meetings"], meeting, "meeting")?;
+    let actions = text_or_map(tx, &m, "actions")?;
+    let key = action.to_string();
+    match tx.get(&actions, key.as_str())? {
+        Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Err(EditError::NotFound { what: "action", id: key }),
+    }
 }
 
 fn root_map<T: Transactable>(tx: &T, key: &str) -> Result<ObjId, EditError> {
@@ -705,6 +720,14 @@ fn write<T: Transactable>(
             tx.put(&a, "name", short(name)?)?;
             tx.put(&a, "organisation", short(organisation)?)?;
         }
+        Edit::AddPersonAttendee { meeting, id, person } => {
+            let m = item(tx, &["meetings"], *meeting, "meeting")?;
+            let parent = text_or_map(tx, &m, "attendees")?;
+            let order = next_order(tx, &parent)?;
+            let a = new_item(tx, &parent, *id)?;
+            tx.put(&a, "order", order)?;
+            tx.put(&a, "person", person.to_string())?;
+        }
         Edit::AddDecision { meeting, id, text } => {
             let m = item(tx, &["meetings"], *meeting, "meeting")?;
             let parent = text_or_map(tx, &m, "decisions")?;
@@ -725,14 +748,12 @@ fn write<T: Transactable>(
             tx.put(&a, "done", false)?;
         }
         Edit::SetActionDone { meeting, action, done } => {
-            let m = item(tx, &["meetings"], *meeting, "meeting")?;
-            let actions = text_or_map(tx, &m, "actions")?;
-            let key = action.to_string();
-            let a = match tx.get(&actions, key.as_str())? {
-                Some((automerge::Value::Object(ObjType::Map), id)) => id,
-                _ => return Err(EditError::NotFound { what: "action", id: key }),
-            };
+            let a = action_item(tx, *meeting, *action)?;
             tx.put(&a, "done", *done)?;
+        }
+        Edit::SetActionPerson { meeting, action, person } => {
+            let a = action_item(tx, *meeting, *action)?;
+            tx.put(&a, "person", person.map(|p| p.to_string()).unwrap_or_default())?;
         }
         Edit::AddJobOffer { id, employer, role, contact } => {
             let parent = root_map(tx, "job_offers")?;

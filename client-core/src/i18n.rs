@@ -268,6 +268,38 @@ pub fn format_opt_date(date: Option<NaiveDate>, lang: Lang) -> String {
     date.map_or_else(|| "—".to_owned(), |d| format_date(d, lang))
 }
 
+/// How a person a worksite refers to is shown: their name while their person document is there,
+/// else (once erased, or on a device that does not hold it) a placeholder that names no one.
+pub fn person_name(lang: Lang, name: Option<&str>) -> String {
+    match name.map(str::trim) {
+        Some(n) if !n.is_empty() => n.to_owned(),
+        _ => match lang {
+            Lang::Fr => "personne effacée",
+            Lang::Nl => "gewiste persoon",
+            Lang::En => "erased person",
+        }
+        .to_owned(),
+    }
+}
+
+/// What the apps say when a worksite's text names one of its people ([`crate::names`]).
+pub fn named_person_warning(lang: Lang, name: &str) -> String {
+    match lang {
+        Lang::Fr => format!(
+            "Ce texte nomme {name}, une personne de ce chantier. Un nom écrit dans un chantier ne s'efface jamais : \
+             choisissez la personne dans la liste et écrivez ce qui la concerne dans sa fiche."
+        ),
+        Lang::Nl => format!(
+            "Deze tekst noemt {name}, een persoon van deze werf. Een naam in een werf kan nooit gewist worden: \
+             kies de persoon in de lijst en schrijf wat hem of haar betreft in zijn of haar fiche."
+        ),
+        Lang::En => format!(
+            "This text names {name}, a person of this worksite. A name written into a worksite can never be erased: \
+             pick the person from the list and write what concerns them in their own record."
+        ),
+    }
+}
+
 /// Declares every label of an app as an enum `L`, with `t(lang, label)` giving its text in each
 /// language. The three texts are required, so no label can miss a language.
 #[macro_export]

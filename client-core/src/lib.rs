@@ -24,6 +24,7 @@ pub mod i18n;
 mod ids;
 pub mod indicators;
 pub mod model;
+pub mod names;
 pub mod protocol;
 pub mod replica;
 pub mod seal;

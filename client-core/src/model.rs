@@ -193,12 +193,16 @@ impl Placement {
     }
 }
 
-/// Someone present at a meeting.
+/// Someone present at a meeting: a job seeker by reference to their person document, or anyone
+/// else (company, authority, partner staff) by name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Attendee {
     /// Item id.
     pub id: ItemId,
-    /// Name.
+    /// The job seeker, when the attendee is one: shown by their person document's name, and as
+    /// an erased person once that document is gone. `name` is then empty.
+    pub person: Option<DocumentId>,
+    /// Name, for anyone who is not a job seeker followed by Terrain.
     pub name: String,
     /// Organisation or role.
     pub organisation: String,
@@ -220,8 +224,11 @@ pub struct Action {
     pub id: ItemId,
     /// What to do.
     pub what: String,
-    /// Who does it.
+    /// Who does it (staff, company), as typed.
     pub who: String,
+    /// The job seeker the action concerns (its subject, or its owner when they do it themselves),
+    /// by reference to their person document: never typed into `what` or `who`.
+    pub person: Option<DocumentId>,
     /// By when.
     pub due: Option<NaiveDate>,
     /// Done.
@@ -802,10 +809,20 @@ impl Worksite {
         self.placements.iter().find(|p| p.id == id)
     }
 
-    /// Every person the worksite refers to (referrals and placements).
+    /// Every person the worksite refers to (referrals, placements, meeting attendees and the
+    /// subjects of actions).
     pub fn people(&self) -> Vec<DocumentId> {
-        let mut ids: Vec<DocumentId> =
-            self.referrals.iter().map(|r| r.person).chain(self.placements.iter().map(|p| p.person)).collect();
+        let in_meetings = self
+            .meetings
+            .iter()
+            .flat_map(|m| m.attendees.iter().filter_map(|a| a.person).chain(m.actions.iter().filter_map(|a| a.person)));
+        let mut ids: Vec<DocumentId> = self
+            .referrals
+            .iter()
+            .map(|r| r.person)
+            .chain(self.placements.iter().map(|p| p.person))
+            .chain(in_meetings)
+            .collect();
         ids.sort();
         ids.dedup();
         ids
@@ -819,14 +836,17 @@ fn read_meeting<D: ReadDoc>(id: ItemId, r: &Reader<'_, D>) -> Result<Meeting> {
         .entries()?
         .into_iter()
         .map(|(id, a)| {
-            a.only_keys(&["name", "organisation", "order"])?;
+            // Attendees written before people were references have a name and no `person`: read
+            // as they are. No version writes both.
+            a.only_keys(&["name", "organisation", "order", "person"])?;
+            let person = optional_id(&a, "person")?;
+            let name = a.short_string("name", MAX_SHORT)?;
+            if person.is_some() && !name.is_empty() {
+                return Err(SchemaError::new(format!("{}/name", a.path), "a person attendee has no typed name"));
+            }
             Ok((
                 order(&a)?,
-                Attendee {
-                    id: ItemId(id),
-                    name: a.short_string("name", MAX_SHORT)?,
-                    organisation: a.short_string("organisation", MAX_SHORT)?,
-                },
+                Attendee { id: ItemId(id), person, name, organisation: a.short_string("organisation", MAX_SHORT)? },
             ))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -844,13 +864,14 @@ fn read_meeting<D: ReadDoc>(id: ItemId, r: &Reader<'_, D>) -> Result<Meeting> {
         .entries()?
         .into_iter()
         .map(|(id, a)| {
-            a.only_keys(&["what", "who", "due", "done", "order"])?;
+            a.only_keys(&["what", "who", "due", "done", "order", "person"])?;
             Ok((
                 order(&a)?,
                 Action {
                     id: ItemId(id),
                     what: a.short_string("what", MAX_TEXT)?,
                     who: a.short_string("who", MAX_SHORT)?,
+                    person: optional_id(&a, "person")?,
                     due: a.date("due")?,
                     done: a.boolean("done")?,
                 },

@@ -39,9 +39,11 @@ fn variant(e: &Edit) -> &'static str {
         Edit::SetMeetingNotes { .. } => "SetMeetingNotes",
         Edit::SetNextMeeting { .. } => "SetNextMeeting",
         Edit::AddAttendee { .. } => "AddAttendee",
+        Edit::AddPersonAttendee { .. } => "AddPersonAttendee",
         Edit::AddDecision { .. } => "AddDecision",
         Edit::AddAction { .. } => "AddAction",
         Edit::SetActionDone { .. } => "SetActionDone",
+        Edit::SetActionPerson { .. } => "SetActionPerson",
         Edit::AddJobOffer { .. } => "AddJobOffer",
         Edit::SetJobOfferStatus { .. } => "SetJobOfferStatus",
         Edit::SetPersonField { .. } => "SetPersonField",
@@ -63,7 +65,7 @@ fn variant(e: &Edit) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 39;
+const ALL_VARIANTS: usize = 41;
 
 fn month(s: &str) -> Month {
     s.parse().unwrap()
@@ -225,6 +227,8 @@ fn every_edit_reads_back_through_the_typed_model() {
         },
     );
     run(&mut w, Edit::SetActionDone { meeting: item(7), action: item(10), done: true });
+    run(&mut w, Edit::AddPersonAttendee { meeting: item(7), id: item(12), person: doc_id(50) });
+    run(&mut w, Edit::SetActionPerson { meeting: item(7), action: item(10), person: Some(doc_id(50)) });
     run(
         &mut w,
         Edit::AddMeeting {
@@ -317,13 +321,17 @@ fn every_edit_reads_back_through_the_typed_model() {
     assert_eq!((m.kind, m.date, m.place.as_str()), (MeetingKind::Kickoff, Some(d("2026-02-02")), "Sur chantier"));
     assert_eq!(m.notes, "Planning du gros œuvre reçu");
     assert_eq!(m.next_meeting, Some(d("2026-04-02")));
-    assert_eq!(m.attendees.len(), 1);
+    assert_eq!(m.attendees.len(), 2);
     assert_eq!((m.attendees[0].id, m.attendees[0].name.as_str()), (item(8), "Jean Lefèvre"));
-    assert_eq!(m.attendees[0].organisation, "BatiBrux");
+    assert_eq!((m.attendees[0].organisation.as_str(), m.attendees[0].person), ("BatiBrux", None));
+    assert_eq!(
+        (m.attendees[1].id, m.attendees[1].person, m.attendees[1].name.as_str()),
+        (item(12), Some(doc_id(50)), "")
+    );
     assert_eq!((m.decisions[0].id, m.decisions[0].text.as_str()), (item(9), "Deux postes de maçon"));
     let a = &m.actions[0];
     assert_eq!((a.id, a.what.as_str(), a.who.as_str()), (item(10), "Envoyer la description de fonction", "Marie"));
-    assert_eq!((a.due, a.done), (Some(d("2026-02-09")), true));
+    assert_eq!((a.due, a.done, a.person), (Some(d("2026-02-09")), true, Some(doc_id(50))));
     assert_eq!(ws.meeting(item(11)).unwrap().notes, "Tout va bien ✅");
     let o = &ws.job_offers[0];
     assert_eq!((o.id, o.employer.as_str(), o.role.as_str()), (item(12), "Menuiserie Noël", "Menuisier"));
@@ -409,7 +417,7 @@ fn every_edit_reads_back_through_the_typed_model() {
     let m2 = ws2.meeting(item(7)).unwrap();
     assert_eq!(
         (m2.kind, m2.date, m2.place.as_str(), m2.attendees.len()),
-        (MeetingKind::FollowUp, Some(d("2026-02-03")), "Bureau", 1)
+        (MeetingKind::FollowUp, Some(d("2026-02-03")), "Bureau", 2)
     );
     assert_eq!(
         (ws2.job_offers[0].employer.as_str(), ws2.job_offers[0].status),

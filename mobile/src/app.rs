@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use terrain_client_core::model::{Person, Worksite};
+use terrain_client_core::names::KnownName;
 use terrain_client_core::{DeviceId, DocKind, DocumentId, Edit, EditContext, ItemId, Persist, Replica};
 
 use crate::forms::{self, Command, Fields, Target};
@@ -222,9 +223,11 @@ impl App {
             None if name == "new-worksite" => (None, None),
             None => return Err(refuse(L::InvalidChoice)),
         };
+        let names = worksite.as_ref().map(|w| self.known_names(w)).unwrap_or_default();
         let target = Target {
             worksite: worksite.as_ref().zip(doc).map(|(w, d)| (d, w)),
             person: person.as_ref().zip(doc).map(|(p, d)| (d, p)),
+            names: &names,
         };
         let commands = forms::commands(name, fields, &target, fresh)
             .map_err(|e| Refused { message: e.describe(lang), field: Some(e.field.clone()) })?;
@@ -263,6 +266,20 @@ impl App {
     /// One worksite, when it is on the tablet and readable.
     pub fn worksite(&self, id: DocumentId) -> Option<Worksite> {
         self.replica.as_ref()?.worksite(id).ok()
+    }
+
+    /// The names of the worksite's people whose records the tablet holds, kept out of its text.
+    pub fn known_names(&self, w: &Worksite) -> Vec<KnownName> {
+        w.people()
+            .into_iter()
+            .filter_map(|id| self.person(id))
+            .map(|p| KnownName::new(p.id, &p.display_name()))
+            .collect()
+    }
+
+    /// How a person the worksite refers to is shown: their name, or a placeholder once erased.
+    pub fn person_name(&self, id: DocumentId) -> String {
+        terrain_client_core::i18n::person_name(self.lang, self.person(id).map(|p| p.display_name()).as_deref())
     }
 
     /// One person, when the tablet holds their record.

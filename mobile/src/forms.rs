@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use terrain_client_core::edit::{FieldValue, NewPerson, NewWorksite, PersonField, WorksiteField};
 use terrain_client_core::model::{Person, Worksite};
+use terrain_client_core::names::KnownName;
 use terrain_client_core::values::{
     CompanyAnswer, ContractType, CountingUnit, ELIGIBILITY_FLAGS, HoursSource, MeetingKind, Month, NoteKind,
     OfferStatus, PartnerKind, PositionStatus, WorksiteStatus, parse_date,
@@ -36,13 +37,20 @@ pub struct FormError {
     pub field: String,
     /// What is wrong with it.
     pub problem: L,
+    /// The person of the worksite whose name the field holds, when that is what is wrong.
+    pub names: Option<String>,
 }
 
 impl FormError {
     fn new(field: &str, problem: L) -> FormError {
-        FormError { field: field.to_owned(), problem }
+        FormError { field: field.to_owned(), problem, names: None }
     }
 }
+
+/// Fields of worksite forms that hold free text, checked for the names of the worksite's people
+/// ([`terrain_client_core::names`]); an attendee's typed name too.
+const FREE_TEXT_FIELDS: &[&str] =
+    &["place", "notes", "organisation", "text", "what", "who", "tasks", "requirements", "reason", "answer_reason"];
 
 /// The label of a form field as the screen shows it, to name it in an error.
 pub fn field_label(field: &str) -> L {
@@ -105,6 +113,14 @@ pub fn field_label(field: &str) -> L {
 impl FormError {
     /// The sentence shown next to the form: the field's label and what is wrong, in `lang`.
     pub fn describe(&self, lang: crate::i18n::Lang) -> String {
+        if let Some(name) = &self.names {
+            let label = crate::i18n::t(lang, field_label(&self.field));
+            let warning = terrain_client_core::i18n::named_person_warning(lang, name);
+            return match lang {
+                crate::i18n::Lang::Fr => format!("« {label} » : {warning}"),
+                _ => format!("“{label}”: {warning}"),
+            };
+        }
         let (label, problem) = (crate::i18n::t(lang, field_label(&self.field)), crate::i18n::t(lang, self.problem));
         match lang {
             crate::i18n::Lang::Fr => format!("« {label} » : {problem}"),
@@ -119,6 +135,8 @@ pub struct Target<'a> {
     pub worksite: Option<(DocumentId, &'a Worksite)>,
     /// The person the form belongs to, when it does.
     pub person: Option<(DocumentId, &'a Person)>,
+    /// The names of the worksite's people the tablet holds, kept out of the worksite's text.
+    pub names: &'a [KnownName],
 }
 
 /// Parse the form `name` into commands. `fresh` gives a new random id each time it is called.
@@ -146,6 +164,7 @@ pub fn commands(
     }
     let mut item = || ItemId::from_random_bytes(fresh());
     if let Some((doc, w)) = target.worksite {
+        names_kept_out(name, fields, target.names)?;
         let edits = match name {
             "worksite" => worksite_general(&f, w)?,
             "clause" => vec![Edit::SetClause {
@@ -324,20 +343,30 @@ pub fn commands(
                 }
                 edits
             }
-            "attendee" => vec![Edit::AddAttendee {
-                meeting: f.id("meeting")?,
-                id: item(),
-                name: f.required("name")?,
-                organisation: f.text("organisation"),
-            }],
+            "attendee" => match f.optional_doc("person")? {
+                Some(person) => vec![Edit::AddPersonAttendee { meeting: f.id("meeting")?, id: item(), person }],
+                None => vec![Edit::AddAttendee {
+                    meeting: f.id("meeting")?,
+                    id: item(),
+                    name: f.required("name")?,
+                    organisation: f.text("organisation"),
+                }],
+            },
             "decision" => vec![Edit::AddDecision { meeting: f.id("meeting")?, id: item(), text: f.required("text")? }],
-            "action" => vec![Edit::AddAction {
-                meeting: f.id("meeting")?,
-                id: item(),
-                what: f.required("what")?,
-                who: f.text("who"),
-                due: f.date("due")?,
-            }],
+            "action" => {
+                let (meeting, action) = (f.id("meeting")?, item());
+                let mut edits = vec![Edit::AddAction {
+                    meeting,
+                    id: action,
+                    what: f.required("what")?,
+                    who: f.text("who"),
+                    due: f.date("due")?,
+                }];
+                if let Some(person) = f.optional_doc("person")? {
+                    edits.push(Edit::SetActionPerson { meeting, action, person: Some(person) });
+                }
+                edits
+            }
             "action-done" => vec![Edit::SetActionDone {
                 meeting: f.id("meeting")?,
                 action: f.id("action")?,
@@ -406,6 +435,19 @@ pub fn commands(
         return Ok(edits.into_iter().map(|e| Command::Edit(doc, e)).collect());
     }
     Err(FormError::new("form", L::InvalidChoice))
+}
+
+/// Refuse a worksite form whose free text names one of the worksite's people: the server would
+/// refuse it too, and a name in a worksite's history could never be erased. The field is named
+/// and the person too, so the advisor can pick them from the list instead.
+fn names_kept_out(form: &str, fields: &Fields, names: &[KnownName]) -> Result<(), FormError> {
+    for (key, value) in fields {
+        let free = FREE_TEXT_FIELDS.contains(&key.as_str()) || (form == "attendee" && key == "name");
+        if let Some(known) = free.then(|| terrain_client_core::names::mentioned(value, names)).flatten() {
+            return Err(FormError { field: key.clone(), problem: L::ThisForm, names: Some(known.name.clone()) });
+        }
+    }
+    Ok(())
 }
 
 /// The general worksite form: one edit per field that changed, so an untouched field never
@@ -564,7 +606,7 @@ mod tests {
     #[test]
     fn hours_form_reads_a_month_and_a_decimal_comma() {
         let w = sample();
-        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let target = Target { worksite: Some((w.id, &w)), person: None, names: &[] };
         let placement = ItemId::from_random_bytes([7; 16]);
         let form = fields(&[
             ("placement", &placement.to_string()),
@@ -590,7 +632,7 @@ mod tests {
     #[test]
     fn a_wrong_field_is_named_and_nothing_is_produced() {
         let w = sample();
-        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let target = Target { worksite: Some((w.id, &w)), person: None, names: &[] };
         let form = fields(&[("placement", "not-an-id"), ("month", "2026-03"), ("hours", "-3"), ("source", "payroll")]);
         let err = commands("hours", &form, &target, counter()).expect_err("refused");
         assert_eq!(err.field, "placement");
@@ -602,7 +644,7 @@ mod tests {
     #[test]
     fn general_form_edits_only_the_fields_that_changed() {
         let w = sample();
-        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let target = Target { worksite: Some((w.id, &w)), person: None, names: &[] };
         let form = fields(&[
             ("name", &w.name),
             ("address", "Rue Neuve 1, 1000 Bruxelles"),
@@ -623,7 +665,7 @@ mod tests {
     #[test]
     fn a_new_candidate_creates_the_person_then_refers_them() {
         let w = sample();
-        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let target = Target { worksite: Some((w.id, &w)), person: None, names: &[] };
         let position = ItemId::from_random_bytes([9; 16]);
         let form = fields(&[
             ("first_name", "Amina"),
@@ -643,7 +685,7 @@ mod tests {
     #[test]
     fn a_known_person_is_proposed_again_without_a_new_record() {
         let w = sample();
-        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let target = Target { worksite: Some((w.id, &w)), person: None, names: &[] };
         let person = DocumentId::from_random_bytes([8; 16]);
         let position = ItemId::from_random_bytes([9; 16]);
         let form = fields(&[
@@ -668,7 +710,7 @@ mod tests {
         assert_eq!(e.describe(crate::i18n::Lang::Nl), "“Uren”: ongeldig getal");
         assert_eq!(e.describe(crate::i18n::Lang::En), "“Hours”: invalid number");
         let w = sample();
-        let target = Target { worksite: Some((w.id, &w)), person: None };
+        let target = Target { worksite: Some((w.id, &w)), person: None, names: &[] };
         let form = fields(&[("name", "Gros œuvre"), ("start", "2026-06-01"), ("end", "2026-01-01")]);
         let err = commands("phase", &form, &target, counter()).expect_err("end before start");
         assert_eq!((err.field.as_str(), err.problem), ("end", L::EndBeforeStart));
@@ -676,13 +718,49 @@ mod tests {
 
     #[test]
     fn a_new_worksite_needs_a_name_and_carries_what_was_typed() {
-        let target = Target { worksite: None, person: None };
+        let target = Target { worksite: None, person: None, names: &[] };
         let err = commands("new-worksite", &fields(&[("address", "x")]), &target, counter()).expect_err("no name");
         assert_eq!(err.field, "name");
         let form = fields(&[("name", "École 7"), ("advisor", "Sophie Martin"), ("order_to_start", "2026-01-05")]);
         let got = commands("new-worksite", &form, &target, counter()).expect("valid");
         let [Command::CreateWorksite(_, new)] = got.as_slice() else { panic!("{got:?}") };
         assert_eq!((new.name.as_str(), new.advisor.as_str()), ("École 7", "Sophie Martin"));
+    }
+
+    #[test]
+    fn a_job_seeker_is_picked_as_attendee_and_subject_and_their_name_typed_anywhere_is_refused() {
+        let w = sample();
+        let kevin = DocumentId::from_random_bytes([8; 16]);
+        let names = [KnownName::new(kevin, "Kevin Mbuyi")];
+        let target = Target { worksite: Some((w.id, &w)), person: None, names: &names };
+        let meeting = ItemId::from_random_bytes([9; 16]).to_string();
+        let form = fields(&[("meeting", &meeting), ("person", &kevin.to_string()), ("name", "")]);
+        let got = commands("attendee", &form, &target, counter()).expect("a picked person");
+        assert!(
+            matches!(got.as_slice(), [Command::Edit(_, Edit::AddPersonAttendee { person, .. })] if *person == kevin)
+        );
+        let form =
+            fields(&[("meeting", &meeting), ("what", "Préparer la réunion de bilan"), ("person", &kevin.to_string())]);
+        let got = commands("action", &form, &target, counter()).expect("an action about a person");
+        assert!(
+            matches!(got.as_slice(), [_, Command::Edit(_, Edit::SetActionPerson { person: Some(p), .. })] if *p == kevin)
+        );
+        for (form, key, text) in [
+            ("action", "what", "Préparer la réunion de bilan de Kevin"),
+            ("attendee", "name", "Kevin Mbuyi"),
+            ("meeting-notes", "notes", "M. MBUYI était absent"),
+        ] {
+            let form_fields = fields(&[("meeting", &meeting), (key, text)]);
+            let err = commands(form, &form_fields, &target, counter()).expect_err("a name typed");
+            assert_eq!((err.field.as_str(), err.names.as_deref()), (key, Some("Kevin Mbuyi")));
+            assert!(
+                err.describe(crate::i18n::Lang::Fr).contains("nomme Kevin Mbuyi"),
+                "{}",
+                err.describe(crate::i18n::Lang::Fr)
+            );
+        }
+        let form = fields(&[("meeting", &meeting), ("name", "Jean Lefèvre"), ("organisation", "BatiBrux")]);
+        assert!(commands("attendee", &form, &target, counter()).is_ok(), "anyone else is named as before");
     }
 
     fn sample() -> Worksite {

@@ -346,7 +346,7 @@ fn overview(app: &App, w: &Worksite) -> Markup {
                     @let late = a.due.is_some_and(|d| d < app.today);
                     li.action.(if late { "late" } else { "" }) data-action-id=(a.id) {
                         a href=(Screen::Meeting(w.id, m.id).hash()) { (a.what) }
-                        " — " (a.who) " — " @match a.due { Some(d) => (format_date(d, lang)), None => "—" }
+                        (concerns(app, a)) " — " (a.who) " — " @match a.due { Some(d) => (format_date(d, lang)), None => "—" }
                         @if late { " " span.flag.overdue { (t(lang, L::Late)) } }
                     }
                 }
@@ -695,10 +695,18 @@ fn meeting_screen(app: &App, w: &Worksite, m: &Meeting) -> Markup {
         (conflict_list(lang, w.id, &mine))
         section.section #attendees {
             h2 { (t(lang, L::Attendees)) }
-            ol.attendees { @for a in &m.attendees { li { (a.name) @if !a.organisation.is_empty() { " — " (a.organisation) } } } }
+            ol.attendees {
+                @for a in &m.attendees {
+                    li {
+                        @match a.person { Some(p) => span.person { (app.person_name(p)) }, None => (a.name) }
+                        @if !a.organisation.is_empty() { " — " (a.organisation) }
+                    }
+                }
+            }
             form.inline #f-attendee data-form="attendee" data-doc=(w.id) {
                 input type="hidden" name="meeting" value=(m.id);
-                label { (t(lang, L::Name)) input name="name" required; }
+                label { (t(lang, L::JobSeeker)) (people_select(app, w, L::SomeoneElse)) }
+                label { (t(lang, L::Name)) input name="name"; }
                 label { (t(lang, L::Organisation)) input name="organisation"; }
                 button type="submit" { (t(lang, L::Add)) }
             }
@@ -718,7 +726,7 @@ fn meeting_screen(app: &App, w: &Worksite, m: &Meeting) -> Markup {
                 @for a in &m.actions {
                     @let late = !a.done && a.due.is_some_and(|d| d < app.today);
                     li.action.(if late { "late" } else { "" }) {
-                        (a.what) " — " (a.who) " — " @match a.due { Some(d) => (format_date(d, lang)), None => "—" }
+                        (a.what) (concerns(app, a)) " — " (a.who) " — " @match a.due { Some(d) => (format_date(d, lang)), None => "—" }
                         @if late { " " span.flag.overdue { (t(lang, L::Late)) } }
                         form.inline id=(fid("action-done", a.id)) data-form="action-done" data-doc=(w.id) {
                             input type="hidden" name="meeting" value=(m.id);
@@ -733,6 +741,7 @@ fn meeting_screen(app: &App, w: &Worksite, m: &Meeting) -> Markup {
                 input type="hidden" name="meeting" value=(m.id);
                 label { (t(lang, L::What)) input name="what" required; }
                 label { (t(lang, L::Who)) input name="who"; }
+                label { (t(lang, L::Concerns)) (people_select(app, w, L::NoOne)) }
                 (date_field(lang, L::Due, "due", None))
                 button type="submit" { (t(lang, L::Add)) }
             }
@@ -916,6 +925,26 @@ fn text_field(lang: Lang, label: L, name: &str, value: &str, found: &[Conflict],
 
 fn date_field(lang: Lang, label: L, name: &str, value: Option<NaiveDate>) -> Markup {
     html! { label { (t(lang, label)) input type="date" name=(name) value=[value]; } }
+}
+
+/// The worksite's people the tablet holds, to pick instead of typing a name; `none` first.
+fn people_select(app: &App, w: &Worksite, none: L) -> Markup {
+    let people: Vec<Person> = w.people().into_iter().filter_map(|p| app.person(p)).collect();
+    html! {
+        select name="person" {
+            option value="" { (t(app.lang, none)) }
+            @for p in &people { option value=(p.id) { (p.display_name()) } }
+        }
+    }
+}
+
+/// " (Concerne Kevin Mbuyi)" after an action about a job seeker.
+fn concerns(app: &App, a: &terrain_client_core::model::Action) -> Markup {
+    html! {
+        @if let Some(p) = a.person {
+            " (" (t(app.lang, L::Concerns)) " " span.person { (app.person_name(p)) } ")"
+        }
+    }
 }
 
 fn select<'a>(lang: Lang, name: &str, codes: impl Iterator<Item = &'a str>, current: &str) -> Markup {

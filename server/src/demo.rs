@@ -19,6 +19,7 @@ use std::sync::Arc;
 use chrono::{Days, NaiveDate, NaiveTime, Utc};
 use terrain_client_core::edit::WorksiteField;
 use terrain_client_core::model::Document;
+use terrain_client_core::names::{self, KnownName};
 use terrain_client_core::values::{
     CompanyAnswer, ContractType, CountingUnit, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, PartnerKind,
     PositionStatus, WorksiteStatus,
@@ -191,9 +192,24 @@ async fn commit(store: &Arc<dyn Store>, desk: &Desk, user: &User, summary: &mut 
     let received_at = Utc::now();
     let mut documents = Vec::new();
     let mut ids = Vec::new();
+    let people: Vec<KnownName> = desk
+        .replica
+        .documents()
+        .into_iter()
+        .filter_map(|(id, _)| desk.replica.person(id).ok())
+        .map(|p| KnownName::new(p.id, &p.display_name()))
+        .collect();
     for (id, kind) in desk.replica.documents() {
         let doc = desk.replica.automerge(id).ok_or_else(|| format!("document {id} vanished"))?;
         let document = Document::read(doc).map_err(|e| format!("demo document {id}: {e}"))?;
+        // The server's check of names in worksite text (`sync/names.rs`): the demo writes none.
+        if let Document::Worksite(w) = &document {
+            let own: Vec<KnownName> = people.iter().filter(|n| w.people().contains(&n.person)).cloned().collect();
+            let all = doc.get_changes(&[]);
+            if let Some(m) = names::in_changes(doc, all.iter(), &own).or_else(|| names::in_worksite(w, &own)) {
+                return Err(format!("demo worksite {id} names {} at {}", m.name.name, m.field));
+            }
+        }
         let changes: Vec<NewChange> = doc.get_changes(&[]).into_iter().map(|c| NewChange::from(&c)).collect();
         summary.changes += changes.len();
         match kind {
@@ -549,6 +565,41 @@ impl Desk {
         Ok(id)
     }
 
+    /// Job seekers among a meeting's attendees: references to their person documents, never names.
+    fn attend(
+        &mut self,
+        ws: DocumentId,
+        meeting: ItemId,
+        date: NaiveDate,
+        people: &[DocumentId],
+    ) -> Result<(), String> {
+        for person in people {
+            let a = self.item();
+            self.edit(ws, date, Edit::AddPersonAttendee { meeting, id: a, person: *person })?;
+        }
+        Ok(())
+    }
+
+    /// An action about a job seeker: the person is a reference, the text names no one.
+    #[allow(clippy::too_many_arguments)]
+    fn action_about(
+        &mut self,
+        ws: DocumentId,
+        meeting: ItemId,
+        date: NaiveDate,
+        (what, who, due, done): (&str, &str, Option<NaiveDate>, bool),
+        person: DocumentId,
+    ) -> Result<(), String> {
+        let a = self.item();
+        self.edit(ws, date, Edit::AddAction { meeting, id: a, what: what.into(), who: who.into(), due })?;
+        self.edit(ws, date, Edit::SetActionPerson { meeting, action: a, person: Some(person) })?;
+        if done {
+            let day = due.unwrap_or(date).min(self.today);
+            self.edit(ws, day, Edit::SetActionDone { meeting, action: a, done: true })?;
+        }
+        Ok(())
+    }
+
     fn offer(
         &mut self,
         ws: DocumentId,
@@ -775,7 +826,7 @@ fn anderlecht(d: &mut Desk) -> Result<DocumentId, String> {
         "Horaires du chantier incompatibles avec ses disponibilités",
     )?;
 
-    d.meeting(
+    let mediation = d.meeting(
         ws,
         MeetingKind::Mediation,
         d.ago(190),
@@ -784,15 +835,11 @@ fn anderlecht(d: &mut Desk) -> Result<DocumentId, String> {
          la clause (retards, consignes mal comprises). Médiation sur chantier avec le chef d'équipe : consignes \
          reformulées, binôme avec un ouvrier expérimenté, horaires de bus vérifiés.",
         Some(d.ago(160)),
-        &[
-            ("Marc Delvaux", "Bâtiments Delvaux SA"),
-            ("Kevin Mbuyi", "travailleur"),
-            ("Bilal Haddou", "travailleur"),
-            ("Sophie Martin", ACTIRIS),
-        ],
+        &[("Marc Delvaux", "Bâtiments Delvaux SA"), ("Sophie Martin", ACTIRIS)],
         &["Les deux contrats sont maintenus.", "Point d'étape dans un mois avec le chef d'équipe."],
         &[("Appeler le chef d'équipe pour un point d'étape", "Sophie Martin", Some(d.ago(160)), true)],
     )?;
+    d.attend(ws, mediation, d.ago(190), &[p_kevin, p_bilal])?;
     for (p, text) in [
         (
             p_kevin,
@@ -812,7 +859,7 @@ fn anderlecht(d: &mut Desk) -> Result<DocumentId, String> {
         MeetingKind::FollowUp,
         d.ago(225),
         meeting_place,
-        "Youssef bien intégré. Recrutement du coffreur et du manœuvre lancé avec le Centre FAC et la Mission locale.",
+        "Le maçon engagé est bien intégré. Recrutement du coffreur et du manœuvre lancé avec le Centre FAC et la Mission locale.",
         Some(d.ago(165)),
         &[("Marc Delvaux", "Bâtiments Delvaux SA"), ("Sophie Martin", ACTIRIS)],
         &["Deux candidatures à envoyer avant la fin du mois."],
@@ -844,18 +891,20 @@ fn anderlecht(d: &mut Desk) -> Result<DocumentId, String> {
         &["Pas de nouveau recrutement nécessaire à ce stade."],
         &[],
     )?;
-    d.meeting(
+    let follow_up = d.meeting(
         ws,
         MeetingKind::FollowUp,
         d.ago(45),
         meeting_place,
-        "Youssef pourrait être engagé en CDI à la fin du chantier. L'entreprise cherche aussi un chef d'équipe \
+        "Un CDI est envisagé pour le maçon à la fin du chantier. L'entreprise cherche aussi un chef d'équipe \
          parachèvement (hors clause) : offre captée et transmise.",
         Some(d.ahead(15)),
         &[("Marc Delvaux", "Bâtiments Delvaux SA"), ("Sophie Martin", ACTIRIS)],
         &["Offre de chef d'équipe transmise aux services d'Actiris."],
-        &[("Préparer la réunion de bilan de Kevin (fin de stage)", "Sophie Martin", Some(d.ahead(80)), false)],
+        &[],
     )?;
+    let bilan = ("Préparer la réunion de bilan (fin de stage)", "Sophie Martin", Some(d.ahead(80)), false);
+    d.action_about(ws, follow_up, d.ago(45), bilan, p_kevin)?;
     d.offer(
         ws,
         d.ago(45),
@@ -983,7 +1032,7 @@ fn saint_gilles(d: &mut Desk) -> Result<DocumentId, String> {
         MeetingKind::FollowUp,
         d.ago(260),
         "Chantier, rue de la Victoire",
-        "Mamadou s'intègre bien dans l'équipe électricité. Heures de la FPI suivies via le secrétariat social.",
+        "L'électricien en FPI s'intègre bien dans l'équipe. Heures de la FPI suivies via le secrétariat social.",
         Some(d.ago(200)),
         &[("Julie Moreau", "Entreprises Moreau & Fils"), ("Sophie Martin", ACTIRIS)],
         &[],
@@ -1000,30 +1049,25 @@ fn saint_gilles(d: &mut Desk) -> Result<DocumentId, String> {
         &["Préparer la réunion de bilan de fin de FPI."],
         &[],
     )?;
-    d.meeting(
+    let evaluation = d.meeting(
         ws,
         MeetingKind::Evaluation,
         d.ago(118),
         "Chantier, rue de la Victoire",
-        "Bilan de fin de FPI de Mamadou Diallo : travail soigné, autonomie acquise sur les raccordements, \
-         excellente ponctualité. Pas de prolongation possible (fin des techniques spéciales). Mamadou accepte \
-         que l'évaluation serve de lettre de recommandation.",
+        "Bilan de fin de FPI : travail soigné, autonomie acquise sur les raccordements, excellente ponctualité. \
+         Pas de prolongation possible (fin des techniques spéciales). L'évaluation est dans la fiche du \
+         travailleur.",
         None,
-        &[("Julie Moreau", "Entreprises Moreau & Fils"), ("Mamadou Diallo", "travailleur"), ("Sophie Martin", ACTIRIS)],
+        &[("Julie Moreau", "Entreprises Moreau & Fils"), ("Sophie Martin", ACTIRIS)],
         &[
             "L'évaluation servira de lettre de recommandation (consentement recueilli).",
             "Recruter un manœuvre pour les finitions afin de compléter l'objectif.",
         ],
-        &[
-            (
-                "Transmettre le profil de Mamadou au service employeurs d'Actiris",
-                "Sophie Martin",
-                Some(d.ago(110)),
-                true,
-            ),
-            ("Proposer un manœuvre finitions", "Sophie Martin", Some(d.ago(100)), true),
-        ],
+        &[("Proposer un manœuvre finitions", "Sophie Martin", Some(d.ago(100)), true)],
     )?;
+    d.attend(ws, evaluation, d.ago(118), &[p_mamadou])?;
+    let profile = ("Transmettre le profil au service employeurs d'Actiris", "Sophie Martin", Some(d.ago(110)), true);
+    d.action_about(ws, evaluation, d.ago(118), profile, p_mamadou)?;
     d.evaluation(
         p_mamadou,
         d.ago(118),
@@ -1035,18 +1079,20 @@ fn saint_gilles(d: &mut Desk) -> Result<DocumentId, String> {
          réserve pour un poste d'électricien.",
         Some("Sophie Martin"),
     )?;
-    d.meeting(
+    let finishing = d.meeting(
         ws,
         MeetingKind::FollowUp,
         d.ago(95),
         "Chantier, rue de la Victoire",
-        "Sarah a commencé sur les finitions à temps partiel. L'objectif d'heures est presque atteint. \
+        "La manœuvre des finitions a commencé à temps partiel. L'objectif d'heures est presque atteint. \
          Prochaine réunion fixée dans deux mois.",
         Some(d.ago(35)),
         &[("Julie Moreau", "Entreprises Moreau & Fils"), ("Sophie Martin", ACTIRIS)],
         &[],
-        &[("Relever les feuilles de présence de Sarah", "Sophie Martin", Some(d.ago(40)), false)],
+        &[],
     )?;
+    let sheets = ("Relever les feuilles de présence", "Sophie Martin", Some(d.ago(40)), false);
+    d.action_about(ws, finishing, d.ago(95), sheets, p_sarah)?;
     d.offer(
         ws,
         d.ago(95),
@@ -1195,18 +1241,20 @@ fn molenbeek(d: &mut Desk) -> Result<DocumentId, String> {
         &[],
         &[],
     )?;
-    d.meeting(
+    let ending = d.meeting(
         ws,
         MeetingKind::FollowUp,
         d.ago(70),
         place,
-        "Le contrat d'Abdel se termine dans deux mois. L'entreprise cherche un chauffeur poids lourd (hors \
+        "Un contrat de manœuvre voirie se termine dans deux mois. L'entreprise cherche un chauffeur poids lourd (hors \
          clause) : offre captée.",
         Some(d.ago(10)),
         &[("Pieter Jacobs", "Voiries Jacobs & Co"), ("Luc Peeters", ACTIRIS)],
         &["Offre de chauffeur C transmise à Actiris."],
-        &[("Planifier le bilan de fin de contrat d'Abdel", "Luc Peeters", Some(d.ago(20)), true)],
+        &[],
     )?;
+    let plan = ("Planifier le bilan de fin de contrat", "Luc Peeters", Some(d.ago(20)), true);
+    d.action_about(ws, ending, d.ago(70), plan, p_abdel)?;
     d.offer(
         ws,
         d.ago(70),
@@ -1223,18 +1271,21 @@ fn molenbeek(d: &mut Desk) -> Result<DocumentId, String> {
         "Karim Bensaïd — 0472 44 55 66",
         OfferStatus::Open,
     )?;
-    d.meeting(
+    let final_review = d.meeting(
         ws,
         MeetingKind::Evaluation,
         d.ago(15),
         place,
-        "Bilan de fin de contrat d'Abdel Karimi : fiable, bonne entente avec l'équipe néerlandophone. \
-         L'entreprise n'a pas de poste à lui offrir avant le printemps.",
+        "Bilan de fin de contrat : fiable, bonne entente avec l'équipe néerlandophone. L'entreprise n'a pas de \
+         poste à offrir avant le printemps.",
         None,
-        &[("Pieter Jacobs", "Voiries Jacobs & Co"), ("Abdel Karimi", "travailleur"), ("Luc Peeters", ACTIRIS)],
-        &["Demander à Abdel s'il accepte que l'évaluation serve de lettre de recommandation."],
-        &[("Recueillir le consentement d'Abdel", "Luc Peeters", Some(d.ahead(7)), false)],
+        &[("Pieter Jacobs", "Voiries Jacobs & Co"), ("Luc Peeters", ACTIRIS)],
+        &["Demander au travailleur s'il accepte que l'évaluation serve de lettre de recommandation."],
+        &[],
     )?;
+    d.attend(ws, final_review, d.ago(15), &[p_abdel])?;
+    let consent = ("Recueillir le consentement", "Luc Peeters", Some(d.ahead(7)), false);
+    d.action_about(ws, final_review, d.ago(15), consent, p_abdel)?;
     d.evaluation(
         p_abdel,
         d.ago(15),
@@ -1249,7 +1300,7 @@ fn molenbeek(d: &mut Desk) -> Result<DocumentId, String> {
         MeetingKind::FollowUp,
         d.ago(10),
         place,
-        "Thomas progresse bien sur les bordures; fin du stage de transition prévue dans quatre mois.",
+        "Le stagiaire des bordures progresse bien; fin du stage de transition prévue dans quatre mois.",
         Some(d.ahead(50)),
         &[("Pieter Jacobs", "Voiries Jacobs & Co"), ("Luc Peeters", ACTIRIS)],
         &[],
@@ -1367,7 +1418,7 @@ fn schaerbeek(d: &mut Desk) -> Result<DocumentId, String> {
         MeetingKind::FollowUp,
         d.ago(50),
         "Chantier, avenue Huart Hamoir",
-        "Fatima est en poste depuis deux semaines. Au rythme actuel, l'objectif de 2 500 heures ne sera pas \
+        "La manœuvre engagée est en poste depuis deux semaines. Au rythme actuel, l'objectif de 2 500 heures ne sera pas \
          atteint : de nouveaux recrutements sont nécessaires pour les façades et les châssis.",
         Some(d.ahead(10)),
         &[("Nadia Ferreira", "Construct'Iris SA"), ("Luc Peeters", ACTIRIS)],
@@ -1428,9 +1479,22 @@ mod tests {
         assert_eq!(stored.len(), 4);
         let mut overdue = Vec::new();
         let mut recruit = Vec::new();
+        let mut referenced_in_meetings = 0;
         for s in &stored {
             let doc = crate::sync::rebuild(s).unwrap();
             let w = Worksite::read(&doc).unwrap();
+            // People in meetings are references, and no worksite text names any of its people.
+            let names = crate::sync::person_names(store.as_ref(), &w.people()).await.unwrap();
+            assert_eq!(names.len(), w.people().len(), "every person the demo refers to is stored");
+            let known: Vec<_> = names.iter().map(|(id, n)| names::KnownName::new(*id, n)).collect();
+            let all = doc.get_changes(&[]);
+            let found = names::in_worksite(&w, &known).or_else(|| names::in_changes(&doc, all.iter(), &known));
+            assert!(found.is_none(), "{}: {:?}", w.name, found.map(|m| (m.field, m.name.name.clone())));
+            for m in &w.meetings {
+                referenced_in_meetings += m.attendees.iter().filter(|a| a.person.is_some()).count();
+                referenced_in_meetings += m.actions.iter().filter(|a| a.person.is_some()).count();
+                assert!(m.attendees.iter().all(|a| a.organisation != "travailleur"), "no worker typed by name");
+            }
             let ind = indicators(&w, today);
             if ind.follow_up_overdue() {
                 overdue.push(w.authority.name.clone());
@@ -1439,6 +1503,7 @@ mod tests {
                 recruit.push(w.authority.name.clone());
             }
         }
+        assert_eq!(referenced_in_meetings, 4 + 5, "job seekers attend meetings and are the subjects of actions");
         assert_eq!(overdue, vec!["CPAS de Saint-Gilles".to_owned()]);
         assert_eq!(recruit, vec!["Logement bruxellois (SLRB)".to_owned()]);
 

@@ -66,3 +66,87 @@ pub async fn a_worksite_change_with_a_personal_field_is_refused_and_changes_noth
         assert_eq!(stored.get_heads(), w.advisor.device.replica().automerge(worksite).unwrap().get_heads());
     }
 }
+
+/// A worksite's free text may not name a person the worksite refers to: an action "about Karim",
+/// or notes that named the other candidate and were corrected within the same batch, are refused
+/// with `personal_data` and the field, and nothing is stored. The person picked as a reference is
+/// accepted.
+pub async fn a_worksite_text_naming_one_of_its_people_is_refused_and_changes_nothing(backend: Backend) {
+    use crate::fixtures::{LAST_NAME, OTHER_NAME};
+    use terrain_client_core::edit::{self, Edit};
+
+    let mut w = world(backend, 65).await;
+    let base = w.server.base_url.clone();
+    let worksite = w.seeded.worksite;
+    let meeting = w.seeded.meeting;
+    let ctx = w.advisor.ctx();
+    let action = w.advisor.next_id();
+    let secret_action = "Préparer la réunion de bilan de Karim";
+    let secret_notes = format!("Retards de M. {} à cause du bus", OTHER_NAME.split(' ').nth(1).unwrap());
+    let cases: Vec<(String, &str, Vec<Edit>)> = vec![
+        (
+            secret_action.to_owned(),
+            "actions",
+            vec![Edit::AddAction {
+                meeting,
+                id: action,
+                what: secret_action.into(),
+                who: "Sophie Martin".into(),
+                due: None,
+            }],
+        ),
+        (
+            format!("{LAST_NAME} (travailleur)"),
+            "attendees",
+            vec![Edit::AddAttendee {
+                meeting,
+                id: action,
+                name: format!("{LAST_NAME} (travailleur)"),
+                organisation: String::new(),
+            }],
+        ),
+        // Typed, then corrected by a later change of the same batch: clean when merged, but the
+        // name would stay in the history for good.
+        (
+            secret_notes.clone(),
+            "notes",
+            vec![
+                Edit::SetMeetingNotes { meeting, notes: secret_notes.clone() },
+                Edit::SetMeetingNotes { meeting, notes: "Retards à cause du bus".into() },
+            ],
+        ),
+    ];
+    for (secret, field, edits) in cases {
+        let mut doc = w.advisor.device.replica().automerge(worksite).unwrap().fork();
+        for e in &edits {
+            edit::apply(&mut doc, e, &ctx).expect("edit");
+        }
+        let before = fingerprint(&w.url).await;
+        let (status, body) =
+            push_raw(&base, w.advisor.token(), &mut doc, worksite, DocKind::Worksite).await.expect_err("refused");
+        assert_eq!((status, body.code), (422, ErrorCode::PersonalData), "{}", body.message);
+        assert_eq!(body.doc, Some(worksite));
+        assert!(
+            body.message.contains(&format!("meetings/{meeting}/")) && body.message.contains(field),
+            "{}",
+            body.message
+        );
+        assert!(!body.message.contains("Karim") && !body.message.contains("Zoë"), "the refusal repeats no name");
+        assert_eq!(fingerprint(&w.url).await, before, "the refused change stored nothing");
+        assert!(!contains(&raw_dump(&w.url).await, &secret), "{secret:?} reached the database");
+    }
+
+    // Picked from the worksite's people, the same person is a reference: accepted.
+    let attendee = w.advisor.next_id();
+    w.advisor.edit(worksite, Edit::AddPersonAttendee { meeting, id: attendee, person: w.seeded.person });
+    let what = "Préparer la réunion de bilan".to_owned();
+    w.advisor.edit(worksite, Edit::AddAction { meeting, id: action, what, who: "Sophie Martin".into(), due: None });
+    w.advisor.edit(worksite, Edit::SetActionPerson { meeting, action, person: Some(w.seeded.person) });
+    w.advisor.sync(&base).await.expect("a reference is accepted");
+    let stored = w.server.store.load(&[worksite]).await.unwrap();
+    let stored = terrain_server::sync::rebuild(&stored[0]).unwrap();
+    let site = terrain_client_core::model::Worksite::read(&stored).unwrap();
+    let m = site.meeting(meeting).unwrap();
+    assert!(m.attendees.iter().any(|a| a.person == Some(w.seeded.person) && a.name.is_empty()));
+    assert_eq!(m.actions.iter().find(|a| a.id == action).and_then(|a| a.person), Some(w.seeded.person));
+}

@@ -66,7 +66,19 @@ pub fn field_in(prefix: &str, label: &str, name: &str, value: &str, kind: Kind, 
 
 /// A labelled `<select>` of `(value, label)` options.
 pub fn select(label: &str, name: &str, value: &str, options: &[(String, String)], problems: &[Problem]) -> Markup {
-    let id = format!("f-{name}");
+    select_in("f", label, name, value, options, problems)
+}
+
+/// [`select`] with its id prefixed by `prefix` (several forms of one kind on a page).
+pub fn select_in(
+    prefix: &str,
+    label: &str,
+    name: &str,
+    value: &str,
+    options: &[(String, String)],
+    problems: &[Problem],
+) -> Markup {
+    let id = format!("{prefix}-{name}");
     let p = problem(problems, name);
     html! {
         p.field.invalid[p.is_some()] {

@@ -12,6 +12,7 @@
 mod admin;
 mod forms;
 pub mod i18n;
+mod meetings;
 mod pages;
 pub mod reports;
 pub mod setup;
@@ -66,6 +67,9 @@ pub fn routes() -> Router<AppState> {
         .route("/office/worksites/{id}/phases", post(worksites::add_phase))
         .route("/office/worksites/{id}/phases/{phase}", post(worksites::update_phase))
         .route("/office/worksites/{id}/phases/{phase}/remove", post(worksites::remove_phase))
+        .route("/office/worksites/{id}/meetings", post(meetings::add_meeting))
+        .route("/office/worksites/{id}/meetings/{meeting}/attendees", post(meetings::add_attendee))
+        .route("/office/worksites/{id}/meetings/{meeting}/actions", post(meetings::add_action))
         .route("/office/worksites/{id}/resolve", post(resolve))
         .route("/office/worksites/{id}/report", get(reports::printable_report))
         .route("/office/worksites/{id}/report.pdf", get(reports::report_pdf))
@@ -313,12 +317,39 @@ async fn worksite_view(
     form: Option<(&str, &worksites::WorksiteForm, &worksites::PhaseForm, &[forms::Problem])>,
     saved: Option<&str>,
 ) -> Result<maud::Markup, PageError> {
+    worksite_view_with(state, caller, lang, id, form, None, saved).await
+}
+
+/// The worksite page with a refused meeting form drawn as typed.
+async fn worksite_view_typed(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    id: DocumentId,
+    typed: &meetings::Typed,
+) -> Result<maud::Markup, PageError> {
+    worksite_view_with(state, caller, lang, id, None, Some(typed), None).await
+}
+
+async fn worksite_view_with(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    id: DocumentId,
+    form: Option<(&str, &worksites::WorksiteForm, &worksites::PhaseForm, &[forms::Problem])>,
+    typed: Option<&meetings::Typed>,
+    saved: Option<&str>,
+) -> Result<maud::Markup, PageError> {
     let (doc, w) = worksite_of(state.store.as_ref(), id, lang).await?;
     let history = state.store.history(id).await.map_err(|e| (ApiError::internal("history", e), lang))?;
+    let people = crate::sync::person_names(state.store.as_ref(), &w.people())
+        .await
+        .map_err(|e| (ApiError::internal("person names", e), lang))?;
     let today = Utc::now().date_naive();
     let advisors = worksites::advisors(state).await;
     let edit = worksites::edit_forms(lang, &w, form, &advisors, saved);
-    Ok(pages::worksite(lang, caller, &doc, &w, &history, today, edit))
+    let meeting_forms = meetings::Forms::new(lang, &w, &people, typed);
+    Ok(pages::worksite(lang, caller, &doc, &w, &history, today, edit, &meeting_forms))
 }
 
 #[derive(Deserialize)]

@@ -413,6 +413,7 @@ fn value_text(v: &FieldValue) -> String {
 }
 
 /// A worksite.
+#[allow(clippy::too_many_arguments)]
 pub fn worksite(
     lang: Lang,
     caller: &Caller,
@@ -421,8 +422,10 @@ pub fn worksite(
     history: &[HistoryEntry],
     today: NaiveDate,
     edit: Markup,
+    meeting_forms: &super::meetings::Forms<'_>,
 ) -> Markup {
     let i = indicators(w, today);
+    let name = |id| meeting_forms.person_name(id);
     let found = conflicts(doc);
     let mut funnel: BTreeMap<String, [usize; 4]> = BTreeMap::new();
     for r in &w.referrals {
@@ -540,16 +543,35 @@ pub fn worksite(
                 @for m in w.meetings.iter().rev() {
                     div.meeting data-meeting=(m.id) {
                         strong { (kind_label(lang, m.kind)) } " — " (format_opt_date(m.date, lang)) " — " (m.place)
-                        @if !m.attendees.is_empty() { p { (m.attendees.iter().map(|a| format!("{} ({})", a.name, a.organisation)).collect::<Vec<_>>().join(", ")) } }
+                        @if !m.attendees.is_empty() {
+                            p.attendees { (t(lang, L::Attendees)) " : "
+                                @for (n, a) in m.attendees.iter().enumerate() {
+                                    @if n > 0 { ", " }
+                                    span.attendee {
+                                        @match a.person { Some(p) => span.person { (name(p)) }, None => (a.name) }
+                                        @if !a.organisation.is_empty() { " (" (a.organisation) ")" }
+                                    }
+                                }
+                            }
+                        }
                         div.notes { (m.notes) }
                         @if !m.decisions.is_empty() { p { strong { (t(lang, L::Decisions)) } } ul { @for d in &m.decisions { li { (d.text) } } } }
+                        @if !m.actions.is_empty() {
+                            ul.actions { @for a in &m.actions {
+                                li.action data-action=(a.id) { (a.what)
+                                    @if let Some(p) = a.person { " (" (t(lang, L::Concerns)) " " span.person { (name(p)) } ")" }
+                                    @if !a.who.is_empty() { " — " (a.who) } " — " (format_opt_date(a.due, lang)) @if a.done { " ✓" } }
+                            } }
+                        }
+                        (meeting_forms.for_meeting(m))
                     }
                 }
+                (meeting_forms.new_meeting())
             }
             section #actions {
                 h2 { (t(lang, L::OpenActions)) }
                 table { tbody { @for m in &w.meetings { @for a in m.actions.iter().filter(|a| !a.done) {
-                    tr { td { (a.what) } td { (a.who) } td { (format_opt_date(a.due, lang)) } }
+                    tr { td { (a.what) @if let Some(p) = a.person { " (" (t(lang, L::Concerns)) " " (name(p)) ")" } } td { (a.who) } td { (format_opt_date(a.due, lang)) } }
                 } } } }
             }
             section #offers {

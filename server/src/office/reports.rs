@@ -180,7 +180,7 @@ pub(super) async fn printable_report(
             h3 { (t(lang, L::Meetings)) }
             table { tbody { @for m in &held { tr { td { (format_opt_date(m.date, lang)) } td { (label(lang, m.kind)) } td { (m.place) } } } } }
             h3 { (t(lang, L::OpenActions)) }
-            table { tbody { @for a in &open { tr { td { (a.what) } td { (a.who) } td { (format_opt_date(a.due, lang)) } } } } }
+            table { tbody { @for a in &open { tr { td { (a.what) @if a.person.is_some() { " (" (t(lang, L::Concerns)) " " (t(lang, L::JobSeeker).to_lowercase()) ")" } } td { (a.who) } td { (format_opt_date(a.due, lang)) } } } } }
             p.no-print { a href=(format!("/office/worksites/{id}/report.pdf")) { (t(lang, L::ProgressReport)) } " · " a href="javascript:print()" { "🖶" } }
         }
     };

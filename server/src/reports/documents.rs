@@ -102,6 +102,8 @@ struct Labels {
     who: &'static str,
     due: &'static str,
     no_actions: &'static str,
+    /// After an action about a job seeker: the report goes to the authority and names no one.
+    about_job_seeker: &'static str,
     // Letter.
     letter_title: &'static str,
     to_whom: &'static str,
@@ -170,6 +172,7 @@ const FR: Labels = Labels {
     who: "Responsable",
     due: "Échéance",
     no_actions: "Aucune action en cours.",
+    about_job_seeker: "(concerne une personne suivie)",
     letter_title: "Lettre de recommandation",
     to_whom: "À qui de droit,",
     evaluation_of: "Évaluation établie le",
@@ -238,6 +241,7 @@ const NL: Labels = Labels {
     who: "Verantwoordelijke",
     due: "Termijn",
     no_actions: "Geen lopende acties.",
+    about_job_seeker: "(betreft een gevolgde persoon)",
     letter_title: "Aanbevelingsbrief",
     to_whom: "Aan wie het aanbelangt,",
     evaluation_of: "Evaluatie opgesteld op",
@@ -305,6 +309,7 @@ const EN: Labels = Labels {
     who: "Responsible",
     due: "Due",
     no_actions: "No open actions.",
+    about_job_seeker: "(concerns a job seeker)",
     letter_title: "Letter of recommendation",
     to_whom: "To whom it may concern,",
     evaluation_of: "Evaluation drawn up on",
@@ -508,11 +513,11 @@ pub fn progress_report(f: &ReportFigures, lang: Lang) -> Vec<u8> {
         let rows = open
             .iter()
             .map(|a| {
-                vec![
-                    a.what.trim().to_owned(),
-                    a.who.trim().to_owned(),
-                    a.due.map(|d| format_date(d, lang)).unwrap_or_default(),
-                ]
+                let what = match a.person {
+                    Some(_) => format!("{} {}", a.what.trim(), l.about_job_seeker),
+                    None => a.what.trim().to_owned(),
+                };
+                vec![what, a.who.trim().to_owned(), a.due.map(|d| format_date(d, lang)).unwrap_or_default()]
             })
             .collect::<Vec<_>>();
         doc.table(&[Column::left(l.action, 0.58), Column::left(l.who, 0.24), Column::left(l.due, 0.18)], &rows);

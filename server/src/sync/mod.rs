@@ -13,7 +13,8 @@
 //!    between documents, each incoming Automerge message is applied to an in-memory copy of the
 //!    stored document; a document that gained changes must still pass the schema
 //!    ([`Document::read`]) and keep its id and kind. Any failure refuses the whole request and
-//!    nothing is written.
+//!    nothing is written. A worksite that gained changes may then not name, in its free text, a
+//!    person it refers to (`names.rs`).
 //! 5. **Commit** every document's new changes, snapshot, projection and sync state, with the
 //!    request's account rows (actor bindings, creators, a new worksite's assignment, forgotten
 //!    sync states), in one transaction, then answer. The answer's `stored_heads` are therefore
@@ -24,6 +25,7 @@ mod admission;
 mod cache;
 mod error;
 mod merge;
+mod names;
 mod page;
 
 use std::collections::BTreeSet;
@@ -42,6 +44,7 @@ pub use admission::{Admission, DEFAULT_WAIT, MergePool};
 pub use cache::{CacheStats, DocCache};
 pub use error::{Forbidden, SyncError};
 pub use merge::{KeptDocument, MergeInput, MergeOutput, merge, rebuild};
+pub use names::person_names;
 
 /// Limits on what one request may ask of the server, and the pool its merge runs in.
 #[derive(Debug, Clone)]
@@ -218,6 +221,9 @@ pub async fn handle_with_cache(
         cache.record(output.hits, output.rebuilds);
         let kept = std::mem::take(&mut output.keep);
         check_new_references(store.as_ref(), &access, &had, &request, &output).await?;
+        // After the reference check: the names looked for are only those of people the caller
+        // may refer to, so a refusal tells nothing about anyone else's name.
+        names::check_names(store.as_ref(), &kept, &output.commits).await?;
         let remove = output.remove.clone();
         let batch = CommitBatch {
             device,

@@ -1,0 +1,174 @@
+//! People in meetings are references: through the dashboard's screens, a job seeker attends a
+//! mediation and is the subject of an action (picked from the worksite's people; their name typed
+//! instead is refused with a warning), then is erased with the typed confirmation. The worksite
+//! page then shows an erased person in French, Dutch and English, and neither the page, its
+//! report PDF nor the database's bytes hold any trace of their name.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use terrain_tests::browser::Browser;
+use terrain_tests::db::{contains, raw_dump};
+use terrain_tests::server::PASSWORD;
+
+use crate::fixtures::{OFFICE_LOGIN, World, pdf_text, require_pdftotext, seed_worksite, session, squash};
+
+/// The person `seed_worksite` refers to.
+const FIRST: &str = "Karim";
+const LAST: &str = "El Amrani";
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn fill(b: &Browser, css: &str, text: &str) {
+    let e = b.find(css).await;
+    e.clear().await.unwrap_or_else(|err| panic!("clear {css}: {err}"));
+    e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {css}: {err}"));
+}
+
+async fn choose(b: &Browser, select: &str, value: &str) {
+    let ok = b
+        .run(
+            "var s=document.querySelector(arguments[0]); if(!s){return false;} s.value=arguments[1]; return s.value===arguments[1];",
+            vec![json!(select), json!(value)],
+        )
+        .await;
+    assert_eq!(ok, json!(true), "{select} has an option {value:?}");
+}
+
+/// Click a submit button and wait for the next page.
+async fn submit(b: &Browser, css: &str) {
+    b.run("document.body.dataset.leaving='1';", vec![]).await;
+    b.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let done = b
+            .client
+            .execute("return document.readyState==='complete' && document.body.dataset.leaving!=='1';", vec![])
+            .await;
+        if matches!(done, Ok(serde_json::Value::Bool(true))) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no new page after clicking {css}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_attendee_leaves_no_trace_on_the_worksite_page_its_report_or_the_database() {
+    require_pdftotext();
+    let mut world = World::new().await;
+    let base = world.base_url().to_owned();
+    let mut tablet = world.device("Tablette Sophie", 41).await;
+    let seeded = seed_worksite(&mut tablet);
+    tablet.sync(&base).await.expect("the tablet uploads the worksite and the person");
+    let person = seeded.person.to_string();
+    let page = format!("{base}/office/worksites/{}", seeded.worksite);
+
+    let b = Browser::launch(Some("fr")).await;
+    b.login(&base, OFFICE_LOGIN, PASSWORD).await;
+    b.run("document.cookie='terrain_lang=fr; path=/';", vec![]).await;
+    b.goto(&page).await;
+    b.wait_for("#worksite-name", WAIT, |_| true).await;
+
+    // A mediation on site.
+    choose(&b, "#add-meeting select[name=kind]", "mediation").await;
+    fill(&b, "#add-meeting input[name=date]", "10/03/2026").await;
+    fill(&b, "#add-meeting input[name=place]", "Baraque de chantier").await;
+    fill(&b, "#add-meeting input[name=notes]", "Consignes reformulées, binôme avec un ouvrier expérimenté.").await;
+    submit(&b, "#add-meeting-submit").await;
+    let mediation = b
+        .run(
+            "var m=[...document.querySelectorAll('#meetings div.meeting')].find(d=>d.textContent.includes('Médiation')); return m ? m.dataset.meeting : null;",
+            vec![],
+        )
+        .await;
+    let mediation = mediation.as_str().expect("the mediation is on the page").to_owned();
+    let here = format!("#meetings div.meeting[data-meeting=\"{mediation}\"]");
+
+    // The job seeker attends, picked from the worksite's people; the site manager by name.
+    choose(&b, &format!("{here} form.add-attendee select[name=person]"), &person).await;
+    submit(&b, &format!("{here} .add-attendee-submit")).await;
+    fill(&b, &format!("{here} form.add-attendee input[name=name]"), "Marc Delvaux").await;
+    fill(&b, &format!("{here} form.add-attendee input[name=organisation]"), "Bâtiments Delvaux SA").await;
+    submit(&b, &format!("{here} .add-attendee-submit")).await;
+    let attendees = squash(&b.text(&format!("{here} p.attendees")).await);
+    assert!(
+        attendees.contains(&format!("{FIRST} {LAST}")) && attendees.contains("Marc Delvaux (Bâtiments Delvaux SA)"),
+        "{attendees}"
+    );
+
+    // Their name typed into an action is refused with a warning, what was typed kept.
+    let typed = format!("Préparer la réunion de bilan de {FIRST}");
+    fill(&b, &format!("{here} form.add-action input[name=what]"), &typed).await;
+    fill(&b, &format!("{here} form.add-action input[name=who]"), "Sophie Martin").await;
+    submit(&b, &format!("{here} .add-action-submit")).await;
+    let warning = squash(&b.text(&format!("{here} form.add-action .field-error")).await);
+    assert!(
+        warning.contains(&format!("Ce texte nomme {FIRST} {LAST}, une personne de ce chantier"))
+            && warning.contains("choisissez la personne dans la liste"),
+        "{warning}"
+    );
+    let kept =
+        b.run(&format!("return document.querySelector('{here} form.add-action input[name=what]').value"), vec![]).await;
+    assert_eq!(kept, json!(typed), "what was typed is kept");
+    b.screenshot("people-1-name-refused-fr").await;
+
+    // Picked as the person the action concerns instead.
+    fill(&b, &format!("{here} form.add-action input[name=what]"), "Préparer la réunion de bilan").await;
+    choose(&b, &format!("{here} form.add-action select[name=person]"), &person).await;
+    submit(&b, &format!("{here} .add-action-submit")).await;
+    let actions = squash(&b.text(&format!("{here} ul.actions")).await);
+    assert!(actions.contains(&format!("Préparer la réunion de bilan (concerne {FIRST} {LAST})")), "{actions}");
+    b.screenshot("people-2-mediation-fr").await;
+
+    // Erased from their page, after typing their name to confirm.
+    b.goto(&format!("{base}/office/people/{person}")).await;
+    let expected = b.text("#erase-expected").await;
+    fill(&b, "#erase-confirm", &expected).await;
+    submit(&b, "#erase-submit").await;
+    assert!(!b.url().await.contains(&person), "the person's page is gone: {}", b.url().await);
+
+    // The worksite page: an erased person, in three languages, and no trace of the name.
+    for (lang, erased, concerns) in [
+        ("nl", "gewiste persoon", "betreft"),
+        ("en", "erased person", "concerns"),
+        ("fr", "personne effacée", "concerne"),
+    ] {
+        b.run(&format!("document.cookie='terrain_lang={lang}; path=/';"), vec![]).await;
+        b.goto(&page).await;
+        b.wait_for("#worksite-name", WAIT, |_| true).await;
+        let attendees = squash(&b.text(&format!("{here} p.attendees")).await);
+        assert!(attendees.contains(erased) && attendees.contains("Marc Delvaux"), "{lang}: {attendees}");
+        let actions = squash(&b.text(&format!("{here} ul.actions")).await);
+        assert!(actions.contains(&format!("Préparer la réunion de bilan ({concerns} {erased})")), "{lang}: {actions}");
+        let html = b.run("return document.documentElement.outerHTML", vec![]).await;
+        let html = html.as_str().unwrap_or_default();
+        for name in [FIRST, LAST] {
+            assert!(!html.contains(name), "{lang}: the worksite page still shows {name:?}");
+        }
+        b.screenshot(&format!("people-3-erased-{lang}")).await;
+    }
+
+    // The report sent to the authority.
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
+    let cookie = session(&http, OFFICE_LOGIN, &base).await;
+    let response = http
+        .get(format!("{page}/report.pdf"))
+        .header("cookie", &cookie)
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .expect("the report answers");
+    assert!(response.status().is_success(), "report: {}", response.status());
+    let text = squash(&pdf_text(&response.bytes().await.expect("the report's bytes")));
+    assert!(text.contains("Préparer la réunion de bilan (concerne une personne suivie)"), "{text}");
+    for name in [FIRST, LAST] {
+        assert!(!text.contains(name), "the report still names {name:?}");
+    }
+
+    // The database's bytes.
+    let dump = raw_dump(&world.url).await;
+    for name in [FIRST, LAST, "Karim El Amrani"] {
+        assert!(!contains(&dump, name), "the database still holds {name:?}");
+    }
+    b.quit().await;
+}
