@@ -156,6 +156,10 @@ struct World {
 const START_MS: i64 = 1_780_000_000_000;
 const WORDS: &[&str] = &["façade", "échafaudage", "Noël 👷", "grue", "béton", "dalle", "toiture", "plâtre"];
 
+/// Last names of the people the tablets create: none of them is in [`WORDS`], since a worksite's
+/// text may not name a person it refers to (the server refuses it, `personal_data`).
+const LAST_NAMES: &[&str] = &["Mbuyi", "Janssens", "Peeters", "Dubois", "Yılmaz", "Van Damme", "Ngoma", "Lambert"];
+
 fn ts(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().expect("a valid virtual time")
 }
@@ -352,7 +356,7 @@ impl World {
             let id = DocumentId::from_random_bytes(self.rng.bytes16());
             let new = NewPerson {
                 first_name: "Karim".into(),
-                last_name: self.word(),
+                last_name: LAST_NAMES[self.rng.below(LAST_NAMES.len() as u64) as usize].to_owned(),
                 phone: "+32 470 00 00 00".into(),
                 partner_kind: Some(PartnerKind::ReferenceCentre),
                 partner_name: "IrisTech".into(),
