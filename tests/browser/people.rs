@@ -4,7 +4,7 @@
 //! page then shows an erased person in French, Dutch and English, and neither the page, its
 //! report PDF nor the database's bytes hold any trace of their name.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use terrain_tests::browser::Browser;
@@ -12,6 +12,7 @@ use terrain_tests::db::{contains, raw_dump};
 use terrain_tests::server::PASSWORD;
 
 use crate::fixtures::{OFFICE_LOGIN, World, pdf_text, require_pdftotext, seed_worksite, session, squash};
+use crate::office_steps::submit;
 
 /// The person `seed_worksite` refers to.
 const FIRST: &str = "Karim";
@@ -32,24 +33,6 @@ async fn choose(b: &Browser, select: &str, value: &str) {
         )
         .await;
     assert_eq!(ok, json!(true), "{select} has an option {value:?}");
-}
-
-/// Click a submit button and wait for the next page.
-async fn submit(b: &Browser, css: &str) {
-    b.run("document.body.dataset.leaving='1';", vec![]).await;
-    b.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let done = b
-            .client
-            .execute("return document.readyState==='complete' && document.body.dataset.leaving!=='1';", vec![])
-            .await;
-        if matches!(done, Ok(serde_json::Value::Bool(true))) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "no new page after clicking {css}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
