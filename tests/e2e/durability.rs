@@ -10,7 +10,7 @@ use terrain_tests::db::{Backend, fresh};
 use terrain_tests::device::{SyncFailure, TestDevice};
 use terrain_tests::server::{ServerProcess, TestServer, free_port, terrain_binary};
 
-use crate::fixtures::{read, seed_worksite, server_document, signed_in};
+use crate::fixtures::{Seeded, read, seed_worksite, server_document, signed_in};
 
 pub async fn a_server_killed_with_sigkill_loses_nothing_acknowledged(backend: Backend) {
     let (_db_dir, url) = fresh(backend).await;
@@ -22,15 +22,7 @@ pub async fn a_server_killed_with_sigkill_loses_nothing_acknowledged(backend: Ba
     let mut a = signed_in(&server.base_url, store.as_ref(), dir.path(), "Sophie · tablette 1", 11).await;
     let s = seed_worksite(&mut a);
     a.sync(&server.base_url).await.expect("first sync");
-    a.edit(
-        s.worksite,
-        Edit::RecordHours {
-            placement: s.placement,
-            month: "2026-04".parse().unwrap(),
-            hours: 151.0,
-            source: HoursSource::Payroll,
-        },
-    );
+    a.edit(s.worksite, payroll_hours(&s, "2026-04", 151.0));
     a.sync(&server.base_url).await.expect("second sync");
     assert_eq!(a.device.replica().status().pending_changes, 0, "everything was acknowledged");
     let acknowledged = a.device.replica().automerge(s.worksite).unwrap().get_heads();
@@ -111,15 +103,7 @@ pub async fn a_restarted_device_keeps_its_edits_and_syncs_them_later(backend: Ba
         let s = seed_worksite(&mut a);
         a.sync(&server.base_url).await.expect("first sync");
         // Offline edits, then the app process exits.
-        a.edit(
-            s.worksite,
-            Edit::RecordHours {
-                placement: s.placement,
-                month: "2026-06".parse().unwrap(),
-                hours: 99.5,
-                source: HoursSource::Payroll,
-            },
-        );
+        a.edit(s.worksite, payroll_hours(&s, "2026-06", 99.5));
         a.edit(
             s.worksite,
             Edit::SetMeetingNotes { meeting: s.meeting, notes: "Kick-off on site. Réunion reportée.".into() },
@@ -154,19 +138,13 @@ pub async fn a_postgres_crash_loses_nothing_acknowledged() {
     let mut a = signed_in(&server.base_url, server.store.as_ref(), dir.path(), "Sophie · tablette 1", 31).await;
     let s = seed_worksite(&mut a);
     a.sync(&server.base_url).await.expect("first sync");
-    let hours = |month: &str, hours: f64| Edit::RecordHours {
-        placement: s.placement,
-        month: month.parse().unwrap(),
-        hours,
-        source: HoursSource::Payroll,
-    };
-    a.edit(s.worksite, hours("2026-04", 151.0));
+    a.edit(s.worksite, payroll_hours(&s, "2026-04", 151.0));
     a.sync(&server.base_url).await.expect("second sync");
     assert_eq!(a.device.replica().status().pending_changes, 0, "everything was acknowledged");
     let acknowledged = a.device.replica().automerge(s.worksite).unwrap().get_heads();
 
     cluster.crash();
-    a.edit(s.worksite, hours("2026-05", 140.0));
+    a.edit(s.worksite, payroll_hours(&s, "2026-05", 140.0));
     let refused = a.sync(&server.base_url).await;
     let Err(SyncFailure::Refused(503, body)) = refused else { panic!("the database is away: {refused:?}") };
     assert_eq!(body.code.as_str(), "busy");
@@ -235,15 +213,7 @@ pub async fn a_server_restored_from_an_older_backup_gets_back_what_it_acknowledg
     assert!(out.status.success(), "terrain admin backup: {}", String::from_utf8_lossy(&out.stderr));
 
     // Work acknowledged after the backup.
-    a.edit(
-        s.worksite,
-        Edit::RecordHours {
-            placement: s.placement,
-            month: "2026-04".parse().unwrap(),
-            hours: 151.0,
-            source: HoursSource::Payroll,
-        },
-    );
+    a.edit(s.worksite, payroll_hours(&s, "2026-04", 151.0));
     a.sync(&server.base_url).await.expect("sync after the backup");
     assert_eq!(a.device.replica().status().pending_changes, 0, "everything was acknowledged");
     let acknowledged = a.device.replica().automerge(s.worksite).unwrap().get_heads();
@@ -363,4 +333,9 @@ impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = std::process::Command::new("umount").arg("-l").arg(self.0.path()).status();
     }
+}
+
+/// The payroll's hours of `month` ("YYYY-MM") for the seeded placement.
+fn payroll_hours(s: &Seeded, month: &str, hours: f64) -> Edit {
+    Edit::RecordHours { placement: s.placement, month: month.parse().unwrap(), hours, source: HoursSource::Payroll }
 }
