@@ -134,6 +134,10 @@ fi
 # builds for wasm32. The browser suite serves it from mobile/dist.
 log "building the tablet app (wasm32)"
 bash scripts/build-app.sh
+# The previous release's app, for the update test (tests/browser/update.rs). Built after today's:
+# both share the target folder, and mobile/dist is already written.
+log "building the previous release's tablet app"
+bash scripts/build-previous-app.sh
 
 # --- Tests -----------------------------------------------------------------------------------------
 

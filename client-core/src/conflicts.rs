@@ -47,7 +47,11 @@ fn walk<D: ReadDoc>(doc: &D, obj: &ObjId, path: &mut Vec<String>, authors: Optio
         // Containers created on both sides (a map each) are not a choice for a person: the
         // reader takes their union (`Reader::maps_all`).
         let containers_only = all.iter().all(|(value, _)| matches!(value, Value::Object(ObjType::Map)));
-        if all.len() > 1 && !containers_only {
+        // Nor is the same value written on both sides (two devices migrating a document to the
+        // same schema version, two people typing the same figure): whichever shows, it is that.
+        let one_value = all.iter().all(|(value, _)| matches!(value, Value::Scalar(_)))
+            && all.windows(2).all(|pair| field_value(&pair[0].0) == field_value(&pair[1].0));
+        if all.len() > 1 && !containers_only && !one_value {
             let shown_id = doc.get(obj, key.as_str()).ok().flatten().map(|(_, id)| id);
             let mut values: Vec<Competing> = all
                 .iter()

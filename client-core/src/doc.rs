@@ -13,8 +13,49 @@ use crate::values::parse_date;
 /// which is what Rust's `str` indices are, so a splice at a `str` index lands where it should.
 pub const TEXT_ENCODING: TextEncoding = TextEncoding::Utf8CodeUnit;
 
-/// The document schema version this build writes and understands.
-pub const SCHEMA_VERSION: u64 = 1;
+/// The document schema version this build writes: every document it creates, and every document
+/// it edits (an older one is migrated in the same change, see [`migrate`]).
+///
+/// Versions only add: a version's documents hold what the previous one allowed plus the keys it
+/// introduced (`Reader::only_keys_since`). A build reads every version from [`OLDEST_SCHEMA`] to
+/// this one, and never one above: the server does not send a device a document newer than the
+/// schema its sync request says it reads (`app_outdated`, docs/PROTOCOL.md 4.7).
+///
+/// - 1: the first schema.
+/// - 2: the keys of Terrain's second schema are listed where they are read (`model.rs`).
+pub const SCHEMA_VERSION: u64 = 2;
+
+/// The oldest schema version this build still reads.
+pub const OLDEST_SCHEMA: u64 = 1;
+
+/// The schema version a document says it follows (its root `schema`), when it says one that is a
+/// whole number.
+pub fn schema_version<D: ReadDoc>(doc: &D) -> Option<u64> {
+    match doc.get(&automerge::ROOT, "schema").ok()?? {
+        (Value::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::Uint(u) => Some(*u),
+            ScalarValue::Int(i) => u64::try_from(*i).ok(),
+            ScalarValue::F64(f) if f.fract() == 0.0 && (0.0..=1e15).contains(f) => Some(*f as u64),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Bring a document of an older schema to [`SCHEMA_VERSION`], inside the transaction of the edit
+/// that is about to use it. Every version so far only adds optional keys, so migrating is saying
+/// the new version: the same write on every device, so two devices migrating the same document
+/// offline agree (their two writes of one value merge as one). A version that reshapes data will
+/// add its steps here, each one deterministic for the same reason.
+pub(crate) fn migrate<T: Transactable>(tx: &mut T) -> std::result::Result<bool, automerge::AutomergeError> {
+    match schema_version(tx) {
+        Some(v) if v >= SCHEMA_VERSION => Ok(false),
+        _ => {
+            tx.put(automerge::ROOT, "schema", SCHEMA_VERSION)?;
+            Ok(true)
+        }
+    }
+}
 
 /// A document or change that does not follow Terrain's schema.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,7 +71,16 @@ impl SchemaError {
     pub(crate) fn new(path: impl Into<String>, problem: impl Into<String>) -> Self {
         Self { path: path.into(), problem: problem.into() }
     }
+
+    /// The document follows a schema newer than this build reads: a newer app wrote it, and this
+    /// one must be updated to read it (nothing is wrong with the document).
+    pub fn is_newer_schema(&self) -> bool {
+        self.path == "schema" && self.problem.starts_with(TOO_NEW)
+    }
 }
+
+/// How [`SchemaError`] says a document is of a newer schema than this build reads.
+pub(crate) const TOO_NEW: &str = "a newer schema than this build reads";
 
 /// A new, empty document with the given actor and Terrain's text encoding.
 pub fn new_document(actor: ActorId) -> Automerge {
@@ -50,11 +100,13 @@ pub(crate) struct Reader<'a, D: ReadDoc> {
     pub doc: &'a D,
     pub obj: ObjId,
     pub path: String,
+    /// The schema version of the document being read (set from its root by `model::header`).
+    pub version: u64,
 }
 
 impl<'a, D: ReadDoc> Reader<'a, D> {
     pub fn root(doc: &'a D) -> Self {
-        Reader { doc, obj: automerge::ROOT, path: String::new() }
+        Reader { doc, obj: automerge::ROOT, path: String::new(), version: SCHEMA_VERSION }
     }
 
     fn at(&self, key: &str) -> String {
@@ -80,10 +132,35 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
         Ok(())
     }
 
+    /// Fail when the map holds a key neither in `allowed` (every version) nor in `since` for a
+    /// version at or below the document's: `since` lists `(version, keys that version added)`.
+    /// A key of a later version than the document says is refused like an unknown one, so the
+    /// reader still refuses what no version allows.
+    pub fn only_keys_since(&self, allowed: &[&str], since: &[(u64, &[&str])]) -> Result<()> {
+        for k in self.keys() {
+            if allowed.contains(&k.as_str()) {
+                continue;
+            }
+            match since.iter().find(|(_, keys)| keys.contains(&k.as_str())) {
+                Some((v, _)) if *v <= self.version => {}
+                Some((v, _)) => {
+                    return Err(SchemaError::new(
+                        self.at(&k),
+                        format!("a key of schema {v} in a document of schema {}", self.version),
+                    ));
+                }
+                None => return Err(SchemaError::new(self.at(&k), "unknown field")),
+            }
+        }
+        Ok(())
+    }
+
     /// A nested object of the given type (map or text); absent is an error.
     pub fn object(&self, key: &str, ty: ObjType) -> Result<Reader<'a, D>> {
         match self.raw(key)? {
-            Some((Value::Object(t), id)) if t == ty => Ok(Reader { doc: self.doc, obj: id, path: self.at(key) }),
+            Some((Value::Object(t), id)) if t == ty => {
+                Ok(Reader { doc: self.doc, obj: id, path: self.at(key), version: self.version })
+            }
             Some(_) => Err(SchemaError::new(self.at(key), format!("expected a {ty:?}"))),
             None => Err(SchemaError::new(self.at(key), "missing")),
         }
@@ -102,7 +179,9 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
         let all = self.doc.get_all(&self.obj, key).map_err(|e| SchemaError::new(self.at(key), e.to_string()))?;
         all.into_iter()
             .map(|(value, id)| match value {
-                Value::Object(ObjType::Map) => Ok(Reader { doc: self.doc, obj: id, path: self.at(key) }),
+                Value::Object(ObjType::Map) => {
+                    Ok(Reader { doc: self.doc, obj: id, path: self.at(key), version: self.version })
+                }
                 _ => Err(SchemaError::new(self.at(key), "expected a Map")),
             })
             .collect()

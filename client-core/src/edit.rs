@@ -10,7 +10,7 @@ use automerge::{
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::doc::{SCHEMA_VERSION, SchemaError, new_document, object_at, put_date, put_text};
+use crate::doc::{SCHEMA_VERSION, SchemaError, migrate, new_document, object_at, put_date, put_text};
 use crate::ids::{DocKind, DocumentId, ItemId};
 use crate::model::{Document, MAX_SHORT, MAX_TEXT};
 use crate::values::{
@@ -445,7 +445,11 @@ pub fn apply(doc: &mut Automerge, edit: &Edit, ctx: &EditContext) -> Result<Opti
     // The edits are typed, but a conflict resolution or a bad combination could still produce a
     // document the server would refuse: check the result before committing, so a refused edit
     // leaves no change behind (a committed change could never be taken out of history).
-    let result = sign(&mut tx, &actor, ctx)
+    // An edit by this build brings a document of an older schema to this one, in the same change:
+    // what it writes may use keys of the newer schema.
+    let result = migrate(&mut tx)
+        .map_err(EditError::from)
+        .and_then(|_| sign(&mut tx, &actor, ctx))
         .and_then(|()| write(&mut tx, kind, edit, ctx, &actor))
         .and_then(|()| Document::read(&tx).map(drop).map_err(EditError::Schema));
     match result {

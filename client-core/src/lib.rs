@@ -31,7 +31,7 @@ pub mod seal;
 pub mod store;
 pub mod values;
 
-pub use doc::{SCHEMA_VERSION, SchemaError, TEXT_ENCODING, load_document, new_document};
+pub use doc::{OLDEST_SCHEMA, SCHEMA_VERSION, SchemaError, TEXT_ENCODING, load_document, new_document, schema_version};
 pub use edit::{Edit, EditContext, EditError, NewPerson, NewWorksite};
 pub use ids::{DeviceId, DocKind, DocumentId, ItemId, ParseIdError};
 pub use protocol::{SyncRequest, SyncResponse};

@@ -15,7 +15,7 @@ use automerge::{ObjType, ReadDoc};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::doc::{Reader, Result, SCHEMA_VERSION, SchemaError};
+use crate::doc::{OLDEST_SCHEMA, Reader, Result, SCHEMA_VERSION, SchemaError, TOO_NEW, schema_version};
 use crate::ids::{DocKind, DocumentId, ItemId};
 use crate::values::{
     CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus,
@@ -489,12 +489,16 @@ const WORKSITE_ROOT: &[&str] = &[
 ];
 const PERSON_ROOT: &[&str] = &["schema", "kind", "id", "authors", "person", "notes", "evaluations"];
 
-fn header<D: ReadDoc>(root: &Reader<'_, D>, kind: DocKind, allowed: &[&str]) -> Result<DocumentId> {
-    root.only_keys(allowed)?;
+/// Check a document's root: its keys, its schema version (which the reader then reads by: see
+/// [`Reader::only_keys_since`]), its kind; returns its id.
+fn header<D: ReadDoc>(root: &mut Reader<'_, D>, kind: DocKind, allowed: &[&str]) -> Result<DocumentId> {
     let schema = root.number("schema")?;
-    if schema != SCHEMA_VERSION as f64 {
-        return Err(SchemaError::new("schema", format!("unsupported schema version {schema}")));
+    match schema_version(root.doc) {
+        Some(v) if (OLDEST_SCHEMA..=SCHEMA_VERSION).contains(&v) => root.version = v,
+        Some(v) if v > SCHEMA_VERSION => return Err(SchemaError::new("schema", format!("{TOO_NEW} ({v})"))),
+        _ => return Err(SchemaError::new("schema", format!("unsupported schema version {schema}"))),
     }
+    root.only_keys(allowed)?;
     let found: DocKind = root.code("kind", kind)?;
     if found != kind || root.string("kind")?.is_empty() {
         return Err(SchemaError::new("kind", format!("expected a {kind} document")));
@@ -583,8 +587,8 @@ fn hours_log<D: ReadDoc>(r: &Reader<'_, D>) -> Result<BTreeMap<Month, Vec<HoursR
 impl Worksite {
     /// Read and check a worksite document.
     pub fn read<D: ReadDoc>(doc: &D) -> Result<Worksite> {
-        let root = Reader::root(doc);
-        let id = header(&root, DocKind::Worksite, WORKSITE_ROOT)?;
+        let mut root = Reader::root(doc);
+        let id = header(&mut root, DocKind::Worksite, WORKSITE_ROOT)?;
         let w = root.map("worksite")?;
         w.only_keys(&[
             "name",
@@ -894,8 +898,8 @@ fn read_meeting<D: ReadDoc>(id: ItemId, r: &Reader<'_, D>) -> Result<Meeting> {
 impl Person {
     /// Read and check a person document.
     pub fn read<D: ReadDoc>(doc: &D) -> Result<Person> {
-        let root = Reader::root(doc);
-        let id = header(&root, DocKind::Person, PERSON_ROOT)?;
+        let mut root = Reader::root(doc);
+        let id = header(&mut root, DocKind::Person, PERSON_ROOT)?;
         let p = root.map("person")?;
         p.only_keys(&["first_name", "last_name", "phone", "email", "partner_kind", "partner_name", "eligibility"])?;
         let elig = p.map("eligibility")?;

@@ -32,6 +32,21 @@ pub struct SyncRequest {
     /// Absent in a session's first request and once an answer said nothing more is listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<PageMark>,
+    /// The newest document schema the device reads ([`crate::SCHEMA_VERSION`] of its build). The
+    /// server sends it no document of a newer schema: a request that would need one is refused
+    /// with [`ErrorCode::AppOutdated`], and the device keeps everything until it is updated.
+    /// Absent (apps from before schema 2) reads as 1, and 1 is sent as absent: a request saying 1
+    /// is the very bytes such an app sends.
+    #[serde(default = "first_schema", skip_serializing_if = "is_first_schema")]
+    pub schema: u64,
+}
+
+fn first_schema() -> u64 {
+    1
+}
+
+fn is_first_schema(schema: &u64) -> bool {
+    *schema == 1
 }
 
 /// A position in the server's listing of changed documents, which runs in (latest commit number,
@@ -200,6 +215,10 @@ pub enum ErrorCode {
     NotFound,
     /// A request to an administrative endpoint is malformed (400).
     InvalidInput,
+    /// A document of this sync follows a newer schema than the app reads (its request's
+    /// `schema`): the app must be updated; nothing of the request was stored, and the device keeps
+    /// its unsynced work for the updated app to send (426).
+    AppOutdated,
     /// A code this build does not know yet (a newer server's): show the error's message. Never
     /// sent; decoded from any unknown code so an older app keeps reading a newer server's errors.
     #[serde(other)]
@@ -223,6 +242,7 @@ impl ErrorCode {
             ErrorCode::Forbidden | ErrorCode::ForgedActor => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::InvalidInput => 400,
+            ErrorCode::AppOutdated => 426,
             ErrorCode::Busy => 503,
             ErrorCode::Internal | ErrorCode::Unknown => 500,
         }
@@ -253,6 +273,7 @@ impl ErrorCode {
             ErrorCode::ForgedActor => "forged_actor",
             ErrorCode::NotFound => "not_found",
             ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::AppOutdated => "app_outdated",
             ErrorCode::Unknown => "unknown",
         }
     }

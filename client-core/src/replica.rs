@@ -745,7 +745,14 @@ impl Replica {
         if let Some(s) = &mut self.session {
             s.capped = capped;
         }
-        SyncRequest { protocol: PROTOCOL_VERSION, cursor, docs, removed: self.removed.clone(), page }
+        SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            cursor,
+            docs,
+            removed: self.removed.clone(),
+            page,
+            schema: crate::SCHEMA_VERSION,
+        }
     }
 
     /// Record the server database's epoch from an answer; true when it differs from the one seen

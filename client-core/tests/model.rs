@@ -780,7 +780,7 @@ fn documents_that_break_the_schema_are_refused_with_the_path() {
     assert_eq!(err.path, "worksite/status");
 
     let err = tamper(&doc, |tx, _| {
-        tx.put(automerge::ROOT, "schema", 2).unwrap();
+        tx.put(automerge::ROOT, "schema", terrain_client_core::SCHEMA_VERSION + 1).unwrap();
     });
     assert_eq!(err.path, "schema");
 

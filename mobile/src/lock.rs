@@ -301,6 +301,11 @@ terrain_client_core::labels! {
         "Deze versie van de app wordt niet meer aanvaard door de server: herlaad de app om ze bij te werken.",
         "The server no longer accepts this app version: reload the app to update it."
     ],
+    ErrAppOutdated => [
+        "Un document a été modifié par une version plus récente de Terrain : mettez l'application à jour (rechargez-la). Vos modifications non synchronisées sont gardées sur la tablette.",
+        "Een document werd gewijzigd door een nieuwere versie van Terrain: werk de app bij (herlaad ze). Uw niet-gesynchroniseerde wijzigingen blijven op de tablet.",
+        "A document was changed by a newer version of Terrain: update the app (reload it). Your unsynced changes stay on the tablet."
+    ],
     ErrTooLarge => ["Trop de données en une fois pour le serveur.", "Te veel gegevens in één keer voor de server.", "Too much data at once for the server."],
     ErrDuplicate => ["Le même document est envoyé deux fois.", "Hetzelfde document wordt twee keer verzonden.", "The same document was sent twice."],
     ErrInvalidSync => ["Le serveur n'a pas pu appliquer ces modifications.", "De server kon deze wijzigingen niet toepassen.", "The server could not apply these changes."],
@@ -334,6 +339,7 @@ pub fn refusal_text(lang: Lang, code: ErrorCode) -> &'static str {
         ErrorCode::MalformedRequest | ErrorCode::UnsupportedMediaType => L::ErrMalformed,
         // A code this build does not know comes from a newer server: the app is out of date.
         ErrorCode::UnsupportedProtocol | ErrorCode::Unknown => L::ErrUpdate,
+        ErrorCode::AppOutdated => L::ErrAppOutdated,
         ErrorCode::BodyTooLarge | ErrorCode::MessageTooLarge | ErrorCode::TooManyDocuments => L::ErrTooLarge,
         ErrorCode::DuplicateDocument => L::ErrDuplicate,
         ErrorCode::InvalidSyncMessage => L::ErrInvalidSync,

@@ -232,6 +232,24 @@ fn register_service_worker(rt: &Rc<Runtime>, window: &web_sys::Window) {
     });
 }
 
+/// Ask the browser to check for a new version of the app now (the service worker's update check);
+/// once one is installed, the advisor is offered "Update now".
+fn look_for_update() {
+    let Some(window) = web_sys::window() else { return };
+    if Reflect::get(&window.navigator(), &"serviceWorker".into()).map_or(true, |sw| sw.is_undefined()) {
+        return;
+    }
+    let getting = window.navigator().service_worker().get_registration();
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(registration) = JsFuture::from(getting).await else { return };
+        if let Ok(update) = Reflect::get(&registration, &"update".into())
+            && let Some(update) = update.dyn_ref::<Function>()
+        {
+            let _ = update.call0(&registration);
+        }
+    });
+}
+
 /// The advisor tapped "Update now": wait for running writes, let the new worker take over, reload.
 async fn apply_update(rt: &Rc<Runtime>) {
     while rt.saving.get() > 0 || rt.app.borrow().sync.syncing {
@@ -1173,6 +1191,11 @@ async fn refused(rt: &Rc<Runtime>, body: &terrain_client_core::protocol::ErrorBo
             Outcome::Failed(lock::refusal_text(lang, body.code).to_owned())
         }
         Refusal::Other if body.code == ErrorCode::InvalidToken => Outcome::Failed(t(lang, L::SignInAgain).to_owned()),
+        Refusal::Other if body.code == ErrorCode::AppOutdated => {
+            // The server serves the newer app: fetch it now, so "Update now" shows at once.
+            look_for_update();
+            Outcome::Failed(lock::refusal_text(lang, body.code).to_owned())
+        }
         Refusal::Other => Outcome::Failed(format!("{} ({})", lock::refusal_text(lang, body.code), body.code.as_str())),
     }
 }

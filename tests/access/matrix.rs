@@ -233,7 +233,14 @@ pub async fn every_endpoint_role_worksite_and_token(backend: Backend) {
 
 /// A sync from cursor 0 with no document: the ids the server sends back, or the error code.
 async fn sync_from_scratch(w: &World, who: Who) -> (u16, Result<Vec<terrain_client_core::DocumentId>, String>) {
-    let request = SyncRequest { protocol: PROTOCOL_VERSION, cursor: 0, docs: vec![], removed: vec![], page: None };
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        cursor: 0,
+        docs: vec![],
+        removed: vec![],
+        page: None,
+        schema: terrain_client_core::SCHEMA_VERSION,
+    };
     let mut r = reqwest::Client::new()
         .post(format!("{}/v1/sync", w.server.base_url))
         .header("content-type", protocol::CONTENT_TYPE)

@@ -20,4 +20,5 @@ mod people;
 mod portfolio;
 mod tablet;
 mod tablet_steps;
+mod update;
 mod whole_day;

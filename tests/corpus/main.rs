@@ -114,6 +114,7 @@ fn request(cursor: i64, docs: Vec<(DocumentId, DocKind, Vec<u8>)>) -> SyncReques
         docs: docs.into_iter().map(|(doc, kind, message)| DocMessage { doc, kind, message }).collect(),
         removed: vec![],
         page: None,
+        schema: terrain_client_core::SCHEMA_VERSION,
     }
 }
 

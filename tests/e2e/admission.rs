@@ -256,7 +256,14 @@ pub async fn a_device_holding_more_documents_than_a_request_may_name_is_not_stuc
     let server = TestServer::start_with(&url, strict).await;
     let all: Vec<DocMessage> =
         (0..COUNT).map(|n| DocMessage { doc: worksite_id(n), kind: DocKind::Worksite, message: empty_ask() }).collect();
-    let request = SyncRequest { protocol: PROTOCOL_VERSION, cursor: 0, docs: all, removed: vec![], page: None };
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        cursor: 0,
+        docs: all,
+        removed: vec![],
+        page: None,
+        schema: terrain_client_core::SCHEMA_VERSION,
+    };
     let answer = reqwest::Client::new()
         .post(format!("{}/v1/sync", server.base_url))
         .header("content-type", protocol::CONTENT_TYPE)

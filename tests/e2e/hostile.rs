@@ -64,8 +64,14 @@ pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backe
         assert_eq!(status, 400);
         assert_eq!(error(&bytes).code, ErrorCode::MalformedRequest);
     }
-    let wrong_version =
-        SyncRequest { protocol: PROTOCOL_VERSION + 1, cursor: 0, docs: vec![], removed: vec![], page: None };
+    let wrong_version = SyncRequest {
+        protocol: PROTOCOL_VERSION + 1,
+        cursor: 0,
+        docs: vec![],
+        removed: vec![],
+        page: None,
+        schema: terrain_client_core::SCHEMA_VERSION,
+    };
     let (status, bytes) = post(&server.base_url, &token, protocol::encode(&wrong_version)).await;
     assert_eq!((status, error(&bytes).code), (400, ErrorCode::UnsupportedProtocol));
     assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
@@ -135,6 +141,7 @@ pub async fn an_oversized_body_is_refused_and_changes_nothing(backend: Backend) 
         docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: vec![0x42; 200 * 1024] }],
         removed: vec![],
         page: None,
+        schema: terrain_client_core::SCHEMA_VERSION,
     };
     let (status, bytes) = post(&server.base_url, &token, protocol::encode(&big)).await;
     assert_eq!((status, error(&bytes).code), (413, ErrorCode::MessageTooLarge));
@@ -175,6 +182,7 @@ pub async fn a_change_that_breaks_the_schema_is_refused_and_changes_nothing(back
                 docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: message.encode() }],
                 removed: vec![],
                 page: None,
+                schema: terrain_client_core::SCHEMA_VERSION,
             };
             let before = fingerprint(&url).await;
             let (status, bytes) = post(&server.base_url, &token, protocol::encode(&request)).await;
@@ -249,6 +257,7 @@ pub async fn a_compressed_body_is_limited_by_its_inflated_size(backend: Backend)
         docs: vec![],
         removed: vec![],
         page: None,
+        schema: terrain_client_core::SCHEMA_VERSION,
     });
     let packed = terrain_tests::device::gzip(&request);
     for body in [request.clone(), packed[..packed.len() - 6].to_vec()] {

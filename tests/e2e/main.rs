@@ -14,6 +14,7 @@ mod merge;
 mod metrics;
 mod news;
 mod projection;
+mod schema;
 mod shutdown;
 mod storm;
 
@@ -45,6 +46,7 @@ on_both_backends!(
     admission::a_first_sync_over_ten_thousand_worksites_completes_in_one_paged_session,
     admission::a_device_holding_more_documents_than_a_request_may_name_is_not_stuck,
     admission::many_worksites_assigned_at_once_arrive_a_page_at_a_time,
+    schema::an_app_of_the_previous_schema_is_told_to_update_and_loses_nothing,
 );
 
 /// Postgres only: the database itself crashes.

@@ -287,6 +287,19 @@ pub async fn push_raw(
     id: terrain_client_core::DocumentId,
     kind: terrain_client_core::DocKind,
 ) -> Result<(), (u16, ErrorBody)> {
+    push_raw_reading(base_url, token, doc, id, kind, terrain_client_core::SCHEMA_VERSION).await
+}
+
+/// [`push_raw`] from an app that reads documents up to `schema` (1: the very requests of an app
+/// from before schema versions were negotiated).
+pub async fn push_raw_reading(
+    base_url: &str,
+    token: &str,
+    doc: &mut automerge::Automerge,
+    id: terrain_client_core::DocumentId,
+    kind: terrain_client_core::DocKind,
+    schema: u64,
+) -> Result<(), (u16, ErrorBody)> {
     use automerge::sync::SyncDoc;
     let http = reqwest::Client::new();
     let mut state = automerge::sync::State::new();
@@ -298,6 +311,7 @@ pub async fn push_raw(
             docs: vec![protocol::DocMessage { doc: id, kind, message: message.encode() }],
             removed: vec![],
             page: None,
+            schema,
         };
         let response = http
             .post(format!("{base_url}/v1/sync"))

@@ -129,6 +129,12 @@ impl From<crate::sync::SyncError> for ApiError {
             E::Forbidden { reason: Forbidden::Edit, .. } => "You may not change this document.".to_owned(),
             E::InvalidInput { reason, .. } => format!("The change was refused: {reason}."),
             E::NotFound(_) => "No such document.".to_owned(),
+            // In the three languages: an app from before this code shows the sentence as it is.
+            E::AppOutdated { .. } => "Mettez l'application à jour : un document a été modifié par une version plus \
+                                      récente. Rien n'est perdu. / Werk de app bij: een document werd gewijzigd door \
+                                      een nieuwere versie. Er gaat niets verloren. / Update the app: a document was \
+                                      changed by a newer version. Nothing is lost."
+                .to_owned(),
         };
         ApiError { code: error.code(), message, doc: error.doc() }
     }

@@ -112,6 +112,16 @@ pub enum SyncError {
     /// No such document.
     #[error("no document {0}")]
     NotFound(DocumentId),
+    /// A document the answer would carry follows a newer schema than the device's app reads.
+    #[error("document {doc} is of schema {schema}; the app reads up to {reads}")]
+    AppOutdated {
+        /// The document.
+        doc: DocumentId,
+        /// Its schema version.
+        schema: u64,
+        /// The newest the request said the app reads.
+        reads: u64,
+    },
     /// The server failed (storage, a task); logged with its cause by the adapter.
     #[error("internal error in {context}: {cause}")]
     Internal {
@@ -151,6 +161,7 @@ impl SyncError {
             SyncError::Forbidden { .. } => ErrorCode::Forbidden,
             SyncError::InvalidInput { .. } => ErrorCode::InvalidInput,
             SyncError::NotFound(_) => ErrorCode::NotFound,
+            SyncError::AppOutdated { .. } => ErrorCode::AppOutdated,
             SyncError::Internal { .. } => ErrorCode::Internal,
         }
     }
@@ -164,7 +175,8 @@ impl SyncError {
             | SyncError::PersonalData { doc, .. }
             | SyncError::KindMismatch { doc, .. }
             | SyncError::Forbidden { doc, .. }
-            | SyncError::InvalidInput { doc, .. } => Some(*doc),
+            | SyncError::InvalidInput { doc, .. }
+            | SyncError::AppOutdated { doc, .. } => Some(*doc),
             SyncError::InvalidSyncMessage { doc, .. }
             | SyncError::ForgedActor { doc }
             | SyncError::TooExpensive { doc } => *doc,

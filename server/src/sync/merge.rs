@@ -124,6 +124,7 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
         [one] => Some(one.doc),
         _ => None,
     };
+    let reads = input.request.schema;
     let in_time = || if Instant::now() < deadline { Ok(()) } else { Err(SyncError::TooExpensive { doc: alone }) };
 
     let mut open = |id: DocumentId, kind: DocKind| -> Result<Working, SyncError> {
@@ -181,6 +182,7 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
             remove.push(id);
             continue;
         }
+        readable(&w.doc, id, reads)?;
         let mut commit = DocumentCommit {
             id,
             kind: w.kind,
@@ -249,6 +251,7 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
         }
         in_time()?;
         let mut w = open(id, kind)?;
+        readable(&w.doc, id, reads)?;
         let message = w.doc.generate_sync_message(&mut w.state).map(|m| m.encode());
         replies.push(DocReply { doc: id, kind, message, stored_heads: heads(&w.doc) });
         if let Some(stored) = &w.stored {
@@ -262,6 +265,16 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
         }
     }
     Ok(MergeOutput { commits, replies, created, actors, new_references, remove, keep, hits, rebuilds })
+}
+
+/// Refuse to send a device a document of a newer schema than its app reads (the request's
+/// `schema`): it would refuse or, worse, misread it. The whole request is refused as
+/// `app_outdated`, so nothing of it is stored and the device keeps its work until it is updated.
+fn readable(doc: &Automerge, id: DocumentId, reads: u64) -> Result<(), SyncError> {
+    match terrain_client_core::schema_version(doc) {
+        Some(schema) if schema > reads => Err(SyncError::AppOutdated { doc: id, schema, reads }),
+        _ => Ok(()),
+    }
 }
 
 fn heads(doc: &Automerge) -> Vec<ByteBuf> {
@@ -418,6 +431,7 @@ mod tests {
             docs: vec![DocMessage { doc: named, kind: DocKind::Worksite, message: vec![0x42, 0x01] }],
             removed: vec![],
             page: None,
+            schema: terrain_client_core::SCHEMA_VERSION,
         };
         let broken = StoredDocument {
             id: flagged,
