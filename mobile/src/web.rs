@@ -1134,17 +1134,26 @@ async fn sync_session(rt: &Rc<Runtime>) -> Result<(), Outcome> {
     loop {
         match net::sync(&token, &request).await {
             Ok(response) => {
-                let step = {
+                let handled = {
                     let mut app = rt.app.borrow_mut();
                     let replica = app.replica.as_mut().ok_or(Outcome::Failed(String::new()))?;
-                    match replica.handle_response(response) {
-                        Ok(step) => step,
-                        Err(_) => {
-                            replica.abort_sync();
-                            return Err(Outcome::Failed(
-                                lock::refusal_text(lang, ErrorCode::InvalidSyncMessage).to_owned(),
-                            ));
+                    replica.handle_response(response).map_err(|_| {
+                        replica.abort_sync();
+                        // What the answer brought before the failure is applied in memory: store
+                        // it now, so memory and disk do not part until the next edit.
+                        replica.take_unpersisted()
+                    })
+                };
+                let step = match handled {
+                    Ok(step) => step,
+                    Err(owed) => {
+                        if let Err(why) = save(rt, &owed).await {
+                            reload_from_store(rt).await;
+                            return Err(Outcome::Failed(why));
                         }
+                        return Err(Outcome::Failed(
+                            lock::refusal_text(lang, ErrorCode::InvalidSyncMessage).to_owned(),
+                        ));
                     }
                 };
                 if let Err(why) = save(rt, &step.persist).await {
