@@ -90,6 +90,8 @@ impl SqliteStore {
         if in_memory {
             // An in-memory database lives as long as one connection to it: keep one open.
             pool = pool.min_connections(1).idle_timeout(None).max_lifetime(None);
+        } else {
+            pool = pool.before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }));
         }
         let pool = pool.connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
@@ -315,7 +317,26 @@ impl Store for SqliteStore {
     }
 }
 
-/// Every write of a batch, inside the caller's `BEGIN IMMEDIATE` transaction.
+/// Whether a pooled connection may be handed out again: not when it still counts itself inside a
+/// transaction.
+///
+/// On some errors (`SQLITE_FULL`, an I/O error), during a statement or at `COMMIT`, SQLite rolls
+/// the transaction back by itself. The ROLLBACK sqlx then sends fails ("no transaction is
+/// active"), so the connection keeps counting one open transaction, and its next
+/// `BEGIN IMMEDIATE` is refused ("begin_with at non-zero transaction depth"): the first commit
+/// on it after a full disk was freed answered `internal`. Such a connection is closed instead
+/// (closing also rolls back whatever SQLite may still hold open), and the pool opens a new one.
+/// The rollback queued when the transaction was dropped has run by the time this is asked (the
+/// pool pings the connection on release and before acquiring it).
+fn usable(conn: &mut SqliteConnection) -> bool {
+    use sqlx::Connection;
+    let usable = !conn.is_in_transaction();
+    if !usable {
+        tracing::warn!("a database connection left in a failed transaction is closed");
+    }
+    usable
+}
+
 /// What an erasure deletes, binding the document id (`Store::erase`).
 const ERASE_STATEMENTS: [&str; 4] = [
     "DELETE FROM changes WHERE document_id = ?",
