@@ -155,3 +155,44 @@ async fn an_erased_attendee_leaves_no_trace_on_the_worksite_page_its_report_or_t
     }
     b.quit().await;
 }
+
+/// The server checks the dashboard's edits like a tablet's (`sync::write_edit`): meeting notes
+/// naming the worksite's job seeker are refused, the warning shown next to the notes in French,
+/// Dutch and English, what was typed kept, nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meeting_notes_naming_a_job_seeker_are_refused_next_to_the_field_in_three_languages() {
+    let mut world = World::new().await;
+    let base = world.base_url().to_owned();
+    let mut tablet = world.device("Tablette Sophie", 42).await;
+    let seeded = seed_worksite(&mut tablet);
+    tablet.sync(&base).await.expect("the tablet uploads the worksite and the person");
+    let page = format!("{base}/office/worksites/{}", seeded.worksite);
+
+    let b = Browser::launch(Some("fr")).await;
+    b.login(&base, OFFICE_LOGIN, PASSWORD).await;
+    let typed = format!("{LAST} absent ce matin, à rappeler");
+    for (lang, warning) in [
+        ("fr", format!("Notes : Ce texte nomme {FIRST} {LAST}, une personne de ce chantier.")),
+        ("nl", format!("Notities: Deze tekst noemt {FIRST} {LAST}, een persoon van deze werf.")),
+        ("en", format!("Notes: This text names {FIRST} {LAST}, a person of this worksite.")),
+    ] {
+        b.run(&format!("document.cookie='terrain_lang={lang}; path=/';"), vec![]).await;
+        b.goto(&page).await;
+        b.wait_for("#worksite-name", WAIT, |_| true).await;
+        let meetings = b.count("#meetings div.meeting").await;
+        fill(&b, "#add-meeting input[name=date]", "12/03/2026").await;
+        fill(&b, "#add-meeting input[name=notes]", &typed).await;
+        submit(&b, "#add-meeting-submit").await;
+        // Next to the notes, and what the screen reader reads with them.
+        let error = squash(&b.text("#add-meeting p.field.invalid #m-notes-error").await);
+        assert!(error.contains(&warning), "{lang}: {error}");
+        assert_eq!(b.attr("#add-meeting #m-notes", "aria-describedby").await.as_deref(), Some("m-notes-error"));
+        let kept = b.run("return document.querySelector('#add-meeting #m-notes').value", vec![]).await;
+        assert_eq!(kept, json!(typed), "{lang}: what was typed is kept");
+        assert_eq!(b.count("#meetings div.meeting").await, meetings, "{lang}: no meeting was recorded");
+        b.screenshot(&format!("people-notes-refused-{lang}")).await;
+    }
+    let dump = raw_dump(&world.url).await;
+    assert!(!contains(&dump, "absent ce matin"), "nothing of the refused notes reached the database");
+    b.quit().await;
+}

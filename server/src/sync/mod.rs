@@ -381,9 +381,11 @@ fn check_shape(limits: &Limits, request: &SyncRequest) -> Result<(), SyncError> 
     Ok(())
 }
 
-/// Apply one typed edit on the server, as the caller (the office dashboard resolving a conflict):
-/// the change is made under an actor bound to the caller's device, checked against the schema,
-/// and committed like any synced change; tablets receive it at their next sync.
+/// Apply one typed edit on the server, as the caller (the office dashboard's forms, resolving a
+/// conflict): the change is made under an actor bound to the caller's device, checked against the
+/// schema and, on a worksite, for the names of its people in its free text (`personal_data` with
+/// the field, as a synced change would be; nothing is written), then committed like any synced
+/// change; tablets receive it at their next sync.
 pub async fn write_edit(
     store: &Arc<dyn Store>,
     caller: &Caller,
@@ -415,7 +417,9 @@ pub async fn write_edit_at(
         let device = caller.device.id;
         let edit = edit.clone();
         let task = tokio::task::spawn_blocking(move || merge::apply_edit(&stored, device, &edit, &ctx));
-        let (commit, actor) = task.await.map_err(|e| SyncError::internal("edit task", e))??;
+        let (commit, actor, kept) = task.await.map_err(|e| SyncError::internal("edit task", e))??;
+        // Like a synced change: worksite text may not name one of the worksite's people.
+        names::check_names(store.as_ref(), std::slice::from_ref(&kept), std::slice::from_ref(&commit)).await?;
         let accounts = AccountWrites { actors: vec![actor], ..AccountWrites::default() };
         let batch = CommitBatch { device, received_at, documents: vec![commit], accounts };
         match store.commit(batch).await {
