@@ -18,6 +18,8 @@ on_both_backends!(
     revocation::a_forged_actor_is_refused_and_nothing_is_persisted,
     races::of_two_devices_racing_with_one_fresh_actor_exactly_one_is_refused,
     races::a_commit_failing_part_way_stores_nothing_and_the_tablet_keeps_its_work,
+    races::an_erasure_during_a_sync_is_announced_exactly_once,
+    races::an_erasure_among_the_pages_of_an_answer_is_announced_once,
     assignments::assignments_bring_and_take_worksites_and_their_people,
     assignments::an_unassignment_whose_answer_is_lost_still_takes_the_worksite_and_can_be_undone,
     quarantine::a_refused_document_is_quarantined_and_the_rest_syncs,

@@ -3,11 +3,14 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ReadDoc};
-use terrain_client_core::{DocKind, DocumentId, NewWorksite};
-use terrain_tests::db::{Backend, execute, fingerprint, query};
+use terrain_client_core::edit::WorksiteField;
+use terrain_client_core::{DocKind, DocumentId, Edit, NewWorksite};
+use terrain_tests::db::{Backend, execute, fingerprint, fresh, query};
 use terrain_tests::device::{SyncFailure, TestDevice, push_raw};
 
-use crate::setup::{device, world};
+use terrain_tests::server::{TestServer, create_user, default_settings};
+
+use crate::setup::{device, worksite_with_person, world};
 
 /// Two office devices send, at the same moment, changes made under one actor id that no device
 /// has used yet, each to another worksite (so the documents do not conflict). The binding of the
@@ -54,6 +57,98 @@ pub async fn of_two_devices_racing_with_one_fresh_actor_exactly_one_is_refused(b
         }
     }
     assert_eq!(count_bindings(&w.url).await, bindings_before + 1, "the actor is bound once");
+}
+
+/// A person is erased while an advisor's sync is past reading the tombstones but has not yet
+/// computed the cursor it answers. The device is told to destroy the person exactly once over its
+/// next syncs, and no longer holds them.
+///
+/// On Postgres the interleaving is forced: a side transaction locks the actor bindings, so the
+/// sync (which carries a change under a new actor) waits inside its commit, after its reads; the
+/// erasure commits meanwhile, then the lock is released. On SQLite commits and erasures are
+/// serialized in the server, so the two only race up to that point.
+pub async fn an_erasure_during_a_sync_is_announced_exactly_once(backend: Backend) {
+    let mut w = world(backend).await;
+    let base = w.server.base_url.clone();
+    w.advisor.sync(&base).await.expect("the advisor's first sync");
+    assert!(w.advisor.device.replica().person(w.person).is_ok(), "the advisor holds the person");
+    w.advisor.edit(w.assigned, Edit::SetWorksiteField { field: WorksiteField::Address, value: "Rue Haute 12".into() });
+    let office = w.office.token().to_owned();
+    let person = w.person;
+
+    let hold = ActorLock::take(&w.url).await;
+    let (synced, ()) = tokio::join!(w.advisor.sync(&base), async {
+        match hold {
+            Some(hold) => {
+                hold.wait_until_waited_on_by(1).await;
+                let erased =
+                    tokio::time::timeout(std::time::Duration::from_secs(20), erase(&base, &office, person)).await;
+                assert_eq!(erased.expect("the erasure does not wait on the sync"), 204, "the person is erased");
+                hold.release().await;
+            }
+            None => assert_eq!(erase(&base, &office, person).await, 204, "the person is erased"),
+        }
+    });
+    synced.expect("the sync around the erasure is answered");
+    for _ in 0..3 {
+        w.advisor.sync(&base).await.expect("a later sync");
+    }
+    let heard = w.advisor.erasures_heard.iter().filter(|d| **d == w.person).count();
+    assert_eq!(heard, 1, "the erasure is announced exactly once: {:?}", w.advisor.erasures_heard);
+    assert!(w.advisor.device.replica().person(w.person).is_err(), "the device no longer holds the person");
+    assert!(!w.advisor.device.replica().status().pending_documents.contains(&w.person));
+    let stored = w.server.store.load(&[w.assigned]).await.unwrap().pop().unwrap();
+    assert!(
+        address_of(&terrain_server::sync::rebuild(&stored).unwrap()) == "Rue Haute 12",
+        "the sync's edit is stored"
+    );
+}
+
+/// An erasure numbered among the commits of a paged answer is announced once, by the page whose
+/// cursor passes its number. Each page's request starts from a cursor below the commits still to
+/// list, so announcing every erasure after the request's cursor told the device on every page.
+pub async fn an_erasure_among_the_pages_of_an_answer_is_announced_once(backend: Backend) {
+    let (_db, url) = fresh(backend).await;
+    let mut settings = default_settings();
+    settings.page_documents = 1;
+    let server = TestServer::start_with(&url, settings).await;
+    create_user(server.store.as_ref(), "office", "office").await;
+    let base = server.base_url.clone();
+    let mut dirs = Vec::new();
+    let mut writer = device(&server, &mut dirs, "office", 2).await;
+    let mut reader = device(&server, &mut dirs, "office", 3).await;
+    let (first, person) = worksite_with_person(&mut writer, &base, "Crèche Saint-Gilles").await;
+    let (second, _) = worksite_with_person(&mut writer, &base, "Dépôt STIB Haren").await;
+    reader.sync(&base).await.expect("the reader gets everything");
+    assert!(reader.device.replica().person(person).is_ok());
+
+    // Commits after the reader's cursor: the second worksite, the erasure, the first worksite.
+    writer.edit(second, Edit::SetWorksiteField { field: WorksiteField::Address, value: "Rue Bara 1".into() });
+    writer.sync(&base).await.expect("an edit");
+    assert_eq!(erase(&base, writer.token(), person).await, 204, "the person is erased");
+    writer.edit(first, Edit::SetWorksiteField { field: WorksiteField::Address, value: "Rue Haute 12".into() });
+    writer.sync(&base).await.expect("another edit");
+
+    let report = reader.sync(&base).await.expect("the reader's paged sync");
+    assert!(report.pages >= 1, "the answer came in pages: {report:?}");
+    reader.sync(&base).await.expect("a later sync");
+    let heard = reader.erasures_heard.iter().filter(|d| **d == person).count();
+    assert_eq!(heard, 1, "the erasure is announced exactly once: {:?}", reader.erasures_heard);
+    assert!(reader.device.replica().person(person).is_err(), "the reader no longer holds the person");
+    let site = reader.device.replica().worksite(first).expect("the first worksite");
+    assert_eq!(site.address, "Rue Haute 12", "every page arrived");
+}
+
+/// Erase `person` as the office does, confirming with their name ("Amina B.", see `setup`).
+async fn erase(base: &str, token: &str, person: DocumentId) -> u16 {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/v1/people/{person}/erase"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "confirm": "Amina B." }))
+        .send()
+        .await
+        .expect("the server answers");
+    r.status().as_u16()
 }
 
 async fn count_bindings(url: &str) -> i64 {
@@ -157,17 +252,27 @@ impl ActorLock {
     }
 
     /// Wait until `n` other sessions wait on a lock, then roll the side transaction back.
-    async fn release_when_waited_on_by(mut self, n: i64) {
+    async fn release_when_waited_on_by(self, n: i64) {
+        self.wait_until_waited_on_by(n).await;
+        self.release().await;
+    }
+
+    /// Wait until `n` other sessions wait on a lock (polling `pg_stat_activity`).
+    async fn wait_until_waited_on_by(&self, n: i64) {
         let sql = "SELECT COUNT(*) FROM pg_stat_activity \
                    WHERE wait_event_type = 'Lock' AND datname = current_database()";
         for _ in 0..600 {
             let waiting: Vec<(i64,)> = query(&self.url, sql).await;
             if waiting[0].0 >= n {
-                sqlx::raw_sql("ROLLBACK").execute(&mut self.conn).await.unwrap();
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("the two requests never reached the actor binding inside their commit");
+        panic!("the requests never reached the actor binding inside their commit");
+    }
+
+    /// Roll the side transaction back: the waiting commits go on.
+    async fn release(mut self) {
+        sqlx::raw_sql("ROLLBACK").execute(&mut self.conn).await.unwrap();
     }
 }

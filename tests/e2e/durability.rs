@@ -241,7 +241,9 @@ pub async fn a_server_restored_from_an_older_backup_gets_back_what_it_acknowledg
 
 /// SQLite on a file system that fills up (a 32 MiB tmpfs): the tablet's sync is refused `busy`
 /// with nothing stored and its work kept; what was acknowledged before stays; once space is freed
-/// the same sync goes through. Needs root (`mount`), as CI has.
+/// the same sync goes through, and so does every later one (no pooled connection is left in the
+/// failed transaction: the first sync after the disk was freed used to be answered `internal`).
+/// Needs root (`mount`), as CI has.
 pub async fn a_full_disk_refuses_busy_loses_nothing_and_recovers() {
     let mount = Tmpfs::mount("32m");
     let url = mount.path().join("terrain.db").to_str().unwrap().to_owned();
@@ -285,6 +287,13 @@ pub async fn a_full_disk_refuses_busy_loses_nothing_and_recovers() {
         panic!("a worksite")
     };
     assert_eq!(w.meetings.len(), 13, "the kick-off and the twelve follow-ups are stored");
+
+    // More commits than the pool has connections: each goes through.
+    for n in 0..8u32 {
+        a.edit(s.worksite, payroll_hours(&s, &format!("2026-{:02}", n + 4), 100.0 + f64::from(n)));
+        a.sync(&server.base_url).await.unwrap_or_else(|e| panic!("sync {n} after the disk was freed: {e:?}"));
+    }
+    assert_eq!(a.device.replica().status().pending_changes, 0);
 }
 
 /// Write `path` until the file system has no space left.

@@ -62,12 +62,7 @@ async fn a_server_restored_from_an_older_backup_gets_back_what_it_acknowledged_s
 }
 
 /// SQLite only: its file system fills up.
-///
-/// Ignored: it found a defect not fixed yet. In about half the runs, the first sync once space is
-/// freed is answered `500 internal` (the next one succeeds and nothing is lost): a connection the
-/// full disk left in a failed state. Run it with `--run-ignored only`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the first sync after the disk is freed is sometimes answered 500 internal (see the doc comment)"]
 async fn a_full_disk_refuses_busy_loses_nothing_and_recovers() {
     durability::a_full_disk_refuses_busy_loses_nothing_and_recovers().await;
 }

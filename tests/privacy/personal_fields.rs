@@ -150,3 +150,37 @@ pub async fn a_worksite_text_naming_one_of_its_people_is_refused_and_changes_not
     assert!(m.attendees.iter().any(|a| a.person == Some(w.seeded.person) && a.name.is_empty()));
     assert_eq!(m.actions.iter().find(|a| a.id == action).and_then(|a| a.person), Some(w.seeded.person));
 }
+
+/// The dashboard's typed edits (`sync::write_edit`) pass the same check as synced changes: an
+/// office user's text naming one of the worksite's people is refused `personal_data` with the
+/// field, and nothing is written.
+pub async fn the_dashboards_edit_naming_one_of_its_people_is_refused_and_changes_nothing(backend: Backend) {
+    use terrain_client_core::Edit;
+    use terrain_server::sync::{SyncError, write_edit};
+
+    let mut w = world(backend, 66).await;
+    let worksite = w.seeded.worksite;
+    let meeting = w.seeded.meeting;
+    let office = terrain_server::auth::authenticate_token(w.server.store.as_ref(), w.office.token())
+        .await
+        .expect("the office tablet's caller");
+    let secret = "Appeler Karim pour son attestation";
+    let action = w.office.next_id();
+    let cases = [
+        ("what", Edit::AddAction { meeting, id: action, what: secret.into(), who: String::new(), due: None }),
+        ("notes", Edit::SetMeetingNotes { meeting, notes: secret.into() }),
+    ];
+    for (field, edit) in cases {
+        let before = fingerprint(&w.url).await;
+        let refused = write_edit(&w.server.store, &office, worksite, edit).await;
+        let Err(SyncError::PersonalData { doc, path }) = refused else { panic!("refused personal_data: {refused:?}") };
+        assert_eq!(doc, worksite);
+        assert!(path.starts_with(&format!("meetings/{meeting}")) && path.ends_with(field), "{path}");
+        assert_eq!(fingerprint(&w.url).await, before, "the refused edit wrote nothing");
+        assert!(!contains(&raw_dump(&w.url).await, secret), "{secret:?} reached the database");
+    }
+
+    // The same text without the name is written.
+    let edit = Edit::SetMeetingNotes { meeting, notes: "Appeler pour l'attestation".into() };
+    write_edit(&w.server.store, &office, worksite, edit).await.expect("a text naming no one is written");
+}

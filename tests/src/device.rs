@@ -51,6 +51,9 @@ pub struct TestDevice {
     /// Whether its sync bodies are compressed (gzip, both ways, as the tablet's browser does for
     /// responses); on by default.
     pub compress: bool,
+    /// Every document the server's answers told this device to destroy (`SyncResponse::erased`),
+    /// in the order heard, once per answer handled.
+    pub erasures_heard: Vec<DocumentId>,
     dir: PathBuf,
     counter: u64,
     http: reqwest::Client,
@@ -74,6 +77,7 @@ impl TestDevice {
             device,
             label: label.to_owned(),
             compress: true,
+            erasures_heard: Vec::new(),
             dir: dir.to_owned(),
             counter: 0,
             http: reqwest::Client::new(),
@@ -250,7 +254,9 @@ impl TestDevice {
             report.docs_down += response.docs.len();
             report.messages_down += response.docs.iter().filter(|d| d.message.is_some()).count();
             report.pages += usize::from(response.more);
+            let erased = response.erased.clone();
             let step = self.device.handle_response(response).map_err(|e| SyncFailure::Device(e.to_string()))?;
+            self.erasures_heard.extend(erased);
             request = step.next;
         }
         Ok(report)

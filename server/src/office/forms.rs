@@ -56,7 +56,9 @@ pub fn field_in(prefix: &str, label: &str, name: &str, value: &str, kind: Kind, 
             label for=(id) { (label) }
             br;
             @if let Some(p) = p { span.field-error id=(error_id) role="alert" { (p.message) } br; }
-            input id=(id) name=(name) value=(value) aria-invalid=[p.map(|_| "true")]
+            // Never remembered by the browser (autofill, restored form state): what is typed may
+            // be personal data, and no erasure reaches the browser's profile.
+            input id=(id) name=(name) value=(value) autocomplete="off" aria-invalid=[p.map(|_| "true")]
                 aria-describedby=[p.map(|_| error_id.as_str())] autofocus[first]
                 type=(match kind { Kind::Number => "number", Kind::Password => "password", Kind::Text => "text" })
                 step=[(kind == Kind::Number).then_some("any")];

@@ -3,8 +3,9 @@
 //! A job seeker is never typed into a worksite: as an attendee, or as the person an action
 //! concerns, they are picked from the worksite's people (a reference to their person document,
 //! shown by name, and as an erased person once erased). A form whose text names one of the
-//! worksite's people is refused with a warning that says so and what to do, everything typed
-//! kept; the server would refuse it anyway (`personal_data`).
+//! worksite's people is refused by the server's check of every edit (`sync::write_edit`,
+//! `personal_data` with the field), shown next to that field as a warning that names the person
+//! and says what to do, everything typed kept.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +25,7 @@ use super::i18n::{L, Lang, t};
 use super::{PageError, office_caller};
 use crate::auth::Caller;
 use crate::http::{ApiError, AppState};
+use crate::sync::SyncError;
 
 /// A refused meeting form: which one, what was typed, and what is wrong.
 #[derive(Debug, Clone, Default)]
@@ -131,15 +133,48 @@ impl<'a> Forms<'a> {
     }
 }
 
-/// Problems of free-text fields: too long, or naming one of the worksite's people.
-fn check_text(lang: Lang, fields: &[(&str, L, &str)], names: &[KnownName], problems: &mut Vec<Problem>) {
+/// A form's free-text field: its input's name (the key it is written under), its label, the text.
+type TextField<'a> = (&'a str, L, &'a str);
+
+/// Problems of free-text fields found before writing: too long.
+fn check_text(lang: Lang, fields: &[TextField<'_>], problems: &mut Vec<Problem>) {
     for (field, label, value) in fields {
         if value.len() > MAX_SHORT {
             problems.push(Problem::new(lang, field, t(lang, *label), t(lang, L::TooLong)));
-        } else if let Some(known) = mentioned(value, names) {
-            let why = terrain_client_core::i18n::named_person_warning(lang, &known.name);
-            problems.push(Problem::new(lang, field, t(lang, *label), &why));
         }
+    }
+}
+
+/// Write `edit` from a form whose free-text fields are `fields`. When the server refuses it
+/// because one of them names a person of the worksite (`personal_data`, with the field; nothing
+/// was written), the refusal becomes that field's problem, a warning naming the person (`names`).
+async fn write_checked(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    id: DocumentId,
+    edit: Edit,
+    fields: &[TextField<'_>],
+    names: &[KnownName],
+) -> Result<Vec<Problem>, PageError> {
+    match crate::sync::write_edit(&state.store, caller, id, edit).await {
+        Ok(()) => Ok(Vec::new()),
+        Err(SyncError::PersonalData { doc, path }) => {
+            let key = path.rsplit('/').next().unwrap_or_default();
+            let named = fields
+                .iter()
+                .find(|(field, _, _)| *field == key)
+                .and_then(|(field, label, value)| Some((field, label, mentioned(value, names)?)));
+            match named {
+                Some((field, label, known)) => {
+                    let why = terrain_client_core::i18n::named_person_warning(lang, &known.name);
+                    Ok(vec![Problem::new(lang, field, t(lang, *label), &why)])
+                }
+                // Another text of the worksite (not this form's) names someone.
+                None => Err(PageError::Api(ApiError::from(SyncError::PersonalData { doc, path }), lang)),
+            }
+        }
+        Err(e) => Err(PageError::Api(ApiError::from(e), lang)),
     }
 }
 
@@ -211,26 +246,24 @@ pub async fn add_meeting(
         problems.push(Problem::new(lang, "date", t(lang, L::Date), t(lang, L::DateRule)));
         None
     });
-    check_text(
-        lang,
-        &[("place", L::Place, form.place.trim()), ("notes", L::Notes, form.notes.trim())],
-        &names,
-        &mut problems,
-    );
+    let texts = [("place", L::Place, form.place.trim()), ("notes", L::Notes, form.notes.trim())];
+    check_text(lang, &texts, &mut problems);
+    if problems.is_empty() {
+        let edit = Edit::AddMeeting {
+            id: ItemId(Uuid::new_v4()),
+            kind,
+            date,
+            place: form.place.trim().to_owned(),
+            notes: form.notes.trim().to_owned(),
+            next_meeting: None,
+        };
+        problems = write_checked(&state, &caller, lang, id, edit, &texts, &names).await?;
+    }
     if !problems.is_empty() {
         let fields = [("kind", &form.kind), ("date", &form.date), ("place", &form.place), ("notes", &form.notes)];
         let fields = fields.into_iter().map(|(k, v)| (k.to_owned(), v.clone())).collect();
         return refused(&state, &caller, lang, id, Typed { which: "meeting".into(), fields, problems }).await;
     }
-    let edit = Edit::AddMeeting {
-        id: ItemId(Uuid::new_v4()),
-        kind,
-        date,
-        place: form.place.trim().to_owned(),
-        notes: form.notes.trim().to_owned(),
-        next_meeting: None,
-    };
-    write(&state, &caller, lang, id, edit).await?;
     Ok(Redirect::to(&format!("/office/worksites/{id}?saved=meeting#meetings")).into_response())
 }
 
@@ -257,27 +290,29 @@ pub async fn add_attendee(
     if person.is_none() && problems.is_empty() && form.name.trim().is_empty() {
         problems.push(Problem::new(lang, "name", t(lang, L::Name), t(lang, L::Required)));
     }
-    if person.is_none() {
-        check_text(lang, &[("name", L::Name, form.name.trim())], &names, &mut problems);
+    // A person picked: the name typed is not written.
+    let texts = [("name", L::Name, form.name.trim()), ("organisation", L::Organisation, form.organisation.trim())];
+    let texts = if person.is_some() { &texts[1..] } else { &texts[..] };
+    check_text(lang, texts, &mut problems);
+    if problems.is_empty() {
+        let item = ItemId(Uuid::new_v4());
+        let edit = match person {
+            Some(person) => Edit::AddPersonAttendee { meeting, id: item, person },
+            None => Edit::AddAttendee {
+                meeting,
+                id: item,
+                name: form.name.trim().to_owned(),
+                organisation: form.organisation.trim().to_owned(),
+            },
+        };
+        problems = write_checked(&state, &caller, lang, id, edit, texts, &names).await?;
     }
-    check_text(lang, &[("organisation", L::Organisation, form.organisation.trim())], &names, &mut problems);
     if !problems.is_empty() {
         let fields = [("person", &form.person), ("name", &form.name), ("organisation", &form.organisation)];
         let fields = fields.into_iter().map(|(k, v)| (k.to_owned(), v.clone())).collect();
         return refused(&state, &caller, lang, id, Typed { which: format!("attendee:{meeting}"), fields, problems })
             .await;
     }
-    let item = ItemId(Uuid::new_v4());
-    let edit = match person {
-        Some(person) => Edit::AddPersonAttendee { meeting, id: item, person },
-        None => Edit::AddAttendee {
-            meeting,
-            id: item,
-            name: form.name.trim().to_owned(),
-            organisation: form.organisation.trim().to_owned(),
-        },
-    };
-    write(&state, &caller, lang, id, edit).await?;
     Ok(Redirect::to(&format!("/office/worksites/{id}?saved=meeting#meetings")).into_response())
 }
 
@@ -304,27 +339,30 @@ pub async fn add_action(
     if form.what.trim().is_empty() {
         problems.push(Problem::new(lang, "what", t(lang, L::Action), t(lang, L::Required)));
     }
-    check_text(lang, &[("what", L::Action, form.what.trim()), ("who", L::Who, form.who.trim())], &names, &mut problems);
+    let texts = [("what", L::Action, form.what.trim()), ("who", L::Who, form.who.trim())];
+    check_text(lang, &texts, &mut problems);
     let person = person_of(lang, &form.person, &people, &mut problems);
     let due = super::worksites::parse_date(&form.due).unwrap_or_else(|()| {
         problems.push(Problem::new(lang, "due", t(lang, L::Due), t(lang, L::DateRule)));
         None
     });
+    let action = ItemId(Uuid::new_v4());
+    if problems.is_empty() {
+        let edit = Edit::AddAction {
+            meeting,
+            id: action,
+            what: form.what.trim().to_owned(),
+            who: form.who.trim().to_owned(),
+            due,
+        };
+        problems = write_checked(&state, &caller, lang, id, edit, &texts, &names).await?;
+    }
     if !problems.is_empty() {
         let fields = [("what", &form.what), ("who", &form.who), ("person", &form.person), ("due", &form.due)];
         let fields = fields.into_iter().map(|(k, v)| (k.to_owned(), v.clone())).collect();
         return refused(&state, &caller, lang, id, Typed { which: format!("action:{meeting}"), fields, problems })
             .await;
     }
-    let action = ItemId(Uuid::new_v4());
-    let edit = Edit::AddAction {
-        meeting,
-        id: action,
-        what: form.what.trim().to_owned(),
-        who: form.who.trim().to_owned(),
-        due,
-    };
-    write(&state, &caller, lang, id, edit).await?;
     if person.is_some() {
         write(&state, &caller, lang, id, Edit::SetActionPerson { meeting, action, person }).await?;
     }

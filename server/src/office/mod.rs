@@ -73,7 +73,7 @@ pub fn routes() -> Router<AppState> {
         .route("/office/worksites/{id}/resolve", post(resolve))
         .route("/office/worksites/{id}/report", get(reports::printable_report))
         .route("/office/worksites/{id}/report.pdf", get(reports::report_pdf))
-        .route("/office/people", get(people_page))
+        .route("/office/people", get(people_page).post(people_search))
         .route("/office/people/{id}", get(person_page))
         .route("/office/people/{id}/erase", post(erase_person))
         .route("/office/people/{id}/export.json", get(person_export_json))
@@ -443,7 +443,21 @@ async fn people_page(
     headers: HeaderMap,
     Query(q): Query<PeopleQuery>,
 ) -> Result<Response, PageError> {
-    let (caller, lang) = office_caller(&state, &headers).await?;
+    people_view(&state, &headers, q).await
+}
+
+/// `POST /office/people`: the people search. Posted, so the name searched for stays out of the
+/// address, and so out of the browser's history, which no erasure reaches.
+async fn people_search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::Form(q): axum::Form<PeopleQuery>,
+) -> Result<Response, PageError> {
+    people_view(&state, &headers, PeopleQuery { erased: None, q: q.q }).await
+}
+
+async fn people_view(state: &AppState, headers: &HeaderMap, q: PeopleQuery) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(state, headers).await?;
     let store = state.store.as_ref();
     let today = Utc::now().date_naive();
     let all = crate::privacy::retention_dates(store, &state.retention)

@@ -51,8 +51,15 @@ fieldset{border:1px solid #dde2e8;margin:.4rem 0}.row{display:flex;flex-wrap:wra
 /// Brings the first error of a refused form into view (the field also has `autofocus`).
 const FOCUS: &str = r#"(function(){var e=document.querySelector('.field-error,.form-error');if(e){e.scrollIntoView({block:'center'});}})();"#;
 
+/// Forgets the form a page answers. Chromium keeps a form's posted body with the history entry of
+/// the page answering it (a refused form drawn again, a search's answer), and saves it in the
+/// session files of its profile, which no erasure reaches: the entry is replaced by one without
+/// a body (the same address; nothing is posted again on reload).
+const FORGET_POST: &str = r#"(function(){if(history.replaceState){history.replaceState(null,'',location.href);}})();"#;
+
 /// Live updates. The page names what it shows (`data-live` on an element of `<main>`: kinds and
-/// ids such as `worksite:<id>`, `worksite:*`, `person:*`; everything when absent). On each
+/// ids such as `worksite:<id>`, `worksite:*`, `person:*`; everything when absent; `none`: a page
+/// never refreshed, such as a search's answer). On each
 /// `changed` event naming something shown, the page fetches itself again; it swaps `<main>` only
 /// when the fresh one differs, and never while a form holds unsent input (a typed value, a changed
 /// selection): then it shows "updated — refresh" instead, and what was typed stays.
@@ -83,6 +90,7 @@ const LIVE: &str = r#"
   // One fetch at a time: commits heard while one is under way cause one more fetch after it.
   var busy=false, again=false;
   function refresh(){
+    if(scope().indexOf('none')>=0){return;}
     if(busy){again=true;return;}
     busy=true;
     var mine=++asked;
@@ -138,6 +146,7 @@ fn layout(lang: Lang, title: &str, caller: Option<&Caller>, body: Markup) -> Mar
                     p #refresh-note role="status" hidden { (t(lang, L::UpdatedElsewhere)) " " a #refresh-link href="" { (t(lang, L::Refresh)) } }
                 }
                 main { div.scroll { (body) } }
+                script { (PreEscaped(FORGET_POST)) }
                 script { (PreEscaped(FOCUS)) }
                 @if caller.is_some() { script { (PreEscaped(LIVE)) } }
             }
@@ -650,7 +659,9 @@ pub fn people(
         Some(caller),
         html! {
             @if let Some(n) = notice { p #notice role="status" { (n) } }
-            h1 data-live="person:*" { (t(lang, L::People)) }
+            // A search's answer is not refreshed live: the refresh fetches the page's address,
+            // which does not hold the search.
+            h1 data-live=(if search.is_empty() { "person:*" } else { "none" }) { (t(lang, L::People)) }
             section #expiring {
                 h2 { (t(lang, L::ExpiringSoon)) }
                 @if soon.is_empty() { p { (t(lang, L::NoneExpiring)) } } @else {
@@ -659,9 +670,11 @@ pub fn people(
                 }
             }
             section #all-people {
-                form #people-search method="get" role="search" {
+                // Posted and never remembered by the browser: the name searched for stays out
+                // of its history and autofill, which no erasure reaches.
+                form #people-search method="post" action="/office/people" role="search" autocomplete="off" {
                     label for="people-q" { (t(lang, L::SearchPeople)) } " "
-                    input #people-q type="search" name="q" value=(search);
+                    input #people-q type="search" name="q" value=(search) autocomplete="off";
                     " " button #people-search-submit type="submit" { (t(lang, L::Search)) }
                 }
                 @if all.is_empty() && !search.is_empty() { p #no-match { (t(lang, L::NoMatch)) } }

@@ -148,6 +148,8 @@ impl State {
         let mut docs: Vec<_> = self.documents.iter().filter(|(_, d)| d.seq > cursor).collect();
         docs.sort_by_key(|(id, d)| (d.seq, **id));
         let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(docs.len()), seqs: Vec::new() };
+        // Erasures count toward the cursor (see the SQL stores).
+        changed.cursor = self.erased.values().copied().fold(changed.cursor, i64::max);
         for (id, d) in docs {
             changed.cursor = changed.cursor.max(d.seq);
             if except.is_none() || d.seq_device != except {
@@ -564,12 +566,12 @@ impl Accounts for MemoryStore {
 
 #[async_trait]
 impl Privacy for MemoryStore {
-    async fn erased_since(&self, cursor: i64) -> Result<Vec<DocumentId>, StoreError> {
+    async fn erased_since(&self, cursor: i64) -> Result<Vec<(DocumentId, i64)>, StoreError> {
         let state = self.lock();
         let mut ids: Vec<(i64, DocumentId)> =
             state.erased.iter().filter(|(_, seq)| **seq > cursor).map(|(id, seq)| (*seq, *id)).collect();
         ids.sort();
-        Ok(ids.into_iter().map(|(_, id)| id).collect())
+        Ok(ids.into_iter().map(|(seq, id)| (id, seq)).collect())
     }
 
     async fn is_erased(&self, id: DocumentId) -> Result<bool, StoreError> {

@@ -203,7 +203,8 @@ pub struct AccountWrites {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangedSince {
     /// The cursor to send next time: every commit numbered at or below it is in `documents` or
-    /// was already covered by the previous cursor.
+    /// was already covered by the previous cursor. Erasures take numbers from the same sequence
+    /// and count toward it too (the erased documents are listed by `Privacy::erased_since`).
     pub cursor: i64,
     /// Documents whose latest commit is numbered above the requested cursor, in (latest commit
     /// number, id) order: the order in which a sync answer pages through them.

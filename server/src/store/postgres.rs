@@ -76,20 +76,28 @@ impl PostgresStore {
     async fn changed_except(&self, cursor: i64, except: Option<DeviceId>) -> Result<ChangedSince, StoreError> {
         // One statement, so one snapshot; by the lock in `commit`, a snapshot showing commit `n`
         // shows every commit numbered below `n`. The highest number read is a safe next cursor.
-        let rows = sqlx::query("SELECT id, kind, seq, seq_device FROM documents WHERE seq > $1 ORDER BY seq, id")
-            .bind(cursor)
-            .fetch_all(&self.pool)
-            .await?;
+        // Erasures take numbers from the same sequence: they count toward the cursor, so a device's
+        // cursor passes an erasure (announced once, see `sync::announced`) even when nothing else
+        // changed after it.
+        let rows = sqlx::query(
+            "SELECT id, kind, seq, seq_device FROM documents WHERE seq > $1 \
+             UNION ALL SELECT id, NULL, seq, NULL FROM erased_documents WHERE seq > $1 \
+             ORDER BY seq, id",
+        )
+        .bind(cursor)
+        .fetch_all(&self.pool)
+        .await?;
         let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(rows.len()), seqs: Vec::new() };
         for row in rows {
             // Every row counts toward the cursor, the device's own commits included.
             let seq: i64 = row.try_get("seq")?;
             changed.cursor = changed.cursor.max(seq);
+            let Some(kind) = row.try_get::<Option<String>, _>("kind")? else { continue };
             let by: Option<Uuid> = row.try_get("seq_device")?;
             if except.is_some_and(|device| by == Some(device.0)) {
                 continue;
             }
-            changed.documents.push((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?));
+            changed.documents.push((DocumentId(row.try_get("id")?), parse_kind(&kind)?));
             changed.seqs.push(seq);
         }
         Ok(changed)

@@ -90,8 +90,8 @@ impl PersonActivity {
 /// Privacy reads of a store.
 #[async_trait]
 pub trait Privacy: Send + Sync {
-    /// Documents erased at a commit number above `cursor`.
-    async fn erased_since(&self, cursor: i64) -> Result<Vec<DocumentId>, StoreError>;
+    /// Documents erased at a commit number above `cursor`, with that number, in number order.
+    async fn erased_since(&self, cursor: i64) -> Result<Vec<(DocumentId, i64)>, StoreError>;
     /// Whether a document was erased.
     async fn is_erased(&self, id: DocumentId) -> Result<bool, StoreError>;
     /// Every stored person with what their retention date counts from.
@@ -108,13 +108,13 @@ macro_rules! impl_privacy {
             async fn erased_since(
                 &self,
                 cursor: i64,
-            ) -> Result<Vec<terrain_client_core::DocumentId>, $crate::store::StoreError> {
-                let ids: Vec<uuid::Uuid> =
-                    sqlx::query_scalar("SELECT id FROM erased_documents WHERE seq > $1 ORDER BY seq")
+            ) -> Result<Vec<(terrain_client_core::DocumentId, i64)>, $crate::store::StoreError> {
+                let rows: Vec<(uuid::Uuid, i64)> =
+                    sqlx::query_as("SELECT id, seq FROM erased_documents WHERE seq > $1 ORDER BY seq")
                         .bind(cursor)
                         .fetch_all(&self.pool)
                         .await?;
-                Ok(ids.into_iter().map(terrain_client_core::DocumentId).collect())
+                Ok(rows.into_iter().map(|(id, seq)| (terrain_client_core::DocumentId(id), seq)).collect())
             }
 
             async fn is_erased(&self, id: terrain_client_core::DocumentId) -> Result<bool, $crate::store::StoreError> {

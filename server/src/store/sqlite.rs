@@ -90,6 +90,8 @@ impl SqliteStore {
         if in_memory {
             // An in-memory database lives as long as one connection to it: keep one open.
             pool = pool.min_connections(1).idle_timeout(None).max_lifetime(None);
+        } else {
+            pool = pool.before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }));
         }
         let pool = pool.connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
@@ -100,20 +102,28 @@ impl SqliteStore {
     async fn changed_except(&self, cursor: i64, except: Option<DeviceId>) -> Result<ChangedSince, StoreError> {
         // One statement, one snapshot: every commit numbered at or below the highest `seq` read
         // is in it, because numbers are taken by one writer at a time.
-        let rows = sqlx::query("SELECT id, kind, seq, seq_device FROM documents WHERE seq > ? ORDER BY seq, id")
-            .bind(cursor)
-            .fetch_all(&self.pool)
-            .await?;
+        // Erasures take numbers from the same counter: they count toward the cursor, so a device's
+        // cursor passes an erasure (announced once, see `sync::announced`) even when nothing else
+        // changed after it.
+        let rows = sqlx::query(
+            "SELECT id, kind, seq, seq_device FROM documents WHERE seq > ?1 \
+             UNION ALL SELECT id, NULL, seq, NULL FROM erased_documents WHERE seq > ?1 \
+             ORDER BY seq, id",
+        )
+        .bind(cursor)
+        .fetch_all(&self.pool)
+        .await?;
         let mut changed = ChangedSince { cursor, documents: Vec::with_capacity(rows.len()), seqs: Vec::new() };
         for row in rows {
             // Every row counts toward the cursor, the device's own commits included.
             let seq: i64 = row.try_get("seq")?;
             changed.cursor = changed.cursor.max(seq);
+            let Some(kind) = row.try_get::<Option<String>, _>("kind")? else { continue };
             let by: Option<uuid::Uuid> = row.try_get("seq_device")?;
             if except.is_some_and(|device| by == Some(device.0)) {
                 continue;
             }
-            changed.documents.push((DocumentId(row.try_get("id")?), parse_kind(row.try_get("kind")?)?));
+            changed.documents.push((DocumentId(row.try_get("id")?), parse_kind(&kind)?));
             changed.seqs.push(seq);
         }
         Ok(changed)
@@ -315,7 +325,26 @@ impl Store for SqliteStore {
     }
 }
 
-/// Every write of a batch, inside the caller's `BEGIN IMMEDIATE` transaction.
+/// Whether a pooled connection may be handed out again: not when it still counts itself inside a
+/// transaction.
+///
+/// On some errors (`SQLITE_FULL`, an I/O error), during a statement or at `COMMIT`, SQLite rolls
+/// the transaction back by itself. The ROLLBACK sqlx then sends fails ("no transaction is
+/// active"), so the connection keeps counting one open transaction, and its next
+/// `BEGIN IMMEDIATE` is refused ("begin_with at non-zero transaction depth"): the first commit
+/// on it after a full disk was freed answered `internal`. Such a connection is closed instead
+/// (closing also rolls back whatever SQLite may still hold open), and the pool opens a new one.
+/// The rollback queued when the transaction was dropped has run by the time this is asked (the
+/// pool pings the connection on release and before acquiring it).
+fn usable(conn: &mut SqliteConnection) -> bool {
+    use sqlx::Connection;
+    let usable = !conn.is_in_transaction();
+    if !usable {
+        tracing::warn!("a database connection left in a failed transaction is closed");
+    }
+    usable
+}
+
 /// What an erasure deletes, binding the document id (`Store::erase`).
 const ERASE_STATEMENTS: [&str; 4] = [
     "DELETE FROM changes WHERE document_id = ?",

@@ -346,13 +346,13 @@ fn chunk_len(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Apply a typed edit to a stored document under an actor derived from the device (one actor per
-/// device, so it stays bound to it). Returns the commit and the actor.
+/// device, so it stays bound to it). Returns the commit, the actor and the edited document.
 pub fn apply_edit(
     stored: &StoredDocument,
     device: terrain_client_core::DeviceId,
     edit: &terrain_client_core::Edit,
     ctx: &terrain_client_core::EditContext,
-) -> Result<(DocumentCommit, Vec<u8>), SyncError> {
+) -> Result<(DocumentCommit, Vec<u8>, KeptDocument), SyncError> {
     let actor = automerge::ActorId::from(device.uuid().as_bytes().as_slice());
     let mut doc = rebuild(stored).map_err(|e| SyncError::internal("rebuild", e))?.with_actor(actor.clone());
     let before = doc.get_heads();
@@ -371,7 +371,9 @@ pub fn apply_edit(
         sync_state: None,
         heads: doc.get_heads().iter().map(|h| h.0).collect(),
     };
-    Ok((commit, actor.to_bytes().to_vec()))
+    let change_count = stored.change_count + commit.changes.len() as i64;
+    let kept = KeptDocument { id: stored.id, change_count, doc, after_commit: true };
+    Ok((commit, actor.to_bytes().to_vec(), kept))
 }
 
 /// Rebuild a stored document: snapshot, then the changes after it.

@@ -132,7 +132,7 @@ pub async fn handle_with_cache(
     // Erased documents: whatever the device sends for them is dropped unread (the tombstone also
     // makes the store refuse to write them again), and it is told to destroy its copy.
     let tombstones: BTreeSet<DocumentId> =
-        store.erased_since(0).await.map_err(|e| SyncError::store("erased", e))?.into_iter().collect();
+        store.erased_since(0).await.map_err(|e| SyncError::store("erased", e))?.into_iter().map(|(id, _)| id).collect();
     for doc in &tombstones {
         cache.forget(*doc);
     }
@@ -163,15 +163,9 @@ pub async fn handle_with_cache(
             store.changed_since_by_others(request.cursor, device).await
         };
         let changed = changed.map_err(|e| SyncError::store("changed_since", e))?;
-        // Read after `changed_since`: an erasure numbered at or below the cursor returned is then
-        // always announced (read before, one committed in between would be skipped for good).
-        let mut erased: Vec<DocumentId> =
-            store.erased_since(request.cursor).await.map_err(|e| SyncError::store("erased_since", e))?;
-        for doc in &dropped {
-            if !erased.contains(doc) {
-                erased.push(*doc);
-            }
-        }
+        // Read after `changed_since`, so every erasure numbered at or below the cursor answered is
+        // in it (see `announced`).
+        let erasures = store.erased_since(request.cursor).await.map_err(|e| SyncError::store("erased_since", e))?;
         // What the device held until this request: a removal it confirms now was still its own.
         let had: BTreeSet<DocumentId> =
             store.held(device).await.map_err(|e| SyncError::store("held", e))?.into_iter().collect();
@@ -242,6 +236,7 @@ pub async fn handle_with_cache(
         match committed {
             Ok(seq) => {
                 let cursor = page.cursor(changed.cursor, seq);
+                let erased = announced(&erasures, cursor, &dropped);
                 let (more, page) = (page.more, page.answer_mark());
                 return Ok(SyncResponse {
                     cursor,
@@ -289,6 +284,30 @@ fn answer_cursor(read: i64, own: Option<i64>) -> i64 {
         Some(own) if read.checked_add(1) == Some(own) => own,
         _ => read,
     }
+}
+
+/// The erased documents an answer moving the device's cursor to `cursor` tells it to destroy:
+/// the erasures read after the listing (`erasures`, numbered above the request's cursor) that are
+/// numbered at or below `cursor`, and the erased documents the request sent anyway (the device
+/// still holds them).
+///
+/// Each erasure is thus announced by exactly one answer the device goes on from, the one whose
+/// cursor passes its number, whatever commits and erasures interleave with the request:
+///
+/// - Every erasure numbered at or below `cursor` is in `erasures`: numbers become visible in
+///   order and `cursor` is at most the highest number visible when the listing was read, or the
+///   request's own commit when it is the very next number (no erasure in between).
+/// - One numbered above `cursor` (committed after the listing was read, maybe while this request
+///   merged or committed) is left to the next request, which starts from `cursor`. Announcing it
+///   now too would announce it twice.
+fn announced(erasures: &[(DocumentId, i64)], cursor: i64, dropped: &[DocumentId]) -> Vec<DocumentId> {
+    let mut erased: Vec<DocumentId> = erasures.iter().filter(|(_, seq)| *seq <= cursor).map(|(id, _)| *id).collect();
+    for doc in dropped {
+        if !erased.contains(doc) {
+            erased.push(*doc);
+        }
+    }
+    erased
 }
 
 /// What the request records besides its documents, committed with them: the new changes' actor
@@ -362,9 +381,11 @@ fn check_shape(limits: &Limits, request: &SyncRequest) -> Result<(), SyncError> 
     Ok(())
 }
 
-/// Apply one typed edit on the server, as the caller (the office dashboard resolving a conflict):
-/// the change is made under an actor bound to the caller's device, checked against the schema,
-/// and committed like any synced change; tablets receive it at their next sync.
+/// Apply one typed edit on the server, as the caller (the office dashboard's forms, resolving a
+/// conflict): the change is made under an actor bound to the caller's device, checked against the
+/// schema and, on a worksite, for the names of its people in its free text (`personal_data` with
+/// the field, as a synced change would be; nothing is written), then committed like any synced
+/// change; tablets receive it at their next sync.
 pub async fn write_edit(
     store: &Arc<dyn Store>,
     caller: &Caller,
@@ -396,7 +417,9 @@ pub async fn write_edit_at(
         let device = caller.device.id;
         let edit = edit.clone();
         let task = tokio::task::spawn_blocking(move || merge::apply_edit(&stored, device, &edit, &ctx));
-        let (commit, actor) = task.await.map_err(|e| SyncError::internal("edit task", e))??;
+        let (commit, actor, kept) = task.await.map_err(|e| SyncError::internal("edit task", e))??;
+        // Like a synced change: worksite text may not name one of the worksite's people.
+        names::check_names(store.as_ref(), std::slice::from_ref(&kept), std::slice::from_ref(&commit)).await?;
         let accounts = AccountWrites { actors: vec![actor], ..AccountWrites::default() };
         let batch = CommitBatch { device, received_at, documents: vec![commit], accounts };
         match store.commit(batch).await {
@@ -411,7 +434,28 @@ pub async fn write_edit_at(
 
 #[cfg(test)]
 mod tests {
-    use super::answer_cursor;
+    use terrain_client_core::DocumentId;
+
+    use super::{announced, answer_cursor};
+
+    #[test]
+    fn an_erasure_is_announced_by_the_answer_whose_cursor_passes_it() {
+        let (a, b, c) = (
+            DocumentId(uuid::Uuid::from_u128(1)),
+            DocumentId(uuid::Uuid::from_u128(2)),
+            DocumentId(uuid::Uuid::from_u128(3)),
+        );
+        // Erasures 6 and 9 read after a listing that saw up to 7; the answer's cursor is 7.
+        let erasures = [(a, 6), (b, 9)];
+        assert_eq!(announced(&erasures, 7, &[]), vec![a], "9 is announced by the answer that passes it");
+        assert_eq!(announced(&erasures, 9, &[]), vec![a, b]);
+        assert_eq!(
+            announced(&erasures, 5, &[c]),
+            vec![c],
+            "a document the device sent is announced whatever its number"
+        );
+        assert_eq!(announced(&erasures, 7, &[a]), vec![a], "once");
+    }
 
     #[test]
     fn the_answer_moves_past_the_own_commit_only_when_it_is_the_next_number() {

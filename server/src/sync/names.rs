@@ -1,7 +1,8 @@
 //! The backstop for names typed into worksites: a worksite change whose free text holds the name
 //! of a person the worksite refers to is refused `personal_data`, with the field
-//! ([`terrain_client_core::names`]). The apps warn before saving such text; this catches an app
-//! that did not (an older one, a hostile client).
+//! ([`terrain_client_core::names`]). The tablet warns before saving such text; this catches an
+//! app that did not (an older one, a hostile client). The dashboard's edits (`write_edit`) pass
+//! the same check, and its forms show the refusal next to the field.
 //!
 //! The merge only holds the documents of the request, and a worksite may refer to people stored
 //! long ago. So the check runs after the merge, on the merged worksites it kept: their people's
