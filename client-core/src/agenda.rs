@@ -140,11 +140,8 @@ impl AgendaItem {
     /// worksite and the item it is about. A follow-up is named by the meeting it follows, so a
     /// new follow-up meeting makes a new item.
     pub fn uid(&self) -> String {
-        let about = self
-            .action
-            .or(self.placement)
-            .or(self.meeting)
-            .map_or_else(|| "worksite".to_owned(), |id| id.to_string());
+        let about =
+            self.action.or(self.placement).or(self.meeting).map_or_else(|| "worksite".to_owned(), |id| id.to_string());
         format!("{}.{}.{about}", self.kind.code(), self.worksite)
     }
 
@@ -206,7 +203,10 @@ pub fn agenda(worksites: &[Worksite], people: &[Person], today: NaiveDate) -> Ag
                 .filter_map(|m| m.date.filter(|d| *d <= today).map(|d| (d, m)))
                 .max_by_key(|(d, m)| (*d, m.id));
             if let Some((held, m)) = last {
-                let due = m.next_meeting.filter(|n| *n > held).or_else(|| held.checked_add_months(Months::new(FOLLOW_UP_EVERY_MONTHS)));
+                let due = m
+                    .next_meeting
+                    .filter(|n| *n > held)
+                    .or_else(|| held.checked_add_months(Months::new(FOLLOW_UP_EVERY_MONTHS)));
                 if let Some(due) = due {
                     items.push(AgendaItem { meeting: Some(m.id), ..item(ItemKind::FollowUp, due) });
                 }

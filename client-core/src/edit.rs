@@ -14,8 +14,8 @@ use crate::doc::{SCHEMA_VERSION, SchemaError, new_document, object_at, put_date,
 use crate::ids::{DocKind, DocumentId, ItemId};
 use crate::model::{Document, MAX_SHORT, MAX_TEXT};
 use crate::values::{
-    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus,
-    Outcome, PartnerKind, PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, Outcome,
+    PartnerKind, PositionStatus, WorksiteStatus,
 };
 
 /// Why an edit was not applied. Nothing is written when an edit fails.

@@ -294,7 +294,9 @@ pub fn agenda_kind_label(lang: Lang, kind: crate::agenda::ItemKind) -> &'static 
     let [fr, nl, en] = match kind {
         ItemKind::Kickoff => ["Réunion de lancement à tenir", "Startvergadering te houden", "Kick-off meeting due"],
         ItemKind::FollowUp => ["Réunion de suivi à tenir", "Opvolgingsvergadering te houden", "Follow-up meeting due"],
-        ItemKind::Evaluation => ["Évaluation de fin de contrat", "Evaluatie einde contract", "End-of-contract evaluation"],
+        ItemKind::Evaluation => {
+            ["Évaluation de fin de contrat", "Evaluatie einde contract", "End-of-contract evaluation"]
+        }
         ItemKind::OutcomeCheck => ["Contrôle à 6 mois", "Controle na 6 maanden", "Six-month check"],
         ItemKind::Action => ["Action", "Actie", "Action"],
     };

@@ -18,8 +18,8 @@ use serde::Serialize;
 use crate::doc::{Reader, Result, SCHEMA_VERSION, SchemaError};
 use crate::ids::{DocKind, DocumentId, ItemId};
 use crate::values::{
-    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus,
-    Outcome, PartnerKind, PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, Outcome,
+    PartnerKind, PositionStatus, WorksiteStatus,
 };
 
 /// Longest single-line field, in bytes.

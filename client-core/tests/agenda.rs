@@ -124,7 +124,13 @@ fn example() -> (Vec<Worksite>, Vec<Person>) {
     ] {
         apply(
             &mut w2,
-            Edit::AddAction { meeting: item(21), id: item(id), what: what.into(), who: "BatiBrux".into(), due: due.map(d) },
+            Edit::AddAction {
+                meeting: item(21),
+                id: item(id),
+                what: what.into(),
+                who: "BatiBrux".into(),
+                due: due.map(d),
+            },
             ME,
         );
         if done {
@@ -169,8 +175,11 @@ fn the_agenda_lists_exactly_the_items_due_on_the_advisors_worksites() {
         ["École Josaphat", "Piscine Neptune", "Gare du Nord", "Logements Brunfaut"]
     );
     let a = agenda(&hers, &people, today());
-    let got: Vec<(ItemKind, &str, chrono::NaiveDate, bool, When, Option<DocumentId>)> =
-        a.items.iter().map(|i| (i.kind, i.worksite_name.as_str(), i.due, i.overdue, i.when(a.today), i.person)).collect();
+    let got: Vec<(ItemKind, &str, chrono::NaiveDate, bool, When, Option<DocumentId>)> = a
+        .items
+        .iter()
+        .map(|i| (i.kind, i.worksite_name.as_str(), i.due, i.overdue, i.when(a.today), i.person))
+        .collect();
     let (amina, bram) = (Some(doc_id(101)), Some(doc_id(102)));
     assert_eq!(
         got,
@@ -221,12 +230,8 @@ fn recording_what_is_due_takes_it_off_the_agenda() {
     *neptune = worksite(&doc);
     people.retain(|p| p.id != doc_id(102));
     let a = agenda(&hers, &people, today());
-    let neptune: Vec<(ItemKind, String)> = a
-        .items
-        .iter()
-        .filter(|i| i.worksite == doc_id(2))
-        .map(|i| (i.kind, i.due.to_string()))
-        .collect();
+    let neptune: Vec<(ItemKind, String)> =
+        a.items.iter().filter(|i| i.worksite == doc_id(2)).map(|i| (i.kind, i.due.to_string())).collect();
     // The follow-up held today is due again in two months; the check is recorded.
     assert_eq!(neptune, [(ItemKind::FollowUp, "2027-02-01".to_string())]);
 }
