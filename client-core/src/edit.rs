@@ -14,7 +14,7 @@ use crate::doc::{SCHEMA_VERSION, SchemaError, migrate, new_document, object_at, 
 use crate::ids::{DocKind, DocumentId, ItemId};
 use crate::model::{Document, MAX_SHORT, MAX_TEXT};
 use crate::values::{
-    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus,
+    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, Outcome,
     PartnerKind, PositionStatus, WorksiteStatus,
 };
 
@@ -268,6 +268,11 @@ pub enum Edit {
     RecordHours { placement: ItemId, month: Month, hours: f64, source: HoursSource },
     /// End a placement.
     EndPlacement { placement: ItemId, end: NaiveDate, reason: String },
+    /// Record where the person stood when the placement ended: the outcome, the contract they
+    /// continue under when kept on (`None` otherwise), and a note without personal detail.
+    RecordOutcome { placement: ItemId, outcome: Outcome, contract: Option<ContractType>, note: String },
+    /// Record what was found at the check six months after the placement's end, and when.
+    RecordOutcomeCheck { placement: ItemId, outcome: Outcome, contract: Option<ContractType>, checked_on: NaiveDate },
     /// Record a meeting.
     AddMeeting {
         id: ItemId,
@@ -683,6 +688,18 @@ fn write<T: Transactable>(
             put_date(tx, &p, "end", Some(*end))?;
             tx.put(&p, "end_reason", short(reason)?)?;
         }
+        Edit::RecordOutcome { placement, outcome, contract, note } => {
+            let p = item(tx, &["placements"], *placement, "placement")?;
+            tx.put(&p, "outcome", outcome.code())?;
+            tx.put(&p, "outcome_contract", kept_on_contract(*outcome, *contract))?;
+            tx.put(&p, "outcome_note", short(note)?)?;
+        }
+        Edit::RecordOutcomeCheck { placement, outcome, contract, checked_on } => {
+            let p = item(tx, &["placements"], *placement, "placement")?;
+            tx.put(&p, "check_outcome", outcome.code())?;
+            tx.put(&p, "check_contract", kept_on_contract(*outcome, *contract))?;
+            put_date(tx, &p, "checked_on", Some(*checked_on))?;
+        }
         Edit::AddMeeting { id, kind, date, place, notes, next_meeting } => {
             let parent = root_map(tx, "meetings")?;
             let m = new_item(tx, &parent, *id)?;
@@ -926,6 +943,14 @@ fn log_hours<T: Transactable>(
     tx.put(&e, "by", short(&ctx.author_label)?)?;
     tx.put(&e, "at", ctx.now_ms)?;
     Ok(())
+}
+
+/// The contract stored with an outcome: only a person kept on continues under one.
+fn kept_on_contract(outcome: Outcome, contract: Option<ContractType>) -> &'static str {
+    match (outcome, contract) {
+        (Outcome::KeptOn, Some(c)) => c.code(),
+        _ => "",
+    }
 }
 
 fn text_or_map<T: Transactable>(tx: &T, obj: &ObjId, key: &str) -> Result<ObjId, EditError> {

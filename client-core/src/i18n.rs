@@ -8,8 +8,8 @@
 use chrono::NaiveDate;
 
 use crate::values::{
-    CompanyAnswer, ContractType, CountingUnit, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, PartnerKind,
-    PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, Outcome,
+    PartnerKind, PositionStatus, WorksiteStatus,
 };
 
 /// A closed set of stored codes (the enums of [`crate::values`]).
@@ -39,7 +39,8 @@ coded!(
     HoursSource,
     PositionStatus,
     OfferStatus,
-    NoteKind
+    NoteKind,
+    Outcome
 );
 
 /// The label of a typed code in `lang` (the same as [`code_label`] of its code).
@@ -174,6 +175,10 @@ pub fn code_label<'a>(lang: Lang, code: &'a str) -> &'a str {
         "isp" => ["Organisme d'insertion (ISP)", "Inschakelingsorganisatie (ISP)", "Integration body (ISP)"],
         "school" => ["École", "School", "School"],
         "spontaneous" => ["Candidature spontanée", "Spontane kandidatuur", "Spontaneous"],
+        "kept_on" => ["Maintenu dans l'entreprise", "Behouden door het bedrijf", "Kept on by the company"],
+        "further_training" => ["Formation complémentaire", "Verdere opleiding", "Further training"],
+        "job_seeking" => ["Retour à la recherche d'emploi", "Opnieuw werkzoekend", "Back to job seeking"],
+        "unknown" => ["Autre ou inconnu", "Andere of onbekend", "Other or unknown"],
         "attendance_sheet" => ["Feuille de présence", "Aanwezigheidslijst", "Attendance sheet"],
         "payroll" => ["Fiche de paie", "Loonfiche", "Payroll"],
         "job_seeker_6_months" => [
@@ -282,6 +287,42 @@ pub fn person_name(lang: Lang, name: Option<&str>) -> String {
     }
 }
 
+/// What an agenda item asks for: fr `Réunion de suivi à tenir`, nl `Opvolgingsvergadering te
+/// houden`, en `Follow-up meeting due`.
+pub fn agenda_kind_label(lang: Lang, kind: crate::agenda::ItemKind) -> &'static str {
+    use crate::agenda::ItemKind;
+    let [fr, nl, en] = match kind {
+        ItemKind::Kickoff => ["Réunion de lancement à tenir", "Startvergadering te houden", "Kick-off meeting due"],
+        ItemKind::FollowUp => ["Réunion de suivi à tenir", "Opvolgingsvergadering te houden", "Follow-up meeting due"],
+        ItemKind::Evaluation => {
+            ["Évaluation de fin de contrat", "Evaluatie einde contract", "End-of-contract evaluation"]
+        }
+        ItemKind::OutcomeCheck => ["Contrôle à 6 mois", "Controle na 6 maanden", "Six-month check"],
+        ItemKind::Action => ["Action", "Actie", "Action"],
+    };
+    match lang {
+        Lang::Fr => fr,
+        Lang::Nl => nl,
+        Lang::En => en,
+    }
+}
+
+/// The heading of a group of the agenda.
+pub fn agenda_group_label(lang: Lang, when: crate::agenda::When) -> &'static str {
+    use crate::agenda::When;
+    let [fr, nl, en] = match when {
+        When::Overdue => ["En retard", "Achterstallig", "Overdue"],
+        When::Today => ["Aujourd'hui", "Vandaag", "Today"],
+        When::ThisWeek => ["Cette semaine", "Deze week", "This week"],
+        When::Later => ["Plus tard", "Later", "Later"],
+    };
+    match lang {
+        Lang::Fr => fr,
+        Lang::Nl => nl,
+        Lang::En => en,
+    }
+}
+
 /// What the apps say when a worksite's text names one of its people ([`crate::names`]).
 pub fn named_person_warning(lang: Lang, name: &str) -> String {
     match lang {
@@ -350,6 +391,7 @@ mod tests {
         all_labelled::<PositionStatus>();
         all_labelled::<OfferStatus>();
         all_labelled::<NoteKind>();
+        all_labelled::<Outcome>();
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! the wire types ([`protocol`]) and the indicators.
 #![warn(missing_docs)]
 
+pub mod agenda;
 pub mod chart;
 pub mod conflicts;
 mod doc;

@@ -12,13 +12,13 @@
 use std::collections::BTreeMap;
 
 use automerge::{ObjType, ReadDoc};
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
 use crate::doc::{OLDEST_SCHEMA, Reader, Result, SCHEMA_VERSION, SchemaError, TOO_NEW, schema_version};
 use crate::ids::{DocKind, DocumentId, ItemId};
 use crate::values::{
-    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus,
+    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, Outcome,
     PartnerKind, PositionStatus, WorksiteStatus,
 };
 
@@ -179,9 +179,45 @@ pub struct Placement {
     pub hours: Vec<MonthHours>,
     /// Why it ended, when it did early.
     pub end_reason: String,
+    /// Where the person stood when the placement ended (`None`: not recorded).
+    pub outcome: Option<PlacementOutcome>,
+    /// What was found at the check six months after the end (`None`: not recorded yet).
+    pub check: Option<OutcomeCheck>,
 }
 
+/// The outcome of a placement, recorded when it ends (at its planned end or early).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlacementOutcome {
+    /// Kept on, further training, back to job seeking, other or unknown.
+    pub outcome: Outcome,
+    /// The contract the person continues under, when kept on.
+    pub contract: Option<ContractType>,
+    /// A note without personal detail (kept out of the worksite's history like every free text
+    /// of a worksite: no name of its people).
+    pub note: String,
+}
+
+/// The situation found at the follow-up check, six months after a placement's end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutcomeCheck {
+    /// What was found.
+    pub outcome: Outcome,
+    /// The contract, when kept on (by the same or another company).
+    pub contract: Option<ContractType>,
+    /// When it was checked.
+    pub checked_on: Option<NaiveDate>,
+}
+
+/// How long after a placement's end its outcome is checked again, in calendar months.
+pub const OUTCOME_CHECK_MONTHS: u32 = 6;
+
 impl Placement {
+    /// When the check of the outcome is due: six calendar months after the placement's end
+    /// (the last day of the month when that month is shorter: 31 August → 28 or 29 February).
+    pub fn check_due(&self) -> Option<NaiveDate> {
+        self.end.and_then(|e| e.checked_add_months(Months::new(OUTCOME_CHECK_MONTHS)))
+    }
+
     /// Total hours realised.
     pub fn total_hours(&self) -> f64 {
         self.hours.iter().map(|h| h.hours.get()).sum()
@@ -715,6 +751,12 @@ impl Worksite {
                     "hours_source",
                     "hours_log",
                     "end_reason",
+                    "outcome",
+                    "outcome_contract",
+                    "outcome_note",
+                    "check_outcome",
+                    "check_contract",
+                    "checked_on",
                 ])?;
                 let hours_map = r.map("hours")?;
                 let sources = r.map("hours_source")?;
@@ -731,6 +773,14 @@ impl Worksite {
                     hours.push(MonthHours { month, hours: h, source, history });
                 }
                 hours.sort_by_key(|h| h.month);
+                // Every key is checked, set or not, so a stray value is refused even where it
+                // would not be shown.
+                let outcome = optional_code::<_, Outcome>(&r, "outcome")?;
+                let outcome_contract = optional_code(&r, "outcome_contract")?;
+                let note = r.short_string("outcome_note", MAX_SHORT)?;
+                let check = optional_code::<_, Outcome>(&r, "check_outcome")?;
+                let check_contract = optional_code(&r, "check_contract")?;
+                let checked_on = r.date("checked_on")?;
                 Ok(Placement {
                     id: ItemId(id),
                     person: DocumentId(r.uuid("person")?),
@@ -742,6 +792,8 @@ impl Worksite {
                         .map_err(|e| SchemaError::new(format!("placements/{id}/weekly_hours"), e.to_string()))?,
                     hours,
                     end_reason: r.short_string("end_reason", MAX_SHORT)?,
+                    outcome: outcome.map(|outcome| PlacementOutcome { outcome, contract: outcome_contract, note }),
+                    check: check.map(|outcome| OutcomeCheck { outcome, contract: check_contract, checked_on }),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -956,6 +1008,18 @@ impl Person {
             authors: authors(&root)?,
         })
     }
+}
+
+/// An optional code: absent or empty is `None`, anything else must be one of the codes.
+fn optional_code<D: ReadDoc, T: std::str::FromStr>(r: &Reader<'_, D>, key: &str) -> Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    let s = r.string(key)?;
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse().map(Some).map_err(|e: T::Err| SchemaError::new(format!("{}/{key}", r.path), e.to_string()))
 }
 
 fn optional_id<D: ReadDoc>(r: &Reader<'_, D>, key: &str) -> Result<Option<DocumentId>> {

@@ -44,7 +44,7 @@ const FREE_TEXT: &[(&str, &[&str])] = &[
     ("meetings", &["place", "notes", "name", "organisation", "text", "what", "who"]),
     ("positions", &["tasks", "requirements"]),
     ("referrals", &["answer_reason"]),
-    ("placements", &["end_reason"]),
+    ("placements", &["end_reason", "outcome_note"]),
 ];
 
 impl KnownName {
@@ -141,6 +141,9 @@ pub fn free_text(w: &Worksite) -> Vec<(String, &str)> {
     }
     for p in &w.placements {
         out.push((format!("placements/{}/end_reason", p.id), &p.end_reason));
+        if let Some(o) = &p.outcome {
+            out.push((format!("placements/{}/outcome_note", p.id), &o.note));
+        }
     }
     out
 }
@@ -169,6 +172,13 @@ fn path_of(doc: &Automerge, obj: &str) -> Option<Vec<String>> {
 }
 
 /// The words of a text, folded: lower case, accents removed ("Lefèvre" → "lefevre").
+/// Whether two names are the same once case, accents and punctuation are set aside
+/// ("Sophie MARTIN" and "sophie  martin"). Empty names are never the same.
+pub fn same_name(a: &str, b: &str) -> bool {
+    let a: Vec<String> = words(a).collect();
+    !a.is_empty() && a == words(b).collect::<Vec<_>>()
+}
+
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(fold)
 }

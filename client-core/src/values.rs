@@ -341,6 +341,21 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// Where a person stands after a placement: at its end, and again at the check six months
+    /// later.
+    Outcome, "outcome" {
+        /// Kept on by the company (under the contract recorded with the outcome).
+        KeptOn => "kept_on",
+        /// Gone on to further training.
+        Training => "further_training",
+        /// Back to job seeking.
+        JobSeeking => "job_seeking",
+        /// Anything else, or not known.
+        Unknown => "unknown",
+    }
+);
+
 /// The eligibility criteria of the social clause that the apps offer as checkboxes on a person
 /// (the document accepts any flag name; these are the ones with labels in every language).
 pub const ELIGIBILITY_FLAGS: &[&str] = &["job_seeker_6_months", "low_qualification", "brussels_resident"];

@@ -10,8 +10,8 @@ use common::*;
 use terrain_client_core::edit::{self, Edit, EditError, FieldValue, NewPerson, PersonField, WorksiteField};
 use terrain_client_core::model::Document;
 use terrain_client_core::values::{
-    CompanyAnswer, ContractType, CountingUnit, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, PartnerKind,
-    PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, Outcome,
+    PartnerKind, PositionStatus, WorksiteStatus,
 };
 use terrain_client_core::{DocKind, SchemaError};
 
@@ -34,6 +34,8 @@ fn variant(e: &Edit) -> &'static str {
         Edit::AddPlacement { .. } => "AddPlacement",
         Edit::RecordHours { .. } => "RecordHours",
         Edit::EndPlacement { .. } => "EndPlacement",
+        Edit::RecordOutcome { .. } => "RecordOutcome",
+        Edit::RecordOutcomeCheck { .. } => "RecordOutcomeCheck",
         Edit::AddMeeting { .. } => "AddMeeting",
         Edit::SpliceMeetingNotes { .. } => "SpliceMeetingNotes",
         Edit::SetMeetingNotes { .. } => "SetMeetingNotes",
@@ -65,7 +67,7 @@ fn variant(e: &Edit) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 41;
+const ALL_VARIANTS: usize = 43;
 
 fn month(s: &str) -> Month {
     s.parse().unwrap()
@@ -187,6 +189,24 @@ fn every_edit_reads_back_through_the_typed_model() {
     run(&mut w, Edit::EndPlacement { placement: item(6), end: d("2026-06-30"), reason: "fin de formation".into() });
     run(
         &mut w,
+        Edit::RecordOutcome {
+            placement: item(6),
+            outcome: Outcome::KeptOn,
+            contract: Some(ContractType::Permanent),
+            note: "engagé par l'entreprise".into(),
+        },
+    );
+    run(
+        &mut w,
+        Edit::RecordOutcomeCheck {
+            placement: item(6),
+            outcome: Outcome::Training,
+            contract: Some(ContractType::Permanent),
+            checked_on: d("2027-01-04"),
+        },
+    );
+    run(
+        &mut w,
         Edit::AddMeeting {
             id: item(7),
             kind: MeetingKind::Kickoff,
@@ -303,6 +323,15 @@ fn every_edit_reads_back_through_the_typed_model() {
     assert_eq!((p.start, p.end), (Some(d("2026-02-16")), Some(d("2026-06-30"))));
     assert_eq!(p.weekly_hours.get(), 38.0);
     assert_eq!(p.end_reason, "fin de formation");
+    let outcome = p.outcome.as_ref().expect("outcome");
+    assert_eq!(
+        (outcome.outcome, outcome.contract, outcome.note.as_str()),
+        (Outcome::KeptOn, Some(ContractType::Permanent), "engagé par l'entreprise")
+    );
+    // Six calendar months after 30 June; only a person kept on keeps a contract.
+    assert_eq!(p.check_due(), Some(d("2026-12-30")));
+    let check = p.check.as_ref().expect("check");
+    assert_eq!((check.outcome, check.contract, check.checked_on), (Outcome::Training, None, Some(d("2027-01-04"))));
     let hours: Vec<(String, f64, HoursSource)> =
         p.hours.iter().map(|h| (h.month.to_string(), h.hours.get(), h.source)).collect();
     assert_eq!(
@@ -590,6 +619,19 @@ fn edits_with_bad_references_or_values_are_refused_and_change_nothing() {
         ),
         (Edit::EndPlacement { placement: item(99), end: d("2026-03-01"), reason: "".into() }, Some("placement")),
         (
+            Edit::RecordOutcome { placement: item(99), outcome: Outcome::JobSeeking, contract: None, note: "".into() },
+            Some("placement"),
+        ),
+        (
+            Edit::RecordOutcomeCheck {
+                placement: item(99),
+                outcome: Outcome::Unknown,
+                contract: None,
+                checked_on: d("2026-09-01"),
+            },
+            Some("placement"),
+        ),
+        (
             Edit::AddPlacement {
                 id: item(50),
                 person: doc_id(9),
@@ -773,6 +815,19 @@ fn documents_that_break_the_schema_are_refused_with_the_path() {
         tx.put(&obj_at(d, &["placements", placement.as_str()]), "person", "someone").unwrap();
     });
     assert_eq!(err.path, format!("placements/{placement}/person"));
+
+    for (key, value) in [("outcome", "hired_elsewhere"), ("check_outcome", "kept"), ("outcome_contract", "cdi")] {
+        let err = tamper(&doc, |tx, d| {
+            tx.put(&obj_at(d, &["placements", placement.as_str()]), key, value).unwrap();
+        });
+        assert_eq!(err.path, format!("placements/{placement}/{key}"));
+    }
+    let err = tamper(&doc, |tx, d| {
+        let p = obj_at(d, &["placements", placement.as_str()]);
+        tx.put(&p, "check_outcome", "job_seeking").unwrap();
+        tx.put(&p, "checked_on", "soon").unwrap();
+    });
+    assert_eq!(err.path, format!("placements/{placement}/checked_on"));
 
     let err = tamper(&doc, |tx, d| {
         tx.put(&obj_at(d, &["worksite"]), "status", "abandoned").unwrap();

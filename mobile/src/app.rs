@@ -37,6 +37,8 @@ pub enum Screen {
     Meeting(DocumentId, ItemId),
     /// One person, reached from a worksite.
     Person(DocumentId, DocumentId),
+    /// The advisor's agenda: what is due on their worksites.
+    Agenda,
 }
 
 impl Screen {
@@ -47,6 +49,7 @@ impl Screen {
             Screen::Worksite(w) => format!("#/w/{w}"),
             Screen::Meeting(w, m) => format!("#/w/{w}/m/{m}"),
             Screen::Person(w, p) => format!("#/w/{w}/p/{p}"),
+            Screen::Agenda => "#/agenda".to_owned(),
         }
     }
 
@@ -63,6 +66,7 @@ impl Screen {
                 (Ok(w), Ok(p)) => Screen::Person(w, p),
                 _ => Screen::Worksites,
             },
+            ["agenda"] => Screen::Agenda,
             _ => Screen::Worksites,
         }
     }
@@ -263,6 +267,22 @@ impl App {
         out
     }
 
+    /// The agenda of the signed-in user on `today`, from the documents the tablet holds: an
+    /// advisor's tablet holds only their worksites (assigned, or created by them), so all of
+    /// them; an office user's, those whose advisor field names them.
+    pub fn agenda(&self) -> terrain_client_core::agenda::Agenda {
+        let worksites: Vec<Worksite> = match &self.session {
+            Some(s) if s.role == "advisor" => self.worksites(),
+            Some(s) => self
+                .worksites()
+                .into_iter()
+                .filter(|w| terrain_client_core::agenda::follows(w, &s.display_name, &[]))
+                .collect(),
+            None => Vec::new(),
+        };
+        terrain_client_core::agenda::agenda(&worksites, &self.people(), self.today)
+    }
+
     /// One worksite, when it is on the tablet and readable.
     pub fn worksite(&self, id: DocumentId) -> Option<Worksite> {
         self.replica.as_ref()?.worksite(id).ok()
@@ -327,7 +347,9 @@ mod tests {
         let w = DocumentId::from_random_bytes([1; 16]);
         let m = ItemId::from_random_bytes([2; 16]);
         let p = DocumentId::from_random_bytes([3; 16]);
-        for screen in [Screen::Worksites, Screen::Worksite(w), Screen::Meeting(w, m), Screen::Person(w, p)] {
+        for screen in
+            [Screen::Worksites, Screen::Worksite(w), Screen::Meeting(w, m), Screen::Person(w, p), Screen::Agenda]
+        {
             assert_eq!(Screen::from_hash(&screen.hash()), screen);
         }
         assert_eq!(Screen::from_hash("#/w/not-a-uuid"), Screen::Worksites);

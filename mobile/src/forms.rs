@@ -10,7 +10,7 @@ use terrain_client_core::model::{Person, Worksite};
 use terrain_client_core::names::KnownName;
 use terrain_client_core::values::{
     CompanyAnswer, ContractType, CountingUnit, ELIGIBILITY_FLAGS, HoursSource, MeetingKind, Month, NoteKind,
-    OfferStatus, PartnerKind, PositionStatus, WorksiteStatus, parse_date,
+    OfferStatus, Outcome, PartnerKind, PositionStatus, WorksiteStatus, parse_date,
 };
 use terrain_client_core::{DocumentId, Edit, ItemId};
 
@@ -49,8 +49,19 @@ impl FormError {
 
 /// Fields of worksite forms that hold free text, checked for the names of the worksite's people
 /// ([`terrain_client_core::names`]); an attendee's typed name too.
-const FREE_TEXT_FIELDS: &[&str] =
-    &["place", "notes", "organisation", "text", "what", "who", "tasks", "requirements", "reason", "answer_reason"];
+const FREE_TEXT_FIELDS: &[&str] = &[
+    "place",
+    "notes",
+    "organisation",
+    "text",
+    "what",
+    "who",
+    "tasks",
+    "requirements",
+    "reason",
+    "answer_reason",
+    "outcome_note",
+];
 
 /// The label of a form field as the screen shows it, to name it in an error.
 pub fn field_label(field: &str) -> L {
@@ -106,6 +117,10 @@ pub fn field_label(field: &str) -> L {
         "role" => L::Role,
         "trade" => L::Trade,
         "recorded_on" => L::Date,
+        "outcome" => L::PlacementOutcome,
+        "outcome_contract" | "contract" => L::OutcomeContract,
+        "outcome_note" => L::OutcomeNote,
+        "checked_on" => L::CheckedOn,
         _ => L::ThisForm,
     }
 }
@@ -316,10 +331,28 @@ pub fn commands(
                 hours: f.number("hours")?,
                 source: f.code::<HoursSource>("source")?,
             }],
-            "end-placement" => vec![Edit::EndPlacement {
+            "end-placement" => {
+                let placement = f.id("placement")?;
+                let mut edits = vec![Edit::EndPlacement {
+                    placement,
+                    end: f.date("end")?.ok_or_else(|| FormError::new("end", L::Required))?,
+                    reason: f.text("reason"),
+                }];
+                if !f.text("outcome").is_empty() {
+                    edits.push(Edit::RecordOutcome {
+                        placement,
+                        outcome: f.code::<Outcome>("outcome")?,
+                        contract: f.optional_code::<ContractType>("outcome_contract")?,
+                        note: f.text("outcome_note"),
+                    });
+                }
+                edits
+            }
+            "outcome-check" => vec![Edit::RecordOutcomeCheck {
                 placement: f.id("placement")?,
-                end: f.date("end")?.ok_or_else(|| FormError::new("end", L::Required))?,
-                reason: f.text("reason"),
+                outcome: f.code::<Outcome>("outcome")?,
+                contract: f.optional_code::<ContractType>("contract")?,
+                checked_on: f.date("checked_on")?.ok_or_else(|| FormError::new("checked_on", L::Required))?,
             }],
             "meeting" => vec![Edit::AddMeeting {
                 id: item(),
@@ -582,6 +615,10 @@ impl Reader<'_> {
         if self.text(key).is_empty() { Ok(None) } else { self.doc(key).map(Some) }
     }
 
+    fn optional_code<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, FormError> {
+        if self.text(key).is_empty() { Ok(None) } else { self.code(key).map(Some) }
+    }
+
     fn optional_id(&self, key: &str) -> Result<Option<ItemId>, FormError> {
         if self.text(key).is_empty() { Ok(None) } else { self.id(key).map(Some) }
     }
@@ -761,6 +798,42 @@ mod tests {
         }
         let form = fields(&[("meeting", &meeting), ("name", "Jean Lefèvre"), ("organisation", "BatiBrux")]);
         assert!(commands("attendee", &form, &target, counter()).is_ok(), "anyone else is named as before");
+    }
+
+    #[test]
+    fn the_end_of_a_placement_carries_its_outcome_and_the_check_its_day() {
+        let w = sample();
+        let target = Target { worksite: Some((w.id, &w)), person: None, names: &[] };
+        let placement = ItemId::from_random_bytes([7; 16]);
+        let p = placement.to_string();
+        let form = fields(&[
+            ("placement", &p),
+            ("end", "2026-06-30"),
+            ("reason", ""),
+            ("outcome", "kept_on"),
+            ("outcome_contract", "permanent"),
+            ("outcome_note", "CDI chez le sous-traitant"),
+        ]);
+        let got = commands("end-placement", &form, &target, counter()).expect("valid form");
+        assert_eq!(
+            got[1],
+            Command::Edit(
+                w.id,
+                Edit::RecordOutcome {
+                    placement,
+                    outcome: Outcome::KeptOn,
+                    contract: Some(ContractType::Permanent),
+                    note: "CDI chez le sous-traitant".into()
+                }
+            )
+        );
+        let form = fields(&[("placement", &p), ("end", "2026-06-30"), ("outcome", "")]);
+        assert_eq!(commands("end-placement", &form, &target, counter()).expect("valid").len(), 1, "no outcome chosen");
+        let form = fields(&[("placement", &p), ("outcome", "job_seeking"), ("contract", ""), ("checked_on", "")]);
+        let err = commands("outcome-check", &form, &target, counter()).expect_err("no day");
+        assert_eq!((err.field.as_str(), err.problem), ("checked_on", L::Required));
+        let form = fields(&[("placement", &p), ("outcome", "hired"), ("checked_on", "2026-12-30")]);
+        assert_eq!(commands("outcome-check", &form, &target, counter()).expect_err("bad code").field, "outcome");
     }
 
     fn sample() -> Worksite {

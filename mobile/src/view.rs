@@ -4,13 +4,15 @@
 
 use chrono::{DateTime, NaiveDate};
 use maud::{Markup, html};
+use terrain_client_core::agenda::{AgendaItem, When};
 use terrain_client_core::conflicts::{Conflict, conflicts};
 use terrain_client_core::edit::FieldValue;
+use terrain_client_core::i18n::{agenda_group_label, agenda_kind_label};
 use terrain_client_core::indicators::indicators;
-use terrain_client_core::model::{Meeting, Person, Worksite};
+use terrain_client_core::model::{Meeting, OutcomeCheck, Person, Worksite};
 use terrain_client_core::values::{
     CompanyAnswer, ContractType, CountingUnit, ELIGIBILITY_FLAGS, HoursSource, MeetingKind, NoteKind, OfferStatus,
-    PartnerKind, PositionStatus, WorksiteStatus,
+    Outcome, PartnerKind, PositionStatus, WorksiteStatus,
 };
 use terrain_client_core::{DocKind, DocumentId, ItemId};
 
@@ -154,6 +156,41 @@ fn screen(app: &App) -> Markup {
             Some(person) => person_screen(app, w, &person),
             None => worksites(app),
         },
+        Screen::Agenda => agenda_screen(app),
+    }
+}
+
+/// The advisor's agenda, worked out on the tablet from the documents it holds (so offline too):
+/// overdue, today, this week, later.
+fn agenda_screen(app: &App) -> Markup {
+    let lang = app.lang;
+    let agenda = app.agenda();
+    html! {
+        p { a.back href="#/" { "← " (t(lang, L::Back)) } }
+        h1 #agenda-title { (t(lang, L::Agenda)) }
+        p.help { (t(lang, L::AgendaHelp)) }
+        @if agenda.items.is_empty() { p.empty #agenda-empty { (t(lang, L::NothingDue)) } }
+        @for when in When::ALL {
+            @let items: Vec<&AgendaItem> = agenda.group(when).collect();
+            @if !items.is_empty() {
+                section.agenda-group data-when=(when.code()) {
+                    h2 { (agenda_group_label(lang, when)) " (" (items.len()) ")" }
+                    ul.agenda {
+                        @for i in items {
+                            li.agenda-item data-kind=(i.kind.code()) data-due=(i.due) data-overdue=(i.overdue) data-worksite=(i.worksite) data-uid=(i.uid()) {
+                                time datetime=(i.due) { (format_date(i.due, lang)) }
+                                " — " strong.kind { (agenda_kind_label(lang, i.kind)) }
+                                " — " a.worksite href=(Screen::Worksite(i.worksite).hash()) { (i.worksite_name) }
+                                @if let Some(p) = i.person { " — " a.person href=(Screen::Person(i.worksite, p).hash()) { (app.person_name(p)) } }
+                                @if !i.what.is_empty() { " — " span.what { (i.what) } }
+                                @if !i.who.is_empty() { " (" span.who { (i.who) } ")" }
+                                @if i.overdue { " " span.flag.overdue { (t(lang, L::OverdueFlag)) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -162,6 +199,7 @@ fn worksites(app: &App) -> Markup {
     let list = app.worksites();
     html! {
         h1 { (t(lang, L::MyWorksites)) }
+        p.agenda-link { a #open-agenda .button href=(Screen::Agenda.hash()) { (t(lang, L::Agenda)) } }
         (search(app, &list))
         @if list.is_empty() { p.empty { (t(lang, L::NoWorksite)) } }
         ul #worksites .cards {
@@ -563,6 +601,9 @@ fn placements_section(app: &App, w: &Worksite, people: &[Person]) -> Markup {
                         (t(lang, L::Start)) " : " (format_opt_date(p.start, lang)) " · " (t(lang, L::End)) " : " (format_opt_date(p.end, lang))
                         " · " (t(lang, L::WeeklyHours)) " : " (format_hours(p.weekly_hours.get(), lang))
                         @if !p.end_reason.is_empty() { " · " span.end-reason { (t(lang, L::EndReason)) " : " (p.end_reason) } }
+                        @if let Some(o) = &p.outcome {
+                            " · " span.outcome data-outcome=(o.outcome.code()) { (t(lang, L::PlacementOutcome)) " : " (outcome_text(lang, o.outcome, o.contract)) }
+                        }
                     }
                     table.hours {
                         thead { tr { th { (t(lang, L::Month)) } th { (t(lang, L::Hours)) } th { (t(lang, L::Source)) } th { (t(lang, L::Corrections)) } } }
@@ -594,9 +635,32 @@ fn placements_section(app: &App, w: &Worksite, people: &[Person]) -> Markup {
                         summary { (t(lang, L::EndEarly)) }
                         form.inline id=(fid("end-placement", p.id)) data-form="end-placement" data-doc=(w.id) {
                             input type="hidden" name="placement" value=(p.id);
-                            (date_field(lang, L::End, "end", None))
+                            (date_field(lang, L::End, "end", p.end))
                             label.wide { (t(lang, L::EndReason)) input name="reason" value=(p.end_reason); }
+                            @let o = p.outcome.as_ref();
+                            label { (t(lang, L::PlacementOutcome)) (optional_select(lang, "outcome", Outcome::ALL.iter().map(|c| c.code()), o.map(|o| o.outcome.code()))) }
+                            label { (t(lang, L::OutcomeContract)) (optional_select(lang, "outcome_contract", ContractType::ALL.iter().map(|c| c.code()), o.and_then(|o| o.contract).map(|c| c.code()))) }
+                            label.wide { (t(lang, L::OutcomeNote)) input name="outcome_note" value=[o.map(|o| o.note.as_str())]; }
                             button type="submit" { (t(lang, L::EndPlacement)) }
+                        }
+                    }
+                    @if let Some(due) = p.check_due() {
+                        details.outcome-check open[p.check.is_none() && due <= app.today] {
+                            summary {
+                                (t(lang, L::SixMonthCheck)) " — "
+                                @match &p.check {
+                                    Some(c) => span.check-done { (check_text(lang, c)) },
+                                    None => span.check-due { (t(lang, L::CheckDueOn)) " " (format_date(due, lang)) },
+                                }
+                            }
+                            form.inline id=(fid("outcome-check", p.id)) data-form="outcome-check" data-doc=(w.id) {
+                                input type="hidden" name="placement" value=(p.id);
+                                @let c = p.check.as_ref();
+                                label { (t(lang, L::PlacementOutcome)) (select(lang, "outcome", Outcome::ALL.iter().map(|c| c.code()), c.map_or("kept_on", |c| c.outcome.code()))) }
+                                label { (t(lang, L::OutcomeContract)) (optional_select(lang, "contract", ContractType::ALL.iter().map(|c| c.code()), c.and_then(|c| c.contract).map(|c| c.code()))) }
+                                (date_field(lang, L::CheckedOn, "checked_on", c.and_then(|c| c.checked_on).or(Some(app.today))))
+                                button type="submit" { (t(lang, L::RecordCheck)) }
+                            }
                         }
                     }
                     details.edit-placement {
@@ -944,6 +1008,32 @@ fn concerns(app: &App, a: &terrain_client_core::model::Action) -> Markup {
         @if let Some(p) = a.person {
             " (" (t(app.lang, L::Concerns)) " " span.person { (app.person_name(p)) } ")"
         }
+    }
+}
+
+/// A select with an empty first choice ("—"), for an optional code.
+fn optional_select<'a>(lang: Lang, name: &str, codes: impl Iterator<Item = &'a str>, current: Option<&str>) -> Markup {
+    html! {
+        select name=(name) {
+            option value="" selected[current.is_none()] { "—" }
+            @for code in codes { option value=(code) selected[Some(code) == current] { (code_label(lang, code)) } }
+        }
+    }
+}
+
+/// An outcome in words, with the contract when kept on: "Maintenu dans l'entreprise (CDI)".
+fn outcome_text(lang: Lang, outcome: Outcome, contract: Option<ContractType>) -> String {
+    match contract.filter(|_| outcome == Outcome::KeptOn) {
+        Some(c) => format!("{} ({})", code_label(lang, outcome.code()), code_label(lang, c.code())),
+        None => code_label(lang, outcome.code()).to_owned(),
+    }
+}
+
+/// A recorded check: "Maintenu dans l'entreprise (CDI), 01/12/2026".
+fn check_text(lang: Lang, c: &OutcomeCheck) -> String {
+    match c.checked_on {
+        Some(on) => format!("{}, {}", outcome_text(lang, c.outcome, c.contract), format_date(on, lang)),
+        None => outcome_text(lang, c.outcome, c.contract),
     }
 }
 

@@ -4,6 +4,7 @@
 //! or SIGTERM. Tests build the same router with [`app`] on a store of their choice.
 
 pub mod admin;
+pub mod agenda;
 pub mod auth;
 pub mod config;
 pub mod demo;

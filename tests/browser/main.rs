@@ -7,6 +7,7 @@
 
 mod account;
 mod admin;
+mod agenda;
 mod conflict;
 mod exports;
 mod field_day;

@@ -177,6 +177,11 @@ pub fn sample_projection(worksite: DocumentId, n: usize) -> ProjectionRows {
                 end_date: None,
                 weekly_hours: 35.0,
                 end_reason: String::new(),
+                outcome: "kept_on".into(),
+                outcome_contract: "permanent".into(),
+                check_outcome: String::new(),
+                check_contract: String::new(),
+                checked_on: None,
             })
             .collect(),
         hours: placements
@@ -313,7 +318,8 @@ macro_rules! read_projection {
         .collect();
         let placements = fetch(
             "SELECT id, worksite_id, position_id, person_id, contract_type, start_date, \
-             end_date, weekly_hours, end_reason \
+             end_date, weekly_hours, end_reason, outcome, outcome_contract, check_outcome, check_contract, \
+             checked_on \
              FROM placements WHERE document_id = $1 ORDER BY id",
         )
         .await
@@ -329,6 +335,11 @@ macro_rules! read_projection {
             end_date: r.get("end_date"),
             weekly_hours: r.get("weekly_hours"),
             end_reason: r.get("end_reason"),
+            outcome: r.get("outcome"),
+            outcome_contract: r.get("outcome_contract"),
+            check_outcome: r.get("check_outcome"),
+            check_contract: r.get("check_contract"),
+            checked_on: r.get("checked_on"),
         })
         .collect();
         let hours = fetch(

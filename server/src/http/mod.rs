@@ -4,6 +4,7 @@
 //! Every endpoint but `/healthz` and `/v1/login` needs `Authorization: Bearer <device token>`.
 
 mod accounts;
+mod calendar;
 pub mod encoding;
 mod error;
 mod privacy;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/calendar/{file}", get(calendar::feed))
         .route("/v1/sync", post(sync_handler))
         .route("/v1/login", post(accounts::login))
         .route("/v1/me", get(accounts::me))

@@ -15,6 +15,7 @@ use terrain_client_core::protocol::ErrorCode;
 use terrain_client_core::{DeviceId, DocumentId};
 use uuid::Uuid;
 
+use super::agenda::FeedNotice;
 use super::forms::{self, Kind, Problem};
 use super::i18n::{L, Lang, t};
 use super::{PageError, office_caller, pages};
@@ -312,6 +313,7 @@ fn contact_page(
     (typed, problems, saved): (&ContactForm, &[Problem], bool),
     action: &str,
     back: Option<(&str, &str)>,
+    feed: maud::Markup,
 ) -> maud::Markup {
     let title =
         if user.id == caller.user.id { at(lang, text::L::MyAccount) } else { at(lang, text::L::ContactDetails) };
@@ -333,6 +335,7 @@ fn contact_page(
             (forms::summary(problems, t(lang, L::FixFields)))
             button #contact-submit type="submit" { (t(lang, L::Save)) }
         }
+        (feed)
         @if let Some((href, label)) = back { p { a href=(href) { (label) } } }
     };
     pages::page(lang, title, caller, body)
@@ -368,7 +371,9 @@ async fn save_contact(
         }
         Err(wrong) => {
             let problems = contact_problems(lang, &wrong);
-            let page = contact_page(caller, lang, user, (form, &problems, false), action, back);
+            let feed =
+                super::agenda::feed_section(state, lang, user, &feed_action(caller, user), &FeedNotice::None).await?;
+            let page = contact_page(caller, lang, user, (form, &problems, false), action, back, feed);
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
     }
@@ -387,7 +392,9 @@ pub async fn user_page(
     let action = format!("/office/admin/users/{id}/contact");
     let back = ("/office/admin#users", at(lang, text::L::BackToAdmin));
     let typed = ContactForm::of(&contact);
-    Ok(contact_page(&caller, lang, &user, (&typed, &[], q.saved.is_some()), &action, Some(back)).into_response())
+    let feed =
+        super::agenda::feed_section(&state, lang, &user, &feed_action(&caller, &user), &FeedNotice::None).await?;
+    Ok(contact_page(&caller, lang, &user, (&typed, &[], q.saved.is_some()), &action, Some(back), feed).into_response())
 }
 
 /// `POST /office/admin/users/{id}/contact`.
@@ -418,7 +425,10 @@ pub async fn account_page(
         .await
         .map_err(|e| PageError::Api(ApiError::internal("contact", e), lang))?;
     let typed = ContactForm::of(&contact);
-    let page = contact_page(&caller, lang, &caller.user, (&typed, &[], q.saved.is_some()), "/office/account", None);
+    let feed =
+        super::agenda::feed_section(&state, lang, &caller.user, "/office/account/calendar", &FeedNotice::None).await?;
+    let page =
+        contact_page(&caller, lang, &caller.user, (&typed, &[], q.saved.is_some()), "/office/account", None, feed);
     Ok(page.into_response())
 }
 
@@ -432,4 +442,84 @@ pub async fn set_own_contact(
     let user = caller.user.clone();
     save_contact(&state, &caller, lang, &user, &form, ("/office/account", "/office/account?saved=1#contact", None))
         .await
+}
+
+/// Where a user's calendar feed forms post: their own account page, or the admin's page of them.
+fn feed_action(caller: &Caller, user: &User) -> String {
+    if caller.user.id == user.id {
+        "/office/account/calendar".to_owned()
+    } else {
+        format!("/office/admin/users/{}/calendar", user.id)
+    }
+}
+
+/// The account page of `user` after a feed action, with its notice.
+async fn after_feed(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    user: &User,
+    notice: FeedNotice,
+) -> Result<Response, PageError> {
+    let contact =
+        state.store.contact(user.id).await.map_err(|e| PageError::Api(ApiError::internal("contact", e), lang))?;
+    let action = feed_action(caller, user);
+    let feed = super::agenda::feed_section(state, lang, user, &action, &notice).await?;
+    let typed = ContactForm::of(&contact);
+    let page = if caller.user.id == user.id {
+        contact_page(caller, lang, user, (&typed, &[], false), "/office/account", None, feed)
+    } else {
+        let back = ("/office/admin#users", at(lang, text::L::BackToAdmin));
+        contact_page(
+            caller,
+            lang,
+            user,
+            (&typed, &[], false),
+            &format!("/office/admin/users/{}/contact", user.id),
+            Some(back),
+            feed,
+        )
+    };
+    Ok(page.into_response())
+}
+
+/// `POST /office/account/calendar`: make or renew the signed-in user's calendar feed.
+pub async fn make_own_feed(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    let user = caller.user.clone();
+    let path = super::agenda::make_feed(&state, lang, &user).await?;
+    after_feed(&state, &caller, lang, &user, FeedNotice::Made(path)).await
+}
+
+/// `POST /office/account/calendar/revoke`.
+pub async fn revoke_own_feed(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let (caller, lang) = office_caller(&state, &headers).await?;
+    let user = caller.user.clone();
+    super::agenda::revoke_feed(&state, lang, &user).await?;
+    after_feed(&state, &caller, lang, &user, FeedNotice::Revoked).await
+}
+
+/// `POST /office/admin/users/{id}/calendar`: an admin makes or renews a user's (an advisor's)
+/// calendar feed, to hand its address over.
+pub async fn make_user_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = admin_caller(&state, &headers).await?;
+    let user = user_or_404(&state, id, lang).await?;
+    let path = super::agenda::make_feed(&state, lang, &user).await?;
+    after_feed(&state, &caller, lang, &user, FeedNotice::Made(path)).await
+}
+
+/// `POST /office/admin/users/{id}/calendar/revoke`.
+pub async fn revoke_user_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    let (caller, lang) = admin_caller(&state, &headers).await?;
+    let user = user_or_404(&state, id, lang).await?;
+    super::agenda::revoke_feed(&state, lang, &user).await?;
+    after_feed(&state, &caller, lang, &user, FeedNotice::Revoked).await
 }

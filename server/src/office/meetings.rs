@@ -65,7 +65,8 @@ impl<'a> Forms<'a> {
         person_name(self.lang, self.people, id)
     }
 
-    fn typed(&self, which: &str) -> (&'a [Problem], impl Fn(&str) -> String + 'a) {
+    /// The problems and typed values of the refused form `which`, when it is the one refused.
+    pub(super) fn typed(&self, which: &str) -> (&'a [Problem], impl Fn(&str) -> String + 'a) {
         let mine = self.typed.filter(|t| t.which == which);
         let problems: &'a [Problem] = mine.map_or(&[], |t| t.problems.as_slice());
         (problems, move |name: &str| mine.and_then(|t| t.fields.get(name).cloned()).unwrap_or_default())

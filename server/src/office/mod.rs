@@ -10,9 +10,11 @@
 //! content, unless a form holds unsent input (then it says "updated — refresh").
 
 mod admin;
+mod agenda;
 mod forms;
 pub mod i18n;
 mod meetings;
+mod outcomes;
 mod pages;
 pub mod reports;
 pub mod setup;
@@ -70,6 +72,8 @@ pub fn routes() -> Router<AppState> {
         .route("/office/worksites/{id}/meetings", post(meetings::add_meeting))
         .route("/office/worksites/{id}/meetings/{meeting}/attendees", post(meetings::add_attendee))
         .route("/office/worksites/{id}/meetings/{meeting}/actions", post(meetings::add_action))
+        .route("/office/worksites/{id}/placements/{placement}/end", post(outcomes::end))
+        .route("/office/worksites/{id}/placements/{placement}/check", post(outcomes::check))
         .route("/office/worksites/{id}/resolve", post(resolve))
         .route("/office/worksites/{id}/report", get(reports::printable_report))
         .route("/office/worksites/{id}/report.pdf", get(reports::report_pdf))
@@ -90,6 +94,11 @@ pub fn routes() -> Router<AppState> {
         .route("/office/admin/users/{id}", get(admin::user_page))
         .route("/office/admin/users/{id}/contact", post(admin::set_contact))
         .route("/office/account", get(admin::account_page).post(admin::set_own_contact))
+        .route("/office/account/calendar", post(admin::make_own_feed))
+        .route("/office/account/calendar/revoke", post(admin::revoke_own_feed))
+        .route("/office/admin/users/{id}/calendar", post(admin::make_user_feed))
+        .route("/office/admin/users/{id}/calendar/revoke", post(admin::revoke_user_feed))
+        .route("/office/agenda", get(agenda::page))
         .route("/office/admin/devices/{id}/revoke", post(admin::revoke))
         .route("/office/admin/devices/{id}/rename", post(admin::rename))
         .route("/office/admin/assignments", post(admin::assign))

@@ -137,6 +137,7 @@ fn layout(lang: Lang, title: &str, caller: Option<&Caller>, body: Markup) -> Mar
                     }
                     @if let Some(c) = caller {
                         a href="/office/people" { (t(lang, L::People)) }
+                        a #agenda-link href="/office/agenda" { (super::agenda::text::t(lang, super::agenda::text::L::Agenda)) }
                         @if c.is_admin() { a href="/office/admin" { (t(lang, L::Administration)) } }
                         a #account-link href="/office/account" { (c.user.display_name) }
                         form.inline method="post" action="/office/logout" { button type="submit" { (t(lang, L::SignOut)) } }
@@ -547,6 +548,7 @@ pub fn worksite(
                     }
                 }
             }
+            (super::outcomes::section(lang, w, meeting_forms))
             section #meetings {
                 h2 { (t(lang, L::Meetings)) }
                 @for m in w.meetings.iter().rev() {

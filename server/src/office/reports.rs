@@ -39,7 +39,8 @@ mod text {
         Placements => ["Mises à l'emploi", "Tewerkstellingen", "Placements"],
         People => ["Personnes", "Personen", "People"],
         Outcomes => ["Issues en fin de contrat", "Uitkomst bij einde contract", "Outcomes at end of contract"],
-        Unstated => ["non précisée", "niet vermeld", "not stated"],
+        Unstated => ["non enregistrée", "niet geregistreerd", "not recorded"],
+        Checks => ["Situation au contrôle à 6 mois", "Situatie bij de controle na 6 maanden", "Situation at the six-month check"],
         Year => ["Année", "Jaar", "Year"],
         Show => ["Afficher", "Tonen", "Show"],
         Statistics => ["Statistiques", "Statistieken", "Statistics"],
@@ -52,7 +53,7 @@ mod text {
         Chart => ["Heures réalisées par mois et rythme nécessaire", "Gepresteerde uren per maand en nodig tempo", "Hours realised per month and pace needed"],
         NoLetter => ["La lettre de recommandation porte sur une mise à l'emploi : cette évaluation n'en désigne aucune.", "De aanbevelingsbrief gaat over een tewerkstelling: deze evaluatie verwijst er naar geen enkele.", "The recommendation letter is about a placement: this evaluation names none."],
         StatsTitle => ["Statistiques annuelles", "Jaarstatistieken", "Yearly statistics"],
-        StatsNote => ["Par pouvoir adjudicateur, organisme partenaire, métier et type de contrat : heures réalisées dans l'année, mises à l'emploi actives dans l'année, personnes distinctes, et issues des contrats terminés dans l'année.", "Per aanbestedende overheid, partnerorganisatie, beroep en soort contract: gepresteerde uren in het jaar, tewerkstellingen actief in het jaar, verschillende personen, en uitkomst van de contracten die in het jaar afliepen.", "Per public authority, partner body, trade and contract type: hours realised in the year, placements active in the year, distinct people, and outcomes of the contracts that ended in the year."],
+        StatsNote => ["Par pouvoir adjudicateur, organisme partenaire, métier et type de contrat : heures réalisées dans l'année, mises à l'emploi actives dans l'année, personnes distinctes, issues des contrats terminés dans l'année, et situations trouvées aux contrôles à 6 mois faits dans l'année.", "Per aanbestedende overheid, partnerorganisatie, beroep en soort contract: gepresteerde uren in het jaar, tewerkstellingen actief in het jaar, verschillende personen, uitkomst van de contracten die in het jaar afliepen, en situaties gevonden bij de controles na 6 maanden in het jaar.", "Per public authority, partner body, trade and contract type: hours realised in the year, placements active in the year, distinct people, outcomes of the contracts that ended in the year, and situations found at the six-month checks made in the year."],
     }
 }
 
@@ -417,6 +418,7 @@ fn stats_headers(lang: Lang) -> Vec<String> {
         rt(lang, text::L::Placements),
         rt(lang, text::L::People),
         rt(lang, text::L::Outcomes),
+        rt(lang, text::L::Checks),
     ]
     .map(str::to_owned)
     .to_vec()
@@ -436,7 +438,8 @@ fn stats_sheet(s: &YearStats, lang: Lang) -> Sheet {
                 l.hours.into(),
                 (l.placements as f64).into(),
                 (l.people as f64).into(),
-                outcomes_text(&l.outcomes, unstated).into(),
+                outcomes_text(&l.outcomes, unstated, lang).into(),
+                outcomes_text(&l.checks, unstated, lang).into(),
             ]
         })
         .collect();
@@ -448,7 +451,8 @@ fn stats_sheet(s: &YearStats, lang: Lang) -> Sheet {
         s.total.hours.into(),
         (s.total.placements as f64).into(),
         (s.total.people as f64).into(),
-        outcomes_text(&s.total.outcomes, unstated).into(),
+        outcomes_text(&s.total.outcomes, unstated, lang).into(),
+        outcomes_text(&s.total.checks, unstated, lang).into(),
     ]);
     Sheet { name: format!("{} {}", rt(lang, text::L::Statistics), s.year), headers: stats_headers(lang), rows }
 }
@@ -484,12 +488,14 @@ pub(super) async fn summary(
                     tr.line {
                         td { (l.authority) } td { (code_label(lang, &l.partner)) } td { (l.trade) } td.contract-type { (code_label(lang, &l.contract_type)) }
                         td.num.hours { (format_hours(l.hours, lang)) } td.num.placements { (l.placements) } td.num.people { (l.people) }
-                        td { (outcomes_text(&l.outcomes, unstated)) }
+                        td.outcomes { (outcomes_text(&l.outcomes, unstated, lang)) }
+                        td.checks { (outcomes_text(&l.checks, unstated, lang)) }
                     }
                 }
                 tr #total { th { (t(lang, L::Total)) } td {} td {} td {}
                     td.num #hours { (format_hours(s.total.hours, lang)) } td.num #placements { (s.total.placements) } td.num #people { (s.total.people) }
-                    td { (outcomes_text(&s.total.outcomes, unstated)) } }
+                    td #outcomes { (outcomes_text(&s.total.outcomes, unstated, lang)) }
+                    td #checks { (outcomes_text(&s.total.checks, unstated, lang)) } }
             }
         }
         p.no-print {

@@ -750,7 +750,7 @@ pub async fn remove_phase(
 pub fn saved_notice(lang: Lang, what: &str) -> Option<&'static str> {
     match what {
         "created" => Some(t(lang, L::WorksiteCreated)),
-        "worksite" | "subcontractor" | "phase" | "meeting" => Some(t(lang, L::Saved)),
+        "worksite" | "subcontractor" | "phase" | "meeting" | "outcome" => Some(t(lang, L::Saved)),
         _ => None,
     }
 }

@@ -82,6 +82,11 @@ fn project_worksite(w: &Worksite) -> ProjectionRows {
                 end_date: p.end,
                 weekly_hours: p.weekly_hours.get(),
                 end_reason: p.end_reason.clone(),
+                outcome: p.outcome.as_ref().map_or("", |o| o.outcome.code()).to_owned(),
+                outcome_contract: p.outcome.as_ref().and_then(|o| o.contract).map_or("", |c| c.code()).to_owned(),
+                check_outcome: p.check.as_ref().map_or("", |c| c.outcome.code()).to_owned(),
+                check_contract: p.check.as_ref().and_then(|c| c.contract).map_or("", |c| c.code()).to_owned(),
+                checked_on: p.check.as_ref().and_then(|c| c.checked_on),
             })
             .collect(),
         hours: w

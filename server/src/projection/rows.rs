@@ -96,6 +96,16 @@ pub struct PlacementRow {
     pub end_date: Option<NaiveDate>,
     pub weekly_hours: f64,
     pub end_reason: String,
+    /// The outcome at the end (an `Outcome` code; empty when not recorded).
+    pub outcome: String,
+    /// The contract continued under when kept on (a `ContractType` code, or empty).
+    pub outcome_contract: String,
+    /// What the six-month check found (an `Outcome` code; empty until recorded).
+    pub check_outcome: String,
+    /// The contract found then, when kept on.
+    pub check_contract: String,
+    /// When the check was made.
+    pub checked_on: Option<NaiveDate>,
 }
 
 /// Table `placement_hours`: one row per placement and month.

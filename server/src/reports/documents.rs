@@ -15,8 +15,8 @@ use chrono::NaiveDate;
 use terrain_client_core::chart::{PaceChart, legend, pace_chart};
 use terrain_client_core::i18n::{format_month, format_month_short, label};
 use terrain_client_core::indicators::Indicators;
-use terrain_client_core::model::{Evaluation, Person, Worksite};
-use terrain_client_core::values::{CountingUnit, Month};
+use terrain_client_core::model::{Evaluation, Person, Placement, Worksite};
+use terrain_client_core::values::{ContractType, CountingUnit, Month, Outcome};
 
 use super::layout::{BLACK, BLUE, BODY, Colour, Column, Face, GREY, LETTER, Layout, MARGIN, SMALL, TEXT_WIDTH};
 use crate::office::i18n::{
@@ -85,6 +85,14 @@ struct Labels {
     no_placements: &'static str,
     ongoing: &'static str,
     privacy_note: &'static str,
+    // Outcomes.
+    outcomes: &'static str,
+    at_end: &'static str,
+    at_six_months: &'static str,
+    due_on: &'static str,
+    not_recorded: &'static str,
+    no_ended: &'static str,
+    outcome: &'static str,
     // Hours per month.
     hours_per_month: &'static str,
     month: &'static str,
@@ -157,6 +165,13 @@ const FR: Labels = Labels {
     no_placements: "Aucune mise à l'emploi à ce jour.",
     ongoing: "en cours",
     privacy_note: "Les données personnelles des demandeurs d'emploi ne figurent pas dans ce rapport.",
+    outcomes: "Issues des mises à l'emploi",
+    at_end: "En fin de contrat",
+    at_six_months: "Contrôle à 6 mois",
+    due_on: "à faire le",
+    not_recorded: "non enregistrée",
+    no_ended: "Aucune mise à l'emploi terminée à ce jour.",
+    outcome: "Issue",
     hours_per_month: "Heures réalisées par mois",
     month: "Mois",
     hours: "Heures",
@@ -226,6 +241,13 @@ const NL: Labels = Labels {
     no_placements: "Tot op heden geen tewerkstellingen.",
     ongoing: "lopend",
     privacy_note: "De persoonsgegevens van de werkzoekenden zijn niet in dit verslag opgenomen.",
+    outcomes: "Resultaat van de tewerkstellingen",
+    at_end: "Bij het einde van het contract",
+    at_six_months: "Controle na 6 maanden",
+    due_on: "te doen op",
+    not_recorded: "niet geregistreerd",
+    no_ended: "Tot op heden geen beëindigde tewerkstellingen.",
+    outcome: "Resultaat",
     hours_per_month: "Gerealiseerde uren per maand",
     month: "Maand",
     hours: "Uren",
@@ -294,6 +316,13 @@ const EN: Labels = Labels {
     no_placements: "No placements so far.",
     ongoing: "ongoing",
     privacy_note: "Job seekers' personal data are not included in this report.",
+    outcomes: "Outcomes of placements",
+    at_end: "At the end of the contract",
+    at_six_months: "Six-month check",
+    due_on: "due on",
+    not_recorded: "not recorded",
+    no_ended: "No placement has ended so far.",
+    outcome: "Outcome",
     hours_per_month: "Hours realised per month",
     month: "Month",
     hours: "Hours",
@@ -470,6 +499,8 @@ pub fn progress_report(f: &ReportFigures, lang: Lang) -> Vec<u8> {
     doc.gap(2.0);
     doc.paragraph(l.privacy_note, Face::Regular, SMALL);
 
+    outcomes_section(&mut doc, w, l, lang);
+
     match pace_chart(w, f.today) {
         Some(chart) => {
             doc.heading_kept_with(l.hours_per_month, CHART_BOX);
@@ -525,6 +556,67 @@ pub fn progress_report(f: &ReportFigures, lang: Lang) -> Vec<u8> {
 
     let title = format!("{} – {}", l.report_title, w.name.trim());
     doc.render(&title, l.page, lang.code())
+}
+
+/// Where the people stood at the end of each ended placement and at its six-month check, then
+/// the count of each outcome at both moments. Placements are numbered as in the table above.
+fn outcomes_section(doc: &mut Layout, w: &Worksite, l: &Labels, lang: Lang) {
+    doc.heading(l.outcomes);
+    let ended: Vec<(usize, &Placement)> = w.placements.iter().enumerate().filter(|(_, p)| p.end.is_some()).collect();
+    if ended.is_empty() {
+        doc.paragraph(l.no_ended, Face::Regular, BODY);
+        return;
+    }
+    let in_words =
+        |outcome: Outcome, contract: Option<ContractType>| match contract.filter(|_| outcome == Outcome::KeptOn) {
+            Some(c) => format!("{} ({})", label(lang, outcome), label(lang, c)),
+            None => label(lang, outcome).to_owned(),
+        };
+    let rows = ended
+        .iter()
+        .map(|(i, p)| {
+            let at_end =
+                p.outcome.as_ref().map_or_else(|| l.not_recorded.to_owned(), |o| in_words(o.outcome, o.contract));
+            let check = match (&p.check, p.check_due()) {
+                (Some(c), _) => match c.checked_on {
+                    Some(on) => format!("{}, {}", in_words(c.outcome, c.contract), format_date(on, lang)),
+                    None => in_words(c.outcome, c.contract),
+                },
+                (None, Some(due)) => format!("{} {}", l.due_on, format_date(due, lang)),
+                (None, None) => String::new(),
+            };
+            vec![format!("{} {}", l.placement, i + 1), date_or(p.end, lang), at_end, check]
+        })
+        .collect::<Vec<_>>();
+    doc.table(
+        &[
+            Column::left(l.placement, 0.16),
+            Column::left(l.end, 0.14),
+            Column::left(l.at_end, 0.34),
+            Column::left(l.at_six_months, 0.36),
+        ],
+        &rows,
+    );
+    let mut counts: BTreeMap<Outcome, (usize, usize)> = BTreeMap::new();
+    for (_, p) in &ended {
+        if let Some(o) = &p.outcome {
+            counts.entry(o.outcome).or_default().0 += 1;
+        }
+        if let Some(c) = &p.check {
+            counts.entry(c.outcome).or_default().1 += 1;
+        }
+    }
+    if !counts.is_empty() {
+        doc.gap(4.0);
+        let rows = counts
+            .iter()
+            .map(|(o, (end, check))| vec![label(lang, *o).to_owned(), end.to_string(), check.to_string()])
+            .collect::<Vec<_>>();
+        doc.table(
+            &[Column::left(l.outcome, 0.5), Column::right(l.at_end, 0.25), Column::right(l.at_six_months, 0.25)],
+            &rows,
+        );
+    }
 }
 
 /// What a recommendation letter is drawn from: an evaluation tied to a placement, with the

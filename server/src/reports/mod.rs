@@ -11,7 +11,9 @@
 //! - [`sheets`]: tables as CSV (UTF-8 with BOM, `;` in French and Dutch) and XLSX, with a
 //!   formula-injection guard.
 //! - [`stats`]: the yearly statistics per public authority × partner body × trade × contract type.
+//! - [`calendar`]: an advisor's agenda as an iCalendar feed (RFC 5545, by the `icalendar` crate).
 
+pub mod calendar;
 pub mod documents;
 pub mod layout;
 pub mod sheets;

@@ -1,12 +1,16 @@
 //! The service's yearly statistics, per public authority × partner body × trade × contract type:
-//! hours realised in the year, placements active in the year, distinct people, and the outcomes
-//! of the contracts that ended in the year. Computed from the projection's facts
+//! hours realised in the year, placements active in the year, distinct people, the outcomes of
+//! the contracts that ended in the year (the structured outcome recorded at the end: kept on,
+//! further training, back to job seeking, other or unknown) and the situations found by the
+//! six-month checks made in the year. Computed from the projection's facts
 //! ([`crate::store::Reports`]), never from documents.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::Datelike;
 use uuid::Uuid;
+
+use terrain_client_core::i18n::{Lang, code_label};
 
 use crate::store::{HoursFact, PlacementFact};
 
@@ -27,8 +31,10 @@ pub struct StatLine {
     pub placements: usize,
     /// Distinct people among them.
     pub people: usize,
-    /// Contracts that ended in the year, by outcome (the end reason; empty when none was given).
+    /// Contracts that ended in the year, by outcome code (empty: no outcome recorded).
     pub outcomes: BTreeMap<String, usize>,
+    /// Six-month checks made in the year, by the outcome code found.
+    pub checks: BTreeMap<String, usize>,
 }
 
 /// The statistics of a year.
@@ -67,7 +73,8 @@ pub fn year_stats(placements: &[PlacementFact], hours: &[HoursFact], year: i32) 
         }
         let h = in_year.get(&(p.worksite_id, p.placement_id)).copied().unwrap_or(0.0);
         let overlaps = p.start.is_some_and(|s| s.year() <= year) && p.end.is_none_or(|e| e.year() >= year);
-        if h <= 0.0 && !overlaps {
+        let checked = p.checked_on.is_some_and(|d| d.year() == year) && !p.check_outcome.is_empty();
+        if h <= 0.0 && !overlaps && !checked {
             continue;
         }
         let key = (p.authority.clone(), p.partner.clone(), p.trade.clone(), p.contract_type.clone());
@@ -83,6 +90,14 @@ pub fn year_stats(placements: &[PlacementFact], hours: &[HoursFact], year: i32) 
                 BTreeSet::new(),
             )
         });
+        if checked {
+            *line.checks.entry(p.check_outcome.clone()).or_default() += 1;
+            *total.checks.entry(p.check_outcome.clone()).or_default() += 1;
+        }
+        if h <= 0.0 && !overlaps {
+            // Only its check falls in the year: the placement itself is counted in its own years.
+            continue;
+        }
         line.hours += h;
         line.placements += 1;
         people.insert(p.person_id);
@@ -90,9 +105,8 @@ pub fn year_stats(placements: &[PlacementFact], hours: &[HoursFact], year: i32) 
         total.hours += h;
         total.placements += 1;
         if p.end.is_some_and(|e| e.year() == year) {
-            let outcome = p.end_reason.trim().to_owned();
-            *line.outcomes.entry(outcome.clone()).or_default() += 1;
-            *total.outcomes.entry(outcome).or_default() += 1;
+            *line.outcomes.entry(p.outcome.clone()).or_default() += 1;
+            *total.outcomes.entry(p.outcome.clone()).or_default() += 1;
         }
     }
     total.people = all_people.len();
@@ -106,11 +120,12 @@ pub fn year_stats(placements: &[PlacementFact], hours: &[HoursFact], year: i32) 
     YearStats { year, lines, total, years: years.into_iter().collect() }
 }
 
-/// Outcomes as one text: "reason: n, reason: n" (`unstated` names the empty reason).
-pub fn outcomes_text(outcomes: &BTreeMap<String, usize>, unstated: &str) -> String {
+/// Outcomes as one text in `lang`: "Kept on by the company: 2, Back to job seeking: 1"
+/// (`unstated` names the outcomes not recorded).
+pub fn outcomes_text(outcomes: &BTreeMap<String, usize>, unstated: &str, lang: Lang) -> String {
     outcomes
         .iter()
-        .map(|(k, n)| format!("{}: {n}", if k.is_empty() { unstated } else { k.as_str() }))
+        .map(|(k, n)| format!("{}: {n}", if k.is_empty() { unstated } else { code_label(lang, k) }))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -121,7 +136,7 @@ mod tests {
 
     use super::*;
 
-    fn fact(n: u128, person: u128, start: (i32, u32), end: Option<(i32, u32)>, reason: &str) -> PlacementFact {
+    fn fact(n: u128, person: u128, start: (i32, u32), end: Option<(i32, u32)>, outcome: &str) -> PlacementFact {
         PlacementFact {
             worksite_id: Uuid::from_u128(1),
             placement_id: Uuid::from_u128(n),
@@ -138,16 +153,26 @@ mod tests {
             end: end.and_then(|(y, m)| NaiveDate::from_ymd_opt(y, m, 28)),
             weekly_hours: 38.0,
             hours: 0.0,
-            end_reason: reason.into(),
+            end_reason: "fin".into(),
+            outcome: outcome.into(),
+            outcome_contract: String::new(),
+            check_outcome: String::new(),
+            checked_on: None,
         }
     }
 
     #[test]
     fn one_year_counts_hours_placements_people_and_outcomes() {
         let placements = vec![
-            fact(10, 100, (2025, 10), Some((2026, 6)), "CDI"),
+            fact(10, 100, (2025, 10), Some((2026, 6)), "kept_on"),
             fact(11, 100, (2026, 7), None, ""),
-            fact(12, 101, (2024, 1), Some((2024, 12)), "fin"),
+            fact(12, 101, (2024, 1), Some((2024, 12)), "job_seeking"),
+            // Ended in 2025; its six-month check was made in 2026.
+            PlacementFact {
+                check_outcome: "further_training".into(),
+                checked_on: NaiveDate::from_ymd_opt(2026, 2, 3),
+                ..fact(13, 102, (2025, 1), Some((2025, 8)), "unknown")
+            },
         ];
         let hours = vec![
             HoursFact {
@@ -170,7 +195,21 @@ mod tests {
         assert_eq!(s.total.hours, 150.5);
         assert_eq!(s.total.placements, 2);
         assert_eq!(s.total.people, 1);
-        assert_eq!(s.total.outcomes.get("CDI"), Some(&1));
+        assert_eq!(s.total.outcomes.get("kept_on"), Some(&1));
+        assert_eq!(s.total.outcomes.len(), 1, "only the contract that ended in 2026: {:?}", s.total.outcomes);
+        assert_eq!(s.total.checks.get("further_training"), Some(&1));
+        assert_eq!(
+            outcomes_text(&s.total.checks, "?", Lang::En),
+            "Further training: 1",
+            "checks are counted in the year they were made"
+        );
         assert_eq!(s.years, vec![2024, 2025, 2026]);
+        let mut unrecorded = BTreeMap::new();
+        unrecorded.insert(String::new(), 2);
+        unrecorded.insert("kept_on".to_owned(), 1);
+        assert_eq!(
+            outcomes_text(&unrecorded, "non renseigné", Lang::Fr),
+            "non renseigné: 2, Maintenu dans l'entreprise: 1"
+        );
     }
 }

@@ -258,6 +258,21 @@ pub trait Accounts: Send + Sync {
     async fn contacts(&self) -> Result<Vec<(Uuid, Contact)>, StoreError>;
     /// The users a worksite is assigned to, the earliest assignment first.
     async fn assignees(&self, worksite: DocumentId) -> Result<Vec<Uuid>, StoreError>;
+    /// Give `user` a calendar feed under the SHA-256 of its secret, in language `lang`, replacing
+    /// any earlier one.
+    async fn set_calendar_feed(
+        &self,
+        user: Uuid,
+        token_hash: &[u8],
+        lang: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Remove `user`'s calendar feed; whether there was one.
+    async fn remove_calendar_feed(&self, user: Uuid) -> Result<bool, StoreError>;
+    /// When `user`'s calendar feed was made, if they have one.
+    async fn calendar_feed(&self, user: Uuid) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// The user whose calendar feed has this token hash, with the feed's language.
+    async fn calendar_user(&self, token_hash: &[u8]) -> Result<Option<(User, String)>, StoreError>;
 }
 
 /// Implement [`Accounts`] for a store with a `pool: sqlx::Pool<$db>` field.
@@ -509,6 +524,64 @@ macro_rules! impl_accounts {
                         .fetch_all(&self.pool)
                         .await?;
                 Ok(rows.into_iter().map(|(id, p, e)| (id, $crate::store::accounts::Contact::stored(p, e))).collect())
+            }
+
+            async fn set_calendar_feed(
+                &self,
+                user: uuid::Uuid,
+                token_hash: &[u8],
+                lang: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO calendar_feeds (user_id, lang, token_hash, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, token_hash = excluded.token_hash, \
+                     created_at = excluded.created_at",
+                )
+                .bind(user)
+                .bind(lang)
+                .bind(token_hash)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn remove_calendar_feed(&self, user: uuid::Uuid) -> Result<bool, $crate::store::StoreError> {
+                let r = sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1").bind(user).execute(&self.pool).await?;
+                Ok(r.rows_affected() > 0)
+            }
+
+            async fn calendar_feed(
+                &self,
+                user: uuid::Uuid,
+            ) -> Result<Option<chrono::DateTime<chrono::Utc>>, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
+                    .bind(user)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn calendar_user(
+                &self,
+                token_hash: &[u8],
+            ) -> Result<Option<($crate::store::accounts::User, String)>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT u.id, u.login, u.display_name, u.role, u.password_hash, f.lang FROM calendar_feeds f \
+                     JOIN users u ON u.id = f.user_id WHERE f.token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    Some(r) => {
+                        let user = $crate::store::accounts::user_from_row::<$db>(&r)?;
+                        let lang: String = r.try_get("lang")?;
+                        Ok(Some((user, lang)))
+                    }
+                    None => Ok(None),
+                }
             }
 
             async fn assignees(

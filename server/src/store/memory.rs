@@ -37,6 +37,8 @@ struct State {
     /// When each assignment was made (the order of [`Accounts::assignees`]).
     assigned_at: BTreeMap<(DocumentId, Uuid), DateTime<Utc>>,
     contacts: BTreeMap<Uuid, Contact>,
+    /// Calendar feeds: user → (token hash, language, made at).
+    calendar_feeds: BTreeMap<Uuid, (Vec<u8>, String, DateTime<Utc>)>,
     documents: BTreeMap<DocumentId, Doc>,
     sync_states: BTreeMap<(DeviceId, DocumentId), Vec<u8>>,
     actors: HashMap<Vec<u8>, DeviceId>,
@@ -488,6 +490,31 @@ impl Accounts for MemoryStore {
         Ok(self.lock().contacts.iter().filter(|(_, c)| !c.is_empty()).map(|(u, c)| (*u, c.clone())).collect())
     }
 
+    async fn set_calendar_feed(
+        &self,
+        user: Uuid,
+        token_hash: &[u8],
+        lang: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock().calendar_feeds.insert(user, (token_hash.to_vec(), lang.to_owned(), at));
+        Ok(())
+    }
+
+    async fn remove_calendar_feed(&self, user: Uuid) -> Result<bool, StoreError> {
+        Ok(self.lock().calendar_feeds.remove(&user).is_some())
+    }
+
+    async fn calendar_feed(&self, user: Uuid) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self.lock().calendar_feeds.get(&user).map(|(_, _, at)| *at))
+    }
+
+    async fn calendar_user(&self, token_hash: &[u8]) -> Result<Option<(User, String)>, StoreError> {
+        let state = self.lock();
+        let found = state.calendar_feeds.iter().find(|(_, (hash, _, _))| hash.as_slice() == token_hash);
+        Ok(found.and_then(|(u, (_, lang, _))| state.users.get(u).map(|user| (user.clone(), lang.clone()))))
+    }
+
     async fn assignees(&self, worksite: DocumentId) -> Result<Vec<Uuid>, StoreError> {
         let state = self.lock();
         let mut users: Vec<(DateTime<Utc>, Uuid)> =
@@ -649,5 +676,9 @@ impl crate::store::portfolio::Portfolio for MemoryStore {
 
     async fn worksite_names(&self) -> Result<Vec<(Uuid, String)>, StoreError> {
         Err(StoreError::Unsupported { backend: "memory", what: "worksite names (it keeps no projection)" })
+    }
+
+    async fn worksite_advisors(&self) -> Result<Vec<(Uuid, String)>, StoreError> {
+        Err(StoreError::Unsupported { backend: "memory", what: "worksite advisors (it keeps no projection)" })
     }
 }

@@ -177,6 +177,9 @@ pub trait Portfolio: Send + Sync {
     async fn portfolio(&self, query: &PortfolioQuery) -> Result<PortfolioPage, StoreError>;
     /// Every worksite's id and name, by name (the admin page's assignment form).
     async fn worksite_names(&self) -> Result<Vec<(Uuid, String)>, StoreError>;
+    /// Every worksite's id and advisor field (the advisor's agenda looks for the worksites that
+    /// name them).
+    async fn worksite_advisors(&self) -> Result<Vec<(Uuid, String)>, StoreError>;
 }
 
 /// How a backend turns a date (a column or a bound value) into a number of days.
@@ -388,6 +391,10 @@ macro_rules! impl_portfolio {
 
             async fn worksite_names(&self) -> Result<Vec<(uuid::Uuid, String)>, $crate::store::StoreError> {
                 Ok(sqlx::query_as("SELECT id, name FROM worksites ORDER BY lower(name), id").fetch_all(&self.pool).await?)
+            }
+
+            async fn worksite_advisors(&self) -> Result<Vec<(uuid::Uuid, String)>, $crate::store::StoreError> {
+                Ok(sqlx::query_as("SELECT id, advisor FROM worksites ORDER BY id").fetch_all(&self.pool).await?)
             }
         }
     };

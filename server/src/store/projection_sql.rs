@@ -115,8 +115,9 @@ where
         &mut out,
         max_binds,
         "INSERT INTO placements (document_id, id, worksite_id, position_id, person_id, \
-         contract_type, start_date, end_date, weekly_hours, end_reason) ",
-        10,
+         contract_type, start_date, end_date, weekly_hours, end_reason, outcome, outcome_contract, \
+         check_outcome, check_contract, checked_on) ",
+        15,
         &rows!(placements),
         |b, r| {
             b.push_bind(r.id)
@@ -127,7 +128,12 @@ where
                 .push_bind(r.start_date)
                 .push_bind(r.end_date)
                 .push_bind(r.weekly_hours)
-                .push_bind(r.end_reason.as_str());
+                .push_bind(r.end_reason.as_str())
+                .push_bind(r.outcome.as_str())
+                .push_bind(r.outcome_contract.as_str())
+                .push_bind(r.check_outcome.as_str())
+                .push_bind(r.check_contract.as_str())
+                .push_bind(r.checked_on);
         },
     );
     push_table(

@@ -44,6 +44,14 @@ pub struct PlacementFact {
     pub hours: f64,
     /// Why the contract ended (free text; empty while it runs).
     pub end_reason: String,
+    /// The outcome at the end (an `Outcome` code; empty when not recorded).
+    pub outcome: String,
+    /// The contract continued under, when kept on (a `ContractType` code, or empty).
+    pub outcome_contract: String,
+    /// What the six-month check found (an `Outcome` code; empty until recorded).
+    pub check_outcome: String,
+    /// When it was checked.
+    pub checked_on: Option<NaiveDate>,
 }
 
 /// One placement's hours in one month (`placement_hours`).
@@ -129,6 +137,10 @@ macro_rules! impl_reports {
                 weekly_hours: r.try_get("weekly_hours")?,
                 hours: r.try_get(hours)?,
                 end_reason: r.try_get("end_reason")?,
+                outcome: r.try_get("outcome")?,
+                outcome_contract: r.try_get("outcome_contract")?,
+                check_outcome: r.try_get("check_outcome")?,
+                checked_on: r.try_get("checked_on")?,
             })
         }
 
@@ -143,7 +155,7 @@ macro_rules! impl_reports {
                      COALESCE(pe.partner_body, '') AS partner, pl.start_date, pl.end_date, pl.weekly_hours, \
                      COALESCE((SELECT SUM(h.hours) FROM placement_hours h \
                                WHERE h.placement_id = pl.id AND h.worksite_id = pl.worksite_id), 0.0) AS hours, \
-                     pl.end_reason \
+                     pl.end_reason, pl.outcome, pl.outcome_contract, pl.check_outcome, pl.checked_on \
                      FROM placements pl JOIN worksites w ON w.id = pl.worksite_id \
                      LEFT JOIN positions po ON po.id = pl.position_id AND po.worksite_id = pl.worksite_id \
                      LEFT JOIN people pe ON pe.id = pl.person_id \
@@ -165,7 +177,7 @@ macro_rules! impl_reports {
                          w.contractor, w.advisor, pe.display_name, COALESCE(po.title, '') AS title, \
                          pl.contract_type, COALESCE(pe.partner_body, '') AS partner, pl.start_date, pl.end_date, \
                          pl.weekly_hours, SUM(h.hours) OVER (PARTITION BY h.worksite_id, h.placement_id) AS total, \
-                         pl.end_reason, h.month, h.hours, h.source \
+                         pl.end_reason, pl.outcome, pl.outcome_contract, pl.check_outcome, pl.checked_on, h.month, h.hours, h.source \
                          FROM placement_hours h \
                          JOIN placements pl ON pl.id = h.placement_id AND pl.worksite_id = h.worksite_id \
                          JOIN worksites w ON w.id = pl.worksite_id \
