@@ -16,10 +16,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::doc::{Reader, Result, SCHEMA_VERSION, SchemaError};
-use crate::ids::{DocKind, DocumentId, ItemId};
+use crate::ids::{DocKind, DocumentId, ItemId, PartnerId, SessionId};
 use crate::values::{
-    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus,
-    PartnerKind, PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, DrivingLicence, Hours, HoursSource, MeetingKind, Month, NoteKind,
+    OfferStatus, PartnerKind, PositionStatus, WorksiteStatus, split_list,
 };
 
 /// Longest single-line field, in bytes.
@@ -81,6 +81,13 @@ pub struct Position {
     pub hours_planned: f64,
     /// Open, filled, cancelled.
     pub status: PositionStatus,
+    /// The trade the job needs ("maçonnerie"), matched against the pool's trades; empty: the
+    /// title is matched instead. Optional key `trade`.
+    pub trade: String,
+    /// The driving licence the job requires (`none`: none). Optional key `licence`.
+    pub licence: DrivingLicence,
+    /// Languages the job requires ("fr, nl"). Optional key `languages`, one line.
+    pub languages: Vec<String>,
 }
 
 /// A person proposed for a position.
@@ -106,11 +113,28 @@ pub struct Referral {
     pub company_answer: CompanyAnswer,
     /// Why (free text, no personal detail).
     pub answer_reason: String,
+    /// The partner body record that proposed them, when one was chosen (optional key `partner`;
+    /// referrals from before partner records have only `partner_kind` and `partner_name`).
+    pub partner: Option<PartnerId>,
+    /// The training session they come from, when known (optional key `session`).
+    pub session: Option<SessionId>,
 }
 
 impl Referral {
-    /// Name of the partner body for reports: its name, or its kind when unnamed.
-    pub fn partner_label(&self) -> String {
+    /// Name of the partner body as typed: its name, or the label of its kind in `lang` when
+    /// unnamed (never a raw code). A partner record's current name is looked up by the caller
+    /// from [`Referral::partner`].
+    pub fn partner_label(&self, lang: crate::i18n::Lang) -> String {
+        if self.partner_name.trim().is_empty() {
+            crate::i18n::label(lang, self.partner_kind).to_owned()
+        } else {
+            self.partner_name.clone()
+        }
+    }
+
+    /// The partner body as stored in the projection: its name, or its kind's code when unnamed
+    /// (the pages show a code through [`crate::i18n::code_label`], which leaves a name as it is).
+    pub fn partner_code(&self) -> String {
         if self.partner_name.trim().is_empty() {
             self.partner_kind.code().to_owned()
         } else {
@@ -376,6 +400,13 @@ pub struct Person {
     pub partner_kind: PartnerKind,
     /// Name of that body.
     pub partner_name: String,
+    /// That body's record, when chosen (optional key `person/partner`).
+    pub partner: Option<PartnerId>,
+    /// The training session they come out of (optional key `person/session`).
+    pub session: Option<SessionId>,
+    /// What matching needs, when the person is in the candidate pool (optional root key
+    /// `profile`); `None`: not in the pool.
+    pub profile: Option<Profile>,
     /// Eligibility flags (e.g. "job_seeker_6_months", "low_qualification").
     pub eligibility: BTreeMap<String, bool>,
     /// Notes.
@@ -384,6 +415,23 @@ pub struct Person {
     pub evaluations: Vec<Evaluation>,
     /// Labels of the actors who wrote to the document.
     pub authors: BTreeMap<String, String>,
+}
+
+/// A candidate's profile in the pool ("vivier"): what matching needs and nothing more.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Profile {
+    /// Trades they trained for or practised ("maçonnerie, carrelage").
+    pub trades: Vec<String>,
+    /// Qualifications, certificates (one line: "VCA, CAP coffreur").
+    pub qualifications: String,
+    /// Their driving licence.
+    pub licence: DrivingLicence,
+    /// Languages they work in ("fr, nl").
+    pub languages: Vec<String>,
+    /// From when they are available.
+    pub available_from: Option<NaiveDate>,
+    /// Where they would rather work (a commune, a postcode, "Bruxelles").
+    pub area: String,
 }
 
 impl Person {
@@ -427,6 +475,13 @@ pub const PERSONAL_FIELDS: &[&str] = &[
     "eligibility",
     "evaluations",
     "consent_by",
+    // The candidate pool's profile (a person's trades, qualifications, availability): a
+    // worksite states what a job needs (`trade`, `licence`, `languages` of a position), never
+    // what a person has.
+    "profile",
+    "trades",
+    "qualifications",
+    "available_from",
 ];
 
 /// The path of the first personal field ([`PERSONAL_FIELDS`]) found in a worksite document, at
@@ -487,7 +542,7 @@ const WORKSITE_ROOT: &[&str] = &[
     "meetings",
     "job_offers",
 ];
-const PERSON_ROOT: &[&str] = &["schema", "kind", "id", "authors", "person", "notes", "evaluations"];
+const PERSON_ROOT: &[&str] = &["schema", "kind", "id", "authors", "person", "notes", "evaluations", "profile"];
 
 fn header<D: ReadDoc>(root: &Reader<'_, D>, kind: DocKind, allowed: &[&str]) -> Result<DocumentId> {
     root.only_keys(allowed)?;
@@ -648,6 +703,9 @@ impl Worksite {
                     "planned_start",
                     "hours_planned",
                     "status",
+                    "trade",
+                    "licence",
+                    "languages",
                 ])?;
                 Ok(Position {
                     id: ItemId(id),
@@ -660,6 +718,9 @@ impl Worksite {
                         .map_err(|e| SchemaError::new(format!("positions/{id}/hours_planned"), e.to_string()))?
                         .get(),
                     status: r.code("status", PositionStatus::Open)?,
+                    trade: r.short_string("trade", MAX_SHORT)?,
+                    licence: r.code("licence", DrivingLicence::None)?,
+                    languages: split_list(&r.short_string("languages", MAX_SHORT)?),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -679,6 +740,8 @@ impl Worksite {
                     "sent_to_company",
                     "company_answer",
                     "answer_reason",
+                    "partner",
+                    "session",
                 ])?;
                 Ok(Referral {
                     id: ItemId(id),
@@ -691,6 +754,8 @@ impl Worksite {
                     sent_to_company: r.boolean("sent_to_company")?,
                     company_answer: r.code("company_answer", CompanyAnswer::Pending)?,
                     answer_reason: r.short_string("answer_reason", MAX_SHORT)?,
+                    partner: optional_id(&r, "partner")?.map(|d| PartnerId(d.0)),
+                    session: optional_id(&r, "session")?.map(|d| SessionId(d.0)),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -897,7 +962,32 @@ impl Person {
         let root = Reader::root(doc);
         let id = header(&root, DocKind::Person, PERSON_ROOT)?;
         let p = root.map("person")?;
-        p.only_keys(&["first_name", "last_name", "phone", "email", "partner_kind", "partner_name", "eligibility"])?;
+        p.only_keys(&[
+            "first_name",
+            "last_name",
+            "phone",
+            "email",
+            "partner_kind",
+            "partner_name",
+            "eligibility",
+            "partner",
+            "session",
+        ])?;
+        let profile = match root.raw_present("profile")? {
+            false => None,
+            true => {
+                let f = root.map("profile")?;
+                f.only_keys(&["trades", "qualifications", "licence", "languages", "available_from", "area"])?;
+                Some(Profile {
+                    trades: split_list(&f.short_string("trades", MAX_SHORT)?),
+                    qualifications: f.short_string("qualifications", MAX_SHORT)?,
+                    licence: f.code("licence", DrivingLicence::None)?,
+                    languages: split_list(&f.short_string("languages", MAX_SHORT)?),
+                    available_from: f.date("available_from")?,
+                    area: f.short_string("area", MAX_SHORT)?,
+                })
+            }
+        };
         let elig = p.map("eligibility")?;
         let eligibility =
             elig.keys().into_iter().map(|k| Ok((k.clone(), elig.boolean(&k)?))).collect::<Result<BTreeMap<_, _>>>()?;
@@ -946,6 +1036,9 @@ impl Person {
             email: p.short_string("email", MAX_SHORT)?,
             partner_kind: p.code("partner_kind", PartnerKind::Other)?,
             partner_name: p.short_string("partner_name", MAX_SHORT)?,
+            partner: optional_id(&p, "partner")?.map(|d| PartnerId(d.0)),
+            session: optional_id(&p, "session")?.map(|d| SessionId(d.0)),
+            profile,
             eligibility,
             notes: sorted(notes, |n| (n.date, n.id)),
             evaluations: sorted(evaluations, |e| (e.date, e.id)),
