@@ -117,6 +117,11 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
         self.doc.get(&self.obj, key).map_err(|e| SchemaError::new(self.at(key), e.to_string()))
     }
 
+    /// Whether the map holds `key` (whatever its value).
+    pub fn raw_present(&self, key: &str) -> Result<bool> {
+        Ok(self.raw(key)?.is_some())
+    }
+
     /// The keys of this map.
     pub fn keys(&self) -> Vec<String> {
         self.doc.keys(&self.obj).collect()

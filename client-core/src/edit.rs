@@ -11,11 +11,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::doc::{SCHEMA_VERSION, SchemaError, migrate, new_document, object_at, put_date, put_text};
-use crate::ids::{DocKind, DocumentId, ItemId};
+use crate::ids::{DocKind, DocumentId, ItemId, PartnerId, SessionId};
 use crate::model::{Document, MAX_SHORT, MAX_TEXT};
 use crate::values::{
-    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, Outcome,
-    PartnerKind, PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, DrivingLicence, Hours, HoursSource, MeetingKind, Month, NoteKind,
+    OfferStatus, Outcome, PartnerKind, PositionStatus, WorksiteStatus, join_list, split_list,
 };
 
 /// Why an edit was not applied. Nothing is written when an edit fails.
@@ -234,6 +234,9 @@ pub enum Edit {
     },
     /// Change a position's status.
     SetPositionStatus { position: ItemId, status: PositionStatus },
+    /// Set what matching looks for in a position: its trade, the driving licence and the
+    /// languages it requires (one line, "fr, nl").
+    SetPositionNeeds { position: ItemId, trade: String, licence: DrivingLicence, languages: String },
     /// Propose a person for a position.
     Refer {
         id: ItemId,
@@ -243,6 +246,9 @@ pub enum Edit {
         partner_name: String,
         proposed_on: Option<NaiveDate>,
     },
+    /// Link a referral to the partner body record (and training session) that proposed the
+    /// person, or unlink it (`None`).
+    SetReferralPartner { referral: ItemId, partner: Option<PartnerId>, session: Option<SessionId> },
     /// Record the referral's progress.
     SetReferralOutcome {
         referral: ItemId,
@@ -313,6 +319,21 @@ pub enum Edit {
     SetPersonField { field: PersonField, value: String },
     /// Set the kind of partner body following a person.
     SetPartnerKind { partner_kind: PartnerKind },
+    /// Set (or clear) the partner body record following a person and the training session they
+    /// come out of.
+    SetPersonPartner { partner: Option<PartnerId>, session: Option<SessionId> },
+    /// Put the person in the candidate pool with this profile, or update it (`profile` written
+    /// whole; lists as one line, "maçonnerie, carrelage").
+    SetProfile {
+        trades: String,
+        qualifications: String,
+        licence: DrivingLicence,
+        languages: String,
+        available_from: Option<NaiveDate>,
+        area: String,
+    },
+    /// Take the person out of the candidate pool (the profile is deleted).
+    RemoveProfile,
     /// Set an eligibility flag of a person.
     SetEligibility { flag: String, value: bool },
     /// Add a note about a person.
@@ -529,6 +550,9 @@ fn write<T: Transactable>(
     let needs = match edit {
         Edit::SetPersonField { .. }
         | Edit::SetPartnerKind { .. }
+        | Edit::SetPersonPartner { .. }
+        | Edit::SetProfile { .. }
+        | Edit::RemoveProfile
         | Edit::SetEligibility { .. }
         | Edit::AddPersonNote { .. }
         | Edit::SplicePersonNote { .. }
@@ -645,6 +669,17 @@ fn write<T: Transactable>(
             tx.put(&r, "sent_to_company", false)?;
             tx.put(&r, "company_answer", CompanyAnswer::Pending.code())?;
             tx.put(&r, "answer_reason", "")?;
+        }
+        Edit::SetPositionNeeds { position, trade, licence, languages } => {
+            let p = item(tx, &["positions"], *position, "position")?;
+            tx.put(&p, "trade", short(trade.trim())?)?;
+            tx.put(&p, "licence", licence.code())?;
+            tx.put(&p, "languages", short(&join_list(&split_list(languages)))?)?;
+        }
+        Edit::SetReferralPartner { referral, partner, session } => {
+            let r = item(tx, &["referrals"], *referral, "referral")?;
+            tx.put(&r, "partner", partner.map(|p| p.to_string()).unwrap_or_default())?;
+            tx.put(&r, "session", session.map(|s| s.to_string()).unwrap_or_default())?;
         }
         Edit::SetReferralOutcome { referral, interview_held, sent_to_company, company_answer, answer_reason } => {
             let r = item(tx, &["referrals"], *referral, "referral")?;
@@ -803,6 +838,29 @@ fn write<T: Transactable>(
         Edit::SetPartnerKind { partner_kind } => {
             let p = root_map(tx, "person")?;
             tx.put(&p, "partner_kind", partner_kind.code())?;
+        }
+        Edit::SetPersonPartner { partner, session } => {
+            let p = root_map(tx, "person")?;
+            tx.put(&p, "partner", partner.map(|p| p.to_string()).unwrap_or_default())?;
+            tx.put(&p, "session", session.map(|s| s.to_string()).unwrap_or_default())?;
+        }
+        Edit::SetProfile { trades, qualifications, licence, languages, available_from, area } => {
+            let f = match tx.get(automerge::ROOT, "profile")? {
+                Some((automerge::Value::Object(ObjType::Map), id)) => id,
+                Some(_) => return Err(EditError::Invalid("profile is not a map".into())),
+                None => tx.put_object(automerge::ROOT, "profile", ObjType::Map)?,
+            };
+            tx.put(&f, "trades", short(&join_list(&split_list(trades)))?)?;
+            tx.put(&f, "qualifications", short(qualifications.trim())?)?;
+            tx.put(&f, "licence", licence.code())?;
+            tx.put(&f, "languages", short(&join_list(&split_list(languages)))?)?;
+            put_date(tx, &f, "available_from", *available_from)?;
+            tx.put(&f, "area", short(area.trim())?)?;
+        }
+        Edit::RemoveProfile => {
+            if tx.get(automerge::ROOT, "profile")?.is_some() {
+                tx.delete(automerge::ROOT, "profile")?;
+            }
         }
         Edit::SetEligibility { flag, value } => {
             let e = object_at(tx, &["person", "eligibility"])

@@ -7,9 +7,10 @@
 
 use chrono::NaiveDate;
 
+use crate::matching::Reason;
 use crate::values::{
-    CompanyAnswer, ContractType, CountingUnit, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, Outcome,
-    PartnerKind, PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, DrivingLicence, HoursSource, MeetingKind, Month, NoteKind, OfferStatus,
+    Outcome, PartnerKind, PositionStatus, WorksiteStatus,
 };
 
 /// A closed set of stored codes (the enums of [`crate::values`]).
@@ -40,7 +41,8 @@ coded!(
     PositionStatus,
     OfferStatus,
     NoteKind,
-    Outcome
+    Outcome,
+    DrivingLicence
 );
 
 /// The label of a typed code in `lang` (the same as [`code_label`] of its code).
@@ -174,6 +176,14 @@ pub fn code_label<'a>(lang: Lang, code: &'a str) -> &'a str {
         "reference_centre" => ["Centre de référence", "Referentiecentrum", "Reference centre"],
         "isp" => ["Organisme d'insertion (ISP)", "Inschakelingsorganisatie (ISP)", "Integration body (ISP)"],
         "school" => ["École", "School", "School"],
+        "training_body" => ["Organisme de formation", "Opleidingsorganisatie", "Training body"],
+        "public_employment" => {
+            ["Service public de l'emploi", "Openbare arbeidsbemiddeling", "Public employment service"]
+        }
+        "none" => ["Aucun", "Geen", "None"],
+        "b" => ["Permis B", "Rijbewijs B", "Licence B"],
+        "c" => ["Permis C", "Rijbewijs C", "Licence C"],
+        "ce" => ["Permis CE", "Rijbewijs CE", "Licence CE"],
         "spontaneous" => ["Candidature spontanée", "Spontane kandidatuur", "Spontaneous"],
         "kept_on" => ["Maintenu dans l'entreprise", "Behouden door het bedrijf", "Kept on by the company"],
         "further_training" => ["Formation complémentaire", "Verdere opleiding", "Further training"],
@@ -323,6 +333,62 @@ pub fn agenda_group_label(lang: Lang, when: crate::agenda::When) -> &'static str
     }
 }
 
+/// The label of a partner body that has none: its kind's label, or "partner body not named" when
+/// even that is missing. Never a code.
+pub fn unnamed_partner(lang: Lang, kind: Option<PartnerKind>) -> String {
+    match kind {
+        Some(k) => label(lang, k).to_owned(),
+        None => match lang {
+            Lang::Fr => "organisme non précisé",
+            Lang::Nl => "organisatie niet vermeld",
+            Lang::En => "partner body not given",
+        }
+        .to_owned(),
+    }
+}
+
+/// A matching reason as a short sentence: fr « métier : maçon », « disponible à temps »…
+pub fn reason_label(lang: Lang, reason: &Reason) -> String {
+    let pick = |fr: &str, nl: &str, en: &str| {
+        match lang {
+            Lang::Fr => fr,
+            Lang::Nl => nl,
+            Lang::En => en,
+        }
+        .to_owned()
+    };
+    match reason {
+        Reason::TradeMatches { trade } => match lang {
+            Lang::Fr => format!("métier : {trade}"),
+            Lang::Nl => format!("beroep: {trade}"),
+            Lang::En => format!("trade: {trade}"),
+        },
+        Reason::OtherTrade => pick("autre métier", "ander beroep", "other trade"),
+        Reason::AvailableInTime => pick("disponible à temps", "tijdig beschikbaar", "available in time"),
+        Reason::AvailableLate { from } => match lang {
+            Lang::Fr => format!("disponible seulement le {}", format_date(*from, lang)),
+            Lang::Nl => format!("pas beschikbaar op {}", format_date(*from, lang)),
+            Lang::En => format!("available only from {}", format_date(*from, lang)),
+        },
+        Reason::AvailabilityUnknown => {
+            pick("disponibilité inconnue", "beschikbaarheid onbekend", "availability unknown")
+        }
+        Reason::HasLicence => pick("permis requis", "vereist rijbewijs", "required licence"),
+        Reason::LacksLicence => pick("sans le permis requis", "zonder vereist rijbewijs", "lacks the required licence"),
+        Reason::SpeaksLanguage { language } => match lang {
+            Lang::Fr => format!("parle {language}"),
+            Lang::Nl => format!("spreekt {language}"),
+            Lang::En => format!("speaks {language}"),
+        },
+        Reason::LacksLanguage { language } => match lang {
+            Lang::Fr => format!("ne parle pas {language}"),
+            Lang::Nl => format!("spreekt geen {language}"),
+            Lang::En => format!("does not speak {language}"),
+        },
+        Reason::InTheirArea => pick("dans sa zone", "in de gewenste regio", "in their area"),
+    }
+}
+
 /// What the apps say when a worksite's text names one of its people ([`crate::names`]).
 pub fn named_person_warning(lang: Lang, name: &str) -> String {
     match lang {
@@ -392,6 +458,7 @@ mod tests {
         all_labelled::<OfferStatus>();
         all_labelled::<NoteKind>();
         all_labelled::<Outcome>();
+        all_labelled::<DrivingLicence>();
     }
 
     #[test]

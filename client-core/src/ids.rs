@@ -64,6 +64,17 @@ uuid_id!(
     "device"
 );
 uuid_id!(
+    /// A partner body (training body, reference centre, ISP body…): a record the office keeps on
+    /// the server, referred to by documents.
+    PartnerId,
+    "partner body"
+);
+uuid_id!(
+    /// A training session of a partner body.
+    SessionId,
+    "training session"
+);
+uuid_id!(
     /// An item inside a document: a position, referral, placement, meeting, action, offer, note…
     ItemId,
     "item"

@@ -16,10 +16,10 @@ use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
 use crate::doc::{OLDEST_SCHEMA, Reader, Result, SCHEMA_VERSION, SchemaError, TOO_NEW, schema_version};
-use crate::ids::{DocKind, DocumentId, ItemId};
+use crate::ids::{DocKind, DocumentId, ItemId, PartnerId, SessionId};
 use crate::values::{
-    CompanyAnswer, ContractType, CountingUnit, Hours, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, Outcome,
-    PartnerKind, PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, DrivingLicence, Hours, HoursSource, MeetingKind, Month, NoteKind,
+    OfferStatus, Outcome, PartnerKind, PositionStatus, WorksiteStatus, split_list,
 };
 
 /// Longest single-line field, in bytes.
@@ -81,6 +81,13 @@ pub struct Position {
     pub hours_planned: f64,
     /// Open, filled, cancelled.
     pub status: PositionStatus,
+    /// The trade the job needs ("maçonnerie"), matched against the pool's trades; empty: the
+    /// title is matched instead. Optional key `trade`.
+    pub trade: String,
+    /// The driving licence the job requires (`none`: none). Optional key `licence`.
+    pub licence: DrivingLicence,
+    /// Languages the job requires ("fr, nl"). Optional key `languages`, one line.
+    pub languages: Vec<String>,
 }
 
 /// A person proposed for a position.
@@ -106,11 +113,28 @@ pub struct Referral {
     pub company_answer: CompanyAnswer,
     /// Why (free text, no personal detail).
     pub answer_reason: String,
+    /// The partner body record that proposed them, when one was chosen (optional key `partner`;
+    /// referrals from before partner records have only `partner_kind` and `partner_name`).
+    pub partner: Option<PartnerId>,
+    /// The training session they come from, when known (optional key `session`).
+    pub session: Option<SessionId>,
 }
 
 impl Referral {
-    /// Name of the partner body for reports: its name, or its kind when unnamed.
-    pub fn partner_label(&self) -> String {
+    /// Name of the partner body as typed: its name, or the label of its kind in `lang` when
+    /// unnamed (never a raw code). A partner record's current name is looked up by the caller
+    /// from [`Referral::partner`].
+    pub fn partner_label(&self, lang: crate::i18n::Lang) -> String {
+        if self.partner_name.trim().is_empty() {
+            crate::i18n::label(lang, self.partner_kind).to_owned()
+        } else {
+            self.partner_name.clone()
+        }
+    }
+
+    /// The partner body as stored in the projection: its name, or its kind's code when unnamed
+    /// (the pages show a code through [`crate::i18n::code_label`], which leaves a name as it is).
+    pub fn partner_code(&self) -> String {
         if self.partner_name.trim().is_empty() {
             self.partner_kind.code().to_owned()
         } else {
@@ -412,6 +436,13 @@ pub struct Person {
     pub partner_kind: PartnerKind,
     /// Name of that body.
     pub partner_name: String,
+    /// That body's record, when chosen (optional key `person/partner`).
+    pub partner: Option<PartnerId>,
+    /// The training session they come out of (optional key `person/session`).
+    pub session: Option<SessionId>,
+    /// What matching needs, when the person is in the candidate pool (optional root key
+    /// `profile`); `None`: not in the pool.
+    pub profile: Option<Profile>,
     /// Eligibility flags (e.g. "job_seeker_6_months", "low_qualification").
     pub eligibility: BTreeMap<String, bool>,
     /// Notes.
@@ -420,6 +451,23 @@ pub struct Person {
     pub evaluations: Vec<Evaluation>,
     /// Labels of the actors who wrote to the document.
     pub authors: BTreeMap<String, String>,
+}
+
+/// A candidate's profile in the pool ("vivier"): what matching needs and nothing more.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Profile {
+    /// Trades they trained for or practised ("maçonnerie, carrelage").
+    pub trades: Vec<String>,
+    /// Qualifications, certificates (one line: "VCA, CAP coffreur").
+    pub qualifications: String,
+    /// Their driving licence.
+    pub licence: DrivingLicence,
+    /// Languages they work in ("fr, nl").
+    pub languages: Vec<String>,
+    /// From when they are available.
+    pub available_from: Option<NaiveDate>,
+    /// Where they would rather work (a commune, a postcode, "Bruxelles").
+    pub area: String,
 }
 
 impl Person {
@@ -463,6 +511,13 @@ pub const PERSONAL_FIELDS: &[&str] = &[
     "eligibility",
     "evaluations",
     "consent_by",
+    // The candidate pool's profile (a person's trades, qualifications, availability): a
+    // worksite states what a job needs (`trade`, `licence`, `languages` of a position), never
+    // what a person has.
+    "profile",
+    "trades",
+    "qualifications",
+    "available_from",
 ];
 
 /// The path of the first personal field ([`PERSONAL_FIELDS`]) found in a worksite document, at
@@ -524,17 +579,24 @@ const WORKSITE_ROOT: &[&str] = &[
     "job_offers",
 ];
 const PERSON_ROOT: &[&str] = &["schema", "kind", "id", "authors", "person", "notes", "evaluations"];
+/// Keys of a person document's root added by later schema versions.
+const PERSON_ROOT_SINCE: &[(u64, &[&str])] = &[(2, &["profile"])];
 
 /// Check a document's root: its keys, its schema version (which the reader then reads by: see
 /// [`Reader::only_keys_since`]), its kind; returns its id.
-fn header<D: ReadDoc>(root: &mut Reader<'_, D>, kind: DocKind, allowed: &[&str]) -> Result<DocumentId> {
+fn header<D: ReadDoc>(
+    root: &mut Reader<'_, D>,
+    kind: DocKind,
+    allowed: &[&str],
+    since: &[(u64, &[&str])],
+) -> Result<DocumentId> {
     let schema = root.number("schema")?;
     match schema_version(root.doc) {
         Some(v) if (OLDEST_SCHEMA..=SCHEMA_VERSION).contains(&v) => root.version = v,
         Some(v) if v > SCHEMA_VERSION => return Err(SchemaError::new("schema", format!("{TOO_NEW} ({v})"))),
         _ => return Err(SchemaError::new("schema", format!("unsupported schema version {schema}"))),
     }
-    root.only_keys(allowed)?;
+    root.only_keys_since(allowed, since)?;
     let found: DocKind = root.code("kind", kind)?;
     if found != kind || root.string("kind")?.is_empty() {
         return Err(SchemaError::new("kind", format!("expected a {kind} document")));
@@ -624,7 +686,7 @@ impl Worksite {
     /// Read and check a worksite document.
     pub fn read<D: ReadDoc>(doc: &D) -> Result<Worksite> {
         let mut root = Reader::root(doc);
-        let id = header(&mut root, DocKind::Worksite, WORKSITE_ROOT)?;
+        let id = header(&mut root, DocKind::Worksite, WORKSITE_ROOT, &[])?;
         let w = root.map("worksite")?;
         w.only_keys(&[
             "name",
@@ -680,15 +742,10 @@ impl Worksite {
             .entries()?
             .into_iter()
             .map(|(id, r)| {
-                r.only_keys(&[
-                    "title",
-                    "tasks",
-                    "requirements",
-                    "contract_type",
-                    "planned_start",
-                    "hours_planned",
-                    "status",
-                ])?;
+                r.only_keys_since(
+                    &["title", "tasks", "requirements", "contract_type", "planned_start", "hours_planned", "status"],
+                    &[(2, &["trade", "licence", "languages"])],
+                )?;
                 Ok(Position {
                     id: ItemId(id),
                     title: r.short_string("title", MAX_SHORT)?,
@@ -700,6 +757,9 @@ impl Worksite {
                         .map_err(|e| SchemaError::new(format!("positions/{id}/hours_planned"), e.to_string()))?
                         .get(),
                     status: r.code("status", PositionStatus::Open)?,
+                    trade: r.short_string("trade", MAX_SHORT)?,
+                    licence: r.code("licence", DrivingLicence::None)?,
+                    languages: split_list(&r.short_string("languages", MAX_SHORT)?),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -709,17 +769,20 @@ impl Worksite {
             .entries()?
             .into_iter()
             .map(|(id, r)| {
-                r.only_keys(&[
-                    "person",
-                    "position",
-                    "partner_kind",
-                    "partner_name",
-                    "proposed_on",
-                    "interview_held",
-                    "sent_to_company",
-                    "company_answer",
-                    "answer_reason",
-                ])?;
+                r.only_keys_since(
+                    &[
+                        "person",
+                        "position",
+                        "partner_kind",
+                        "partner_name",
+                        "proposed_on",
+                        "interview_held",
+                        "sent_to_company",
+                        "company_answer",
+                        "answer_reason",
+                    ],
+                    &[(2, &["partner", "session"])],
+                )?;
                 Ok(Referral {
                     id: ItemId(id),
                     person: DocumentId(r.uuid("person")?),
@@ -731,6 +794,8 @@ impl Worksite {
                     sent_to_company: r.boolean("sent_to_company")?,
                     company_answer: r.code("company_answer", CompanyAnswer::Pending)?,
                     answer_reason: r.short_string("answer_reason", MAX_SHORT)?,
+                    partner: optional_id(&r, "partner")?.map(|d| PartnerId(d.0)),
+                    session: optional_id(&r, "session")?.map(|d| SessionId(d.0)),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -740,24 +805,31 @@ impl Worksite {
             .entries()?
             .into_iter()
             .map(|(id, r)| {
-                r.only_keys(&[
-                    "person",
-                    "position",
-                    "contract_type",
-                    "start",
-                    "end",
-                    "weekly_hours",
-                    "hours",
-                    "hours_source",
-                    "hours_log",
-                    "end_reason",
-                    "outcome",
-                    "outcome_contract",
-                    "outcome_note",
-                    "check_outcome",
-                    "check_contract",
-                    "checked_on",
-                ])?;
+                r.only_keys_since(
+                    &[
+                        "person",
+                        "position",
+                        "contract_type",
+                        "start",
+                        "end",
+                        "weekly_hours",
+                        "hours",
+                        "hours_source",
+                        "hours_log",
+                        "end_reason",
+                    ],
+                    &[(
+                        2,
+                        &[
+                            "outcome",
+                            "outcome_contract",
+                            "outcome_note",
+                            "check_outcome",
+                            "check_contract",
+                            "checked_on",
+                        ],
+                    )],
+                )?;
                 let hours_map = r.map("hours")?;
                 let sources = r.map("hours_source")?;
                 let mut log = hours_log(&r)?;
@@ -951,9 +1023,27 @@ impl Person {
     /// Read and check a person document.
     pub fn read<D: ReadDoc>(doc: &D) -> Result<Person> {
         let mut root = Reader::root(doc);
-        let id = header(&mut root, DocKind::Person, PERSON_ROOT)?;
+        let id = header(&mut root, DocKind::Person, PERSON_ROOT, PERSON_ROOT_SINCE)?;
         let p = root.map("person")?;
-        p.only_keys(&["first_name", "last_name", "phone", "email", "partner_kind", "partner_name", "eligibility"])?;
+        p.only_keys_since(
+            &["first_name", "last_name", "phone", "email", "partner_kind", "partner_name", "eligibility"],
+            &[(2, &["partner", "session"])],
+        )?;
+        let profile = match root.raw_present("profile")? {
+            false => None,
+            true => {
+                let f = root.map("profile")?;
+                f.only_keys(&["trades", "qualifications", "licence", "languages", "available_from", "area"])?;
+                Some(Profile {
+                    trades: split_list(&f.short_string("trades", MAX_SHORT)?),
+                    qualifications: f.short_string("qualifications", MAX_SHORT)?,
+                    licence: f.code("licence", DrivingLicence::None)?,
+                    languages: split_list(&f.short_string("languages", MAX_SHORT)?),
+                    available_from: f.date("available_from")?,
+                    area: f.short_string("area", MAX_SHORT)?,
+                })
+            }
+        };
         let elig = p.map("eligibility")?;
         let eligibility =
             elig.keys().into_iter().map(|k| Ok((k.clone(), elig.boolean(&k)?))).collect::<Result<BTreeMap<_, _>>>()?;
@@ -1002,6 +1092,9 @@ impl Person {
             email: p.short_string("email", MAX_SHORT)?,
             partner_kind: p.code("partner_kind", PartnerKind::Other)?,
             partner_name: p.short_string("partner_name", MAX_SHORT)?,
+            partner: optional_id(&p, "partner")?.map(|d| PartnerId(d.0)),
+            session: optional_id(&p, "session")?.map(|d| SessionId(d.0)),
+            profile,
             eligibility,
             notes: sorted(notes, |n| (n.date, n.id)),
             evaluations: sorted(evaluations, |e| (e.date, e.id)),

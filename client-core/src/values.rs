@@ -272,10 +272,29 @@ code_enum!(
         Isp => "isp",
         /// A school.
         School => "school",
+        /// Another vocational training body (sector fund, private training centre…).
+        TrainingBody => "training_body",
+        /// A public employment service (Actiris, VDAB, Forem).
+        PublicEmployment => "public_employment",
         /// The candidate came on their own.
         Spontaneous => "spontaneous",
         /// Anything else.
         Other => "other",
+    }
+);
+
+code_enum!(
+    /// A driving licence, in the order of what it covers: a position requiring `b` is met by `b`,
+    /// `c` or `ce` (a C licence presupposes a B).
+    DrivingLicence, "driving licence" {
+        /// No licence (or none required).
+        None => "none",
+        /// Car (B).
+        B => "b",
+        /// Lorry (C).
+        C => "c",
+        /// Lorry with trailer (CE).
+        Ce => "ce",
     }
 );
 
@@ -355,6 +374,50 @@ code_enum!(
         Unknown => "unknown",
     }
 );
+impl Default for DrivingLicence {
+    fn default() -> Self {
+        DrivingLicence::None
+    }
+}
+
+/// A list typed as one line ("maçonnerie, carrelage"): its items trimmed, empty ones dropped,
+/// duplicates (once folded) removed, in the order typed. Separators: comma, semicolon, slash.
+pub fn split_list(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in s.split([',', ';', '/']).map(str::trim).filter(|i| !i.is_empty()) {
+        if !out.iter().any(|o| fold(o) == fold(item)) {
+            out.push(item.to_owned());
+        }
+    }
+    out
+}
+
+/// A list as stored and shown: its items joined by ", ".
+pub fn join_list(items: &[String]) -> String {
+    items.join(", ")
+}
+
+/// Text folded for comparison: lower case, accents removed, inner spaces collapsed.
+pub fn fold(s: &str) -> String {
+    let folded: String = s
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+            'ç' | 'ć' | 'č' => 'c',
+            'è' | 'é' | 'ê' | 'ë' | 'ě' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ñ' | 'ń' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'š' | 'ś' => 's',
+            'ž' | 'ź' | 'ż' => 'z',
+            other => other,
+        })
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// The eligibility criteria of the social clause that the apps offer as checkboxes on a person
 /// (the document accepts any flag name; these are the ones with labels in every language).

@@ -8,12 +8,13 @@ use std::collections::BTreeSet;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value, transaction::Transactable};
 use common::*;
 use terrain_client_core::edit::{self, Edit, EditError, FieldValue, NewPerson, PersonField, WorksiteField};
+use terrain_client_core::i18n::Lang;
 use terrain_client_core::model::Document;
 use terrain_client_core::values::{
-    CompanyAnswer, ContractType, CountingUnit, HoursSource, MeetingKind, Month, NoteKind, OfferStatus, Outcome,
-    PartnerKind, PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, DrivingLicence, HoursSource, MeetingKind, Month, NoteKind, OfferStatus,
+    Outcome, PartnerKind, PositionStatus, WorksiteStatus,
 };
-use terrain_client_core::{DocKind, SchemaError};
+use terrain_client_core::{DocKind, PartnerId, SchemaError, SessionId};
 
 const ME: &str = "Marie Dupont · tablette 1";
 
@@ -64,10 +65,15 @@ fn variant(e: &Edit) -> &'static str {
         Edit::UpdateMeeting { .. } => "UpdateMeeting",
         Edit::UpdateJobOffer { .. } => "UpdateJobOffer",
         Edit::SetPartnerKind { .. } => "SetPartnerKind",
+        Edit::SetPositionNeeds { .. } => "SetPositionNeeds",
+        Edit::SetReferralPartner { .. } => "SetReferralPartner",
+        Edit::SetPersonPartner { .. } => "SetPersonPartner",
+        Edit::SetProfile { .. } => "SetProfile",
+        Edit::RemoveProfile => "RemoveProfile",
     }
 }
 
-const ALL_VARIANTS: usize = 43;
+const ALL_VARIANTS: usize = 48;
 
 fn month(s: &str) -> Month {
     s.parse().unwrap()
@@ -137,6 +143,15 @@ fn every_edit_reads_back_through_the_typed_model() {
     run(&mut w, Edit::SetPositionStatus { position: item(4), status: PositionStatus::Filled });
     run(
         &mut w,
+        Edit::SetPositionNeeds {
+            position: item(4),
+            trade: " maçonnerie ".into(),
+            licence: DrivingLicence::B,
+            languages: "fr; nl, FR".into(),
+        },
+    );
+    run(
+        &mut w,
         Edit::Refer {
             id: item(5),
             person: doc_id(50),
@@ -144,6 +159,14 @@ fn every_edit_reads_back_through_the_typed_model() {
             partner_kind: PartnerKind::ReferenceCentre,
             partner_name: "Cenforgil".into(),
             proposed_on: Some(d("2026-02-03")),
+        },
+    );
+    run(
+        &mut w,
+        Edit::SetReferralPartner {
+            referral: item(5),
+            partner: Some(PartnerId(uuid::Uuid::from_u128(70))),
+            session: Some(SessionId(uuid::Uuid::from_u128(71))),
         },
     );
     run(
@@ -310,10 +333,14 @@ fn every_edit_reads_back_through_the_typed_model() {
     assert_eq!(pos.planned_start, Some(d("2026-02-16")));
     assert_eq!(pos.hours_planned, 600.5);
     assert_eq!(pos.status, PositionStatus::Filled);
+    assert_eq!((pos.trade.as_str(), pos.licence), ("maçonnerie", DrivingLicence::B));
+    assert_eq!(pos.languages, ["fr", "nl"]);
 
     let r = &ws.referrals[0];
     assert_eq!((r.id, r.person, r.position), (item(5), doc_id(50), item(4)));
-    assert_eq!((r.partner_kind, r.partner_label()), (PartnerKind::ReferenceCentre, "Cenforgil".to_string()));
+    assert_eq!((r.partner_kind, r.partner_label(Lang::Fr)), (PartnerKind::ReferenceCentre, "Cenforgil".to_string()));
+    assert_eq!(r.partner, Some(PartnerId(uuid::Uuid::from_u128(70))));
+    assert_eq!(r.session, Some(SessionId(uuid::Uuid::from_u128(71))));
     assert_eq!(r.proposed_on, Some(d("2026-02-03")));
     assert!(r.interview_held && r.sent_to_company);
     assert_eq!((r.company_answer, r.answer_reason.as_str()), (CompanyAnswer::Hired, "motivé"));
@@ -476,6 +503,24 @@ fn every_edit_reads_back_through_the_typed_model() {
     }
     run(&mut pd, Edit::SetPartnerKind { partner_kind: PartnerKind::Isp });
     run(&mut pd, Edit::SetPartnerKind { partner_kind: PartnerKind::BruxellesFormation });
+    run(
+        &mut pd,
+        Edit::SetPersonPartner {
+            partner: Some(PartnerId(uuid::Uuid::from_u128(70))),
+            session: Some(SessionId(uuid::Uuid::from_u128(71))),
+        },
+    );
+    run(
+        &mut pd,
+        Edit::SetProfile {
+            trades: "maçonnerie, carrelage, Maçonnerie".into(),
+            qualifications: "VCA".into(),
+            licence: DrivingLicence::C,
+            languages: "fr, ar".into(),
+            available_from: Some(d("2026-03-01")),
+            area: " Anderlecht ".into(),
+        },
+    );
     run(&mut pd, Edit::SetEligibility { flag: "job_seeker_6_months".into(), value: true });
     run(&mut pd, Edit::SetEligibility { flag: "low_qualification".into(), value: false });
     run(
@@ -526,6 +571,16 @@ fn every_edit_reads_back_through_the_typed_model() {
         (pr.partner_kind, pr.partner_name.as_str()),
         (PartnerKind::BruxellesFormation, "Bruxelles Formation Construction")
     );
+    assert_eq!(pr.partner, Some(PartnerId(uuid::Uuid::from_u128(70))));
+    assert_eq!(pr.session, Some(SessionId(uuid::Uuid::from_u128(71))));
+    let profile = pr.profile.as_ref().expect("in the pool");
+    assert_eq!(profile.trades, ["maçonnerie", "carrelage"]);
+    assert_eq!((profile.qualifications.as_str(), profile.licence), ("VCA", DrivingLicence::C));
+    assert_eq!(profile.languages, ["fr", "ar"]);
+    assert_eq!((profile.available_from, profile.area.as_str()), (Some(d("2026-03-01")), "Anderlecht"));
+    let mut out = pd.clone();
+    run(&mut out, Edit::RemoveProfile);
+    assert_eq!(person(&out).profile, None, "out of the pool");
     assert_eq!(pr.eligibility.get("job_seeker_6_months"), Some(&true));
     assert_eq!(pr.eligibility.get("low_qualification"), Some(&false));
     assert_eq!(pr.notes.iter().map(|n| n.id).collect::<Vec<_>>(), [item(21), item(20)]);

@@ -7,8 +7,8 @@
 
 mod common;
 
-use automerge::Automerge;
 use automerge::transaction::Transactable;
+use automerge::{Automerge, ReadDoc};
 use common::*;
 use terrain_client_core::conflicts::conflicts;
 use terrain_client_core::edit::{Edit, WorksiteField};
@@ -130,4 +130,30 @@ fn a_document_of_a_newer_schema_is_refused_as_newer_and_an_invalid_version_as_br
         assert!(!err.is_newer_schema(), "{bad:?} is broken, not newer: {err}");
         assert_eq!(err.path, "schema");
     }
+}
+
+#[test]
+fn a_key_of_schema_2_in_a_document_that_says_1_is_refused_and_read_once_it_says_2() {
+    let doc = v1(V1_WORKSITE_A);
+    let placement = worksite(&doc).placements[0].id.to_string();
+    let mut tampered = fork_as(&doc, 9);
+    let obj = match tampered.get(automerge::ROOT, "placements").unwrap() {
+        Some((automerge::Value::Object(_), placements)) => match tampered.get(&placements, placement.as_str()).unwrap()
+        {
+            Some((automerge::Value::Object(_), obj)) => obj,
+            _ => panic!("the placement"),
+        },
+        _ => panic!("placements"),
+    };
+    let mut tx = tampered.transaction();
+    tx.put(&obj, "outcome", "kept_on").unwrap();
+    tx.commit();
+    let err = Document::read(&tampered).expect_err("no version allows a schema 2 key in a schema 1 document");
+    assert_eq!(err.path, format!("placements/{placement}/outcome"));
+    assert!(err.problem.contains("schema 2"), "{err}");
+
+    let mut tx = tampered.transaction();
+    tx.put(automerge::ROOT, "schema", 2u64).unwrap();
+    tx.commit();
+    Document::read(&tampered).expect("the same key in a schema 2 document reads");
 }

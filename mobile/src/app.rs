@@ -161,6 +161,10 @@ pub struct App {
     pub query: String,
     /// The search for a person already known, to propose them for a job.
     pub person_query: String,
+    /// The partner bodies and their sessions, as the server last gave them (kept sealed).
+    pub partners: terrain_client_core::partners::PartnerList,
+    /// Whether [`App::partners`] was read from the store since it was unlocked.
+    pub partners_loaded: bool,
 }
 
 impl App {
@@ -179,6 +183,8 @@ impl App {
             feedback: None,
             query: String::new(),
             person_query: String::new(),
+            partners: Default::default(),
+            partners_loaded: false,
         }
     }
 
@@ -228,6 +234,21 @@ impl App {
             None => return Err(refuse(L::InvalidChoice)),
         };
         let names = worksite.as_ref().map(|w| self.known_names(w)).unwrap_or_default();
+        // A pool candidate's source (a partner body, or one of its sessions) gives the body's
+        // kind and name, as the dashboard records them.
+        let mut filled;
+        let fields = match fields.get("origin").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            Some(source) if name == "pool-candidate" => {
+                let partner =
+                    source.split('/').next().and_then(|p| p.parse().ok()).and_then(|p| self.partners.partner(p));
+                let Some(partner) = partner else { return Err(refuse(L::InvalidChoice)) };
+                filled = fields.clone();
+                filled.insert("partner_kind".into(), partner.kind.code().to_owned());
+                filled.insert("partner_name".into(), partner.name.clone());
+                &filled
+            }
+            _ => fields,
+        };
         let target = Target {
             worksite: worksite.as_ref().zip(doc).map(|(w, d)| (d, w)),
             person: person.as_ref().zip(doc).map(|(p, d)| (d, p)),

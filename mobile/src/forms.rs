@@ -9,8 +9,8 @@ use terrain_client_core::edit::{FieldValue, NewPerson, NewWorksite, PersonField,
 use terrain_client_core::model::{Person, Worksite};
 use terrain_client_core::names::KnownName;
 use terrain_client_core::values::{
-    CompanyAnswer, ContractType, CountingUnit, ELIGIBILITY_FLAGS, HoursSource, MeetingKind, Month, NoteKind,
-    OfferStatus, Outcome, PartnerKind, PositionStatus, WorksiteStatus, parse_date,
+    CompanyAnswer, ContractType, CountingUnit, DrivingLicence, ELIGIBILITY_FLAGS, HoursSource, MeetingKind, Month,
+    NoteKind, OfferStatus, Outcome, PartnerKind, PositionStatus, WorksiteStatus, parse_date,
 };
 use terrain_client_core::{DocumentId, Edit, ItemId};
 
@@ -116,6 +116,13 @@ pub fn field_label(field: &str) -> L {
         "employer" => L::Employer,
         "role" => L::Role,
         "trade" => L::Trade,
+        "trades" => L::Trades,
+        "qualifications" => L::Qualifications,
+        "licence" => L::Licence,
+        "languages" => L::Languages,
+        "available_from" => L::AvailableFrom,
+        "area" => L::Area,
+        "origin" => L::SourcePartner,
         "recorded_on" => L::Date,
         "outcome" => L::PlacementOutcome,
         "outcome_contract" | "contract" => L::OutcomeContract,
@@ -282,6 +289,56 @@ pub fn commands(
                 }
                 edits
             }
+            "position-needs" => vec![Edit::SetPositionNeeds {
+                position: f.id("position")?,
+                trade: f.text("trade"),
+                licence: f.code("licence")?,
+                languages: f.text("languages"),
+            }],
+            "propose" => {
+                let referral = item();
+                let mut edits = vec![Edit::Refer {
+                    id: referral,
+                    person: f.doc("person")?,
+                    position: f.id("position")?,
+                    partner_kind: f.code::<PartnerKind>("partner_kind")?,
+                    partner_name: f.text("partner_name"),
+                    proposed_on: f.date("proposed_on")?,
+                }];
+                let partner = if f.text("partner").is_empty() { None } else { Some(f.code("partner")?) };
+                let session = if f.text("session").is_empty() { None } else { Some(f.code("session")?) };
+                if partner.is_some() || session.is_some() {
+                    edits.push(Edit::SetReferralPartner { referral, partner, session });
+                }
+                edits
+            }
+            "pool-candidate" => {
+                let person = DocumentId::from_random_bytes(fresh());
+                let new = NewPerson {
+                    first_name: f.required("first_name")?,
+                    last_name: f.text("last_name"),
+                    phone: f.text("phone"),
+                    email: f.text("email"),
+                    partner_kind: Some(f.code::<PartnerKind>("partner_kind")?),
+                    partner_name: f.text("partner_name"),
+                };
+                let mut commands = vec![Command::CreatePerson(person, new), Command::Edit(person, profile(&f)?)];
+                // Where they come from: `<partner>` or `<partner>/<session>`.
+                let source = f.text("origin");
+                if !source.is_empty() {
+                    let (partner, session) = match source.split_once('/') {
+                        Some((p, s)) => (p, Some(s)),
+                        None => (source.as_str(), None),
+                    };
+                    let partner = partner.parse().map_err(|_| FormError::new("origin", L::InvalidChoice))?;
+                    let session = match session {
+                        Some(s) => Some(s.parse().map_err(|_| FormError::new("origin", L::InvalidChoice))?),
+                        None => None,
+                    };
+                    commands.push(Command::Edit(person, Edit::SetPersonPartner { partner: Some(partner), session }));
+                }
+                return Ok(commands);
+            }
             "position-status" => {
                 vec![Edit::SetPositionStatus {
                     position: f.id("position")?,
@@ -431,6 +488,7 @@ pub fn commands(
                 }
                 edits
             }
+            "profile" => vec![profile(&f)?],
             "eligibility" => {
                 let mut flags: Vec<String> = ELIGIBILITY_FLAGS.iter().map(|f| (*f).to_owned()).collect();
                 flags.extend(p.eligibility.keys().filter(|k| !ELIGIBILITY_FLAGS.contains(&k.as_str())).cloned());
@@ -540,6 +598,18 @@ fn resolve(f: &Reader<'_>) -> Result<Edit, FormError> {
     Ok(Edit::Resolve { path, value })
 }
 
+/// The profile form (a person's page, a new pool candidate): the person enters the pool.
+fn profile(f: &Reader<'_>) -> Result<Edit, FormError> {
+    Ok(Edit::SetProfile {
+        trades: f.required("trades")?,
+        qualifications: f.text("qualifications"),
+        licence: f.code::<DrivingLicence>("licence")?,
+        languages: f.text("languages"),
+        available_from: f.date("available_from")?,
+        area: f.text("area"),
+    })
+}
+
 struct Reader<'a>(&'a Fields);
 
 impl Reader<'_> {
@@ -638,6 +708,63 @@ mod tests {
             n += 1;
             [n; 16]
         }
+    }
+
+    #[test]
+    fn a_pool_candidate_gets_a_profile_and_its_source_and_propose_links_the_referral() {
+        let w = sample();
+        let target = Target { worksite: Some((w.id, &w)), person: None, names: &[] };
+        let partner = terrain_client_core::PartnerId::from_random_bytes([5; 16]);
+        let session = terrain_client_core::SessionId::from_random_bytes([6; 16]);
+        let form = fields(&[
+            ("first_name", "Greet"),
+            ("partner_kind", "reference_centre"),
+            ("partner_name", "IrisTech"),
+            ("trades", "maçonnerie, coffrage"),
+            ("licence", "b"),
+            ("languages", "fr"),
+            ("available_from", "2026-02-20"),
+            ("origin", &format!("{partner}/{session}")),
+        ]);
+        let got = commands("pool-candidate", &form, &target, counter()).expect("valid form");
+        let [
+            Command::CreatePerson(person, _),
+            Command::Edit(p1, Edit::SetProfile { trades, licence, .. }),
+            Command::Edit(p2, Edit::SetPersonPartner { partner: Some(got_partner), session: Some(got_session) }),
+        ] = got.as_slice()
+        else {
+            panic!("a person, their profile and their source: {got:?}");
+        };
+        assert_eq!((p1, p2), (person, person));
+        assert_eq!((trades.as_str(), *licence), ("maçonnerie, coffrage", DrivingLicence::B));
+        assert_eq!((*got_partner, *got_session), (partner, session));
+        // A licence no one has, or a source that is no id: refused, naming the field.
+        let mut bad = form.clone();
+        bad.insert("licence".into(), "z".into());
+        assert_eq!(commands("pool-candidate", &bad, &target, counter()).unwrap_err().field, "licence");
+        bad.insert("licence".into(), "b".into());
+        bad.insert("origin".into(), "nope".into());
+        assert_eq!(commands("pool-candidate", &bad, &target, counter()).unwrap_err().field, "origin");
+
+        let position = ItemId::from_random_bytes([9; 16]);
+        let form = fields(&[
+            ("person", &person.to_string()),
+            ("position", &position.to_string()),
+            ("partner_kind", "reference_centre"),
+            ("partner_name", "IrisTech"),
+            ("partner", &partner.to_string()),
+            ("session", &session.to_string()),
+            ("proposed_on", "2026-02-10"),
+        ]);
+        let got = commands("propose", &form, &target, counter()).expect("valid form");
+        let [
+            Command::Edit(_, Edit::Refer { id, .. }),
+            Command::Edit(_, Edit::SetReferralPartner { referral, partner: p, session: s }),
+        ] = got.as_slice()
+        else {
+            panic!("the referral and its link: {got:?}");
+        };
+        assert_eq!((id, *p, *s), (referral, Some(partner), Some(session)));
     }
 
     #[test]

@@ -7,6 +7,22 @@ pub use terrain_client_core::i18n::{
 };
 
 terrain_client_core::labels! {
+    Trades => ["Métiers (séparés par des virgules)", "Beroepen (gescheiden door komma's)", "Trades (separated by commas)"],
+    Qualifications => ["Qualifications", "Kwalificaties", "Qualifications"],
+    Licence => ["Permis de conduire", "Rijbewijs", "Driving licence"],
+    Languages => ["Langues (séparées par des virgules)", "Talen (gescheiden door komma's)", "Languages (separated by commas)"],
+    AvailableFrom => ["Disponible à partir du", "Beschikbaar vanaf", "Available from"],
+    Area => ["Zone souhaitée", "Gewenste regio", "Preferred area"],
+    Profile => ["Profil (vivier)", "Profiel (kandidatenpool)", "Profile (pool)"],
+    InPool => ["Dans le vivier", "In de kandidatenpool", "In the pool"],
+    NotInPool => ["Pas dans le vivier", "Niet in de kandidatenpool", "Not in the pool"],
+    AddToPool => ["Nouveau candidat du vivier", "Nieuwe kandidaat voor de pool", "New pool candidate"],
+    MatchCandidates => ["Candidats du vivier sur cette tablette", "Kandidaten uit de pool op deze tablet", "Pool candidates on this tablet"],
+    NoCandidate => ["Aucun candidat du vivier ne passe ces filtres.", "Geen kandidaat uit de pool voldoet aan deze filters.", "No pool candidate passes these filters."],
+    AlreadyProposed => ["Déjà proposé", "Al voorgesteld", "Already proposed"],
+    PositionNeeds => ["Ce que le poste demande", "Wat de functie vraagt", "What the job needs"],
+    SourcePartner => ["Organisme ou session d'origine", "Organisatie of sessie van herkomst", "Partner body or session"],
+    Score => ["Adéquation", "Geschiktheid", "Fit"],
     AppName => ["Terrain — tablette", "Terrain — tablet", "Terrain — tablet"],
     SignIn => ["Se connecter", "Aanmelden", "Sign in"],
     SignInOnce => [

@@ -150,6 +150,29 @@ impl IdbStore {
         completed(&tx).await.map_err(StoreError::from)
     }
 
+    /// Keep the partner bodies the server gave (sealed like everything else: partner staff's
+    /// contacts are no job seeker's data, but nothing on the tablet is in clear).
+    pub async fn put_partners(&self, partners: &terrain_client_core::partners::PartnerList) -> Result<(), StoreError> {
+        let key = self.key.borrow().clone().ok_or_else(|| StoreError::Failed("the store is locked".to_owned()))?;
+        let bytes = serde_json::to_vec(partners).map_err(|e| e.to_string())?;
+        let sealed = records::seal_bytes(&key, nonce()?, &bytes);
+        let tx = self.write()?;
+        let meta = tx.object_store(META).map_err(js)?;
+        meta.put_with_key(&bytes_js(&sealed), &"partners".into()).map_err(js)?;
+        completed(&tx).await.map_err(StoreError::from)
+    }
+
+    /// The partner bodies kept by [`IdbStore::put_partners`] (none yet: an empty list).
+    pub async fn partners(&self) -> Result<terrain_client_core::partners::PartnerList, String> {
+        let key = self.key.borrow().clone().ok_or_else(|| "the store is locked".to_owned())?;
+        let value = self.get_meta("partners").await?;
+        if value.is_undefined() {
+            return Ok(Default::default());
+        }
+        let plain = records::open(&key, &Uint8Array::new(&value).to_vec())?;
+        serde_json::from_slice(&plain).map_err(|e| format!("stored partner bodies: {e}"))
+    }
+
     async fn get_meta(&self, name: &str) -> Result<JsValue, String> {
         let tx = self.db.transaction_with_str(META).map_err(js)?;
         done(&tx.object_store(META).map_err(js)?.get(&name.into()).map_err(js)?).await

@@ -78,6 +78,15 @@ pub async fn revoke(token: &str, device: terrain_client_core::DeviceId) -> Resul
     Ok(())
 }
 
+/// `GET /v1/partners`: the partner bodies and their sessions (read-only), cached by the app.
+pub async fn partners(token: &str) -> Result<terrain_client_core::partners::PartnerList, NetError> {
+    let (status, bytes) = send("GET", "/v1/partners", "application/json", Some(token), None).await?;
+    if status >= 400 {
+        return Err(refusal(&bytes, |b| serde_json::from_slice(b).ok()));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| NetError::BadAnswer(e.to_string()))
+}
+
 /// One round trip of `POST /v1/sync`.
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, NetError> {
     let (status, bytes) = send("POST", "/v1/sync", CONTENT_TYPE, Some(token), Some(&protocol::encode(request))).await?;

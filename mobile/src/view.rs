@@ -9,10 +9,11 @@ use terrain_client_core::conflicts::{Conflict, conflicts};
 use terrain_client_core::edit::FieldValue;
 use terrain_client_core::i18n::{agenda_group_label, agenda_kind_label};
 use terrain_client_core::indicators::indicators;
+use terrain_client_core::matching::{self, Candidate, Job};
 use terrain_client_core::model::{Meeting, OutcomeCheck, Person, Worksite};
 use terrain_client_core::values::{
-    CompanyAnswer, ContractType, CountingUnit, ELIGIBILITY_FLAGS, HoursSource, MeetingKind, NoteKind, OfferStatus,
-    Outcome, PartnerKind, PositionStatus, WorksiteStatus,
+    CompanyAnswer, ContractType, CountingUnit, DrivingLicence, ELIGIBILITY_FLAGS, HoursSource, MeetingKind, NoteKind,
+    OfferStatus, Outcome, PartnerKind, PositionStatus, WorksiteStatus, join_list,
 };
 use terrain_client_core::{DocKind, DocumentId, ItemId};
 
@@ -318,6 +319,15 @@ fn partner(lang: Lang, kind: PartnerKind, name: &str) -> String {
     }
 }
 
+/// A referral's partner body: its record's name (and kind) when linked to one the tablet knows,
+/// else the name typed, else the kind (translated, never a code).
+fn referral_partner(app: &App, r: &terrain_client_core::model::Referral) -> String {
+    match r.partner.and_then(|id| app.partners.partner(id)) {
+        Some(body) => partner(app.lang, body.kind, &body.name),
+        None => partner(app.lang, r.partner_kind, &r.partner_name),
+    }
+}
+
 /// A stable `id` for a form, so its message finds it again after the page is redrawn.
 fn fid(name: &str, key: impl std::fmt::Display) -> String {
     format!("f-{name}-{key}")
@@ -497,6 +507,15 @@ fn positions_section(app: &App, w: &Worksite) -> Markup {
                         label { (t(lang, L::Status)) (select(lang, "status", PositionStatus::ALL.iter().map(|s| s.code()), p.status.code())) }
                         button type="submit" { (t(lang, L::Save)) }
                     }
+                    h3 { (t(lang, L::PositionNeeds)) }
+                    form.grid id=(fid("position-needs", p.id)) data-form="position-needs" data-doc=(w.id) {
+                        input type="hidden" name="position" value=(p.id);
+                        label { (t(lang, L::Trade)) input name="trade" value=(p.trade); }
+                        label { (t(lang, L::Licence)) (select(lang, "licence", DrivingLicence::ALL.iter().map(|s| s.code()), p.licence.code())) }
+                        label { (t(lang, L::Languages)) input name="languages" value=(join_list(&p.languages)); }
+                        button type="submit" { (t(lang, L::Save)) }
+                    }
+                    (matching_block(app, w, p))
                 }
             }
             h3 { (t(lang, L::NewPosition)) }
@@ -510,6 +529,57 @@ fn positions_section(app: &App, w: &Worksite) -> Markup {
                 button.primary type="submit" { (t(lang, L::Add)) }
             }
         }
+    }
+}
+
+/// The candidates of the pool this tablet holds, ranked for a position with the reasons, each
+/// with "propose" (offline like any edit).
+fn matching_block(app: &App, w: &Worksite, p: &terrain_client_core::model::Position) -> Markup {
+    let lang = app.lang;
+    let people = app.people();
+    let pool = Candidate::pool(&people);
+    let ranked = matching::rank(&Job::of(p, &w.address), &pool);
+    let proposed: Vec<DocumentId> = w.referrals.iter().filter(|r| r.position == p.id).map(|r| r.person).collect();
+    html! {
+        section.matching data-position=(p.id) {
+            h3 { (t(lang, L::MatchCandidates)) }
+            @if ranked.is_empty() { p.empty { (t(lang, L::NoCandidate)) } }
+            ol.ranked {
+                @for r in &ranked {
+                    @if let Some(person) = people.iter().find(|x| x.id == r.person) {
+                        li.candidate data-person=(r.person) {
+                            strong.name { (person.display_name()) } " — " (t(lang, L::Score)) " " span.score { (r.score) }
+                            ul.reasons { @for reason in &r.reasons { li.reason.plus[reason.is_for()].minus[!reason.is_for()] { (terrain_client_core::i18n::reason_label(lang, reason)) } } }
+                            @if proposed.contains(&r.person) { span.proposed { (t(lang, L::AlreadyProposed)) } }
+                            @else {
+                                form.inline data-form="propose" data-doc=(w.id) id=(fid("propose", format!("{}-{}", p.id, r.person))) {
+                                    input type="hidden" name="person" value=(r.person);
+                                    input type="hidden" name="position" value=(p.id);
+                                    input type="hidden" name="partner_kind" value=(person.partner_kind.code());
+                                    input type="hidden" name="partner_name" value=(person.partner_name);
+                                    input type="hidden" name="partner" value=(person.partner.map(|x| x.to_string()).unwrap_or_default());
+                                    input type="hidden" name="session" value=(person.session.map(|x| x.to_string()).unwrap_or_default());
+                                    input type="hidden" name="proposed_on" value=(app.today);
+                                    button.primary type="submit" { (t(lang, L::Propose)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The fields of a candidate's profile.
+fn profile_fields(lang: Lang, profile: Option<&terrain_client_core::model::Profile>) -> Markup {
+    html! {
+        label.wide { (t(lang, L::Trades)) input name="trades" value=(profile.map(|p| join_list(&p.trades)).unwrap_or_default()) required; }
+        label { (t(lang, L::Qualifications)) input name="qualifications" value=(profile.map(|p| p.qualifications.clone()).unwrap_or_default()); }
+        label { (t(lang, L::Licence)) (select(lang, "licence", DrivingLicence::ALL.iter().map(|s| s.code()), profile.map_or("none", |p| p.licence.code()))) }
+        label { (t(lang, L::Languages)) input name="languages" value=(profile.map_or_else(|| "fr".to_owned(), |p| join_list(&p.languages))); }
+        (date_field(lang, L::AvailableFrom, "available_from", profile.and_then(|p| p.available_from)))
+        label { (t(lang, L::Area)) input name="area" value=(profile.map(|p| p.area.clone()).unwrap_or_default()); }
     }
 }
 
@@ -532,7 +602,7 @@ fn referrals_section(app: &App, w: &Worksite, people: &[Person]) -> Markup {
                 @for r in &w.referrals {
                     li.referral data-person=(r.person) {
                         a href=(Screen::Person(w.id, r.person).hash()) { (name_of(r.person)) }
-                        " — " span.position { (title_of(r.position)) } " — " (partner(lang, r.partner_kind, &r.partner_name))
+                        " — " span.position { (title_of(r.position)) } " — " (referral_partner(app, r))
                         @if let Some(d) = r.proposed_on { " — " (format_date(d, lang)) }
                         form.inline id=(fid("referral", r.id)) data-form="referral" data-doc=(w.id) {
                             input type="hidden" name="referral" value=(r.id);
@@ -557,6 +627,24 @@ fn referrals_section(app: &App, w: &Worksite, people: &[Person]) -> Markup {
                     label { (t(lang, L::PartnerName)) input name="partner_name"; }
                     label { (t(lang, L::Position)) (choose_position(w)) }
                     (date_field(lang, L::ProposedOn, "proposed_on", Some(app.today)))
+                    button.primary type="submit" { (t(lang, L::Add)) }
+                }
+                h3 { (t(lang, L::AddToPool)) }
+                form.grid #f-pool-candidate data-form="pool-candidate" data-doc=(w.id) {
+                    label { (t(lang, L::FirstName)) input name="first_name" required; }
+                    label { (t(lang, L::LastName)) input name="last_name"; }
+                    label { (t(lang, L::Phone)) input name="phone" type="tel"; }
+                    label { (t(lang, L::Email)) input name="email" type="email"; }
+                    label { (t(lang, L::PartnerKind)) (select(lang, "partner_kind", PartnerKind::ALL.iter().map(|s| s.code()), "bruxelles_formation")) }
+                    label { (t(lang, L::PartnerName)) input name="partner_name"; }
+                    label.wide { (t(lang, L::SourcePartner)) select name="origin" {
+                        option value="" { "—" }
+                        @for body in &app.partners.partners {
+                            option value=(body.id) { (body.name) }
+                            @for s in &body.sessions { option value=(format!("{}/{}", body.id, s.id)) { (body.name) " — " (s.title) } }
+                        }
+                    } }
+                    (profile_fields(lang, None))
                     button.primary type="submit" { (t(lang, L::Add)) }
                 }
                 h3 { (t(lang, L::KnownCandidate)) }
@@ -864,6 +952,14 @@ fn person_screen(app: &App, worksite: DocumentId, p: &Person) -> Markup {
             label { (t(lang, L::PartnerKind)) (select(lang, "partner_kind", PartnerKind::ALL.iter().map(|s| s.code()), p.partner_kind.code())) }
             (text_field(lang, L::PartnerName, "partner_name", &p.partner_name, &found, &["person", "partner_name"]))
             button.primary type="submit" { (t(lang, L::Save)) }
+        }
+        section.section #profile {
+            h2 { (t(lang, L::Profile)) }
+            p #profile-state { (t(lang, if p.profile.is_some() { L::InPool } else { L::NotInPool })) }
+            form.grid #f-profile data-form="profile" data-doc=(p.id) {
+                (profile_fields(lang, p.profile.as_ref()))
+                button.primary type="submit" { (t(lang, L::Save)) }
+            }
         }
         section.section #eligibility {
             h2 { (t(lang, L::Eligibility)) }

@@ -1063,8 +1063,19 @@ async fn sync(rt: &Rc<Runtime>) {
         app.sync.syncing = true;
     }
     render_status(rt);
+    // The partner bodies kept on the tablet, read once the store is open (offline too).
+    if !rt.app.borrow().partners_loaded {
+        if let Ok(partners) = rt.store.partners().await {
+            let mut app = rt.app.borrow_mut();
+            app.partners = partners;
+            app.partners_loaded = true;
+        }
+    }
     loop {
         let outcome = sync_once(rt).await;
+        if outcome.is_ok() {
+            refresh_partners(rt).await;
+        }
         let record = {
             let mut app = rt.app.borrow_mut();
             let mut record = None;
@@ -1100,6 +1111,21 @@ async fn sync(rt: &Rc<Runtime>) {
     }
     rt.syncs.set(rt.syncs.get() + 1);
     render(rt);
+}
+
+/// After a sync, the partner bodies as the server has them now, kept sealed when they changed.
+/// A failure keeps what the tablet had.
+async fn refresh_partners(rt: &Rc<Runtime>) {
+    let Some(token) = rt.app.borrow().session.as_ref().map(|s| s.token.clone()) else { return };
+    let Ok(partners) = net::partners(&token).await else { return };
+    if rt.app.borrow().partners == partners {
+        return;
+    }
+    if rt.store.put_partners(&partners).await.is_ok() {
+        let mut app = rt.app.borrow_mut();
+        app.partners = partners;
+        app.partners_loaded = true;
+    }
 }
 
 /// One sync; several sessions when a refused document was set aside (the rest goes on).
@@ -1251,6 +1277,8 @@ async fn erase(rt: &Rc<Runtime>) -> Result<(), String> {
     let mut app = rt.app.borrow_mut();
     app.session = None;
     app.replica = None;
+    app.partners = Default::default();
+    app.partners_loaded = false;
     app.locked = false;
     app.guard.record = None;
     app.guard.gate = Gate::Open;

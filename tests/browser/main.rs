@@ -17,6 +17,7 @@ mod live;
 mod office_day;
 mod office_steps;
 mod offline;
+mod partners;
 mod people;
 mod portfolio;
 mod tablet;

@@ -162,6 +162,7 @@ pub fn sample_projection(worksite: DocumentId, n: usize) -> ProjectionRows {
                 interview_held: true,
                 sent_to_company: false,
                 company_answer: "pending".into(),
+                ..ReferralRow::default()
             })
             .collect(),
         placements: placements
@@ -241,6 +242,8 @@ pub fn person_projection(person: DocumentId) -> ProjectionRows {
             display_name: "K. M.".into(),
             partner_body: "France Travail".into(),
             last_contact: Some(NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()),
+            licence: "none".into(),
+            ..PersonRow::default()
         }),
         ..ProjectionRows::default()
     }
@@ -298,7 +301,7 @@ macro_rules! read_projection {
         .collect();
         let referrals = fetch(
             "SELECT id, worksite_id, position_id, person_id, partner_body, proposed_on, \
-             interview_held, sent_to_company, company_answer \
+             interview_held, sent_to_company, company_answer, partner_id, session_id \
              FROM referrals WHERE document_id = $1 ORDER BY id",
         )
         .await
@@ -314,6 +317,8 @@ macro_rules! read_projection {
             interview_held: r.get("interview_held"),
             sent_to_company: r.get("sent_to_company"),
             company_answer: r.get("company_answer"),
+            partner_id: r.get("partner_id"),
+            session_id: r.get("session_id"),
         })
         .collect();
         let placements = fetch(
@@ -407,17 +412,29 @@ macro_rules! read_projection {
             status: r.get("status"),
         })
         .collect();
-        let person = fetch("SELECT id, display_name, partner_body, last_contact FROM people WHERE document_id = $1")
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| PersonRow {
-                id: r.get("id"),
-                display_name: r.get("display_name"),
-                partner_body: r.get("partner_body"),
-                last_contact: r.get("last_contact"),
-            })
-            .next();
+        let person = fetch(
+            "SELECT id, display_name, partner_body, last_contact, partner_id, session_id, in_pool, trades, \
+             qualifications, licence, languages, available_from, area FROM people WHERE document_id = $1",
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| PersonRow {
+            id: r.get("id"),
+            display_name: r.get("display_name"),
+            partner_body: r.get("partner_body"),
+            last_contact: r.get("last_contact"),
+            partner_id: r.get("partner_id"),
+            session_id: r.get("session_id"),
+            in_pool: r.get("in_pool"),
+            trades: r.get("trades"),
+            qualifications: r.get("qualifications"),
+            licence: r.get("licence"),
+            languages: r.get("languages"),
+            available_from: r.get("available_from"),
+            area: r.get("area"),
+        })
+        .next();
         ProjectionRows { worksite, positions, referrals, placements, hours, meetings, actions, job_offers, person }
     }};
 }

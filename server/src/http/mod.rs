@@ -7,6 +7,7 @@ mod accounts;
 mod calendar;
 pub mod encoding;
 mod error;
+mod partners;
 mod privacy;
 pub mod tablet;
 
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/assignments", post(accounts::assign))
         .route("/v1/assignments/{worksite}/{user}", delete(accounts::unassign))
         .route("/v1/documents/{id}/history", get(accounts::history))
+        .route("/v1/partners", get(partners::list))
         .route("/v1/people/{id}/erase", post(privacy::erase))
         .route("/v1/people/{id}/export", get(privacy::export))
         .route("/v1/people/{id}/export.pdf", get(privacy::export_pdf))

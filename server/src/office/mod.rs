@@ -16,6 +16,7 @@ pub mod i18n;
 mod meetings;
 mod outcomes;
 mod pages;
+mod partners;
 pub mod reports;
 pub mod setup;
 mod timeline;
@@ -80,6 +81,16 @@ pub fn routes() -> Router<AppState> {
         .route("/office/people", get(people_page).post(people_search))
         .route("/office/people/{id}", get(person_page))
         .route("/office/people/{id}/erase", post(erase_person))
+        .route("/office/people/{id}/profile", post(partners::set_profile))
+        .route("/office/partners", get(partners::list))
+        .route("/office/partners/new", post(partners::create))
+        .route("/office/partners/{id}", get(partners::page))
+        .route("/office/partners/{id}/edit", post(partners::update))
+        .route("/office/partners/{id}/sessions", post(partners::add_session))
+        .route("/office/partners/{id}/sessions/{session}/trainees", post(partners::add_trainee))
+        .route("/office/worksites/{id}/positions/{position}/match", get(partners::match_page))
+        .route("/office/worksites/{id}/positions/{position}/needs", post(partners::set_needs))
+        .route("/office/worksites/{id}/positions/{position}/propose", post(partners::propose))
         .route("/office/people/{id}/export.json", get(person_export_json))
         .route("/office/people/{id}/export.pdf", get(reports::person_export_pdf))
         .route("/office/people/{person}/evaluations/{evaluation}/letter.pdf", get(reports::letter_pdf))
@@ -358,7 +369,8 @@ async fn worksite_view_with(
     let advisors = worksites::advisors(state).await;
     let edit = worksites::edit_forms(lang, &w, form, &advisors, saved);
     let meeting_forms = meetings::Forms::new(lang, &w, &people, typed);
-    Ok(pages::worksite(lang, caller, &doc, &w, &history, today, edit, &meeting_forms))
+    let partners = partners::directory(state).await;
+    Ok(pages::worksite(lang, caller, &doc, &w, &history, today, edit, &meeting_forms, &partners))
 }
 
 #[derive(Deserialize)]
@@ -504,7 +516,8 @@ async fn person_view(
         },
     )?;
     let confirmation = crate::privacy::confirmation_of(&export.person);
-    Ok((status, pages::person(lang, caller, &export, &confirmation, error)).into_response())
+    let partners = partners::directory(state).await;
+    Ok((status, pages::person(lang, caller, &export, &confirmation, error, &partners)).into_response())
 }
 
 /// One person's page.

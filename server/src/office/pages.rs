@@ -138,6 +138,7 @@ fn layout(lang: Lang, title: &str, caller: Option<&Caller>, body: Markup) -> Mar
                     @if let Some(c) = caller {
                         a href="/office/people" { (t(lang, L::People)) }
                         a #agenda-link href="/office/agenda" { (super::agenda::text::t(lang, super::agenda::text::L::Agenda)) }
+                        a #partners-link href="/office/partners" { (t(lang, L::Partners)) }
                         @if c.is_admin() { a href="/office/admin" { (t(lang, L::Administration)) } }
                         a #account-link href="/office/account" { (c.user.display_name) }
                         form.inline method="post" action="/office/logout" { button type="submit" { (t(lang, L::SignOut)) } }
@@ -433,13 +434,16 @@ pub fn worksite(
     today: NaiveDate,
     edit: Markup,
     meeting_forms: &super::meetings::Forms<'_>,
+    partners: &terrain_client_core::partners::PartnerList,
 ) -> Markup {
     let i = indicators(w, today);
     let name = |id| meeting_forms.person_name(id);
     let found = conflicts(doc);
+    // One row per partner body: by record when the referral is linked to one (so "CDR IrisTech"
+    // typed twice two ways is one row), else by the name typed, else by its kind's label.
     let mut funnel: BTreeMap<String, [usize; 4]> = BTreeMap::new();
     for r in &w.referrals {
-        let row = funnel.entry(partner_words(lang, r)).or_default();
+        let row = funnel.entry(partners.referral_partner(lang, r)).or_default();
         row[0] += 1;
         row[1] += usize::from(r.interview_held);
         row[2] += usize::from(r.sent_to_company);
@@ -515,7 +519,8 @@ pub fn worksite(
             section #positions {
                 h2 { (t(lang, L::Positions)) }
                 @for p in &w.positions {
-                    div.position { strong { (p.title) } " — " (code_label(lang, p.contract_type.code())) ", " (format_hours(p.hours_planned, lang)) " — " (code_label(lang, p.status.code()))
+                    div.position data-position=(p.id) { strong { (p.title) } " — " (code_label(lang, p.contract_type.code())) ", " (format_hours(p.hours_planned, lang)) " — " (code_label(lang, p.status.code()))
+                        " " a.match href=(format!("/office/worksites/{}/positions/{}/match", w.id, p.id)) { (t(lang, L::MatchCandidates)) }
                         p.notes { (p.tasks) } @if !p.requirements.is_empty() { p.notes { (p.requirements) } } }
                 }
             }
@@ -606,15 +611,6 @@ pub fn worksite(
     )
 }
 
-/// The partner body of a referral in words: its name, or its kind translated.
-fn partner_words(lang: Lang, r: &terrain_client_core::model::Referral) -> String {
-    if r.partner_name.trim().is_empty() {
-        code_label(lang, r.partner_kind.code()).to_owned()
-    } else {
-        r.partner_name.clone()
-    }
-}
-
 /// Why a letter cannot be produced.
 pub fn no_consent(lang: Lang) -> &'static str {
     match lang {
@@ -694,6 +690,7 @@ pub fn person(
     export: &crate::privacy::PersonExport,
     confirmation: &str,
     error: Option<&str>,
+    partners: &terrain_client_core::partners::PartnerList,
 ) -> Markup {
     let p = &export.person;
     let name = if p.display_name().is_empty() { t(lang, L::Unnamed).to_owned() } else { p.display_name() };
@@ -713,6 +710,7 @@ pub fn person(
                 @for (flag, value) in &p.eligibility { tr { th { (t(lang, L::Eligibility)) " · " (terrain_client_core::i18n::eligibility_label(lang, flag)) } td { (yes_no(*value)) } } }
                 tr { th { (t(lang, L::RetentionDate)) } td #retention-date { (format_opt_date(export.retention_date, lang)) } }
             } }
+            (super::partners::profile_section(lang, p, partners))
             section #notes {
                 h2 { (t(lang, L::Notes)) }
                 @if p.notes.is_empty() { p { (t(lang, L::Nothing)) } }
@@ -756,7 +754,7 @@ pub fn person(
                     @if !w.referrals.is_empty() {
                         table { thead { tr { th { (t(lang, L::ProposedOn)) } th { (t(lang, L::PartnerBody)) } th { (t(lang, L::CompanyAnswer)) } } }
                         tbody { @for r in &w.referrals { tr {
-                            td { (format_opt_date(r.proposed_on, lang)) } td { (partner_words(lang, r)) } td { (code_label(lang, r.company_answer.code())) }
+                            td { (format_opt_date(r.proposed_on, lang)) } td { (partners.referral_partner(lang, r)) } td { (code_label(lang, r.company_answer.code())) }
                         } } } }
                     }
                 }

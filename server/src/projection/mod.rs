@@ -7,6 +7,7 @@ mod rows;
 mod search;
 
 use terrain_client_core::model::{Document, Person, Worksite};
+use terrain_client_core::values::{DrivingLicence, join_list};
 
 pub use rows::*;
 pub use search::{fold, like_pattern, search_text};
@@ -62,11 +63,13 @@ fn project_worksite(w: &Worksite) -> ProjectionRows {
                 worksite_id: wid,
                 position_id: r.position.uuid(),
                 person_id: r.person.uuid(),
-                partner_body: r.partner_label(),
+                partner_body: r.partner_code(),
                 proposed_on: r.proposed_on,
                 interview_held: r.interview_held,
                 sent_to_company: r.sent_to_company,
                 company_answer: r.company_answer.code().to_owned(),
+                partner_id: r.partner.map(|p| p.uuid()),
+                session_id: r.session.map(|s| s.uuid()),
             })
             .collect(),
         placements: w
@@ -157,6 +160,15 @@ fn project_person(p: &Person) -> ProjectionRows {
                 p.partner_name.clone()
             },
             last_contact: p.notes.iter().map(|n| n.date).chain(p.evaluations.iter().map(|e| e.date)).flatten().max(),
+            partner_id: p.partner.map(|id| id.uuid()),
+            session_id: p.session.map(|id| id.uuid()),
+            in_pool: p.profile.is_some(),
+            trades: p.profile.as_ref().map(|f| join_list(&f.trades)).unwrap_or_default(),
+            qualifications: p.profile.as_ref().map(|f| f.qualifications.clone()).unwrap_or_default(),
+            licence: p.profile.as_ref().map_or(DrivingLicence::None, |f| f.licence).code().to_owned(),
+            languages: p.profile.as_ref().map(|f| join_list(&f.languages)).unwrap_or_default(),
+            available_from: p.profile.as_ref().and_then(|f| f.available_from),
+            area: p.profile.as_ref().map(|f| f.area.clone()).unwrap_or_default(),
         }),
         ..ProjectionRows::default()
     }

@@ -70,7 +70,7 @@ pub struct PositionRow {
 }
 
 /// Table `referrals`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReferralRow {
     pub id: Uuid,
     pub worksite_id: Uuid,
@@ -82,6 +82,10 @@ pub struct ReferralRow {
     pub sent_to_company: bool,
     /// "pending", "hired" or "refused".
     pub company_answer: String,
+    /// The partner body record, when the referral is linked to one.
+    pub partner_id: Option<Uuid>,
+    /// The training session, when known.
+    pub session_id: Option<Uuid>,
 }
 
 /// Table `placements`.
@@ -157,11 +161,26 @@ pub struct JobOfferRow {
 }
 
 /// Table `people`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PersonRow {
     pub id: Uuid,
     pub display_name: String,
     pub partner_body: String,
     /// Latest dated note or evaluation (the retention date counts from it and from placements).
     pub last_contact: Option<chrono::NaiveDate>,
+    /// The partner body record following them.
+    pub partner_id: Option<Uuid>,
+    /// The training session they come out of.
+    pub session_id: Option<Uuid>,
+    /// In the candidate pool (the document has a profile); the fields below are its profile.
+    pub in_pool: bool,
+    /// Trades, one line ("maçonnerie, carrelage").
+    pub trades: String,
+    pub qualifications: String,
+    /// Driving licence code.
+    pub licence: String,
+    /// Languages, one line.
+    pub languages: String,
+    pub available_from: Option<NaiveDate>,
+    pub area: String,
 }

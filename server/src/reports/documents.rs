@@ -940,7 +940,7 @@ pub fn access_export(export: &crate::privacy::PersonExport, lang: Lang) -> Vec<u
                 .map(|r| {
                     vec![
                         date_or(r.proposed_on, lang),
-                        r.partner_label(),
+                        r.partner_label(lang),
                         code_label(lang, r.company_answer.code()).to_owned(),
                     ]
                 })

@@ -682,3 +682,46 @@ impl crate::store::portfolio::Portfolio for MemoryStore {
         Err(StoreError::Unsupported { backend: "memory", what: "worksite advisors (it keeps no projection)" })
     }
 }
+
+/// Partner bodies are plain tables of the SQL stores; the memory store (kept for the simulator)
+/// has none and says so.
+#[async_trait]
+impl crate::store::partners::Partners for MemoryStore {
+    async fn partners(&self) -> Result<Vec<crate::store::partners::PartnerBody>, StoreError> {
+        Err(StoreError::Unsupported { backend: "memory", what: "partner bodies" })
+    }
+
+    async fn create_partner(
+        &self,
+        _partner: &crate::store::partners::PartnerBody,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported { backend: "memory", what: "partner bodies" })
+    }
+
+    async fn update_partner(
+        &self,
+        _partner: &crate::store::partners::PartnerBody,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        Err(StoreError::Unsupported { backend: "memory", what: "partner bodies" })
+    }
+
+    async fn add_session(
+        &self,
+        _session: &crate::store::partners::TrainingSession,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        Err(StoreError::Unsupported { backend: "memory", what: "partner bodies" })
+    }
+
+    async fn partner_counts(
+        &self,
+    ) -> Result<Vec<(terrain_client_core::PartnerId, crate::store::partners::PartnerCounts)>, StoreError> {
+        Err(StoreError::Unsupported { backend: "memory", what: "the statistics per partner (it keeps no projection)" })
+    }
+
+    async fn pool(&self) -> Result<Vec<crate::store::partners::PoolCandidate>, StoreError> {
+        Err(StoreError::Unsupported { backend: "memory", what: "the candidate pool (it keeps no projection)" })
+    }
+}

@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod live;
 mod memory;
+pub mod partners;
 pub mod portfolio;
 mod postgres;
 pub mod privacy;
@@ -37,6 +38,7 @@ use crate::projection::ProjectionRows;
 pub use accounts::{Accounts, Contact, ContactError, DeviceRecord, HistoryEntry, Role, UnknownRole, User};
 pub use live::LiveEvent;
 pub use memory::MemoryStore;
+pub use partners::{PartnerBody, PartnerCounts, Partners, PoolCandidate, TrainingSession};
 pub use portfolio::{
     PAGE_SIZE, Portfolio, PortfolioPage, PortfolioQuery, PortfolioRow, PortfolioSort, PortfolioTotals,
 };
@@ -228,7 +230,7 @@ pub struct StoreStats {
 
 /// The durable store behind a Terrain server.
 #[async_trait]
-pub trait Store: Accounts + Privacy + Reports + Portfolio + Send + Sync + 'static {
+pub trait Store: Accounts + Privacy + Reports + Portfolio + Partners + Send + Sync + 'static {
     /// Which backend this is ("sqlite", "postgres" or "memory"), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 

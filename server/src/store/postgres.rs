@@ -604,3 +604,4 @@ super::accounts::impl_accounts!(PostgresStore, sqlx::Postgres);
 super::privacy::impl_privacy!(PostgresStore, sqlx::Postgres);
 super::reports::impl_reports!(PostgresStore, sqlx::Postgres);
 super::portfolio::impl_portfolio!(PostgresStore, sqlx::Postgres, super::portfolio::POSTGRES);
+super::partners::impl_partners!(PostgresStore, sqlx::Postgres);

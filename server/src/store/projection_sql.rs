@@ -39,6 +39,7 @@ where
     for<'a> i64: Encode<'a, DB> + Type<DB>,
     for<'a> bool: Encode<'a, DB> + Type<DB>,
     for<'a> Option<NaiveDate>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<Uuid>: Encode<'a, DB> + Type<DB>,
 {
     // The rows of one table across all documents, each with its document's id.
     macro_rules! rows {
@@ -96,8 +97,8 @@ where
         &mut out,
         max_binds,
         "INSERT INTO referrals (document_id, id, worksite_id, position_id, person_id, \
-         partner_body, proposed_on, interview_held, sent_to_company, company_answer) ",
-        10,
+         partner_body, proposed_on, interview_held, sent_to_company, company_answer, partner_id, session_id) ",
+        12,
         &rows!(referrals),
         |b, r| {
             b.push_bind(r.id)
@@ -108,7 +109,9 @@ where
                 .push_bind(r.proposed_on)
                 .push_bind(r.interview_held)
                 .push_bind(r.sent_to_company)
-                .push_bind(r.company_answer.as_str());
+                .push_bind(r.company_answer.as_str())
+                .push_bind(r.partner_id)
+                .push_bind(r.session_id);
         },
     );
     push_table(
@@ -202,14 +205,24 @@ where
     push_table(
         &mut out,
         max_binds,
-        "INSERT INTO people (document_id, id, display_name, partner_body, last_contact) ",
-        5,
+        "INSERT INTO people (document_id, id, display_name, partner_body, last_contact, partner_id, session_id, \
+         in_pool, trades, qualifications, licence, languages, available_from, area) ",
+        14,
         &rows!(person),
         |b, r| {
             b.push_bind(r.id)
                 .push_bind(r.display_name.as_str())
                 .push_bind(r.partner_body.as_str())
-                .push_bind(r.last_contact);
+                .push_bind(r.last_contact)
+                .push_bind(r.partner_id)
+                .push_bind(r.session_id)
+                .push_bind(r.in_pool)
+                .push_bind(r.trades.as_str())
+                .push_bind(r.qualifications.as_str())
+                .push_bind(r.licence.as_str())
+                .push_bind(r.languages.as_str())
+                .push_bind(r.available_from)
+                .push_bind(r.area.as_str());
         },
     );
     out

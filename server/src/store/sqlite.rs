@@ -560,3 +560,4 @@ super::accounts::impl_accounts!(SqliteStore, sqlx::Sqlite);
 super::privacy::impl_privacy!(SqliteStore, sqlx::Sqlite);
 super::reports::impl_reports!(SqliteStore, sqlx::Sqlite);
 super::portfolio::impl_portfolio!(SqliteStore, sqlx::Sqlite, super::portfolio::SQLITE);
+super::partners::impl_partners!(SqliteStore, sqlx::Sqlite);
