@@ -360,6 +360,8 @@ code_enum!(
     }
 );
 
+// By hand: the enum is declared by `code_enum!`, which derives no `Default`.
+#[allow(clippy::derivable_impls)]
 impl Default for DrivingLicence {
     fn default() -> Self {
         DrivingLicence::None
