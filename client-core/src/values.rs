@@ -374,6 +374,9 @@ code_enum!(
         Unknown => "unknown",
     }
 );
+
+// By hand: the enum is declared by `code_enum!`, which derives no `Default`.
+#[allow(clippy::derivable_impls)]
 impl Default for DrivingLicence {
     fn default() -> Self {
         DrivingLicence::None
