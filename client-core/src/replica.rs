@@ -647,9 +647,14 @@ impl Replica {
         }
         for id in response.remove {
             // The server holds every change we sent; drop the document unless we edited it since
-            // (then it is kept, still held on the server's side, and its changes are sent again).
+            // (then it is kept, still held on the server's side, and its changes are sent again),
+            // or unless a worksite edit the server has not stored yet refers to it: the advisor
+            // proposed that person while the office, say, referred them elsewhere. Dropped now,
+            // the person would no longer count as held, and the server would refuse the worksite
+            // for referring to someone the advisor may not see. Kept, the reference is accepted,
+            // and the person is the advisor's again through that worksite.
             match self.docs.get(&id) {
-                Some(e) if !unacknowledged(e).is_empty() => continue,
+                Some(e) if !unacknowledged(e).is_empty() || self.referred_by_unstored_edit(id) => continue,
                 Some(_) => {
                     self.docs.remove(&id);
                     self.quarantine.remove(&id);
@@ -773,6 +778,15 @@ impl Replica {
             }
         }
         restored
+    }
+
+    /// Whether a worksite with changes the server has not acknowledged refers to `person`.
+    fn referred_by_unstored_edit(&self, person: DocumentId) -> bool {
+        self.docs.iter().any(|(id, e)| {
+            e.kind == DocKind::Worksite
+                && !unacknowledged(e).is_empty()
+                && self.worksite(*id).is_ok_and(|w| w.people().contains(&person))
+        })
     }
 
     /// Confirm the removal of `id` in every request from now on. Not just until one answer: a

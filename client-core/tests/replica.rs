@@ -548,3 +548,92 @@ fn a_request_refused_as_too_expensive_is_split_until_the_expensive_document_is_s
     assert_eq!(next.docs.len(), 1);
     assert_ne!(next.docs[0].doc, alone);
 }
+
+/// An answer acknowledging every change the replica holds of `docs`.
+fn acknowledging(r: &Replica, docs: &[(DocumentId, DocKind)], cursor: i64) -> terrain_client_core::SyncResponse {
+    use terrain_client_core::protocol::DocReply;
+    let docs = docs
+        .iter()
+        .map(|(doc, kind)| DocReply {
+            doc: *doc,
+            kind: *kind,
+            message: None,
+            stored_heads: r
+                .automerge(*doc)
+                .unwrap()
+                .get_heads()
+                .iter()
+                .map(|h| serde_bytes::ByteBuf::from(h.0.to_vec()))
+                .collect(),
+        })
+        .collect();
+    terrain_client_core::SyncResponse {
+        cursor,
+        docs,
+        remove: vec![],
+        erased: vec![],
+        more: false,
+        page: None,
+        epoch: None,
+    }
+}
+
+/// The race the simulator found (seed 6479): an advisor proposes a person they created while the
+/// office refers the same person from another advisor's worksite, which takes the person out of
+/// the first advisor's access. Dropping the person on the server's `remove` before the proposal
+/// is stored would leave the worksite referring to someone the device no longer holds, and the
+/// server would refuse the worksite. The person is kept until the worksite's edit is stored.
+#[test]
+fn a_removed_person_is_kept_while_an_unstored_worksite_edit_refers_to_them() {
+    let mut r = Replica::new(device(), actor_bytes(1));
+    let (ws, p) = (doc_id(1), doc_id(2));
+    r.create_worksite(ws, &new_worksite_fields(), &ctx(ME)).unwrap();
+    r.create_person(p, &NewPerson { first_name: "Ayşe".into(), ..NewPerson::default() }, &ctx(ME)).unwrap();
+    r.edit(
+        ws,
+        &Edit::AddPosition {
+            id: item(2),
+            title: "Maçon".into(),
+            tasks: String::new(),
+            requirements: String::new(),
+            contract_type: terrain_client_core::values::ContractType::FixedTerm,
+            planned_start: None,
+            hours_planned: 0.0,
+        },
+        &ctx(ME),
+    )
+    .unwrap();
+    let _ = r.start_sync();
+    let all = [(ws, DocKind::Worksite), (p, DocKind::Person)];
+    assert!(r.handle_response(acknowledging(&r, &all, 1)).unwrap().next.is_none());
+    assert_eq!(r.pending_changes(p), 0);
+
+    r.edit(
+        ws,
+        &Edit::Refer {
+            id: item(3),
+            person: p,
+            position: item(2),
+            partner_kind: terrain_client_core::values::PartnerKind::ReferenceCentre,
+            partner_name: "IrisTech".into(),
+            proposed_on: None,
+        },
+        &ctx(ME),
+    )
+    .unwrap();
+    let _ = r.start_sync();
+    let mut removing = acknowledging(&r, &[], 2);
+    removing.remove = vec![p];
+    let step = r.handle_response(removing.clone()).unwrap();
+    assert!(!step.persist.contains(&Persist::Remove { doc: p }), "the unstored proposal keeps the person");
+    assert_eq!(r.person(p).unwrap().first_name, "Ayşe");
+    let next = step.next.unwrap_or_else(|| r.start_sync());
+    assert!(!next.removed.contains(&p), "the person is not confirmed dropped: the server still counts it held");
+
+    // Once the proposal is stored, a removal (were the server still to send one) drops the person.
+    let mut stored = acknowledging(&r, &all, 3);
+    stored.remove = vec![p];
+    let step = r.handle_response(stored).unwrap();
+    assert!(step.persist.contains(&Persist::Remove { doc: p }));
+    assert!(r.person(p).is_err());
+}
