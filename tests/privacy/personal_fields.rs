@@ -184,3 +184,40 @@ pub async fn the_dashboards_edit_naming_one_of_its_people_is_refused_and_changes
     let edit = Edit::SetMeetingNotes { meeting, notes: "Appeler pour l'attestation".into() };
     write_edit(&w.server.store, &office, worksite, edit).await.expect("a text naming no one is written");
 }
+
+/// Several typed edits of one document (`sync::write_edits`: a referral and its partner link) are
+/// committed together or not at all: when one of them is refused, nothing of the others is
+/// written; when all are accepted, one commit holds them all.
+pub async fn the_dashboards_edits_of_one_document_are_written_together_or_not_at_all(backend: Backend) {
+    use terrain_client_core::{Edit, ItemId};
+    use terrain_server::sync::{SyncError, write_edits};
+
+    let w = world(backend, 67).await;
+    let worksite = w.seeded.worksite;
+    let meeting = w.seeded.meeting;
+    let office = terrain_server::auth::authenticate_token(w.server.store.as_ref(), w.office.token())
+        .await
+        .expect("the office tablet's caller");
+    let notes = |text: &str| Edit::SetMeetingNotes { meeting, notes: text.into() };
+    // The second edit names an action the meeting does not have: refused, so the first is not kept.
+    let missing = ItemId(uuid::Uuid::from_u128(0xdead));
+    let before = fingerprint(&w.url).await;
+    let refused = write_edits(
+        &w.server.store,
+        &office,
+        worksite,
+        vec![notes("Compte rendu envoyé"), Edit::SetActionPerson { meeting, action: missing, person: None }],
+    )
+    .await;
+    assert!(matches!(refused, Err(SyncError::InvalidInput { doc, .. }) if doc == worksite), "{refused:?}");
+    assert_eq!(fingerprint(&w.url).await, before, "nothing of the refused batch was written");
+    assert!(!contains(&raw_dump(&w.url).await, "Compte rendu envoyé"));
+
+    write_edits(&w.server.store, &office, worksite, vec![notes("Compte rendu"), notes("Compte rendu envoyé")])
+        .await
+        .expect("both edits are written");
+    let stored = w.server.store.load(&[worksite]).await.unwrap();
+    let doc = terrain_server::sync::rebuild(&stored[0]).unwrap();
+    let site = terrain_client_core::model::Worksite::read(&doc).unwrap();
+    assert_eq!(site.meeting(meeting).unwrap().notes, "Compte rendu envoyé");
+}

@@ -796,11 +796,12 @@ pub async fn propose(
         partner_name: body.map(|b| b.name.clone()).unwrap_or_default(),
         proposed_on: Some(Utc::now().date_naive()),
     };
-    crate::sync::write_edit(&state.store, &caller, id, refer).await.map_err(|e| PageError::Api(e.into(), lang))?;
+    let mut edits = vec![refer];
     if body.is_some() {
-        let link = Edit::SetReferralPartner { referral, partner: candidate.partner, session: candidate.session };
-        crate::sync::write_edit(&state.store, &caller, id, link).await.map_err(|e| PageError::Api(e.into(), lang))?;
+        edits.push(Edit::SetReferralPartner { referral, partner: candidate.partner, session: candidate.session });
     }
+    // One commit: a referral is never stored without the link to the body the candidate comes from.
+    crate::sync::write_edits(&state.store, &caller, id, edits).await.map_err(|e| PageError::Api(e.into(), lang))?;
     tracing::info!(worksite = %id, %position, user = %caller.user.login, "candidate proposed from the pool");
     Ok(Redirect::to(&format!("{base}?saved=1")).into_response())
 }

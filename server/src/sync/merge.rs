@@ -345,19 +345,22 @@ fn chunk_len(bytes: &[u8]) -> Option<usize> {
     None
 }
 
-/// Apply a typed edit to a stored document under an actor derived from the device (one actor per
-/// device, so it stays bound to it). Returns the commit, the actor and the edited document.
+/// Apply typed edits to a stored document under an actor derived from the device (one actor per
+/// device, so it stays bound to it), all or none: one refused edit refuses them all. Returns the
+/// commit, the actor and the edited document.
 pub fn apply_edit(
     stored: &StoredDocument,
     device: terrain_client_core::DeviceId,
-    edit: &terrain_client_core::Edit,
+    edits: &[terrain_client_core::Edit],
     ctx: &terrain_client_core::EditContext,
 ) -> Result<(DocumentCommit, Vec<u8>, KeptDocument), SyncError> {
     let actor = automerge::ActorId::from(device.uuid().as_bytes().as_slice());
     let mut doc = rebuild(stored).map_err(|e| SyncError::internal("rebuild", e))?.with_actor(actor.clone());
     let before = doc.get_heads();
-    terrain_client_core::edit::apply(&mut doc, edit, ctx)
-        .map_err(|e| SyncError::InvalidInput { doc: stored.id, reason: e.to_string() })?;
+    for edit in edits {
+        terrain_client_core::edit::apply(&mut doc, edit, ctx)
+            .map_err(|e| SyncError::InvalidInput { doc: stored.id, reason: e.to_string() })?;
+    }
     let document =
         Document::read(&doc).map_err(|e| SyncError::SchemaViolation { doc: stored.id, detail: e.to_string() })?;
     let changes: Vec<NewChange> = doc.get_changes(&before).into_iter().map(|c| NewChange::from(&c)).collect();

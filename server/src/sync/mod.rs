@@ -392,7 +392,18 @@ pub async fn write_edit(
     doc: DocumentId,
     edit: terrain_client_core::Edit,
 ) -> Result<(), SyncError> {
-    write_edit_at(store, caller, doc, edit, Utc::now()).await
+    write_edits_at(store, caller, doc, vec![edit], Utc::now()).await
+}
+
+/// [`write_edit`] of several edits of one document, committed together or not at all (a referral
+/// and its partner link: never one without the other).
+pub async fn write_edits(
+    store: &Arc<dyn Store>,
+    caller: &Caller,
+    doc: DocumentId,
+    edits: Vec<terrain_client_core::Edit>,
+) -> Result<(), SyncError> {
+    write_edits_at(store, caller, doc, edits, Utc::now()).await
 }
 
 /// [`write_edit`] received at `now` (the simulator's virtual clock).
@@ -401,6 +412,17 @@ pub async fn write_edit_at(
     caller: &Caller,
     doc: DocumentId,
     edit: terrain_client_core::Edit,
+    now: DateTime<Utc>,
+) -> Result<(), SyncError> {
+    write_edits_at(store, caller, doc, vec![edit], now).await
+}
+
+/// [`write_edits`] received at `now`.
+pub async fn write_edits_at(
+    store: &Arc<dyn Store>,
+    caller: &Caller,
+    doc: DocumentId,
+    edits: Vec<terrain_client_core::Edit>,
     now: DateTime<Utc>,
 ) -> Result<(), SyncError> {
     let received_at = now;
@@ -415,8 +437,8 @@ pub async fn write_edit_at(
             now_ms: received_at.timestamp_millis(),
         };
         let device = caller.device.id;
-        let edit = edit.clone();
-        let task = tokio::task::spawn_blocking(move || merge::apply_edit(&stored, device, &edit, &ctx));
+        let edits = edits.clone();
+        let task = tokio::task::spawn_blocking(move || merge::apply_edit(&stored, device, &edits, &ctx));
         let (commit, actor, kept) = task.await.map_err(|e| SyncError::internal("edit task", e))??;
         // Like a synced change: worksite text may not name one of the worksite's people.
         names::check_names(store.as_ref(), std::slice::from_ref(&kept), std::slice::from_ref(&commit)).await?;
