@@ -94,8 +94,9 @@ pub async fn partners(token: &str) -> Result<terrain_client_core::partners::Part
 
 /// One round trip of `POST /v1/sync`.
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, NetError> {
-    let answer = send_reading_retry_after("POST", "/v1/sync", CONTENT_TYPE, Some(token), Some(&protocol::encode(request)));
-    let (status, bytes, retry_after) = answer.await?;
+    let body = protocol::encode(request);
+    let (status, bytes, retry_after) =
+        send_reading_retry_after("POST", "/v1/sync", CONTENT_TYPE, Some(token), Some(&body)).await?;
     if status >= 400 {
         return Err(match refusal(&bytes, |b| protocol::decode(b).ok()) {
             NetError::Refused(body) if body.code == ErrorCode::Busy => NetError::Busy(retry_after),

@@ -617,6 +617,7 @@ async fn login(rt: &Rc<Runtime>, fields: &Fields) {
                         NetError::Unreachable(_) => Msg::NeedNetwork,
                         NetError::Refused(body) => Msg::Code(body.code),
                         NetError::BadAnswer(_) => Msg::Code(ErrorCode::Internal),
+                        NetError::Busy(_) => Msg::Code(ErrorCode::Busy),
                     },
                 );
             }
@@ -679,6 +680,7 @@ async fn reopen(rt: &Rc<Runtime>, token: &str, device: terrain_client_core::Devi
         Err(NetError::Refused(body)) => return Err(Msg::Code(body.code)),
         Err(NetError::Unreachable(_)) => return Err(Msg::NeedNetwork),
         Err(NetError::BadAnswer(_)) => return Err(Msg::Code(ErrorCode::Internal)),
+        Err(NetError::Busy(_)) => return Err(Msg::Code(ErrorCode::Busy)),
     };
     let key = hex.parse::<StorageKey>().map_err(|_| Msg::Code(ErrorCode::Internal))?;
     rt.store.unlock(Some(key.clone()));
@@ -1450,6 +1452,7 @@ fn mark_page(rt: &Rc<Runtime>) {
         let app = rt.app.borrow();
         let _ = body.set_attribute("data-screen", &app.screen.hash());
         let _ = body.set_attribute("data-syncs", &rt.syncs.get().to_string());
+        let _ = body.set_attribute("data-busy-retries", &rt.busy_retries.get().to_string());
         let gate = match app.guard.gate {
             Gate::Open if app.session.is_some() => "open",
             Gate::Open => "sign-in",
