@@ -30,6 +30,7 @@ pub mod names;
 pub mod partners;
 pub mod protocol;
 pub mod replica;
+pub mod retry;
 pub mod seal;
 pub mod store;
 pub mod values;

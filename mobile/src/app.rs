@@ -83,8 +83,20 @@ pub struct SyncInfo {
     pub last_success_ms: Option<i64>,
     /// Why the last attempt failed, when it did.
     pub last_error: Option<String>,
+    /// The server answered `busy`: the app sends the sync again by itself after this wait. Not a
+    /// failure; "sync now" sends at once instead.
+    pub retry: Option<PendingRetry>,
     /// The device was revoked and erased: what was not synced.
     pub revoked: Option<Vec<(DocumentId, DocKind, usize)>>,
+}
+
+/// A resend the app will make by itself after a `busy` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingRetry {
+    /// When it was decided (ms since the epoch).
+    pub since_ms: i64,
+    /// How long after that the sync is sent again.
+    pub wait_ms: u64,
 }
 
 /// A short message after an action.

@@ -59,6 +59,7 @@ terrain_client_core::labels! {
     LastSync => ["Dernière synchro", "Laatste synchronisatie", "Last sync"],
     Never => ["jamais", "nooit", "never"],
     SyncFailed => ["La synchronisation a échoué", "Synchronisatie mislukt", "Sync failed"],
+    BusyRetryIn => ["Serveur occupé — nouvel essai dans", "Server bezet — nieuwe poging over", "Server busy — trying again in"],
     Refused => ["Refusé par le serveur", "Geweigerd door de server", "Refused by the server"],
     RefusedKept => [
         "Vos modifications sont conservées sur la tablette.",

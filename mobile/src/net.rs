@@ -1,9 +1,10 @@
 //! The two calls the tablet makes to the server, with `fetch`: sign in (JSON) and one sync round
 //! trip (MessagePack). A failure to reach the server is [`NetError::Unreachable`]; an answer with
-//! an error status carries the server's [`ErrorBody`].
+//! an error status carries the server's [`ErrorBody`], except a sync answered `busy`, which is
+//! [`NetError::Busy`] with its `Retry-After`.
 
 use js_sys::Uint8Array;
-use terrain_client_core::protocol::{self, CONTENT_TYPE, ErrorBody, LoginRequest, LoginResponse};
+use terrain_client_core::protocol::{self, CONTENT_TYPE, ErrorBody, ErrorCode, LoginRequest, LoginResponse};
 use terrain_client_core::{SyncRequest, SyncResponse};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -18,6 +19,9 @@ pub enum NetError {
     Refused(ErrorBody),
     /// The server answered something this app cannot read.
     BadAnswer(String),
+    /// The server is busy (`503 busy`, PROTOCOL.md 3.5): nothing was read; send again after the
+    /// answer's `Retry-After` (its raw value, when it had one). Only [`sync`] answers it.
+    Busy(Option<String>),
 }
 
 impl std::fmt::Display for NetError {
@@ -26,6 +30,7 @@ impl std::fmt::Display for NetError {
             NetError::Unreachable(why) => write!(f, "{why}"),
             NetError::Refused(body) => write!(f, "{} ({})", body.message, body.code.as_str()),
             NetError::BadAnswer(why) => write!(f, "{why}"),
+            NetError::Busy(_) => write!(f, "busy"),
         }
     }
 }
@@ -89,9 +94,14 @@ pub async fn partners(token: &str) -> Result<terrain_client_core::partners::Part
 
 /// One round trip of `POST /v1/sync`.
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, NetError> {
-    let (status, bytes) = send("POST", "/v1/sync", CONTENT_TYPE, Some(token), Some(&protocol::encode(request))).await?;
+    let body = protocol::encode(request);
+    let (status, bytes, retry_after) =
+        send_reading_retry_after("POST", "/v1/sync", CONTENT_TYPE, Some(token), Some(&body)).await?;
     if status >= 400 {
-        return Err(refusal(&bytes, |b| protocol::decode(b).ok()));
+        return Err(match refusal(&bytes, |b| protocol::decode(b).ok()) {
+            NetError::Refused(body) if body.code == ErrorCode::Busy => NetError::Busy(retry_after),
+            other => other,
+        });
     }
     protocol::decode(&bytes).map_err(|e| NetError::BadAnswer(e.to_string()))
 }
@@ -107,6 +117,18 @@ async fn send(
     token: Option<&str>,
     body: Option<&[u8]>,
 ) -> Result<(u16, Vec<u8>), NetError> {
+    let (status, bytes, _) = send_reading_retry_after(method, path, content_type, token, body).await?;
+    Ok((status, bytes))
+}
+
+/// One call; the answer's status, body and `Retry-After` header.
+async fn send_reading_retry_after(
+    method: &str,
+    path: &str,
+    content_type: &str,
+    token: Option<&str>,
+    body: Option<&[u8]>,
+) -> Result<(u16, Vec<u8>, Option<String>), NetError> {
     let unreachable = |e: wasm_bindgen::JsValue| {
         NetError::Unreachable(
             e.dyn_ref::<js_sys::Error>().map_or_else(|| "network error".to_owned(), |e| String::from(e.message())),
@@ -129,5 +151,6 @@ async fn send(
     let response: Response =
         JsFuture::from(window.fetch_with_request(&request)).await.map_err(unreachable)?.unchecked_into();
     let buffer = JsFuture::from(response.array_buffer().map_err(unreachable)?).await.map_err(unreachable)?;
-    Ok((response.status(), Uint8Array::new(&buffer).to_vec()))
+    let retry_after = response.headers().get("retry-after").ok().flatten();
+    Ok((response.status(), Uint8Array::new(&buffer).to_vec(), retry_after))
 }

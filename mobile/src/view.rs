@@ -79,6 +79,9 @@ pub fn status(app: &App) -> Markup {
             @if app.sync.syncing { span #syncing { (t(lang, L::Syncing)) } }
             button #sync-now .primary type="button" data-action="sync" disabled[app.sync.syncing] { (t(lang, L::SyncNow)) }
             @if let Some(why) = &app.sync.last_error { p #sync-error .error { (t(lang, L::SyncFailed)) " : " (why) } }
+            @if let Some(retry) = app.sync.retry.filter(|_| !app.sync.syncing) {
+                p #sync-busy .notice data-wait-ms=(retry.wait_ms) { (busy_retry(lang, retry.wait_ms)) }
+            }
             @if let Some(unsynced) = &app.sync.revoked {
                 div #revoked .error {
                     p { (t(lang, L::RevokedNotice)) }
@@ -100,6 +103,12 @@ pub fn status(app: &App) -> Markup {
             (flash(app))
         }
     }
+}
+
+/// "Server busy — trying again in 3 s" (the wait rounded up to the second).
+pub fn busy_retry(lang: Lang, wait_ms: u64) -> String {
+    let seconds = wait_ms.div_ceil(1_000);
+    format!("{} {seconds} s", t(lang, L::BusyRetryIn))
 }
 
 fn document_title(app: &App, doc: DocumentId) -> String {
@@ -1187,5 +1196,28 @@ mod tests {
         // An error is part of the status bar, the part redrawn while a form is being filled in.
         app.flash = Some(Flash::Error("hours : invalid number".into()));
         assert!(status(&app).into_string().contains("Not saved — hours : invalid number"));
+    }
+
+    #[test]
+    fn a_busy_server_is_a_notice_with_the_wait_in_every_language_not_an_error() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).expect("date");
+        let device = terrain_client_core::DeviceId::from_random_bytes([4; 16]);
+        let expected = [
+            "Serveur occupé — nouvel essai dans 3 s",
+            "Server bezet — nieuwe poging over 3 s",
+            "Server busy — trying again in 3 s",
+        ];
+        for (lang, expected) in Lang::ALL.iter().zip(expected) {
+            let mut app = App::new(*lang, today);
+            app.replica = Some(terrain_client_core::Replica::new(device, [5; 16]));
+            assert!(!status(&app).into_string().contains("sync-busy"));
+            app.sync.retry = Some(crate::app::PendingRetry { since_ms: 0, wait_ms: 2_300 });
+            let html = status(&app).into_string();
+            assert!(html.contains(expected), "{html}");
+            assert!(!html.contains("sync-error") && !html.contains(t(*lang, L::SyncFailed)), "{html}");
+            // While the resend runs, the bar says it syncs instead.
+            app.sync.syncing = true;
+            assert!(!status(&app).into_string().contains("sync-busy"));
+        }
     }
 }

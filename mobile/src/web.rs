@@ -8,7 +8,10 @@
 //! `data-action`, submits of `data-form`, typing, `#` changes, the browser's online/offline
 //! events). An edit is applied to the replica, written to IndexedDB, and only then confirmed on
 //! screen; a sync follows shortly after. Sync also runs when the network returns, every
-//! [`PERIODIC_SYNC_MS`] while online, and on "sync now". After [`crate::lock::LockRecord`]'s idle
+//! [`PERIODIC_SYNC_MS`] while online, and on "sync now". A sync the server answers `busy` is sent
+//! again by itself after the wait [`BusyBackoff`] reads from `Retry-After`: one retry is pending
+//! at a time, and any sync that starts (the retry, "sync now", the periodic one, one after an
+//! edit) takes its place. After [`crate::lock::LockRecord`]'s idle
 //! minutes without a touch the app locks itself.
 
 use std::cell::{Cell, RefCell};
@@ -17,6 +20,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use terrain_client_core::protocol::{ErrorCode, LoginRequest};
+use terrain_client_core::retry::BusyBackoff;
 use terrain_client_core::seal::StorageKey;
 use terrain_client_core::{DocumentId, Persist, Refusal, Replica};
 use wasm_bindgen::JsCast;
@@ -24,7 +28,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Element, Event, HtmlElement, HtmlFormElement};
 
-use crate::app::{App, Flash, FormFeedback, Screen, Session};
+use crate::app::{App, Flash, FormFeedback, PendingRetry, Screen, Session};
 use crate::forms::Fields;
 use crate::i18n::{L, Lang, t};
 use crate::idb::{IdbStore, StoreError};
@@ -65,6 +69,13 @@ struct Runtime {
     sync_again: Cell<bool>,
     /// Completed syncs since the page loaded (on `<body data-syncs>`, for tests).
     syncs: Cell<u32>,
+    /// The one pending resend of a sync the server answered `busy`.
+    retry_timer: Cell<Option<i32>>,
+    /// `busy` answers in a row and the wait before the next resend.
+    backoff: RefCell<BusyBackoff>,
+    /// Resends fired by the app itself after `busy` since the page loaded (on
+    /// `<body data-busy-retries>`, for tests).
+    busy_retries: Cell<u32>,
     /// Writes under way (a hand-over waits for them).
     saving: Cell<u32>,
     /// Calling it releases the writer lock; `Some` while this tab holds it.
@@ -102,6 +113,10 @@ async fn run() -> Result<(), String> {
         sync_timer: Cell::new(None),
         sync_again: Cell::new(false),
         syncs: Cell::new(0),
+        retry_timer: Cell::new(None),
+        // Replaced by one seeded from the device id once signed in (in `sync`).
+        backoff: RefCell::new(BusyBackoff::new(0)),
+        busy_retries: Cell::new(0),
         saving: Cell::new(0),
         release: RefCell::new(None),
         channel: RefCell::new(None),
@@ -346,6 +361,8 @@ fn listen(rt: &Rc<Runtime>, window: &web_sys::Window) -> Result<(), String> {
         "offline",
         Box::new(move |_| {
             r.app.borrow_mut().sync.online = false;
+            // Nothing to resend into: the "online" event syncs.
+            cancel_retry(&r);
             render_status(&r);
         }),
     );
@@ -560,6 +577,7 @@ fn net_text(lang: Lang, e: &NetError) -> String {
         NetError::Unreachable(_) => t(lang, L::NeedNetworkToSignIn).to_owned(),
         NetError::Refused(body) => lock::refusal_text(lang, body.code).to_owned(),
         NetError::BadAnswer(_) => lock::refusal_text(lang, ErrorCode::Internal).to_owned(),
+        NetError::Busy(_) => lock::refusal_text(lang, ErrorCode::Busy).to_owned(),
     }
 }
 
@@ -599,6 +617,7 @@ async fn login(rt: &Rc<Runtime>, fields: &Fields) {
                         NetError::Unreachable(_) => Msg::NeedNetwork,
                         NetError::Refused(body) => Msg::Code(body.code),
                         NetError::BadAnswer(_) => Msg::Code(ErrorCode::Internal),
+                        NetError::Busy(_) => Msg::Code(ErrorCode::Busy),
                     },
                 );
             }
@@ -661,6 +680,7 @@ async fn reopen(rt: &Rc<Runtime>, token: &str, device: terrain_client_core::Devi
         Err(NetError::Refused(body)) => return Err(Msg::Code(body.code)),
         Err(NetError::Unreachable(_)) => return Err(Msg::NeedNetwork),
         Err(NetError::BadAnswer(_)) => return Err(Msg::Code(ErrorCode::Internal)),
+        Err(NetError::Busy(_)) => return Err(Msg::Code(ErrorCode::Busy)),
     };
     let key = hex.parse::<StorageKey>().map_err(|_| Msg::Code(ErrorCode::Internal))?;
     rt.store.unlock(Some(key.clone()));
@@ -952,6 +972,7 @@ async fn hand_over(rt: &Rc<Runtime>) {
     if let Some(timer) = rt.sync_timer.take() {
         let _ = web_sys::window().map(|w| w.clear_timeout_with_handle(timer));
     }
+    cancel_retry(rt);
     rt.typing.set(false);
     render(rt);
     while rt.saving.get() > 0 || rt.app.borrow().sync.syncing {
@@ -1061,7 +1082,17 @@ async fn sync(rt: &Rc<Runtime>) {
             return;
         }
         app.sync.syncing = true;
+        if let Some(session) = app.session.as_ref() {
+            // Each device its own jitter, the same on every replay.
+            let seed = session.device.uuid().as_u64_pair().0;
+            let mut backoff = rt.backoff.borrow_mut();
+            if backoff.refusals() == 0 {
+                *backoff = BusyBackoff::new(seed);
+            }
+        }
     }
+    // This sync takes the place of a pending resend after `busy`.
+    cancel_retry(rt);
     render_status(rt);
     // The partner bodies kept on the tablet, read once the store is open (offline too).
     if !rt.app.borrow().partners_loaded {
@@ -1071,15 +1102,29 @@ async fn sync(rt: &Rc<Runtime>) {
             app.partners_loaded = true;
         }
     }
+    let mut resend_in: Option<u64>;
     loop {
         let outcome = sync_once(rt).await;
         if outcome.is_ok() {
             refresh_partners(rt).await;
         }
+        resend_in = None;
         let record = {
             let mut app = rt.app.borrow_mut();
             let mut record = None;
+            if !matches!(outcome, Err(Outcome::Busy(_))) {
+                rt.backoff.borrow_mut().reset();
+            }
             match outcome {
+                Err(Outcome::Busy(retry_after)) => {
+                    // Not a failure: the server read nothing and said when to come back.
+                    let now = now_ms();
+                    let wait = rt.backoff.borrow_mut().refused(retry_after.as_deref(), now);
+                    app.sync.online = true;
+                    app.sync.last_error = None;
+                    app.sync.retry = Some(PendingRetry { since_ms: now, wait_ms: wait });
+                    resend_in = Some(wait);
+                }
                 Ok(()) => {
                     let now = now_ms();
                     app.sync.last_success_ms = Some(now);
@@ -1104,13 +1149,46 @@ async fn sync(rt: &Rc<Runtime>) {
             let _ = rt.store.put_lock(&record).await;
         }
         let mut app = rt.app.borrow_mut();
-        if !rt.sync_again.replace(false) || app.session.is_none() || app.guard.gate != Gate::Open {
+        // After `busy`, a sync asked for meanwhile is the resend, after the server's wait.
+        let again = rt.sync_again.replace(false) && resend_in.is_none();
+        if !again || app.session.is_none() || app.guard.gate != Gate::Open {
             app.sync.syncing = false;
             break;
         }
     }
+    if let Some(wait) = resend_in {
+        schedule_retry(rt, wait);
+    }
     rt.syncs.set(rt.syncs.get() + 1);
     render(rt);
+}
+
+/// Send the sync again in `wait_ms` (after `busy`), in place of any resend already pending.
+fn schedule_retry(rt: &Rc<Runtime>, wait_ms: u64) {
+    let Some(window) = web_sys::window() else { return };
+    if let Some(timer) = rt.retry_timer.take() {
+        window.clear_timeout_with_handle(timer);
+    }
+    let r = rt.clone();
+    let later = Closure::once_into_js(move || {
+        r.retry_timer.set(None);
+        r.app.borrow_mut().sync.retry = None;
+        r.busy_retries.set(r.busy_retries.get() + 1);
+        spawn_sync(&r);
+    });
+    let wait = i32::try_from(wait_ms).unwrap_or(i32::MAX);
+    match window.set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), wait) {
+        Ok(id) => rt.retry_timer.set(Some(id)),
+        Err(_) => rt.app.borrow_mut().sync.retry = None,
+    }
+}
+
+/// Drop the pending resend after `busy`, if any (a sync starts now, or it has nothing to go to).
+fn cancel_retry(rt: &Rc<Runtime>) {
+    if let Some(timer) = rt.retry_timer.take() {
+        let _ = web_sys::window().map(|w| w.clear_timeout_with_handle(timer));
+    }
+    rt.app.borrow_mut().sync.retry = None;
 }
 
 /// After a sync, the partner bodies as the server has them now, kept sealed when they changed.
@@ -1145,6 +1223,8 @@ enum Outcome {
     Again,
     /// The server could not be reached: offline, not a failure.
     Offline,
+    /// The server is busy and read nothing: send again after its `Retry-After` (the raw value).
+    Busy(Option<String>),
     /// The sync stopped; the sentence (in the user's language) says why. Nothing stored is lost.
     Failed(String),
 }
@@ -1195,6 +1275,14 @@ async fn sync_session(rt: &Rc<Runtime>) -> Result<(), Outcome> {
                 }
             }
             Err(NetError::Refused(body)) => return Err(refused(rt, &body).await),
+            Err(NetError::Busy(retry_after)) => {
+                // The session ends here (nothing of it was read); the resend starts a new one
+                // from what is stored.
+                if let Some(replica) = rt.app.borrow_mut().replica.as_mut() {
+                    replica.abort_sync();
+                }
+                return Err(Outcome::Busy(retry_after));
+            }
             Err(other) => {
                 if let Some(replica) = rt.app.borrow_mut().replica.as_mut() {
                     replica.abort_sync();
@@ -1364,6 +1452,7 @@ fn mark_page(rt: &Rc<Runtime>) {
         let app = rt.app.borrow();
         let _ = body.set_attribute("data-screen", &app.screen.hash());
         let _ = body.set_attribute("data-syncs", &rt.syncs.get().to_string());
+        let _ = body.set_attribute("data-busy-retries", &rt.busy_retries.get().to_string());
         let gate = match app.guard.gate {
             Gate::Open if app.session.is_some() => "open",
             Gate::Open => "sign-in",

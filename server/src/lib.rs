@@ -48,21 +48,23 @@ pub fn app_stopping(
     stopping: tokio::sync::watch::Receiver<bool>,
 ) -> axum::Router {
     let cache = Arc::new(sync::DocCache::new(settings.sync_cache_documents));
-    app_with_parts(store, settings, setup_code, cache, stopping)
+    app_with_parts(store, settings, settings.limits(), setup_code, cache, stopping)
 }
 
-/// The router with a sync cache the caller keeps a handle on (tests and benchmarks read its
-/// [`sync::DocCache::stats`]).
+/// The router with a sync cache and request limits the caller keeps a handle on (tests and
+/// benchmarks read its [`sync::DocCache::stats`]; a test may hold places of `limits.merges`, a
+/// clone of the pool the server uses, to make it answer `busy`).
 pub fn app_with_parts(
     store: Arc<dyn Store>,
     settings: &Settings,
+    limits: sync::Limits,
     setup_code: Option<String>,
     sync_cache: Arc<sync::DocCache>,
     stopping: tokio::sync::watch::Receiver<bool>,
 ) -> axum::Router {
     http::router(AppState {
         store,
-        limits: settings.limits(),
+        limits,
         sync_cache,
         max_body_bytes: settings.max_body_bytes,
         login_limits: http::LoginLimits { trusted_proxies: settings.trusted_proxies.clone(), ..Default::default() },

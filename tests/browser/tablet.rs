@@ -387,3 +387,60 @@ async fn the_tablet_store_is_sealed_and_a_new_start_unlocks_offline_with_the_pin
     browser.wait_for(&card, WAIT, |_| true).await;
     browser.quit().await;
 }
+
+/// Every place of the server's merge pool is taken (as by other tablets' merges): the sync after
+/// an edit is answered `503 busy`. The status bar says so with the wait, as a notice and not an
+/// error; the tablet sends again by itself and is refused again while the pool stays full; once a
+/// place frees, its own next resend goes through and the server holds the edit, with no tap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tablet_told_busy_syncs_again_by_itself() {
+    let mut settings = default_settings();
+    settings.concurrent_merges = 1;
+    settings.merge_wait_ms = 50;
+    let mut world = World::with_settings(settings).await;
+    let base = world.base_url().to_owned();
+    let seeded = assigned_world(&mut world).await;
+    let tablet = Browser::launch(Some("fr")).await;
+    sign_in(&tablet, &base, "sophie", seeded.worksite).await;
+
+    let place = world.server.merges.admit().await.expect("the pool's one place");
+    open(&tablet, &base, &format!("#/w/{}", seeded.worksite)).await;
+    let placement = format!("article.placement[data-placement=\"{}\"] form[data-form=hours]", seeded.placement);
+    fill_and_save(&tablet, &placement, &[("month", "2026-05"), ("hours", "150")]).await;
+    let notice = tablet.wait_for("#sync-busy", WAIT, |_| true).await;
+    assert!(notice.starts_with("Serveur occupé — nouvel essai dans "), "{notice}");
+    assert!(notice.ends_with(" s"), "{notice}");
+    assert_eq!(tablet.count("#sync-error").await, 0, "busy is no failure: {}", tablet.text("#status").await);
+    tablet.screenshot("tablet-busy-retrying").await;
+    tablet
+        .wait_until(
+            "two resends of its own, refused busy again",
+            WAIT,
+            "return Number(document.body.dataset.busyRetries || 0) >= 2 && !!document.getElementById('sync-busy')",
+        )
+        .await;
+    assert!(tablet.text("#pending").await.trim().starts_with('1'), "the edit still waits on the tablet");
+
+    drop(place);
+    tablet
+        .wait_until(
+            "the edit synced with no tap",
+            WAIT,
+            "const p = document.getElementById('pending'); return p && p.dataset.count === '0' \
+             && !document.getElementById('sync-busy') && !document.getElementById('syncing')",
+        )
+        .await;
+    assert_eq!(tablet.count("#sync-error").await, 0, "{}", tablet.text("#status").await);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
+    let cookie = session(&http, OFFICE_LOGIN, &base).await;
+    let page = http
+        .get(format!("{base}/office/worksites/{}", seeded.worksite))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("the dashboard answers")
+        .text()
+        .await
+        .expect("a page");
+    assert!(page.contains("2026-05"), "the server holds the hours sent after busy");
+}

@@ -42,6 +42,9 @@ pub struct TestServer {
     pub store: Arc<dyn Store>,
     /// Its sync cache, to count the documents its requests rebuilt.
     pub sync_cache: Arc<terrain_server::sync::DocCache>,
+    /// Its merge pool (a clone sharing the places): a test that holds every place makes the
+    /// server answer syncs `busy`.
+    pub merges: terrain_server::sync::MergePool,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -52,9 +55,12 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("local address");
         let sync_cache = Arc::new(terrain_server::sync::DocCache::new(settings.sync_cache_documents));
+        let limits = settings.limits();
+        let merges = limits.merges.clone();
         let app = terrain_server::http::into_service(terrain_server::app_with_parts(
             store.clone(),
             &settings,
+            limits,
             None,
             sync_cache.clone(),
             tokio::sync::watch::channel(false).1,
@@ -68,6 +74,7 @@ impl TestServer {
             database_url: database_url.to_owned(),
             store,
             sync_cache,
+            merges,
             task,
         }
     }
