@@ -348,3 +348,76 @@ impl Drop for Tmpfs {
 fn payroll_hours(s: &Seeded, month: &str, hours: f64) -> Edit {
     Edit::RecordHours { placement: s.placement, month: month.parse().unwrap(), hours, source: HoursSource::Payroll }
 }
+
+/// Postgres, as docs/DEPLOYMENT.md ("Backups") tells the operator: `pg_dump --format=custom` while
+/// the server runs, more work acknowledged after the dump, the database lost, `pg_restore
+/// --no-owner` into a new empty database, `terrain admin new-epoch`, a new server on it. The
+/// tablet's next sync sends again what the restored database lacks: the hours entered after the
+/// dump are on the server again, and the tablet ends with nothing pending and nothing quarantined.
+pub async fn a_postgres_database_restored_from_pg_dump_gets_back_what_it_acknowledged_since() {
+    let url = terrain_tests::db::fresh_postgres().await;
+    let binary = terrain_binary();
+    let port = free_port();
+    let server = ServerProcess::start(&binary, &url, port).await;
+    let device_dir = tempfile::tempdir().unwrap();
+    let mut a = {
+        let store = connect(&url).await.unwrap();
+        signed_in(&server.base_url, store.as_ref(), device_dir.path(), "Sophie · tablette 1", 43).await
+    };
+    let s = seed_worksite(&mut a);
+    a.edit(s.worksite, payroll_hours(&s, "2026-03", 140.0));
+    a.sync(&server.base_url).await.expect("first sync");
+    assert_eq!(a.device.replica().status().pending_changes, 0, "the first work was acknowledged");
+
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("terrain.dump");
+    let out = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--file", dump.to_str().unwrap(), &url])
+        .output()
+        .expect("run pg_dump (Debian package postgresql-client)");
+    assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+
+    // Work acknowledged after the dump.
+    a.edit(s.worksite, payroll_hours(&s, "2026-04", 151.0));
+    a.sync(&server.base_url).await.expect("sync after the dump");
+    assert_eq!(a.device.replica().status().pending_changes, 0, "everything was acknowledged");
+    let acknowledged = a.device.replica().automerge(s.worksite).unwrap().get_heads();
+    let old_epoch = connect(&url).await.unwrap().epoch().await.unwrap();
+
+    // The database is lost; the operator restores the dump into a new, empty database.
+    server.kill().await;
+    let restored_url = terrain_tests::db::fresh_postgres().await;
+    let out = std::process::Command::new("pg_restore")
+        .args(["--no-owner", "--exit-on-error", "--dbname", &restored_url, dump.to_str().unwrap()])
+        .output()
+        .expect("run pg_restore (Debian package postgresql-client)");
+    assert!(out.status.success(), "pg_restore: {}", String::from_utf8_lossy(&out.stderr));
+    let store = connect(&restored_url).await.unwrap();
+    assert_eq!(store.epoch().await.unwrap(), old_epoch, "a dump carries the epoch: it must be renewed");
+    let out = std::process::Command::new(&binary)
+        .args(["admin", "--database-url", &restored_url, "new-epoch"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "terrain admin new-epoch: {}", String::from_utf8_lossy(&out.stderr));
+    assert_ne!(store.epoch().await.unwrap(), old_epoch, "the restored database has a new epoch");
+
+    let server = ServerProcess::start(&binary, &restored_url, port).await;
+    let restored = server_document(store.as_ref(), s.worksite).await;
+    assert_ne!(restored.get_heads(), acknowledged, "the restored database lacks the April hours");
+    let Document::Worksite(w) = read(&restored) else { panic!("a worksite") };
+    assert_eq!(w.placement(s.placement).unwrap().total_hours(), 140.0, "the dump holds March only");
+
+    a.sync(&server.base_url).await.expect("sync with the restored server");
+    let status = a.device.replica().status();
+    assert_eq!(status.pending_changes, 0, "the tablet converged");
+    assert!(status.quarantined.is_empty(), "nothing quarantined: {:?}", status.quarantined);
+    let on_server = server_document(store.as_ref(), s.worksite).await;
+    for head in &acknowledged {
+        assert!(on_server.get_change_by_hash(head).is_some(), "every acknowledged change is stored again");
+    }
+    assert_eq!(read(&on_server), read(a.device.replica().automerge(s.worksite).unwrap()));
+    let Document::Worksite(w) = read(&on_server) else { panic!("a worksite") };
+    assert_eq!(w.placement(s.placement).unwrap().total_hours(), 291.0, "March and April are both on the server");
+    server.kill().await;
+}

@@ -61,6 +61,13 @@ async fn a_server_restored_from_an_older_backup_gets_back_what_it_acknowledged_s
     durability::a_server_restored_from_an_older_backup_gets_back_what_it_acknowledged_since().await;
 }
 
+/// Postgres (`pg_dump`, `pg_restore`, `terrain admin new-epoch`): the database restored from an
+/// older dump.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_database_restored_from_pg_dump_gets_back_what_it_acknowledged_since() {
+    durability::a_postgres_database_restored_from_pg_dump_gets_back_what_it_acknowledged_since().await;
+}
+
 /// SQLite only: its file system fills up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_refuses_busy_loses_nothing_and_recovers() {
