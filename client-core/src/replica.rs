@@ -654,7 +654,12 @@ impl Replica {
             // for referring to someone the advisor may not see. Kept, the reference is accepted,
             // and the person is the advisor's again through that worksite.
             match self.docs.get(&id) {
-                Some(e) if !unacknowledged(e).is_empty() || self.referred_by_unstored_edit(id) => continue,
+                Some(e)
+                    if !unacknowledged(e).is_empty()
+                        || (e.kind == DocKind::Person && self.referred_by_unstored_edit(id)) =>
+                {
+                    continue;
+                }
                 Some(_) => {
                     self.docs.remove(&id);
                     self.quarantine.remove(&id);
