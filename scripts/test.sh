@@ -146,12 +146,13 @@ bash scripts/build-previous-app.sh
 log "building the terrain binary"
 cargo build --workspace --bins
 
-if cargo nextest --version >/dev/null 2>&1; then
-  log "cargo nextest run --workspace"
-  cargo nextest run --workspace --no-fail-fast
-  log "cargo test --workspace --doc"
-  cargo test --workspace --doc
-else
-  log "cargo test --workspace"
-  cargo test --workspace --no-fail-fast
+# nextest runs each test in its own process, with the suite's settings (.config/nextest.toml: no
+# retries, a hard timeout per test). Built from the crate registry the first time (a few minutes).
+if ! cargo nextest --version >/dev/null 2>&1; then
+  log "installing cargo-nextest"
+  cargo install cargo-nextest --locked
 fi
+log "cargo nextest run --workspace"
+cargo nextest run --workspace --no-fail-fast
+log "cargo test --workspace --doc"
+cargo test --workspace --doc

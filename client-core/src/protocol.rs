@@ -39,6 +39,17 @@ pub struct SyncRequest {
     /// is the very bytes such an app sends.
     #[serde(default = "first_schema", skip_serializing_if = "is_first_schema")]
     pub schema: u64,
+    /// This request's number: the device raises it for every request it builds, and stores it
+    /// before sending (see [`crate::ReplicaMeta::requests`]). The server keeps each device's
+    /// highest and ignores `removed` in a request numbered at or below it: a late duplicate from
+    /// before the device held a document again must not make the server forget that it holds it.
+    /// Absent (0) from apps that do not number their requests: their `removed` always counts.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub number: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn first_schema() -> u64 {

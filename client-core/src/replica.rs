@@ -149,6 +149,11 @@ pub struct ReplicaMeta {
     /// The server database's epoch seen last ([`SyncResponse::epoch`]).
     #[serde(default)]
     pub epoch: Option<uuid::Uuid>,
+    /// The number of the last request built ([`SyncRequest::number`]). Every request raises it,
+    /// and the operations that store it are returned before the request may be sent, so a
+    /// number is never used twice, not even across a crash.
+    #[serde(default)]
+    pub requests: u64,
 }
 
 /// A document whose local changes the server refused. Its changes stay on the device and are
@@ -262,6 +267,8 @@ pub struct Replica {
     removed: Vec<DocumentId>,
     /// The server database's epoch seen last: another one means it was restored from a backup.
     epoch: Option<uuid::Uuid>,
+    /// The number of the last request built (see [`ReplicaMeta::requests`]).
+    requests: u64,
     session: Option<Session>,
     /// Operations of an answer that failed part-way, not yet handed to the caller: returned first
     /// by the next call that returns operations, or by [`Replica::take_unpersisted`].
@@ -283,6 +290,7 @@ impl Replica {
             docs: BTreeMap::new(),
             quarantine: BTreeMap::new(),
             removed: Vec::new(),
+            requests: 0,
             epoch: None,
             session: None,
             unpersisted: Vec::new(),
@@ -316,6 +324,7 @@ impl Replica {
             quarantine: meta.quarantine,
             removed: meta.removed,
             epoch: meta.epoch,
+            requests: meta.requests,
             session: None,
             unpersisted: Vec::new(),
             request_cap: MAX_REQUEST_DOCUMENTS,
@@ -350,6 +359,7 @@ impl Replica {
             quarantine: self.quarantine.clone(),
             removed: self.removed.clone(),
             epoch: self.epoch,
+            requests: self.requests,
         }
     }
 
@@ -485,6 +495,9 @@ impl Replica {
     }
 
     /// Begin a sync session and return its first request. A session in progress is abandoned.
+    ///
+    /// Store [`Replica::take_unpersisted`] before sending the request: it holds the request's
+    /// number ([`ReplicaMeta::requests`]), which must not be used again after a crash.
     pub fn start_sync(&mut self) -> SyncRequest {
         let mut active = BTreeSet::new();
         for (id, e) in &mut self.docs {
@@ -499,7 +512,10 @@ impl Replica {
         }
         self.session =
             Some(Session { cursor: self.cursor, active, rounds: 1, total: 1, page: None, more: false, capped: false });
-        self.build_request()
+        let request = self.build_request();
+        let meta = Persist::Meta(self.meta());
+        self.unpersisted.push(meta);
+        request
     }
 
     /// Handle an error answer from the server: the session ends; a refused document is
@@ -762,7 +778,14 @@ impl Replica {
             removed: self.removed.clone(),
             page,
             schema: crate::SCHEMA_VERSION,
+            number: self.next_number(),
         }
+    }
+
+    /// A number no request of this device has carried yet.
+    fn next_number(&mut self) -> u64 {
+        self.requests += 1;
+        self.requests
     }
 
     /// Record the server database's epoch from an answer; true when it differs from the one seen

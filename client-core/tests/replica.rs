@@ -637,3 +637,33 @@ fn a_removed_person_is_kept_while_an_unstored_worksite_edit_refers_to_them() {
     assert!(step.persist.contains(&Persist::Remove { doc: p }));
     assert!(r.person(p).is_err());
 }
+
+#[test]
+fn every_request_gets_a_number_never_used_before_even_across_a_crash() {
+    let mut r = Replica::new(device(), [7; 16]);
+    let first = r.start_sync();
+    // What `start_sync` owes the store holds the number: stored before the request leaves.
+    let owed = r.take_unpersisted();
+    let Some(Persist::Meta(meta)) = owed.last() else { panic!("the metadata is owed: {owed:?}") };
+    assert_eq!(meta.requests, first.number);
+    let step = r
+        .handle_response(terrain_client_core::SyncResponse {
+            cursor: 3,
+            docs: vec![],
+            remove: vec![],
+            erased: vec![],
+            more: true,
+            page: None,
+            epoch: None,
+        })
+        .unwrap();
+    let second = step.next.expect("more to list: the session goes on");
+    let Some(Persist::Meta(meta)) = step.persist.last() else { panic!("meta last") };
+    assert_eq!(meta.requests, second.number, "the next request's number is in the answer's operations");
+    assert!(first.number >= 1 && second.number > first.number);
+
+    // A crash after the number was stored: the restored device goes on above it.
+    let mut restored = Replica::restore(StoredReplica { meta: Some(meta.clone()), docs: vec![] }).unwrap();
+    let third = restored.start_sync();
+    assert!(third.number > second.number, "{} after {}", third.number, second.number);
+}

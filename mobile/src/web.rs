@@ -1229,14 +1229,29 @@ enum Outcome {
     Failed(String),
 }
 
+/// The device store refused a write during a sync: the session ends, and memory is read back
+/// from the store so the two do not part.
+async fn storage_failed(rt: &Rc<Runtime>, why: String) -> Outcome {
+    if let Some(replica) = rt.app.borrow_mut().replica.as_mut() {
+        replica.abort_sync();
+    }
+    reload_from_store(rt).await;
+    Outcome::Failed(why)
+}
+
 async fn sync_session(rt: &Rc<Runtime>) -> Result<(), Outcome> {
     let lang = rt.app.borrow().lang;
-    let (token, mut request) = {
+    let (token, mut request, owed) = {
         let mut app = rt.app.borrow_mut();
         let token = app.session.as_ref().map(|s| s.token.clone()).ok_or(Outcome::Failed(String::new()))?;
-        let request = app.replica.as_mut().ok_or(Outcome::Failed(String::new()))?.start_sync();
-        (token, request)
+        let replica = app.replica.as_mut().ok_or(Outcome::Failed(String::new()))?;
+        let request = replica.start_sync();
+        (token, request, replica.take_unpersisted())
     };
+    // The request's number is stored before it leaves: it is never used twice.
+    if let Err(why) = save(rt, &owed).await {
+        return Err(storage_failed(rt, why).await);
+    }
     loop {
         match net::sync(&token, &request).await {
             Ok(response) => {
@@ -1263,11 +1278,7 @@ async fn sync_session(rt: &Rc<Runtime>) -> Result<(), Outcome> {
                     }
                 };
                 if let Err(why) = save(rt, &step.persist).await {
-                    if let Some(replica) = rt.app.borrow_mut().replica.as_mut() {
-                        replica.abort_sync();
-                    }
-                    reload_from_store(rt).await;
-                    return Err(Outcome::Failed(why));
+                    return Err(storage_failed(rt, why).await);
                 }
                 match step.next {
                     Some(next) => request = next,

@@ -115,6 +115,7 @@ fn request(cursor: i64, docs: Vec<(DocumentId, DocKind, Vec<u8>)>) -> SyncReques
         removed: vec![],
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
+        number: 0,
     }
 }
 
@@ -260,7 +261,7 @@ async fn generate_seed_corpus() {
 /// Run a whole sync session of `device`, keeping every request it sends.
 async fn record_session(base_url: &str, device: &mut TestDevice, name: &str, seeds: &mut Vec<(String, Vec<u8>)>) {
     let http = reqwest::Client::new();
-    let mut request = Some(device.device.start_sync());
+    let mut request = Some(device.device.start_sync().expect("the device stores its request number"));
     let mut round = 0;
     while let Some(req) = request.take() {
         let body = protocol::encode(&req);

@@ -152,7 +152,7 @@ pub async fn a_postgres_crash_loses_nothing_acknowledged() {
         .post(format!("{}/v1/sync", server.base_url))
         .header("content-type", protocol::CONTENT_TYPE)
         .bearer_auth(a.token())
-        .body(protocol::encode(&a.device.start_sync()))
+        .body(protocol::encode(&a.device.start_sync().expect("the device stores its request number")))
         .send()
         .await
         .unwrap();

@@ -71,6 +71,7 @@ pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backe
         removed: vec![],
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
+        number: 0,
     };
     let (status, bytes) = post(&server.base_url, &token, protocol::encode(&wrong_version)).await;
     assert_eq!((status, error(&bytes).code), (400, ErrorCode::UnsupportedProtocol));
@@ -89,7 +90,7 @@ pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(ba
         },
     );
     // Run the session by hand until the device's request carries its change.
-    let mut request = device.device.start_sync();
+    let mut request = device.device.start_sync().expect("the device stores its request number");
     let mut with_changes = None;
     for _ in 0..4 {
         let (status, bytes) = post(&server.base_url, &token, protocol::encode(&request)).await;
@@ -142,6 +143,7 @@ pub async fn an_oversized_body_is_refused_and_changes_nothing(backend: Backend) 
         removed: vec![],
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
+        number: 0,
     };
     let (status, bytes) = post(&server.base_url, &token, protocol::encode(&big)).await;
     assert_eq!((status, error(&bytes).code), (413, ErrorCode::MessageTooLarge));
@@ -183,6 +185,7 @@ pub async fn a_change_that_breaks_the_schema_is_refused_and_changes_nothing(back
                 removed: vec![],
                 page: None,
                 schema: terrain_client_core::SCHEMA_VERSION,
+                number: 0,
             };
             let before = fingerprint(&url).await;
             let (status, bytes) = post(&server.base_url, &token, protocol::encode(&request)).await;
@@ -258,6 +261,7 @@ pub async fn a_compressed_body_is_limited_by_its_inflated_size(backend: Backend)
         removed: vec![],
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
+        number: 0,
     });
     let packed = terrain_tests::device::gzip(&request);
     for body in [request.clone(), packed[..packed.len() - 6].to_vec()] {

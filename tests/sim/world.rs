@@ -510,6 +510,10 @@ impl World {
             return Ok(());
         }
         let request = self.tablets[t].replica.start_sync();
+        // Its number is stored before it leaves.
+        for op in self.tablets[t].replica.take_unpersisted() {
+            self.tablets[t].disk.apply(&op);
+        }
         self.send(t, request);
         Ok(())
     }

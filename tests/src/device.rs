@@ -187,7 +187,7 @@ impl TestDevice {
         retry_busy: bool,
     ) -> Result<SyncReport, SyncFailure> {
         let mut report = SyncReport::default();
-        let mut request = Some(self.device.start_sync());
+        let mut request = Some(self.device.start_sync().map_err(|e| SyncFailure::Device(e.to_string()))?);
         while let Some(req) = request.take() {
             let mut body = protocol::encode(&req);
             report.bytes_up_plain += body.len();
@@ -318,6 +318,7 @@ pub async fn push_raw_reading(
             removed: vec![],
             page: None,
             schema,
+            number: 0,
         };
         let response = http
             .post(format!("{base_url}/v1/sync"))

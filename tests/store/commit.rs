@@ -1,10 +1,11 @@
-//! `commit`: idempotent changes, all-or-nothing batches, sync states.
+//! `commit`: idempotent changes, all-or-nothing batches, sync states, late requests.
 
 use terrain_client_core::DocKind;
-use terrain_server::store::StoreError;
+use terrain_server::store::{AccountWrites, DeviceRecord, StoreError};
+use terrain_tests::server::create_user;
 
 use crate::Backend;
-use crate::fixtures::{Doc, batch, device, rebuild, sample_projection};
+use crate::fixtures::{Doc, batch, device, rebuild, received_at, sample_projection};
 
 pub async fn changes_are_idempotent(backend: Backend) {
     let store = &backend.store;
@@ -150,4 +151,56 @@ pub async fn large_batches_are_stored_whole(backend: Backend) {
     assert_eq!(stored.change_count, 5_001);
     assert_eq!(stored.tail.len(), 5_001);
     assert_eq!(rebuild(&stored), doc.heads());
+}
+
+/// A device's confirmed removals count only from a request numbered above every one stored
+/// before: a late duplicate would make the server forget a document the device holds again.
+pub async fn a_late_request_forgets_nothing(backend: Backend) {
+    let store = &backend.store;
+    let user = create_user(store.as_ref(), "sophie", "advisor").await;
+    let tablet = device();
+    let at = received_at();
+    let record = DeviceRecord {
+        id: tablet,
+        user_id: user,
+        name: "Tablette".into(),
+        app_version: "test".into(),
+        created_at: at,
+        last_seen_at: at,
+        revoked_at: None,
+    };
+    store.register_device(&record, b"token-hash", b"key").await.unwrap();
+    let mut doc = Doc::new(DocKind::Worksite);
+    let changes = doc.edit(1);
+    let mut held = doc.commit(0, changes);
+    held.sync_state = Some(b"held".to_vec());
+    let numbered = |n: u64, forget: Vec<_>, documents| {
+        let mut b = batch(tablet, documents);
+        b.accounts = AccountWrites { forget, request: n, ..AccountWrites::default() };
+        b
+    };
+    store.commit(numbered(7, vec![], vec![held])).await.unwrap();
+
+    // Request 5 arrives after request 7: what it confirms is refused, and nothing of it written.
+    let late = numbered(5, vec![doc.id], vec![]);
+    assert!(matches!(store.commit(late).await, Err(StoreError::StaleRequest)));
+    assert_eq!(store.sync_states(tablet, &[doc.id]).await.unwrap(), vec![(doc.id, b"held".to_vec())]);
+    let again = numbered(7, vec![doc.id], vec![]);
+    assert!(matches!(store.commit(again).await, Err(StoreError::StaleRequest)), "a number counts once");
+    // Without removals, a late request is stored as any other (and the highest number stays).
+    store.commit(numbered(6, vec![], vec![])).await.unwrap();
+    assert!(matches!(store.commit(numbered(7, vec![doc.id], vec![])).await, Err(StoreError::StaleRequest)));
+
+    // The next request forgets; an unnumbered one (an older app) always does.
+    store.commit(numbered(8, vec![doc.id], vec![])).await.unwrap();
+    assert!(store.sync_states(tablet, &[doc.id]).await.unwrap().is_empty());
+    let mut state = doc.commit(1, vec![]);
+    state.sync_state = Some(b"again".to_vec());
+    store.commit(numbered(9, vec![], vec![state])).await.unwrap();
+    store.commit(numbered(0, vec![doc.id], vec![])).await.unwrap();
+    assert!(store.sync_states(tablet, &[doc.id]).await.unwrap().is_empty());
+
+    // A number past i64::MAX counts as the highest and is refused as such next time.
+    store.commit(numbered(u64::MAX, vec![], vec![])).await.unwrap();
+    assert!(matches!(store.commit(numbered(u64::MAX, vec![doc.id], vec![])).await, Err(StoreError::StaleRequest)));
 }

@@ -113,6 +113,7 @@ conformance! {
     commit::repeated_document_in_a_batch_is_refused,
     commit::sync_states_are_kept_per_device_and_document,
     commit::large_batches_are_stored_whole,
+    commit::a_late_request_forgets_nothing,
     projection::rows_round_trip,
     projection::rows_are_replaced_per_document,
     seq::one_number_per_commit_that_adds_changes,

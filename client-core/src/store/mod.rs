@@ -116,9 +116,15 @@ impl<S: LocalStore> Device<S> {
         self.persist_all(&ops)
     }
 
-    /// Begin a sync session.
-    pub fn start_sync(&mut self) -> SyncRequest {
-        self.replica.start_sync()
+    /// Begin a sync session; its first request's number is stored when this returns.
+    pub fn start_sync(&mut self) -> Result<SyncRequest, DeviceError<S::Error>> {
+        let request = self.replica.start_sync();
+        let ops = self.replica.take_unpersisted();
+        if let Err(e) = self.persist_all(&ops) {
+            self.replica.abort_sync();
+            return Err(e);
+        }
+        Ok(request)
     }
 
     /// Abandon the session after a transport failure.

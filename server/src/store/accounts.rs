@@ -848,6 +848,17 @@ macro_rules! write_account_rows {
                 .execute(&mut *conn)
                 .await?;
             }
+            if writes.request > 0 {
+                let raised = sqlx::query("UPDATE devices SET last_request = $1 WHERE id = $2 AND last_request < $1")
+                    .bind(writes.request_number())
+                    .bind(device)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                if raised == 0 && !writes.forget.is_empty() {
+                    return Err(StoreError::StaleRequest);
+                }
+            }
             for doc in &writes.forget {
                 sqlx::query("DELETE FROM sync_states WHERE device_id = $1 AND document_id = $2")
                     .bind(device)

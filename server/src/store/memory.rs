@@ -54,6 +54,8 @@ struct DeviceRow {
     record: DeviceRecord,
     token_hash: Vec<u8>,
     storage_key: Vec<u8>,
+    /// The highest sync request number stored ([`AccountWrites::request_number`]).
+    last_request: i64,
 }
 
 #[derive(Clone)]
@@ -176,6 +178,11 @@ impl State {
         {
             return Err(StoreError::ForgedActor(actor.clone()));
         }
+        let writes = &batch.accounts;
+        let highest = self.devices.get(&batch.device).map_or(0, |d| d.last_request);
+        if writes.request > 0 && writes.request_number() <= highest && !writes.forget.is_empty() {
+            return Err(StoreError::StaleRequest);
+        }
         Ok(())
     }
 
@@ -235,6 +242,9 @@ impl State {
             }
         }
         self.assignments.extend(writes.assignments.iter().copied());
+        if let Some(d) = self.devices.get_mut(&batch.device) {
+            d.last_request = d.last_request.max(writes.request_number());
+        }
         for doc in &writes.forget {
             self.sync_states.remove(&(batch.device, *doc));
         }
@@ -405,7 +415,12 @@ impl Accounts for MemoryStore {
         }
         state.devices.insert(
             device.id,
-            DeviceRow { record: device.clone(), token_hash: token_hash.to_vec(), storage_key: storage_key.to_vec() },
+            DeviceRow {
+                record: device.clone(),
+                token_hash: token_hash.to_vec(),
+                storage_key: storage_key.to_vec(),
+                last_request: 0,
+            },
         );
         Ok(())
     }

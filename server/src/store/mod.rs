@@ -66,6 +66,10 @@ pub enum StoreError {
     /// refused (see [`AccountWrites::actors`]).
     #[error("actor id bound to another device")]
     ForgedActor(Vec<u8>),
+    /// The batch forgets documents, but the device has sent a request numbered as high or higher
+    /// since (see [`AccountWrites::request`]): merge again without its removals.
+    #[error("a later request of the device was stored first")]
+    StaleRequest,
     /// A stored value could not be read back (corrupt row, unknown enum value).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -199,6 +203,19 @@ pub struct AccountWrites {
     /// Documents the device confirmed it dropped: its sync states for them are deleted, after
     /// the batch's own.
     pub forget: Vec<DocumentId>,
+    /// The request's number ([`terrain_client_core::protocol::SyncRequest::number`]; 0 when the
+    /// app does not number its requests). The device's highest is kept. A batch that forgets
+    /// documents and whose number is not above the highest is a late duplicate: it is refused
+    /// with [`StoreError::StaleRequest`] and writes nothing.
+    pub request: u64,
+}
+
+impl AccountWrites {
+    /// [`AccountWrites::request`] as stored: numbers come from the network, and one past
+    /// `i64::MAX` counts as the highest.
+    pub fn request_number(&self) -> i64 {
+        i64::try_from(self.request).unwrap_or(i64::MAX)
+    }
 }
 
 /// Documents that changed after a cursor.

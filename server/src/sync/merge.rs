@@ -437,6 +437,7 @@ mod tests {
             removed: vec![],
             page: None,
             schema: terrain_client_core::SCHEMA_VERSION,
+            number: 0,
         };
         let broken = StoredDocument {
             id: flagged,

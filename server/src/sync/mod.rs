@@ -150,7 +150,8 @@ pub async fn handle_with_cache(
     // states are forgotten only once this request commits, so a lost answer loses nothing: the
     // device confirms them again.
     let named: BTreeSet<DocumentId> = request.docs.iter().map(|d| d.doc).collect();
-    let confirmed: BTreeSet<DocumentId> = request.removed.iter().copied().filter(|id| !named.contains(id)).collect();
+    let mut confirmed: BTreeSet<DocumentId> =
+        request.removed.iter().copied().filter(|id| !named.contains(id)).collect();
     let request = Arc::new(request);
     let access = Arc::new(access(store.as_ref(), caller).await?);
     let epoch = store.epoch().await.map_err(|e| SyncError::store("epoch", e))?;
@@ -222,7 +223,7 @@ pub async fn handle_with_cache(
         let batch = CommitBatch {
             device,
             received_at,
-            accounts: account_writes(caller, &output, &confirmed),
+            accounts: account_writes(caller, &output, &confirmed, request.number),
             documents: output.commits,
         };
         let committing = std::time::Instant::now();
@@ -251,6 +252,13 @@ pub async fn handle_with_cache(
             Err(StoreError::ForgedActor(actor)) => {
                 let doc = output.actors.iter().find(|(_, a)| *a == actor).map(|(d, _)| *d);
                 return Err(SyncError::ForgedActor { doc });
+            }
+            Err(StoreError::StaleRequest) => {
+                // A late duplicate (the device has gone on since): the documents it confirmed
+                // dropping may be held again, so they stay held.
+                tracing::debug!(number = request.number, "late request, merging again without its removals");
+                confirmed.clear();
+                continue;
             }
             Err(StoreError::Conflict(doc)) => {
                 tracing::debug!(%doc, attempt, "concurrent commit, merging again");
@@ -318,7 +326,12 @@ fn announced(erasures: &[(DocumentId, i64)], cursor: i64, dropped: &[DocumentId]
 /// A document listed in `remove` stays held until the device confirms it dropped it (`removed`
 /// in a later request): the answer may be lost, and the device may keep it because it edited it
 /// meanwhile. Until then it is listed again in every answer.
-fn account_writes(caller: &Caller, output: &MergeOutput, confirmed: &BTreeSet<DocumentId>) -> AccountWrites {
+fn account_writes(
+    caller: &Caller,
+    output: &MergeOutput,
+    confirmed: &BTreeSet<DocumentId>,
+    request: u64,
+) -> AccountWrites {
     let user = caller.user.id;
     let assignments = match caller.user.role {
         Role::Advisor => {
@@ -331,6 +344,7 @@ fn account_writes(caller: &Caller, output: &MergeOutput, confirmed: &BTreeSet<Do
         created: output.created.iter().map(|(doc, _)| (*doc, user)).collect(),
         assignments,
         forget: confirmed.iter().copied().collect(),
+        request,
     }
 }
 
