@@ -52,7 +52,7 @@ fn shard(index: u64) {
     }
     eprintln!(
         "shard {index}: {seeds} seeds in {:.1} s; {} requests, {} faults injected, {} tablet crashes, {} office \
-         actions, {} edits confirmed, {} changes acknowledged, lost {}",
+         actions, {} edits confirmed, {} changes acknowledged, {} paged answers, lost {}",
         started.elapsed().as_secs_f64(),
         stats.requests,
         stats.faults,
@@ -60,9 +60,11 @@ fn shard(index: u64) {
         stats.office_actions,
         stats.edits_confirmed,
         stats.changes_acknowledged,
+        stats.paged,
         stats.lost
     );
     assert_eq!(stats.lost, 0);
+    assert!(stats.paged > 0 || seeds < 20, "the worlds answered in pages never needed a second page");
 }
 
 #[test]

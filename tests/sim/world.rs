@@ -58,6 +58,8 @@ pub struct Stats {
     pub crashes: u64,
     pub office_actions: u64,
     pub lost: u64,
+    /// Answers that were one page of several (`more`).
+    pub paged: u64,
 }
 
 impl std::ops::AddAssign for Stats {
@@ -69,6 +71,7 @@ impl std::ops::AddAssign for Stats {
         self.crashes += o.crashes;
         self.office_actions += o.office_actions;
         self.lost += o.lost;
+        self.paged += o.paged;
     }
 }
 
@@ -224,13 +227,20 @@ impl World {
             });
         }
         let faults = Faults::from_rng(&mut rng);
+        // Half the worlds answer in pages of one to three documents, so first syncs, new
+        // assignments and catch-ups run over several rounds (`more`, the page mark) under the same
+        // faults; the others use the server's default page (larger than any world).
+        let mut limits = Limits::default();
+        if rng.below(2) == 0 {
+            limits.page_documents = 1 + rng.below(3) as usize;
+        }
         World {
             seed,
             rng,
             now: START_MS,
             store,
             dyn_store,
-            limits: Limits::default(),
+            limits,
             tablets,
             advisors,
             office,
@@ -618,6 +628,7 @@ impl World {
             })
             .collect();
         let cursor = response.cursor;
+        self.stats.paged += u64::from(response.more);
         let step = match self.tablets[t].replica.handle_response(response) {
             Ok(step) => step,
             Err(e) => return Err(self.fail(format!("{label} could not handle the answer to {id}: {e}"))),
