@@ -52,7 +52,7 @@ fn shard(index: u64) {
     }
     eprintln!(
         "shard {index}: {seeds} seeds in {:.1} s; {} requests, {} faults injected, {} tablet crashes, {} office \
-         actions, {} edits confirmed, {} changes acknowledged, {} paged answers, lost {}",
+         actions, {} edits confirmed, {} changes acknowledged, {} paged answers, {} cache hits, lost {}",
         started.elapsed().as_secs_f64(),
         stats.requests,
         stats.faults,
@@ -61,10 +61,12 @@ fn shard(index: u64) {
         stats.edits_confirmed,
         stats.changes_acknowledged,
         stats.paged,
+        stats.cache_hits,
         stats.lost
     );
     assert_eq!(stats.lost, 0);
     assert!(stats.paged > 0 || seeds < 20, "the worlds answered in pages never needed a second page");
+    assert!(stats.cache_hits > 0 || seeds < 20, "the worlds with a cache never found a document in it");
 }
 
 #[test]

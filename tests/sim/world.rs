@@ -17,7 +17,7 @@ use terrain_client_core::{
 };
 use terrain_server::auth::{self, Caller, Role};
 use terrain_server::store::{Accounts, DeviceRecord, Erasure, ErasureReason, MemoryStore, Store, User};
-use terrain_server::sync::{self, Limits};
+use terrain_server::sync::{self, DocCache, Limits};
 use uuid::Uuid;
 
 use crate::rng::Rng;
@@ -60,6 +60,8 @@ pub struct Stats {
     pub lost: u64,
     /// Answers that were one page of several (`more`).
     pub paged: u64,
+    /// Stored documents a request found in the server's cache instead of rebuilding them.
+    pub cache_hits: u64,
 }
 
 impl std::ops::AddAssign for Stats {
@@ -72,6 +74,7 @@ impl std::ops::AddAssign for Stats {
         self.office_actions += o.office_actions;
         self.lost += o.lost;
         self.paged += o.paged;
+        self.cache_hits += o.cache_hits;
     }
 }
 
@@ -142,6 +145,8 @@ struct World {
     store: Arc<MemoryStore>,
     dyn_store: Arc<dyn Store>,
     limits: Limits,
+    /// The server process's document cache, as `terrain serve` keeps one; a server crash empties it.
+    cache: DocCache,
     tablets: Vec<Tablet>,
     advisors: Vec<User>,
     office: Caller,
@@ -163,6 +168,13 @@ const WORDS: &[&str] = &["façade", "échafaudage", "Noël 👷", "grue", "béto
 /// text may not name a person it refers to (the server refuses it, `personal_data`).
 const LAST_NAMES: &[&str] = &["Mbuyi", "Janssens", "Peeters", "Dubois", "Yılmaz", "Van Damme", "Ngoma", "Lambert"];
 
+/// The server's document cache in a world: a third rebuild every document in every request (no
+/// cache), a third keep two (so documents are evicted and rebuilt mid-session), a third keep far
+/// more than a world holds. Taken from the seed, not drawn, so the worlds' draws stay the same.
+fn cache_capacity(seed: u64) -> usize {
+    [0, 2, 256][(seed % 3) as usize]
+}
+
 fn ts(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().expect("a valid virtual time")
 }
@@ -176,6 +188,7 @@ pub async fn run(seed: u64, verbose: bool) -> Result<Stats, String> {
     }
     world.heal().await?;
     world.check().await?;
+    world.stats.cache_hits += world.cache.stats().hits;
     Ok(world.stats)
 }
 
@@ -241,6 +254,7 @@ impl World {
             store,
             dyn_store,
             limits,
+            cache: DocCache::new(cache_capacity(seed)),
             tablets,
             advisors,
             office,
@@ -502,6 +516,12 @@ impl World {
     }
 
     /// The tablet loses its memory: the replica is rebuilt from its disk, any session is gone.
+    /// The server process restarts: what it committed stays, its memory (the cache) is gone.
+    fn restart_server(&mut self) {
+        self.stats.cache_hits += self.cache.stats().hits;
+        self.cache = DocCache::new(cache_capacity(self.seed));
+    }
+
     fn crash(&mut self, t: usize, when: &str) {
         self.stats.crashes += 1;
         self.stats.faults += 1;
@@ -585,6 +605,7 @@ impl World {
         if self.chance(self.faults.server_crash) {
             self.stats.faults += 1;
             self.trace(format!("  SERVER CRASH after handling {id}, before replying"));
+            self.restart_server();
             return Ok(());
         }
         if self.tablets[t].partitioned_until > self.now || self.chance(self.faults.drop_response) {
@@ -603,7 +624,8 @@ impl World {
             .await
             .map_err(|e| ErrorBody { code: e.code(), message: e.to_string(), doc: None })?;
         let request: SyncRequest = protocol::decode(body).expect("the simulator's own request decodes");
-        sync::handle(&self.dyn_store, &self.limits, &caller, request, ts(self.now)).await.map_err(|e| ErrorBody {
+        let at = ts(self.now);
+        sync::handle_with_cache(&self.dyn_store, &self.limits, &self.cache, &caller, request, at).await.map_err(|e| ErrorBody {
             code: e.code(),
             message: format!("{e} ({e:?})"),
             doc: e.doc(),
