@@ -11,6 +11,7 @@ mod live;
 mod load;
 mod portfolio;
 mod projection;
+mod reproject;
 mod seq;
 
 use std::sync::Arc;
@@ -115,6 +116,7 @@ conformance! {
     commit::large_batches_are_stored_whole,
     projection::rows_round_trip,
     projection::rows_are_replaced_per_document,
+    reproject::rows_of_an_older_state_never_replace_a_newer_commit,
     seq::one_number_per_commit_that_adds_changes,
     seq::changed_since_moves_the_cursor,
     seq::changed_since_by_others_leaves_out_only_the_devices_own_latest_commits,
