@@ -116,6 +116,8 @@ conformance! {
     commit::large_batches_are_stored_whole,
     projection::rows_round_trip,
     projection::rows_are_replaced_per_document,
+    reproject::stale_rows_are_rebuilt_at_start_from_the_documents,
+    reproject::an_unreadable_document_is_left_alone_and_the_others_rebuilt,
     reproject::rows_of_an_older_state_never_replace_a_newer_commit,
     seq::one_number_per_commit_that_adds_changes,
     seq::changed_since_moves_the_cursor,
