@@ -73,28 +73,25 @@ pub async fn reproject_if_outdated(store: &dyn Store) -> Result<Option<Summary>,
         let Some(&(last, _)) = page.last() else { break };
         after = Some(last);
         let ids: Vec<DocumentId> = page.iter().map(|(id, _)| *id).collect();
-        let loaded = store.load(&ids).await?;
+        let unreadable_before = summary.unreadable.len();
         // Documents erased since the page was read are simply not loaded.
+        let loaded = match store.load(&ids).await {
+            Ok(loaded) => loaded,
+            // One document's stored rows do not add up: find it, load the others.
+            Err(StoreError::Corrupt(_)) => load_one_by_one(store, &ids, &mut summary).await?,
+            Err(error) => return Err(error.into()),
+        };
         let projected =
             tokio::task::spawn_blocking(move || loaded.iter().map(project_stored).collect::<Vec<_>>()).await?;
         let mut rows = Vec::with_capacity(projected.len());
-        let mut unreadable = 0;
         for (id, change_count, result) in projected {
             match result {
                 Ok(projection) => rows.push(Reprojected { id, change_count, rows: projection }),
-                Err(error) => {
-                    tracing::warn!(
-                        document = %id,
-                        %error,
-                        "cannot read a stored document: its projection rows are left as they were"
-                    );
-                    summary.unreadable.push((id, error));
-                    unreadable += 1;
-                }
+                Err(error) => unreadable(&mut summary, id, error),
             }
         }
         let written = store.replace_projections(&rows).await?;
-        summary.changed_meanwhile += ids.len() - unreadable - written;
+        summary.changed_meanwhile += ids.len() - (summary.unreadable.len() - unreadable_before) - written;
         if (summary.written + written) / 1_000 > summary.written / 1_000 {
             tracing::info!(documents = summary.written + written, "rebuilding the projection");
         }
@@ -111,6 +108,29 @@ pub async fn reproject_if_outdated(store: &dyn Store) -> Result<Option<Summary>,
         "projection rebuilt"
     );
     Ok(Some(summary))
+}
+
+/// Load `ids` one at a time, counting those whose stored rows are corrupt as unreadable.
+async fn load_one_by_one(
+    store: &dyn Store,
+    ids: &[DocumentId],
+    summary: &mut Summary,
+) -> Result<Vec<StoredDocument>, StoreError> {
+    let mut loaded = Vec::with_capacity(ids.len());
+    for &id in ids {
+        match store.load(&[id]).await {
+            Ok(one) => loaded.extend(one),
+            Err(StoreError::Corrupt(error)) => unreadable(summary, id, error),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(loaded)
+}
+
+/// Log and count a document that cannot be read.
+fn unreadable(summary: &mut Summary, id: DocumentId, error: String) {
+    tracing::warn!(document = %id, %error, "cannot read a stored document: its projection rows are left as they were");
+    summary.unreadable.push((id, error));
 }
 
 /// The rows of one stored document, as a commit computes them, or why it cannot be read.
