@@ -1,7 +1,7 @@
 //! Terrain's server: sync endpoints, durable storage, projection for the office.
 //!
-//! `serve` opens the store (running its migrations), builds the router and serves until ctrl-c
-//! or SIGTERM. Tests build the same router with [`app`] on a store of their choice.
+//! `serve` opens the store (running its migrations), rebuilds the projection if an older build
+//! wrote it ([`reproject`]), builds the router and serves until ctrl-c or SIGTERM. Tests build the same router with [`app`] on a store of their choice.
 
 pub mod admin;
 pub mod agenda;
@@ -14,6 +14,7 @@ pub mod office;
 pub mod privacy;
 pub mod projection;
 pub mod reports;
+pub mod reproject;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
@@ -90,6 +91,9 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, Box<dyn s
 /// Run the server until it is told to stop.
 pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let store = open_store(&settings).await?;
+    // Before listening: no request of this process races it, and no page shows rows half rebuilt
+    // (a sync through another process on the same Postgres is safe too, see `reproject`).
+    reproject::reproject_if_outdated(store.as_ref()).await?;
     let mut setup_code = None;
     if store.users().await?.is_empty() {
         let code = office::setup::new_code()?;

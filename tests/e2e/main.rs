@@ -14,6 +14,7 @@ mod merge;
 mod metrics;
 mod news;
 mod projection;
+mod reproject;
 mod schema;
 mod shutdown;
 mod storm;
@@ -24,6 +25,7 @@ on_both_backends!(
     merge::two_offline_devices_converge_a_then_b,
     merge::two_offline_devices_converge_b_then_a,
     projection::plain_sql_answers_office_questions,
+    reproject::serve_rebuilds_outdated_projection_rows_before_it_listens,
     durability::a_server_killed_with_sigkill_loses_nothing_acknowledged,
     durability::a_sync_cut_off_half_way_resumes_and_completes,
     durability::a_restarted_device_keeps_its_edits_and_syncs_them_later,

@@ -11,6 +11,7 @@ mod live;
 mod load;
 mod portfolio;
 mod projection;
+mod reproject;
 mod seq;
 
 use std::sync::Arc;
@@ -116,6 +117,9 @@ conformance! {
     commit::a_late_request_forgets_nothing,
     projection::rows_round_trip,
     projection::rows_are_replaced_per_document,
+    reproject::stale_rows_are_rebuilt_at_start_from_the_documents,
+    reproject::an_unreadable_document_is_left_alone_and_the_others_rebuilt,
+    reproject::rows_of_an_older_state_never_replace_a_newer_commit,
     seq::one_number_per_commit_that_adds_changes,
     seq::changed_since_moves_the_cursor,
     seq::changed_since_by_others_leaves_out_only_the_devices_own_latest_commits,

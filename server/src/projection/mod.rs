@@ -1,7 +1,9 @@
 //! The relational projection of merged documents, queried by office staff.
 //!
 //! [`project`] turns a typed document into rows; the store writes them in the same transaction as
-//! the changes they reflect, replacing the document's previous rows.
+//! the changes they reflect, replacing the document's previous rows. The database records the
+//! [`VERSION`] its rows were written with, so rows an older build wrote are rebuilt at start
+//! (`crate::reproject`).
 
 mod rows;
 mod search;
@@ -11,6 +13,20 @@ use terrain_client_core::values::{DrivingLicence, join_list};
 
 pub use rows::*;
 pub use search::{fold, like_pattern, search_text};
+
+/// The version of what [`project`] writes.
+///
+/// **Raise it by one in the same commit as any change that makes `project` write other rows for
+/// the same document**: a column or table filled from the document (with its migration), a value
+/// computed another way (the folding of the search text, a count, a code), a row added or left
+/// out. `terrain serve` compares it with the version the database's rows were written with and,
+/// when this one is higher, rebuilds every stored document's rows from its changes before it
+/// listens (`crate::reproject`), so office staff never read rows an older build wrote. A change
+/// that only reads the rows differently (the portfolio's or the exports' SQL) needs no raise.
+///
+/// 1: the rows as of migration 0011 (the worksite's placement count and search text, 0006; the
+/// partner links and the pool profile, 0010; the placements' outcomes and checks, 0011).
+pub const VERSION: i64 = 1;
 
 /// The rows of one document.
 pub fn project(doc: &Document) -> ProjectionRows {

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     Accounts, ChangedSince, CommitBatch, Contact, DeviceRecord, EraseOutcome, Erasure, HistoryEntry, PersonActivity,
-    Privacy, Store, StoreError, StoredDocument, User, unseen_changes,
+    Privacy, Reprojected, Store, StoreError, StoredDocument, User, unseen_changes,
 };
 use crate::projection::ProjectionRows;
 use crate::store::live::{CommitFeed, LiveEvent};
@@ -352,6 +352,48 @@ impl Store for MemoryStore {
             connections: 0,
             idle_connections: 0,
         })
+    }
+
+    async fn projection_version(&self) -> Result<i64, StoreError> {
+        // Rows live as long as the process that wrote them, so they are always the current
+        // build's: there is never anything to rebuild.
+        Ok(crate::projection::VERSION)
+    }
+
+    async fn set_projection_version(&self, _version: i64) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn documents_after(
+        &self,
+        after: Option<DocumentId>,
+        limit: usize,
+    ) -> Result<Vec<(DocumentId, i64)>, StoreError> {
+        let state = self.lock();
+        let from = match after {
+            Some(id) => std::ops::Bound::Excluded(id),
+            None => std::ops::Bound::Unbounded,
+        };
+        Ok(state
+            .documents
+            .range((from, std::ops::Bound::Unbounded))
+            .take(limit)
+            .map(|(id, d)| (*id, d.changes.len() as i64))
+            .collect())
+    }
+
+    async fn replace_projections(&self, documents: &[Reprojected]) -> Result<usize, StoreError> {
+        let mut state = self.lock();
+        let mut written = 0;
+        for new in documents {
+            if let Some(doc) = state.documents.get_mut(&new.id)
+                && doc.changes.len() as i64 == new.change_count
+            {
+                doc.projection = new.rows.clone();
+                written += 1;
+            }
+        }
+        Ok(written)
     }
 
     async fn erase(&self, doc: DocumentId, _erasure: &Erasure) -> Result<EraseOutcome, StoreError> {

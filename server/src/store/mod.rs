@@ -232,6 +232,18 @@ pub struct ChangedSince {
     pub seqs: Vec<i64>,
 }
 
+/// A document's projection rows computed again from its stored changes (re-projection, see
+/// [`Store::replace_projections`]).
+#[derive(Debug, Clone)]
+pub struct Reprojected {
+    /// Which document.
+    pub id: DocumentId,
+    /// Its change count when it was loaded: the rows describe the document at this count.
+    pub change_count: i64,
+    /// The rows, replacing the stored ones.
+    pub rows: ProjectionRows,
+}
+
 /// Sizes of the store, for monitoring.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreStats {
@@ -295,6 +307,31 @@ pub trait Store: Accounts + Privacy + Reports + Portfolio + Partners + Send + Sy
 
     /// What the store holds and how busy its connections are (read by `/metrics`).
     async fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// The [`crate::projection::VERSION`] the stored projection rows were written with (0: before
+    /// versions were recorded). The memory store, which keeps no projection, answers the current
+    /// version: it has nothing to rebuild.
+    async fn projection_version(&self) -> Result<i64, StoreError>;
+
+    /// Record that every document's rows are now those of `version`. A version lower than the
+    /// stored one is ignored, so an older server never marks newer rows as current for itself.
+    async fn set_projection_version(&self, version: i64) -> Result<(), StoreError>;
+
+    /// Up to `limit` stored documents whose id comes after `after` (from the first when `None`),
+    /// in id order, with their change counts: re-projection pages through the store with it.
+    /// Erased documents are not stored, so they are never listed.
+    async fn documents_after(
+        &self,
+        after: Option<DocumentId>,
+        limit: usize,
+    ) -> Result<Vec<(DocumentId, i64)>, StoreError>;
+
+    /// Replace the projection rows of documents, adding no change and taking no commit number, in
+    /// one transaction. A document's rows are written only if it is still stored with the change
+    /// count they were computed at; otherwise they are left alone (a commit since then wrote the
+    /// rows of a newer state, or the document was erased). Returns how many documents were
+    /// written.
+    async fn replace_projections(&self, documents: &[Reprojected]) -> Result<usize, StoreError>;
 
     /// Destroy a person document: its change log, snapshot, projection rows and sync states, in
     /// one transaction that writes a tombstone under a new commit number (so devices are told at

@@ -34,9 +34,10 @@ use uuid::Uuid;
 use super::live::{self, CommitFeed, LiveEvent};
 use super::privacy::Privacy;
 use super::{
-    ChangedSince, CommitBatch, DocumentCommit, EraseOutcome, Erasure, Store, StoreError, StoredDocument, encode_heads,
-    parse_hash, parse_kind, projection_sql, unseen_changes,
+    ChangedSince, CommitBatch, DocumentCommit, EraseOutcome, Erasure, Reprojected, Store, StoreError, StoredDocument,
+    encode_heads, parse_hash, parse_kind, projection_sql, unseen_changes,
 };
+use crate::projection::ProjectionRows;
 
 /// The `pg_advisory_xact_lock` key serialising commit numbers ("terrain" in ASCII).
 const COMMIT_SEQ_LOCK: i64 = 0x0074_6572_7261_696e;
@@ -242,6 +243,55 @@ impl Store for PostgresStore {
         self.listener.subscribe(&self.pool).await
     }
 
+    async fn projection_version(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT version FROM projection_version WHERE id = 1").fetch_one(&self.pool).await?)
+    }
+
+    async fn set_projection_version(&self, version: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE projection_version SET version = $1 WHERE id = 1 AND version < $1")
+            .bind(version)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn documents_after(
+        &self,
+        after: Option<DocumentId>,
+        limit: usize,
+    ) -> Result<Vec<(DocumentId, i64)>, StoreError> {
+        let rows: Vec<(Uuid, i64)> = sqlx::query_as(
+            "SELECT id, change_count FROM documents WHERE $1::uuid IS NULL OR id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after.map(|id| id.0))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id, count)| (DocumentId(id), count)).collect())
+    }
+
+    async fn replace_projections(&self, documents: &[Reprojected]) -> Result<usize, StoreError> {
+        let ids: Vec<Uuid> = documents.iter().map(|doc| doc.id.0).collect();
+        let mut tx = self.pool.begin().await?;
+        // Locked as a commit locks them (by id, ascending, so the two cannot deadlock): a commit
+        // of one of them waits until these rows are in, or these wait and see its new count.
+        let counts: HashMap<Uuid, i64> =
+            sqlx::query_as("SELECT id, change_count FROM documents WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+                .bind(&ids)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+        let current: Vec<(DocumentId, &ProjectionRows)> = documents
+            .iter()
+            .filter(|doc| counts.get(&doc.id.0) == Some(&doc.change_count))
+            .map(|doc| (doc.id, &doc.rows))
+            .collect();
+        replace_projection(&mut tx, &current).await?;
+        tx.commit().await?;
+        Ok(current.len())
+    }
+
     async fn changed_since(&self, cursor: i64) -> Result<ChangedSince, StoreError> {
         self.changed_except(cursor, None).await
     }
@@ -429,28 +479,7 @@ async fn write_batch(
         .await?;
     }
     let projected: Vec<_> = written.iter().filter_map(|doc| Some((doc.id, doc.projection.as_ref()?))).collect();
-    if !projected.is_empty() {
-        let ids: Vec<Uuid> = projected.iter().map(|(id, _)| id.0).collect();
-        // Data-modifying CTEs all run, referenced or not: one round trip for the nine tables.
-        sqlx::query(
-            "WITH w AS (DELETE FROM worksites WHERE document_id = ANY($1)), \
-             p AS (DELETE FROM positions WHERE document_id = ANY($1)), \
-             r AS (DELETE FROM referrals WHERE document_id = ANY($1)), \
-             pl AS (DELETE FROM placements WHERE document_id = ANY($1)), \
-             h AS (DELETE FROM placement_hours WHERE document_id = ANY($1)), \
-             m AS (DELETE FROM meetings WHERE document_id = ANY($1)), \
-             a AS (DELETE FROM actions WHERE document_id = ANY($1)), \
-             j AS (DELETE FROM job_offers WHERE document_id = ANY($1)) \
-             DELETE FROM people WHERE document_id = ANY($1)",
-        )
-        .bind(&ids)
-        .execute(&mut *conn)
-        .await?;
-        debug_assert_eq!(projection_sql::TABLES.len(), 9, "a table is missing above");
-        for mut insert in projection_sql::inserts::<Postgres>(&projected, MAX_BINDS) {
-            insert.build().execute(&mut *conn).await?;
-        }
-    }
+    replace_projection(conn, &projected).await?;
     let (state_ids, states): (Vec<Uuid>, Vec<&[u8]>) =
         documents.iter().filter_map(|doc| Some((doc.id.0, doc.sync_state.as_deref()?))).unzip();
     if !state_ids.is_empty() {
@@ -493,6 +522,38 @@ async fn write_batch(
     // Delivered at COMMIT to every listening server process, in commit order (`live`).
     notify(conn, seq, &announced).await?;
     Ok(Some(seq))
+}
+
+/// Delete the projection rows of `documents` (each at most once) and insert theirs instead, inside
+/// the caller's transaction.
+async fn replace_projection(
+    conn: &mut PgConnection,
+    documents: &[(DocumentId, &ProjectionRows)],
+) -> Result<(), StoreError> {
+    if documents.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = documents.iter().map(|(id, _)| id.0).collect();
+    // Data-modifying CTEs all run, referenced or not: one round trip for the nine tables.
+    sqlx::query(
+        "WITH w AS (DELETE FROM worksites WHERE document_id = ANY($1)), \
+         p AS (DELETE FROM positions WHERE document_id = ANY($1)), \
+         r AS (DELETE FROM referrals WHERE document_id = ANY($1)), \
+         pl AS (DELETE FROM placements WHERE document_id = ANY($1)), \
+         h AS (DELETE FROM placement_hours WHERE document_id = ANY($1)), \
+         m AS (DELETE FROM meetings WHERE document_id = ANY($1)), \
+         a AS (DELETE FROM actions WHERE document_id = ANY($1)), \
+         j AS (DELETE FROM job_offers WHERE document_id = ANY($1)) \
+         DELETE FROM people WHERE document_id = ANY($1)",
+    )
+    .bind(&ids)
+    .execute(&mut *conn)
+    .await?;
+    debug_assert_eq!(projection_sql::TABLES.len(), 9, "a table is missing above");
+    for mut insert in projection_sql::inserts::<Postgres>(documents, MAX_BINDS) {
+        insert.build().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Announce commit `seq` of `documents` to every server process listening (inside the caller's

@@ -29,8 +29,8 @@ use tokio::sync::{Mutex, broadcast};
 use uuid::Uuid;
 
 use super::{
-    ChangedSince, CommitBatch, DocumentCommit, StoreError, StoredDocument, encode_heads, parse_hash, parse_kind,
-    projection_sql, unseen_changes,
+    ChangedSince, CommitBatch, DocumentCommit, Reprojected, StoreError, StoredDocument, encode_heads, parse_hash,
+    parse_kind, projection_sql, unseen_changes,
 };
 use crate::projection::ProjectionRows;
 use crate::store::live::{CommitFeed, LiveEvent};
@@ -276,6 +276,58 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn projection_version(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT version FROM projection_version WHERE id = 1").fetch_one(&self.pool).await?)
+    }
+
+    async fn set_projection_version(&self, version: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE projection_version SET version = ?1 WHERE id = 1 AND version < ?1")
+            .bind(version)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn documents_after(
+        &self,
+        after: Option<DocumentId>,
+        limit: usize,
+    ) -> Result<Vec<(DocumentId, i64)>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows: Vec<(Uuid, i64)> = match after {
+            Some(after) => {
+                sqlx::query_as("SELECT id, change_count FROM documents WHERE id > ? ORDER BY id LIMIT ?")
+                    .bind(after.0)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query_as("SELECT id, change_count FROM documents ORDER BY id LIMIT ?")
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        Ok(rows.into_iter().map(|(id, count)| (DocumentId(id), count)).collect())
+    }
+
+    async fn replace_projections(&self, documents: &[Reprojected]) -> Result<usize, StoreError> {
+        // The writer's turn, as a commit takes it: the counts checked are those the rows replace.
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        match write_projections(&mut tx, documents).await {
+            Ok(written) => {
+                tx.commit().await?;
+                Ok(written)
+            }
+            Err(error) => {
+                let _ = tx.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
     async fn erase(&self, doc: DocumentId, erasure: &Erasure) -> Result<EraseOutcome, StoreError> {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -508,6 +560,23 @@ async fn insert_changes(
         )));
     }
     Ok(numbered.len() as i64)
+}
+
+/// The rows of each of `documents` still stored at the change count they were computed at, inside
+/// the caller's transaction (see [`Store::replace_projections`]). Returns how many were written.
+async fn write_projections(conn: &mut SqliteConnection, documents: &[Reprojected]) -> Result<usize, StoreError> {
+    let mut written = 0;
+    for doc in documents {
+        let stored: Option<i64> = sqlx::query_scalar("SELECT change_count FROM documents WHERE id = ?")
+            .bind(doc.id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if stored == Some(doc.change_count) {
+            replace_projection(conn, doc.id, &doc.rows).await?;
+            written += 1;
+        }
+    }
+    Ok(written)
 }
 
 /// Delete the document's projection rows and insert `rows` instead.
