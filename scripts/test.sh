@@ -118,7 +118,7 @@ fi
 log "domain code stays out of the HTTP layer"
 # sync, auth, privacy, store and projection run without a server (the simulator drives them
 # directly): they never name the HTTP layer, the dashboard, or axum.
-if offenders=$(grep -rnE 'crate::(http|office)\b|\baxum\b' server/src/{sync,auth,privacy,store,projection}) &&
+if offenders=$(grep -rnE 'crate::(http|office)\b|\baxum\b' server/src/{sync,auth,privacy,store,projection,reproject.rs}) &&
   [[ -n "$offenders" ]]; then
   printf '%s\n' "$offenders" >&2
   die "domain code must not depend on the HTTP layer (see ARCHITECTURE.md)"
