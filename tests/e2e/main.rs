@@ -15,6 +15,7 @@ mod metrics;
 mod news;
 mod projection;
 mod reproject;
+mod restart;
 mod schema;
 mod shutdown;
 mod storm;
@@ -55,6 +56,13 @@ on_both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_crash_loses_nothing_acknowledged() {
     durability::a_postgres_crash_loses_nothing_acknowledged().await;
+}
+
+/// Postgres only: the database restarts (`pg_ctl restart -m immediate`) under a storm of tablets
+/// syncing with one `terrain serve` process, which is not restarted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_restarted_mid_load_loses_nothing_acknowledged() {
+    restart::postgres_restarted_mid_load_loses_nothing_acknowledged().await;
 }
 
 /// SQLite (`terrain admin backup`): the server restored from an older backup.

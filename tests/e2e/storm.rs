@@ -125,7 +125,7 @@ async fn sync_and_record(mut t: Tablet, base: String) -> (Tablet, bool) {
 }
 
 /// SplitMix64: the kill moments, the same on every run.
-fn next_random(state: &mut u64) -> u64 {
+pub fn next_random(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
