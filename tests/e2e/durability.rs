@@ -159,6 +159,9 @@ pub async fn a_postgres_crash_loses_nothing_acknowledged() {
     a.device.abort_sync();
     assert_eq!(raw.status().as_u16(), 503);
     assert!(raw.headers().contains_key("retry-after"), "the tablet is told when to try again");
+    let health = reqwest::get(format!("{}/healthz", server.base_url)).await.unwrap();
+    assert_eq!(health.status().as_u16(), 503, "a monitor sees the database away, not a server failure");
+    assert_eq!(health.json::<serde_json::Value>().await.unwrap()["code"], "busy");
     assert!(a.device.replica().status().pending_changes > 0, "the May hours wait on the tablet");
 
     cluster.restart();
@@ -175,6 +178,8 @@ pub async fn a_postgres_crash_loses_nothing_acknowledged() {
     }
     synced.expect("the sync goes through once the database is back");
     assert_eq!(a.device.replica().status().pending_changes, 0);
+    let health = reqwest::get(format!("{}/healthz", server.base_url)).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200, "healthy again");
 
     let store = connect(&url).await.unwrap();
     let on_server = server_document(store.as_ref(), s.worksite).await;

@@ -625,11 +625,9 @@ impl World {
             .map_err(|e| ErrorBody { code: e.code(), message: e.to_string(), doc: None })?;
         let request: SyncRequest = protocol::decode(body).expect("the simulator's own request decodes");
         let at = ts(self.now);
-        sync::handle_with_cache(&self.dyn_store, &self.limits, &self.cache, &caller, request, at).await.map_err(|e| ErrorBody {
-            code: e.code(),
-            message: format!("{e} ({e:?})"),
-            doc: e.doc(),
-        })
+        sync::handle_with_cache(&self.dyn_store, &self.limits, &self.cache, &caller, request, at)
+            .await
+            .map_err(|e| ErrorBody { code: e.code(), message: format!("{e} ({e:?})"), doc: e.doc() })
     }
 
     async fn answer(&mut self, t: usize, id: u64, result: Result<Vec<u8>, ErrorBody>) -> Result<(), String> {
