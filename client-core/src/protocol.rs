@@ -5,23 +5,36 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{DeviceId, DocKind, DocumentId};
 
-/// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this build speaks by default: 2, the one-round-trip fast path
+/// ([`SyncRequest::pushes`], [`DocReply::changes`]).
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// The oldest protocol version the server still answers: 1, Automerge sync messages only.
+pub const OLDEST_PROTOCOL: u32 = 1;
 
 /// Content type of requests and responses.
 pub const CONTENT_TYPE: &str = "application/msgpack";
 
-/// One round trip from a device: Automerge sync messages for any number of documents. The device
-/// is the one the bearer token of the request belongs to.
+/// One round trip from a device: changes or Automerge sync messages for any number of documents.
+/// The device is the one the bearer token of the request belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncRequest {
-    /// Must equal [`PROTOCOL_VERSION`].
+    /// The protocol version, [`OLDEST_PROTOCOL`] to [`PROTOCOL_VERSION`]. In version 2 the server
+    /// answers every document of `pushes` and every changed one with the changes the device lacks
+    /// ([`DocReply::changes`]); in version 1 with Automerge sync messages only.
     pub protocol: u32,
     /// The cursor of the last completed sync (0 for none): the server answers for every document
     /// changed after it, in addition to those in `docs`.
     pub cursor: i64,
-    /// One sync message per document the device has something to say about.
+    /// One Automerge sync message per document the device has something to say about. In version
+    /// 2, only for the documents the fast path could not bring level (the healer, see
+    /// [`DocReply::message`]).
     pub docs: Vec<DocMessage>,
+    /// Version 2: the documents the device changed, each with its changes after the heads the
+    /// server acknowledged, and the documents it received whole and now holds (no changes). A
+    /// document is named in `docs` or here, not in both.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pushes: Vec<DocPush>,
     /// Documents the device no longer holds after the server listed them in
     /// [`SyncResponse::remove`]: the server forgets the device's sync state for them. Sent in every
     /// request until an answer to one that carried them arrives (the answer may be lost).
@@ -82,6 +95,29 @@ pub struct DocMessage {
     /// The encoded `automerge::sync::Message`.
     #[serde(with = "serde_bytes")]
     pub message: Vec<u8>,
+}
+
+/// Version 2: a device's side of one document, without the Automerge conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocPush {
+    /// Which document.
+    pub doc: DocumentId,
+    /// Its kind (fixed when the document is first stored).
+    pub kind: DocKind,
+    /// The device's changes the server has not acknowledged: `Automerge::save_after` of the heads
+    /// it acknowledged (concatenated change chunks), empty when there are none.
+    #[serde(with = "serde_bytes", default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<u8>,
+    /// The device's heads once `changes` are applied (32-byte change hashes): the server answers
+    /// with the changes after them.
+    pub heads: Vec<serde_bytes::ByteBuf>,
+}
+
+impl SyncRequest {
+    /// The documents the request names, in `docs` then in `pushes`.
+    pub fn named(&self) -> impl Iterator<Item = DocumentId> + '_ {
+        self.docs.iter().map(|d| d.doc).chain(self.pushes.iter().map(|p| p.doc))
+    }
 }
 
 /// The server's answer, sent only after everything it acknowledges is durably committed.
@@ -155,9 +191,22 @@ pub struct DocReply {
     pub doc: DocumentId,
     /// Its kind.
     pub kind: DocKind,
-    /// The server's next sync message, when it has one.
+    /// The server's next Automerge sync message, when it has one. In version 2, present only
+    /// when the fast path cannot bring the document level (the request named it in `docs`, or the
+    /// device's changes depend on some the server lacks): the device then goes on with the
+    /// Automerge sync protocol for this document in the next round.
     #[serde(with = "serde_bytes", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<Vec<u8>>,
+    /// Version 2: the changes the device lacks, as `Automerge::save_after` of the heads the server
+    /// knows the device has, or the whole document (`Automerge::save`) when it holds none; empty
+    /// when it lacks nothing. Load it with `load_incremental`.
+    #[serde(with = "serde_bytes", default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<u8>,
+    /// Version 2: `changes` is the whole document because the server does not count the device as
+    /// holding it (a new assignment, or one it was sent before and never confirmed): the device
+    /// names it in a later request ([`SyncRequest::pushes`], no changes) to say it holds it now.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub whole: bool,
     /// Heads of the document as durably stored on the server (32-byte change hashes). Every
     /// change that is an ancestor of these heads is acknowledged.
     pub stored_heads: Vec<serde_bytes::ByteBuf>,

@@ -10,10 +10,13 @@
 //! - [`Replica::abort_sync`] is called when a request fails in transit; nothing is lost, the next
 //!   sync starts over from what was persisted.
 //!
-//! A sync session runs the Automerge sync protocol for many documents per round trip. The first
-//! request carries the cursor of the last completed sync and the documents with local changes the
-//! server has not acknowledged; the server answers for those and for every document changed after
-//! the cursor. Rounds continue until neither side has anything to say (usually 2–3 rounds). The
+//! A sync session covers many documents per round trip. The first request carries the cursor of
+//! the last completed sync and, for each document with local changes the server has not
+//! acknowledged, those changes and the device's heads (protocol 2's pushes); the server answers for
+//! those and for every document changed after the cursor with the changes the device lacks. That
+//! is one round trip. Where the server's idea of the device is wrong (an answer lost on the way, a
+//! restored database), the document is healed with the Automerge sync protocol in the next rounds,
+//! as protocol 1 does for every document (usually 2–3 rounds). The
 //! cursor is kept only once a session completes, so an interrupted session is repeated from where
 //! the persisted state left it: received changes and acknowledgements are already stored.
 //!
@@ -37,7 +40,9 @@ use crate::doc::{load_document, new_document};
 use crate::edit::{self, Edit, EditContext, EditError, NewPerson, NewWorksite};
 use crate::ids::{DeviceId, DocKind, DocumentId};
 use crate::model::{Document, Person, Worksite};
-use crate::protocol::{DocMessage, ErrorBody, ErrorCode, PROTOCOL_VERSION, PageMark, SyncRequest, SyncResponse};
+use crate::protocol::{
+    DocMessage, DocPush, ErrorBody, ErrorCode, OLDEST_PROTOCOL, PROTOCOL_VERSION, PageMark, SyncRequest, SyncResponse,
+};
 
 /// The most round trips without progress one sync session may take before it is abandoned. A
 /// round that brought changes, moved an acknowledgement or advanced the cursor (other devices
@@ -154,6 +159,11 @@ pub struct ReplicaMeta {
     /// number is never used twice, not even across a crash.
     #[serde(default)]
     pub requests: u64,
+    /// Documents the server sent whole ([`crate::protocol::DocReply::whole`]) that no request has
+    /// named since: the next requests name them (a push without changes) until an answer to one
+    /// that did arrives, so the server counts them as held (protocol 2).
+    #[serde(default)]
+    pub confirm: Vec<DocumentId>,
 }
 
 /// A document whose local changes the server refused. Its changes stay on the device and are
@@ -196,6 +206,11 @@ pub struct DocMeta {
     /// Encoded Automerge sync state with the server.
     #[serde(with = "serde_bytes")]
     pub sync_state: Vec<u8>,
+    /// Protocol 2: the heads at which the document's changes last went out in a push. A new
+    /// session finding the document still unacknowledged at these very heads (the answer was lost)
+    /// sends its heads only: the server most likely committed them already.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sent_heads: Vec<serde_bytes::ByteBuf>,
 }
 
 /// Everything a store gives back to restore a replica.
@@ -236,6 +251,8 @@ struct Entry {
     doc: Automerge,
     sync: sync::State,
     acked: Vec<ChangeHash>,
+    /// See [`DocMeta::sent_heads`].
+    sent: Vec<ChangeHash>,
     records_since_snapshot: u32,
 }
 
@@ -254,6 +271,15 @@ struct Session {
     more: bool,
     /// The last request left documents with something to say for the next round.
     capped: bool,
+    /// Protocol 2: documents the fast path could not bring level (the server answered with a sync
+    /// message, or the device lacks heads the server says it stored): they go on with the
+    /// Automerge sync protocol for the rest of the session.
+    heal: BTreeSet<DocumentId>,
+    /// Protocol 2: the heads each document was pushed at in this session. A document still
+    /// unacknowledged at the same heads after its push is healed instead of pushed again.
+    pushed: BTreeMap<DocumentId, Vec<ChangeHash>>,
+    /// Protocol 2: the documents the last request pushed.
+    in_flight: BTreeSet<DocumentId>,
 }
 
 /// A device's documents and its sync engine.
@@ -265,6 +291,10 @@ pub struct Replica {
     quarantine: BTreeMap<DocumentId, Quarantined>,
     /// Dropped on the server's word, confirmed in every request (see [`ReplicaMeta::removed`]).
     removed: Vec<DocumentId>,
+    /// Received whole, holding not yet confirmed to the server (see [`ReplicaMeta::confirm`]).
+    confirm: Vec<DocumentId>,
+    /// The protocol version the requests speak ([`Replica::set_protocol`]).
+    protocol: u32,
     /// The server database's epoch seen last: another one means it was restored from a backup.
     epoch: Option<uuid::Uuid>,
     /// The number of the last request built (see [`ReplicaMeta::requests`]).
@@ -290,6 +320,8 @@ impl Replica {
             docs: BTreeMap::new(),
             quarantine: BTreeMap::new(),
             removed: Vec::new(),
+            confirm: Vec::new(),
+            protocol: PROTOCOL_VERSION,
             requests: 0,
             epoch: None,
             session: None,
@@ -307,14 +339,18 @@ impl Replica {
             let doc = load_document(&bytes)
                 .map_err(|e| ReplicaError::CorruptStore(format!("document {id}: {e}")))?
                 .with_actor(actor.clone());
-            let (sync, acked) = match meta.docs.get(&id) {
+            let hashes = |heads: &[serde_bytes::ByteBuf]| -> Vec<ChangeHash> {
+                heads.iter().filter_map(|h| ChangeHash::try_from(h.as_slice()).ok()).collect()
+            };
+            let (sync, acked, sent) = match meta.docs.get(&id) {
                 Some(m) => (
                     sync::State::decode(&m.sync_state).unwrap_or_default(),
-                    m.acked_heads.iter().filter_map(|h| ChangeHash::try_from(h.as_slice()).ok()).collect(),
+                    hashes(&m.acked_heads),
+                    hashes(&m.sent_heads),
                 ),
-                None => (sync::State::new(), Vec::new()),
+                None => (sync::State::new(), Vec::new(), Vec::new()),
             };
-            docs.insert(id, Entry { kind, doc, sync, acked, records_since_snapshot: SNAPSHOT_EVERY / 2 });
+            docs.insert(id, Entry { kind, doc, sync, acked, sent, records_since_snapshot: SNAPSHOT_EVERY / 2 });
         }
         Ok(Replica {
             device: meta.device,
@@ -323,6 +359,8 @@ impl Replica {
             docs,
             quarantine: meta.quarantine,
             removed: meta.removed,
+            confirm: meta.confirm,
+            protocol: PROTOCOL_VERSION,
             epoch: meta.epoch,
             requests: meta.requests,
             session: None,
@@ -352,6 +390,7 @@ impl Replica {
                             kind: e.kind,
                             acked_heads: e.acked.iter().map(|h| serde_bytes::ByteBuf::from(h.0.to_vec())).collect(),
                             sync_state: e.sync.encode(),
+                            sent_heads: e.sent.iter().map(|h| serde_bytes::ByteBuf::from(h.0.to_vec())).collect(),
                         },
                     )
                 })
@@ -360,7 +399,20 @@ impl Replica {
             removed: self.removed.clone(),
             epoch: self.epoch,
             requests: self.requests,
+            confirm: self.confirm.clone(),
         }
+    }
+
+    /// Speak protocol `version` from the next request on: [`PROTOCOL_VERSION`] (the default) or
+    /// [`OLDEST_PROTOCOL`], for a server that is not updated yet. Other values are clamped to that
+    /// range. Not persisted.
+    pub fn set_protocol(&mut self, version: u32) {
+        self.protocol = version.clamp(OLDEST_PROTOCOL, PROTOCOL_VERSION);
+    }
+
+    /// The protocol version the requests speak.
+    pub fn protocol(&self) -> u32 {
+        self.protocol
     }
 
     /// Ids and kinds of the documents on the device.
@@ -427,8 +479,17 @@ impl Replica {
 
     fn insert_new(&mut self, id: DocumentId, kind: DocKind, doc: Automerge) -> Vec<Persist> {
         let bytes = doc.save_after(&[]);
-        self.docs
-            .insert(id, Entry { kind, doc, sync: sync::State::new(), acked: Vec::new(), records_since_snapshot: 1 });
+        self.docs.insert(
+            id,
+            Entry {
+                kind,
+                doc,
+                sync: sync::State::new(),
+                acked: Vec::new(),
+                sent: Vec::new(),
+                records_since_snapshot: 1,
+            },
+        );
         self.mark_active(id);
         vec![Persist::Changes { doc: id, kind, bytes }, Persist::Meta(self.meta())]
     }
@@ -500,6 +561,7 @@ impl Replica {
     /// number ([`ReplicaMeta::requests`]), which must not be used again after a crash.
     pub fn start_sync(&mut self) -> SyncRequest {
         let mut active = BTreeSet::new();
+        let mut heal = BTreeSet::new();
         for (id, e) in &mut self.docs {
             // A new session: the peer forgot what it was told in the previous one.
             e.sync = sync::State::decode(&e.sync.encode()).unwrap_or_default();
@@ -508,10 +570,25 @@ impl Replica {
             let heads = e.doc.get_heads();
             if (heads.is_empty() || heads != sorted(&e.acked)) && !self.quarantine.contains_key(id) {
                 active.insert(*id);
+                // Acknowledged heads the device lacks: a heal left unfinished by an interrupted
+                // session (protocol 2 notices them only in an answer).
+                if self.protocol >= 2 && e.acked.iter().any(|h| e.doc.get_change_by_hash(h).is_none()) {
+                    heal.insert(*id);
+                }
             }
         }
-        self.session =
-            Some(Session { cursor: self.cursor, active, rounds: 1, total: 1, page: None, more: false, capped: false });
+        self.session = Some(Session {
+            cursor: self.cursor,
+            active,
+            rounds: 1,
+            total: 1,
+            page: None,
+            more: false,
+            capped: false,
+            heal,
+            pushed: BTreeMap::new(),
+            in_flight: BTreeSet::new(),
+        });
         let request = self.build_request();
         let meta = Persist::Meta(self.meta());
         self.unpersisted.push(meta);
@@ -521,7 +598,14 @@ impl Replica {
     /// Handle an error answer from the server: the session ends; a refused document is
     /// quarantined; a revoked device learns what it is about to lose.
     pub fn handle_refusal(&mut self, error: &ErrorBody) -> (Refusal, Vec<Persist>) {
-        self.session = None;
+        // A refusal stores nothing: what the request pushed goes whole next time, not as heads.
+        if let Some(session) = self.session.take() {
+            for id in session.in_flight {
+                if let Some(e) = self.docs.get_mut(&id) {
+                    e.sent.clear();
+                }
+            }
+        }
         match (error.code, error.doc) {
             (ErrorCode::DeviceRevoked, _) => {
                 let unsynced = self
@@ -612,6 +696,8 @@ impl Replica {
         let restored = self.note_epoch(response.epoch);
         progress |= restored;
         let actor = self.actor.clone();
+        let fast = self.protocol >= 2;
+        let in_flight = self.session.as_mut().map(|s| std::mem::take(&mut s.in_flight)).unwrap_or_default();
         for reply in response.docs {
             let id = reply.doc;
             let fresh = !self.docs.contains_key(&id);
@@ -620,6 +706,7 @@ impl Replica {
                 doc: new_document(actor.clone()),
                 sync: sync::State::new(),
                 acked: Vec::new(),
+                sent: Vec::new(),
                 records_since_snapshot: 0,
             });
             if e.kind != reply.kind {
@@ -628,18 +715,25 @@ impl Replica {
                     reason: format!("kind {} ≠ {}", reply.kind, e.kind),
                 });
             }
-            if let Some(bytes) = &reply.message {
-                let before = e.doc.get_heads();
-                if let Err(reason) = receive(&mut e.doc, &mut e.sync, bytes) {
-                    if fresh {
-                        self.docs.remove(&id);
-                    }
-                    return Err(ReplicaError::BadServerMessage { doc: id, reason });
+            let before = e.doc.get_heads();
+            let applied = match (&reply.message, reply.changes.is_empty()) {
+                (Some(bytes), _) => receive(&mut e.doc, &mut e.sync, bytes),
+                (None, false) => load_changes(&mut e.doc, &reply.changes),
+                (None, true) => Ok(()),
+            };
+            let applied = applied.and_then(|()| match (&reply.message, reply.changes.is_empty()) {
+                (Some(_), false) => load_changes(&mut e.doc, &reply.changes),
+                _ => Ok(()),
+            });
+            if let Err(reason) = applied {
+                if fresh {
+                    self.docs.remove(&id);
                 }
-                if !fresh && let Some(p) = record_new_changes(id, e, &before) {
-                    persist.push(p);
-                    changed.push(id);
-                }
+                return Err(ReplicaError::BadServerMessage { doc: id, reason });
+            }
+            if !fresh && let Some(p) = record_new_changes(id, e, &before) {
+                persist.push(p);
+                changed.push(id);
             }
             if fresh {
                 // Stored at once, even empty: once the device answers about it the server counts
@@ -652,13 +746,34 @@ impl Replica {
             let acked: Vec<ChangeHash> =
                 reply.stored_heads.iter().filter_map(|h| ChangeHash::try_from(h.as_slice()).ok()).collect();
             progress |= acked != e.acked;
+            // The fast path's check on itself: after the answer the device holds every head the
+            // server stored, and nothing waits for a missing dependency. Otherwise the server's
+            // idea of what the device has was stale (an answer lost on the way): this document
+            // goes on with the Automerge sync protocol, from nothing, which needs no such idea.
+            let lacking = fast
+                && reply.message.is_none()
+                && (acked.iter().any(|h| e.doc.get_change_by_hash(h).is_none())
+                    || !e.doc.get_missing_deps(&[]).is_empty());
+            if lacking {
+                e.sync = sync::State::new();
+            }
             e.acked = acked;
             if fresh {
                 // Held again (say, assigned again): no removal left to confirm.
                 self.removed.retain(|r| *r != id);
             }
+            if reply.whole {
+                if !self.confirm.contains(&id) {
+                    self.confirm.push(id);
+                }
+            } else if in_flight.contains(&id) {
+                self.confirm.retain(|c| *c != id);
+            }
             if let Some(s) = &mut self.session {
                 s.active.insert(id);
+                if reply.message.is_some() || lacking {
+                    s.heal.insert(id);
+                }
             }
         }
         for id in response.remove {
@@ -679,6 +794,7 @@ impl Replica {
                 Some(_) => {
                     self.docs.remove(&id);
                     self.quarantine.remove(&id);
+                    self.confirm.retain(|c| *c != id);
                     if let Some(s) = &mut self.session {
                         s.active.remove(&id);
                     }
@@ -695,6 +811,7 @@ impl Replica {
             // Destroyed on the server: local changes to it can never be stored, and must not stay.
             if self.docs.remove(&id).is_some() {
                 self.quarantine.remove(&id);
+                self.confirm.retain(|c| *c != id);
                 if let Some(s) = &mut self.session {
                     s.active.remove(&id);
                 }
@@ -712,7 +829,10 @@ impl Replica {
         let paged = session.more || session.capped;
         let next = self.build_request();
         let more = self.session.as_ref().is_some_and(|s| s.more);
-        if next.docs.is_empty() && !more {
+        // Documents received whole are confirmed by the next request that goes anyway, not by one
+        // of their own: a cold device's page is one round trip.
+        let confirming = next.pushes.iter().all(|p| p.changes.is_empty() && self.confirm.contains(&p.doc));
+        if next.docs.is_empty() && confirming && !more {
             // Quiescent: keep the cursor, the sync is complete. Removals left to confirm go with
             // the next session's first request.
             self.cursor = response.cursor;
@@ -738,19 +858,35 @@ impl Replica {
     /// round.
     fn build_request(&mut self) -> SyncRequest {
         let mut docs = Vec::new();
+        let mut pushes = Vec::new();
         let mut bytes = 0;
         let mut capped = false;
-        let (cursor, active, page) = match &self.session {
-            Some(s) => (s.cursor, s.active.clone(), s.page),
-            None => (self.cursor, BTreeSet::new(), None),
+        let (cursor, mut active, page, heal) = match &self.session {
+            Some(s) => (s.cursor, s.active.clone(), s.page, s.heal.clone()),
+            None => (self.cursor, BTreeSet::new(), None, BTreeSet::new()),
         };
+        let fast = self.protocol >= 2;
+        if fast {
+            active.extend(self.confirm.iter().copied().filter(|id| self.docs.contains_key(id)));
+        }
         for id in active {
             if self.quarantine.contains_key(&id) {
                 continue;
             }
-            if docs.len() >= self.request_cap || bytes >= MAX_REQUEST_BYTES {
+            if docs.len() + pushes.len() >= self.request_cap || bytes >= MAX_REQUEST_BYTES {
                 capped = true;
                 break;
+            }
+            if fast && !heal.contains(&id) {
+                if let Some(push) = self.push(id) {
+                    bytes += push.changes.len();
+                    pushes.push(push);
+                    continue;
+                }
+                if !self.session.as_ref().is_some_and(|s| s.heal.contains(&id)) {
+                    continue;
+                }
+                // Healed from now on: its sync message goes in this very request.
             }
             if let Some(e) = self.docs.get_mut(&id) {
                 // The server keeps nothing of a request but what it committed: a change it could
@@ -770,16 +906,58 @@ impl Replica {
         }
         if let Some(s) = &mut self.session {
             s.capped = capped;
+            s.in_flight = pushes.iter().map(|p: &DocPush| p.doc).collect();
         }
         SyncRequest {
-            protocol: PROTOCOL_VERSION,
+            protocol: self.protocol,
             cursor,
             docs,
+            pushes,
             removed: self.removed.clone(),
             page,
             schema: crate::SCHEMA_VERSION,
             number: self.next_number(),
         }
+    }
+
+    /// Protocol 2: what to push for `id` in the next request, if anything:
+    ///
+    /// - its changes the server has not acknowledged, with its heads;
+    /// - its heads only, when those very changes went out before and no answer came (the answer
+    ///   was lost: the server most likely holds them, and if not it says so with a sync message),
+    ///   when it was received whole and not confirmed yet, or when it is empty (the server may not
+    ///   know the device has it);
+    /// - nothing, and the document is healed, when it was pushed at its present heads in this
+    ///   session already and is still not acknowledged (the server lacked a dependency).
+    fn push(&mut self, id: DocumentId) -> Option<DocPush> {
+        let e = self.docs.get_mut(&id)?;
+        let session = self.session.as_mut()?;
+        let heads = e.doc.get_heads();
+        let pending = !unacknowledged(e).is_empty();
+        let this_session = session.pushed.get(&id);
+        let changes = if !pending {
+            if !(self.confirm.contains(&id) || (heads.is_empty() && this_session.is_none())) {
+                return None;
+            }
+            Vec::new()
+        } else if this_session == Some(&heads) {
+            session.heal.insert(id);
+            return None;
+        } else if e.sent == heads {
+            Vec::new()
+        } else {
+            let known: Vec<ChangeHash> =
+                e.acked.iter().copied().filter(|h| e.doc.get_change_by_hash(h).is_some()).collect();
+            e.sent.clone_from(&heads);
+            e.doc.save_after(&known)
+        };
+        session.pushed.insert(id, heads.clone());
+        Some(DocPush {
+            doc: id,
+            kind: e.kind,
+            changes,
+            heads: heads.iter().map(|h| serde_bytes::ByteBuf::from(h.0.to_vec())).collect(),
+        })
     }
 
     /// A number no request of this device has carried yet.
@@ -800,6 +978,7 @@ impl Replica {
         if restored {
             for e in self.docs.values_mut() {
                 e.acked.clear();
+                e.sent.clear();
             }
             if let Some(s) = &mut self.session {
                 s.active.extend(self.docs.keys().copied());
@@ -856,6 +1035,17 @@ fn record_new_changes(id: DocumentId, e: &mut Entry, before: &[ChangeHash]) -> O
         return Some(Persist::Snapshot { doc: id, kind: e.kind, bytes: e.doc.save() });
     }
     Some(Persist::Changes { doc: id, kind: e.kind, bytes: e.doc.save_after(before) })
+}
+
+/// Apply changes the server sent (protocol 2: `save_after` bytes or a whole `save()`), without
+/// letting malformed bytes panic through. Changes whose dependencies are missing wait in
+/// Automerge's queue; the caller heals the document then.
+fn load_changes(doc: &mut Automerge, bytes: &[u8]) -> Result<(), String> {
+    match catch_unwind(AssertUnwindSafe(|| doc.load_incremental(bytes))) {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("loading the changes panicked".into()),
+    }
 }
 
 /// Decode and apply a sync message without letting a malformed one panic through.

@@ -259,6 +259,8 @@ fn answer_with_an_office_change(r: &mut Replica, ws: DocumentId) -> (Vec<u8>, Ve
         &ctx("Bureau"),
     )
     .unwrap();
+    // A hand-made Automerge conversation: protocol 1.
+    r.set_protocol(1);
     let request = r.start_sync();
     let m = request.docs.iter().find(|m| m.doc == ws).expect("the new worksite is sent");
     let mut state = sync::State::new();
@@ -282,8 +284,22 @@ fn an_answer_refused_part_way_still_persists_what_it_applied() {
     let response = SyncResponse {
         cursor: 3,
         docs: vec![
-            DocReply { doc: ws, kind: DocKind::Worksite, message: Some(message), stored_heads: heads },
-            DocReply { doc: p, kind: DocKind::Person, message: Some(vec![0x42, 0x01, 0x02]), stored_heads: vec![] },
+            DocReply {
+                doc: ws,
+                kind: DocKind::Worksite,
+                message: Some(message),
+                changes: Vec::new(),
+                whole: false,
+                stored_heads: heads,
+            },
+            DocReply {
+                doc: p,
+                kind: DocKind::Person,
+                message: Some(vec![0x42, 0x01, 0x02]),
+                changes: Vec::new(),
+                whole: false,
+                stored_heads: vec![],
+            },
         ],
         remove: vec![],
         erased: vec![],
@@ -319,8 +335,22 @@ fn a_refused_answer_owes_its_operations_to_the_store_until_taken() {
     let response = SyncResponse {
         cursor: 3,
         docs: vec![
-            DocReply { doc: ws, kind: DocKind::Worksite, message: Some(message), stored_heads: heads.clone() },
-            DocReply { doc: ws, kind: DocKind::Person, message: None, stored_heads: vec![] },
+            DocReply {
+                doc: ws,
+                kind: DocKind::Worksite,
+                message: Some(message),
+                changes: Vec::new(),
+                whole: false,
+                stored_heads: heads.clone(),
+            },
+            DocReply {
+                doc: ws,
+                kind: DocKind::Person,
+                message: None,
+                changes: Vec::new(),
+                whole: false,
+                stored_heads: vec![],
+            },
         ],
         remove: vec![],
         erased: vec![],
@@ -351,6 +381,8 @@ fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
         doc: gone,
         kind: DocKind::Person,
         message: None,
+        changes: Vec::new(),
+        whole: false,
         stored_heads: heads,
     };
     let response = SyncResponse {
@@ -393,6 +425,8 @@ fn a_removal_is_confirmed_to_the_server_until_the_document_is_held_again() {
         doc: gone,
         kind: DocKind::Person,
         message: None,
+        changes: Vec::new(),
+        whole: false,
         stored_heads: vec![],
     };
     restored
@@ -419,7 +453,14 @@ fn a_server_with_a_new_epoch_is_offered_every_document_again_from_cursor_zero() 
         r.automerge(ws).unwrap().get_heads().iter().map(|h| serde_bytes::ByteBuf::from(h.0.to_vec())).collect();
     let answer = |cursor, stored_heads: Vec<serde_bytes::ByteBuf>, epoch: u128| SyncResponse {
         cursor,
-        docs: vec![DocReply { doc: ws, kind: DocKind::Worksite, message: None, stored_heads }],
+        docs: vec![DocReply {
+            doc: ws,
+            kind: DocKind::Worksite,
+            message: None,
+            changes: Vec::new(),
+            whole: false,
+            stored_heads,
+        }],
         remove: vec![],
         erased: vec![],
         epoch: Some(uuid::Uuid::from_u128(epoch)),
@@ -445,10 +486,10 @@ fn a_server_with_a_new_epoch_is_offered_every_document_again_from_cursor_zero() 
     assert!(r.handle_response(empty(1)).unwrap().next.is_none(), "the same epoch: the sync is complete");
 
     // A database restored from a backup: it may lack the worksite, and its numbers start again.
-    assert!(r.start_sync().docs.is_empty());
+    assert!(r.start_sync().named().next().is_none());
     let next = r.handle_response(empty(2)).unwrap().next.expect("the restored server is asked again");
     assert_eq!(next.cursor, 0, "everything the restored server holds is asked for");
-    assert!(next.docs.iter().any(|d| d.doc == ws), "the worksite is offered again");
+    assert!(next.named().any(|d| d == ws), "the worksite is offered again");
     assert!(r.status().pending_changes > 0, "its changes count as unsynced until acknowledged again");
     assert_eq!(r.meta().epoch, Some(uuid::Uuid::from_u128(2)), "the new epoch is kept");
 }
@@ -457,11 +498,20 @@ fn a_server_with_a_new_epoch_is_offered_every_document_again_from_cursor_zero() 
 fn a_request_names_at_most_its_cap_and_the_rest_follow_in_the_next_rounds() {
     use terrain_client_core::protocol::{DocReply, SyncResponse};
     use terrain_client_core::replica::MAX_REQUEST_DOCUMENTS;
-    // A device left holding many empty documents (offered by a server that did not page).
+    // A device left holding many empty documents (offered by a server that did not page), asking
+    // about them with Automerge sync messages (protocol 1; protocol 2 pushes them once each).
     let mut r = Replica::new(device(), actor_bytes(1));
+    r.set_protocol(1);
     let count = MAX_REQUEST_DOCUMENTS * 2 + 7;
     let offers: Vec<DocReply> = (0..count as u32)
-        .map(|n| DocReply { doc: doc_id(n + 1), kind: DocKind::Worksite, message: None, stored_heads: vec![] })
+        .map(|n| DocReply {
+            doc: doc_id(n + 1),
+            kind: DocKind::Worksite,
+            message: None,
+            changes: Vec::new(),
+            whole: false,
+            stored_heads: vec![],
+        })
         .collect();
     let _ = r.start_sync();
     let response =
@@ -476,7 +526,14 @@ fn a_request_names_at_most_its_cap_and_the_rest_follow_in_the_next_rounds() {
         let replies = request
             .docs
             .iter()
-            .map(|m| DocReply { doc: m.doc, kind: DocKind::Worksite, message: None, stored_heads: vec![] })
+            .map(|m| DocReply {
+                doc: m.doc,
+                kind: DocKind::Worksite,
+                message: None,
+                changes: Vec::new(),
+                whole: false,
+                stored_heads: vec![],
+            })
             .collect();
         let response = SyncResponse {
             cursor: 3,
@@ -532,21 +589,21 @@ fn a_request_refused_as_too_expensive_is_split_until_the_expensive_document_is_s
         r.create_worksite(doc_id(n), &new_worksite_fields(), &ctx(ME)).unwrap();
     }
     let too_expensive = |doc| ErrorBody { code: ErrorCode::TooExpensive, message: "trop long".into(), doc };
-    assert_eq!(r.start_sync().docs.len(), 3);
+    assert_eq!(r.start_sync().named().count(), 3);
     // Each refusal of a request of several documents halves what the next one names, down to one.
     let mut cap = MAX_REQUEST_DOCUMENTS;
     while cap > 1 {
         assert_eq!(r.handle_refusal(&too_expensive(None)).0, Refusal::Other);
         cap = (cap / 2).max(1);
-        assert_eq!(r.start_sync().docs.len(), cap.min(3));
+        assert_eq!(r.start_sync().named().count(), cap.min(3));
     }
     // A request of one document that is still too expensive names it: it is set aside, the others
     // go on syncing.
-    let alone = r.start_sync().docs[0].doc;
+    let alone = r.start_sync().named().next().unwrap();
     assert_eq!(r.handle_refusal(&too_expensive(Some(alone))).0, Refusal::Quarantined { doc: alone });
     let next = r.start_sync();
-    assert_eq!(next.docs.len(), 1);
-    assert_ne!(next.docs[0].doc, alone);
+    assert_eq!(next.named().count(), 1);
+    assert_ne!(next.named().next().unwrap(), alone);
 }
 
 /// An answer acknowledging every change the replica holds of `docs`.
@@ -558,6 +615,8 @@ fn acknowledging(r: &Replica, docs: &[(DocumentId, DocKind)], cursor: i64) -> te
             doc: *doc,
             kind: *kind,
             message: None,
+            changes: Vec::new(),
+            whole: false,
             stored_heads: r
                 .automerge(*doc)
                 .unwrap()

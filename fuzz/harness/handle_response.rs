@@ -67,6 +67,8 @@ fn fixture() -> &'static Fixture {
         let person = DocumentId(uuid::Uuid::from_u128(PERSON));
         let mut disk = (None, BTreeMap::new());
         let mut replica = Replica::new(DeviceId::from_random_bytes([7; 16]), [9; 16]);
+        // The fixture is built by a hand-run Automerge conversation: protocol 1.
+        replica.set_protocol(1);
         apply(&mut disk, &Persist::Meta(replica.meta()));
         let new = NewWorksite { name: "École communale".into(), ..Default::default() };
         for op in replica.create_worksite(worksite, &new, &ctx).expect("create") {
@@ -82,7 +84,14 @@ fn fixture() -> &'static Fixture {
                 server.receive_sync_message(&mut state, sync::Message::decode(&m.message).unwrap()).unwrap();
                 let message = server.generate_sync_message(&mut state).map(|m| m.encode());
                 let heads = server.get_heads().iter().map(|h| ByteBuf::from(h.0.to_vec())).collect();
-                docs.push(DocReply { doc: m.doc, kind: m.kind, message, stored_heads: heads });
+                docs.push(DocReply {
+                    doc: m.doc,
+                    kind: m.kind,
+                    message,
+                    changes: Vec::new(),
+                    whole: false,
+                    stored_heads: heads,
+                });
             }
             let step = replica
                 .handle_response(SyncResponse {
@@ -162,12 +171,25 @@ pub fn response(data: &[u8]) -> Option<SyncResponse> {
         heads = vec![ByteBuf::from(bytes.by_ref().take(32).collect::<Vec<u8>>())];
     }
     let kind = if flags & 2 != 0 { DocKind::Person } else { DocKind::Worksite };
-    let mut docs =
-        vec![DocReply { doc: worksite, kind, message: (flags & 4 == 0).then_some(message), stored_heads: heads }];
+    let mut docs = vec![DocReply {
+        doc: worksite,
+        kind,
+        message: (flags & 4 == 0).then_some(message),
+        changes: Vec::new(),
+        whole: false,
+        stored_heads: heads,
+    }];
     if flags & 8 != 0 {
         // An answer about the person, which the server never received.
         let stored: Vec<ByteBuf> = vec![ByteBuf::from(bytes.by_ref().take(32).collect::<Vec<u8>>())];
-        docs.push(DocReply { doc: person, kind: DocKind::Person, message: None, stored_heads: stored });
+        docs.push(DocReply {
+            doc: person,
+            kind: DocKind::Person,
+            message: None,
+            changes: Vec::new(),
+            whole: false,
+            stored_heads: stored,
+        });
     }
     if flags & 16 != 0 {
         docs.push(docs[0].clone());

@@ -237,6 +237,7 @@ async fn sync_from_scratch(w: &World, who: Who) -> (u16, Result<Vec<terrain_clie
         protocol: PROTOCOL_VERSION,
         cursor: 0,
         docs: vec![],
+        pushes: Vec::new(),
         removed: vec![],
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,

@@ -112,6 +112,7 @@ fn request(cursor: i64, docs: Vec<(DocumentId, DocKind, Vec<u8>)>) -> SyncReques
         protocol: PROTOCOL_VERSION,
         cursor,
         docs: docs.into_iter().map(|(doc, kind, message)| DocMessage { doc, kind, message }).collect(),
+        pushes: Vec::new(),
         removed: vec![],
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,

@@ -68,6 +68,7 @@ pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backe
         protocol: PROTOCOL_VERSION + 1,
         cursor: 0,
         docs: vec![],
+        pushes: Vec::new(),
         removed: vec![],
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
@@ -89,7 +90,25 @@ pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(ba
             notes: "Notes that must not arrive half-way.".into(),
         },
     );
-    // Run the session by hand until the device's request carries its change.
+    // Protocol 2: the first request pushes the change itself. Flipped bytes in it are refused.
+    let pushing = device.device.start_sync().expect("the device stores its request number");
+    device.device.abort_sync();
+    let index = pushing.pushes.iter().position(|p| p.doc == s.worksite).expect("the worksite is pushed");
+    let changes = pushing.pushes[index].changes.len();
+    assert!(changes > 0, "the push carries the change");
+    let before = fingerprint(&url).await;
+    for offset in [changes / 3, changes / 2, changes - 3] {
+        let mut flipped = pushing.clone();
+        flipped.pushes[index].changes[offset] ^= 0x5a;
+        let (status, bytes) = post(&server.base_url, &token, protocol::encode(&flipped)).await;
+        assert_eq!(status, 422, "flipping byte {offset} of the pushed change is refused");
+        assert_eq!(error(&bytes).code, ErrorCode::InvalidSyncMessage);
+        assert_eq!(error(&bytes).doc, Some(s.worksite));
+    }
+    assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
+
+    // Protocol 1: run the session by hand until the device's request carries its change.
+    device.device.set_protocol(1);
     let mut request = device.device.start_sync().expect("the device stores its request number");
     let mut with_changes = None;
     for _ in 0..4 {
@@ -126,6 +145,7 @@ pub async fn a_sync_message_with_flipped_bytes_is_refused_and_changes_nothing(ba
         assert_eq!(error(&bytes).doc, Some(s.worksite));
     }
     assert_eq!(fingerprint(&url).await, before, "the database is unchanged");
+    device.device.set_protocol(2);
     still_serving(&mut device, &server).await;
     assert_eq!(device.device.replica().pending_changes(s.worksite), 0, "the genuine change then syncs");
 }
@@ -140,6 +160,7 @@ pub async fn an_oversized_body_is_refused_and_changes_nothing(backend: Backend) 
         protocol: PROTOCOL_VERSION,
         cursor: 0,
         docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: vec![0x42; 200 * 1024] }],
+        pushes: Vec::new(),
         removed: vec![],
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
@@ -182,6 +203,7 @@ pub async fn a_change_that_breaks_the_schema_is_refused_and_changes_nothing(back
                 protocol: PROTOCOL_VERSION,
                 cursor: i64::MAX,
                 docs: vec![DocMessage { doc: s.worksite, kind: DocKind::Worksite, message: message.encode() }],
+                pushes: Vec::new(),
                 removed: vec![],
                 page: None,
                 schema: terrain_client_core::SCHEMA_VERSION,
@@ -258,6 +280,7 @@ pub async fn a_compressed_body_is_limited_by_its_inflated_size(backend: Backend)
         protocol: PROTOCOL_VERSION,
         cursor: 0,
         docs: vec![],
+        pushes: Vec::new(),
         removed: vec![],
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,

@@ -6,6 +6,7 @@ mod admission;
 mod cache;
 mod compression;
 mod durability;
+mod fast_path;
 mod fixtures;
 mod hostile;
 mod live;
@@ -41,6 +42,9 @@ on_both_backends!(
     live::a_sync_through_one_server_is_heard_on_another,
     live::the_stream_ends_when_the_server_stops,
     news::an_upload_does_not_come_back_as_news,
+    fast_path::uploads_catch_ups_and_idle_syncs_take_one_round_trip,
+    fast_path::a_lost_answer_is_healed_and_loses_nothing,
+    fast_path::devices_of_both_protocol_versions_converge_on_one_worksite,
     cache::a_session_rebuilds_nothing_twice_and_never_serves_a_stale_copy,
     compression::sync_answers_are_gzipped_when_it_pays,
     compression::the_tablet_app_is_served_gzipped_to_browsers_that_accept_it,

@@ -78,6 +78,7 @@ pub async fn an_app_of_the_previous_schema_is_told_to_update_and_loses_nothing(b
         protocol: protocol::PROTOCOL_VERSION,
         cursor: 0,
         docs: vec![],
+        pushes: Vec::new(),
         removed: vec![],
         page: None,
         schema: 1,

@@ -40,6 +40,8 @@ fn handle_response_survives_hostile_answers() {
                     doc,
                     kind,
                     message: (rng.below(2) == 0).then_some(message),
+                    changes: Vec::new(),
+                    whole: false,
                     stored_heads: heads,
                 }],
                 remove: if rng.below(4) == 0 { vec![doc] } else { vec![] },

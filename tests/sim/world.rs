@@ -127,6 +127,8 @@ struct Tablet {
     /// Documents the server refused, with the code.
     quarantined: BTreeMap<DocumentId, ErrorCode>,
     counter: u64,
+    /// The protocol version its app speaks: a quarter of the tablets are not updated yet (1).
+    protocol: u32,
 }
 
 enum Event {
@@ -220,7 +222,10 @@ impl World {
         for (i, owner) in owners.into_iter().enumerate() {
             let label = format!("T{i}:{}", owner.login);
             let (caller, token) = register(&store, &mut rng, owner, &label).await;
-            let replica = Replica::new(caller.device.id, rng.bytes16());
+            let mut replica = Replica::new(caller.device.id, rng.bytes16());
+            // From the seed, not the world's generator: the same seed keeps its world.
+            let protocol = if (seed >> (2 * i)) & 3 == 0 { 1 } else { 2 };
+            replica.set_protocol(protocol);
             let mut disk = Disk::default();
             disk.apply(&Persist::Meta(replica.meta()));
             tablets.push(Tablet {
@@ -237,6 +242,7 @@ impl World {
                 acked: Vec::new(),
                 quarantined: BTreeMap::new(),
                 counter: 0,
+                protocol,
             });
         }
         let faults = Faults::from_rng(&mut rng);
@@ -527,7 +533,10 @@ impl World {
         self.stats.faults += 1;
         let stored = self.tablets[t].disk.load();
         match Replica::restore(stored) {
-            Ok(replica) => self.tablets[t].replica = replica,
+            Ok(mut replica) => {
+                replica.set_protocol(self.tablets[t].protocol);
+                self.tablets[t].replica = replica;
+            }
             Err(e) => panic!("{}", self.fail(format!("{} cannot restore after a crash: {e}", self.tablets[t].label))),
         }
         self.tablets[t].waiting = None;
@@ -557,10 +566,17 @@ impl World {
         let body = protocol::encode(&request);
         let label = self.tablets[t].label.clone();
         let docs: Vec<String> = request.docs.iter().map(|d| d.doc.to_string()[..8].to_owned()).collect();
+        let pushes: Vec<String> = request
+            .pushes
+            .iter()
+            .map(|p| format!("{}{}", &p.doc.to_string()[..8], if p.changes.is_empty() { "" } else { "+" }))
+            .collect();
         self.trace(format!(
-            "{label} sends {id}: cursor {} docs {:?} removed {}",
+            "{label} sends {id} (v{}): cursor {} docs {:?} pushes {:?} removed {}",
+            request.protocol,
             request.cursor,
             docs,
+            pushes,
             request.removed.len()
         ));
         self.schedule(5_000, Event::Timeout { tablet: t, id });

@@ -315,6 +315,7 @@ pub async fn push_raw_reading(
             protocol: protocol::PROTOCOL_VERSION,
             cursor: i64::MAX,
             docs: vec![protocol::DocMessage { doc: id, kind, message: message.encode() }],
+            pushes: Vec::new(),
             removed: vec![],
             page: None,
             schema,

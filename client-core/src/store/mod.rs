@@ -71,6 +71,11 @@ impl<S: LocalStore> Device<S> {
         &self.replica
     }
 
+    /// Speak protocol `version` from the next request on (see [`Replica::set_protocol`]).
+    pub fn set_protocol(&mut self, version: u32) {
+        self.replica.set_protocol(version);
+    }
+
     /// The store.
     pub fn store(&self) -> &S {
         &self.store

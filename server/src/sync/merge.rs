@@ -84,6 +84,16 @@ struct Working {
     doc: Automerge,
     stored: Option<StoredDocument>,
     state: sync::State,
+    /// The device's sync state as stored, when there is one.
+    stored_state: Option<Vec<u8>>,
+}
+
+/// What the request says about one document it names.
+enum Payload<'a> {
+    /// An Automerge sync message (protocol 1, or 2's healer).
+    Message(&'a [u8]),
+    /// Protocol 2: the device's changes after the heads the server acknowledged, and its heads.
+    Push { changes: &'a [u8], heads: &'a [ByteBuf] },
 }
 
 /// Merge a request into copies of the stored documents. Refuses the whole request on the first
@@ -96,7 +106,7 @@ struct Working {
 /// request as an invalid message and, since nothing is written before the merge returns, changes
 /// nothing.
 pub fn merge(input: MergeInput) -> Result<MergeOutput, SyncError> {
-    let docs: Vec<DocumentId> = input.request.docs.iter().map(|d| d.doc).collect();
+    let docs: Vec<DocumentId> = input.request.named().collect();
     catch_unwind(AssertUnwindSafe(|| merge_unguarded(input))).unwrap_or_else(|_| {
         let doc = match docs.as_slice() {
             [one] => Some(*one),
@@ -120,15 +130,18 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
     let mut cached = input.cached;
     let (mut hits, mut rebuilds) = (0, 0);
     let deadline = input.deadline;
-    let alone = match input.request.docs.as_slice() {
-        [one] => Some(one.doc),
+    let named: Vec<DocumentId> = input.request.named().collect();
+    let alone = match named.as_slice() {
+        [one] => Some(*one),
         _ => None,
     };
+    let fast = input.request.protocol >= 2;
     let reads = input.request.schema;
     let in_time = || if Instant::now() < deadline { Ok(()) } else { Err(SyncError::TooExpensive { doc: alone }) };
 
     let mut open = |id: DocumentId, kind: DocKind| -> Result<Working, SyncError> {
-        let state = states.remove(&id).and_then(|s| sync::State::decode(&s).ok()).unwrap_or_default();
+        let stored_state = states.remove(&id);
+        let state = stored_state.as_ref().and_then(|s| sync::State::decode(s).ok()).unwrap_or_default();
         match stored.remove(&id) {
             Some(s) => {
                 if s.kind != kind {
@@ -144,18 +157,22 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
                         rebuild(&s).map_err(|e| SyncError::internal("rebuild stored document", e))?
                     }
                 };
-                Ok(Working { kind, doc, stored: Some(s), state })
+                Ok(Working { kind, doc, stored: Some(s), state, stored_state })
             }
-            None => Ok(Working { kind, doc: new_document(automerge::ActorId::random()), stored: None, state }),
+            None => {
+                Ok(Working { kind, doc: new_document(automerge::ActorId::random()), stored: None, state, stored_state })
+            }
         }
     };
 
-    for incoming in &input.request.docs {
+    let incoming = input.request.docs.iter().map(|d| (d.doc, d.kind, Payload::Message(&d.message))).chain(
+        input.request.pushes.iter().map(|p| (p.doc, p.kind, Payload::Push { changes: &p.changes, heads: &p.heads })),
+    );
+    for (id, kind, payload) in incoming {
         in_time()?;
-        let id = incoming.doc;
         let allowed = access.allows(id);
         let leaving = !allowed && input.held.contains(&id);
-        let mut w = open(id, incoming.kind)?;
+        let mut w = open(id, kind)?;
         // Stored, outside the caller's access, and not held by the device: checked below.
         let outsider = w.stored.is_some() && !allowed && !leaving;
         let people_before = match (&w.stored, w.kind) {
@@ -163,11 +180,29 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
             _ => Vec::new(),
         };
         let before = w.doc.get_heads();
-        receive(&mut w.doc, &mut w.state, &incoming.message).map_err(|reason| SyncError::InvalidSyncMessage {
-            doc: Some(id),
-            reason,
-            panicked: false,
-        })?;
+        let invalid = |reason| SyncError::InvalidSyncMessage { doc: Some(id), reason, panicked: false };
+        // A push the server cannot bring level: its changes depend on some the server lacks, or
+        // the device has heads it does not know (a restored database). It answers with a sync
+        // message instead, and the device heals the document with the Automerge protocol.
+        let mut stale = false;
+        // The heads the device will hold once it applies the answer's changes (a push only).
+        let mut pushed_heads = None;
+        match payload {
+            Payload::Message(message) => receive(&mut w.doc, &mut w.state, message).map_err(invalid)?,
+            Payload::Push { changes, heads } => {
+                apply_push(&mut w.doc, changes).map_err(invalid)?;
+                let heads = parse_heads(heads).map_err(invalid)?;
+                stale = !w.doc.get_missing_deps(&[]).is_empty()
+                    || heads.iter().any(|h| w.doc.get_change_by_hash(h).is_none());
+                if stale {
+                    // The healer starts from nothing known of the device.
+                    w.state = sync::State::new();
+                } else {
+                    pushed_heads = Some(heads.clone());
+                }
+                w.state.their_heads = Some(heads);
+            }
+        }
         let new: Vec<_> = w.doc.get_changes(&before);
         if outsider {
             // A document offered to the device while the caller could hold it (a new assignment),
@@ -179,6 +214,13 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
             if !new.is_empty() || !all_known {
                 return Err(SyncError::Forbidden { doc: id, reason: Forbidden::Hold });
             }
+            // Its own heads, acknowledged: every change it holds is stored, so it may drop the
+            // document even if it lost its acknowledgements (protocol 2 sends documents whole
+            // before they count as held, and a crash may keep the document but not its
+            // bookkeeping). Nothing newer than what it already has is told.
+            let stored_heads = w.state.their_heads.as_deref().unwrap_or_default().iter();
+            let stored_heads = stored_heads.map(|h| ByteBuf::from(h.0.to_vec())).collect();
+            replies.push(DocReply { doc: id, kind, message: None, changes: Vec::new(), whole: false, stored_heads });
             remove.push(id);
             continue;
         }
@@ -222,21 +264,34 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
                 commit.snapshot = Some(w.doc.save());
             }
         }
-        let message = w.doc.generate_sync_message(&mut w.state).map(|m| m.encode());
+        let holds = w.stored.is_some() || !commit.changes.is_empty();
+        // Everything the device has of the document is stored (all its heads are known).
+        let all_stored =
+            w.state.their_heads.as_ref().is_some_and(|h| h.iter().all(|h| w.doc.get_change_by_hash(h).is_some()));
+        let (message, changes) = match &pushed_heads {
+            // The fast path: the changes the device lacks, and the device is level with the
+            // server once it applies them.
+            Some(their) => {
+                let changes = if holds { changes_after(&w.doc, their) } else { Vec::new() };
+                w.state = level(&w.doc);
+                (None, changes)
+            }
+            None => (w.doc.generate_sync_message(&mut w.state).map(|m| m.encode()), Vec::new()),
+        };
         commit.sync_state = Some(w.state.encode());
         commit.heads = w.doc.get_heads().iter().map(|h| h.0).collect();
-        let stored_heads = if w.stored.is_some() || !commit.changes.is_empty() { heads(&w.doc) } else { Vec::new() };
-        if leaving
-            && w.state.their_heads.as_ref().is_some_and(|h| h.iter().all(|h| w.doc.get_change_by_hash(h).is_some()))
-        {
+        let stored_heads = if holds { heads(&w.doc) } else { Vec::new() };
+        if leaving && all_stored {
             // Everything the device has of a document it may no longer hold is stored: it drops it.
             remove.push(id);
             commit.sync_state = None;
         }
-        replies.push(DocReply { doc: id, kind: w.kind, message, stored_heads });
+        replies.push(DocReply { doc: id, kind: w.kind, message, changes, whole: false, stored_heads });
         // Nothing is written for a document the server does not store and that brought no change.
         let written = !commit.changes.is_empty() || (w.stored.is_some() && commit.sync_state.is_some());
-        if w.stored.is_some() || !commit.changes.is_empty() {
+        // A document holding changes queued for a missing dependency is not kept: it is not
+        // what the store holds.
+        if holds && !stale {
             let change_count = commit.expected_change_count + commit.changes.len() as i64;
             keep.push(KeptDocument { id, change_count, doc: w.doc, after_commit: !commit.changes.is_empty() });
         }
@@ -246,21 +301,53 @@ fn merge_unguarded(input: MergeInput) -> Result<MergeOutput, SyncError> {
     }
 
     for (id, kind) in input.flagged {
-        if input.request.docs.iter().any(|d| d.doc == id) {
+        if named.contains(&id) {
             continue;
         }
         in_time()?;
         let mut w = open(id, kind)?;
         readable(&w.doc, id, reads)?;
-        let message = w.doc.generate_sync_message(&mut w.state).map(|m| m.encode());
-        replies.push(DocReply { doc: id, kind, message, stored_heads: heads(&w.doc) });
+        let reply = if fast {
+            // The changes after what the device was last known to have (the heads of its sync
+            // state), or the whole document when it holds none: one round trip. If that
+            // knowledge is stale (this answer is lost on the way), the device finds heads it lacks
+            // in the next answer and heals the document (see `Replica`).
+            let held = input.held.contains(&id);
+            let known: Vec<ChangeHash> =
+                w.state.shared_heads.iter().copied().filter(|h| w.doc.get_change_by_hash(h).is_some()).collect();
+            let changes = if held && !known.is_empty() { changes_after(&w.doc, &known) } else { w.doc.save() };
+            if held {
+                // Held: the device is level once it applies this. (A document it does not hold
+                // yet becomes held when a request names it: a lost answer must not count.)
+                let state = level(&w.doc).encode();
+                if w.stored_state.as_ref() != Some(&state)
+                    && let Some(stored) = &w.stored
+                {
+                    commits.push(DocumentCommit {
+                        id,
+                        kind,
+                        expected_change_count: stored.change_count,
+                        changes: Vec::new(),
+                        snapshot: None,
+                        projection: None,
+                        sync_state: Some(state),
+                        heads: w.doc.get_heads().iter().map(|h| h.0).collect(),
+                    });
+                }
+            }
+            DocReply { doc: id, kind, message: None, changes, whole: !held, stored_heads: heads(&w.doc) }
+        } else {
+            let message = w.doc.generate_sync_message(&mut w.state).map(|m| m.encode());
+            DocReply { doc: id, kind, message, changes: Vec::new(), whole: false, stored_heads: heads(&w.doc) }
+        };
+        replies.push(reply);
         if let Some(stored) = &w.stored {
             keep.push(KeptDocument { id, change_count: stored.change_count, doc: w.doc, after_commit: false });
         }
     }
     // Held documents the device may no longer hold and said nothing about: nothing pending there.
     for id in &input.held {
-        if !access.allows(*id) && !input.request.docs.iter().any(|d| d.doc == *id) {
+        if !access.allows(*id) && !named.contains(id) {
             remove.push(*id);
         }
     }
@@ -274,6 +361,45 @@ fn readable(doc: &Automerge, id: DocumentId, reads: u64) -> Result<(), SyncError
     match terrain_client_core::schema_version(doc) {
         Some(schema) if schema > reads => Err(SyncError::AppOutdated { doc: id, schema, reads }),
         _ => Ok(()),
+    }
+}
+
+/// The changes of `doc` after `their` heads (all known to `doc`): nothing when they are its heads.
+fn changes_after(doc: &Automerge, their: &[ChangeHash]) -> Vec<u8> {
+    let mut theirs = their.to_vec();
+    theirs.sort_unstable();
+    if theirs == doc.get_heads() { Vec::new() } else { doc.save_after(&theirs) }
+}
+
+/// The sync state of a device level with `doc`: it has every one of its changes.
+fn level(doc: &Automerge) -> sync::State {
+    sync::State { shared_heads: doc.get_heads(), ..sync::State::new() }
+}
+
+/// The heads of a push: 32-byte change hashes.
+fn parse_heads(heads: &[ByteBuf]) -> Result<Vec<ChangeHash>, String> {
+    heads
+        .iter()
+        .map(|h| ChangeHash::try_from(h.as_slice()).map_err(|_| "a head is not a 32-byte hash".to_owned()))
+        .collect()
+}
+
+/// Apply an untrusted push (protocol 2): concatenated change chunks, each checked strictly first
+/// as a sync message's are (see [`receive`]), then loaded; changes whose dependencies the
+/// document lacks wait in Automerge's queue, never in the store.
+fn apply_push(doc: &mut Automerge, changes: &[u8]) -> Result<(), String> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    match catch_unwind(|| check_chunk(changes)) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(format!("the changes are corrupt: {e}")),
+        Err(_) => return Err("the changes are corrupt (parsing them panicked)".into()),
+    }
+    match catch_unwind(AssertUnwindSafe(|| doc.load_incremental(changes))) {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("applying them panicked inside automerge".into()),
     }
 }
 
@@ -434,6 +560,7 @@ mod tests {
             protocol: PROTOCOL_VERSION,
             cursor: 0,
             docs: vec![DocMessage { doc: named, kind: DocKind::Worksite, message: vec![0x42, 0x01] }],
+            pushes: Vec::new(),
             removed: vec![],
             page: None,
             schema: terrain_client_core::SCHEMA_VERSION,

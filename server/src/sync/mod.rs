@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use terrain_client_core::protocol::{PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use terrain_client_core::protocol::{OLDEST_PROTOCOL, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 
 use terrain_client_core::{DocKind, DocumentId};
 
@@ -115,7 +115,7 @@ pub async fn handle(
 ///
 /// No HTTP here: the caller is already authenticated and the request decoded; the answer or the
 /// refusal is data the adapter encodes. Nothing is written unless the whole request commits.
-#[tracing::instrument(skip_all, fields(device = %caller.device.id, user = %caller.user.login, docs = request.docs.len(), cursor = request.cursor))]
+#[tracing::instrument(skip_all, fields(device = %caller.device.id, user = %caller.user.login, docs = request.docs.len(), pushes = request.pushes.len(), cursor = request.cursor))]
 pub async fn handle_with_cache(
     store: &Arc<dyn Store>,
     limits: &Limits,
@@ -137,6 +137,10 @@ pub async fn handle_with_cache(
         cache.forget(*doc);
     }
     let mut request = request;
+    if request.protocol < 2 {
+        // Unknown to version 1, as to a server that only speaks it.
+        request.pushes.clear();
+    }
     let mut dropped: Vec<DocumentId> = Vec::new();
     request.docs.retain(|d| {
         if tombstones.contains(&d.doc) {
@@ -146,10 +150,18 @@ pub async fn handle_with_cache(
             true
         }
     });
+    request.pushes.retain(|p| {
+        if tombstones.contains(&p.doc) {
+            dropped.push(p.doc);
+            false
+        } else {
+            true
+        }
+    });
     // Documents the device says it dropped after an earlier `remove`: no longer held. Their sync
     // states are forgotten only once this request commits, so a lost answer loses nothing: the
     // device confirms them again.
-    let named: BTreeSet<DocumentId> = request.docs.iter().map(|d| d.doc).collect();
+    let named: BTreeSet<DocumentId> = request.named().collect();
     let mut confirmed: BTreeSet<DocumentId> =
         request.removed.iter().copied().filter(|id| !named.contains(id)).collect();
     let request = Arc::new(request);
@@ -175,7 +187,7 @@ pub async fn handle_with_cache(
         // may hold, and of those it may now hold but never received (a new assignment), sent
         // whatever the cursor says since their last change may be older than it.
         let mut page = page::select(store.as_ref(), limits, &request, &changed, &access, &held).await?;
-        let named: Vec<DocumentId> = request.docs.iter().map(|d| d.doc).collect();
+        let named: Vec<DocumentId> = request.named().collect();
         let mut stored = store.load(&named).await.map_err(|e| SyncError::store("load", e))?;
         stored.append(&mut page.stored);
         let flagged = std::mem::take(&mut page.flagged);
@@ -205,8 +217,9 @@ pub async fn handle_with_cache(
             Ok(Ok(result)) => result?,
             Ok(Err(join)) => return Err(SyncError::internal("merge task", join)),
             Err(_) => {
-                let doc = match request.docs.as_slice() {
-                    [one] => Some(one.doc),
+                let named: Vec<DocumentId> = request.named().collect();
+                let doc = match named.as_slice() {
+                    [one] => Some(*one),
                     _ => None,
                 };
                 return Err(SyncError::TooExpensive { doc });
@@ -365,7 +378,7 @@ async fn check_new_references(
     output: &MergeOutput,
 ) -> Result<(), SyncError> {
     for (worksite, person) in &output.new_references {
-        if access.allows(*person) || held.contains(person) || request.docs.iter().any(|d| d.doc == *person) {
+        if access.allows(*person) || held.contains(person) || request.named().any(|d| d == *person) {
             continue;
         }
         let known = store.load(&[*person]).await.map_err(|e| SyncError::store("load", e))?;
@@ -377,19 +390,22 @@ async fn check_new_references(
 }
 
 fn check_shape(limits: &Limits, request: &SyncRequest) -> Result<(), SyncError> {
-    if request.protocol != PROTOCOL_VERSION {
+    if !(OLDEST_PROTOCOL..=PROTOCOL_VERSION).contains(&request.protocol) {
         return Err(SyncError::UnsupportedProtocol { got: request.protocol, supported: PROTOCOL_VERSION });
     }
-    if request.docs.len() > limits.max_documents || request.removed.len() > limits.max_documents {
+    let documents = request.docs.len().saturating_add(request.pushes.len());
+    if documents > limits.max_documents || request.removed.len() > limits.max_documents {
         return Err(SyncError::TooManyDocuments { max: limits.max_documents });
     }
     let mut seen = BTreeSet::new();
-    for d in &request.docs {
-        if !seen.insert(d.doc) {
-            return Err(SyncError::DuplicateDocument(d.doc));
+    let sizes = request.docs.iter().map(|d| (d.doc, d.message.len()));
+    let sizes = sizes.chain(request.pushes.iter().map(|p| (p.doc, p.changes.len() + 32 * p.heads.len())));
+    for (doc, size) in sizes {
+        if !seen.insert(doc) {
+            return Err(SyncError::DuplicateDocument(doc));
         }
-        if d.message.len() > limits.max_message_bytes {
-            return Err(SyncError::MessageTooLarge { doc: d.doc, max: limits.max_message_bytes });
+        if size > limits.max_message_bytes {
+            return Err(SyncError::MessageTooLarge { doc, max: limits.max_message_bytes });
         }
     }
     Ok(())
