@@ -23,7 +23,7 @@ use terrain_client_core::values::{ContractType, CountingUnit, HoursSource, Meeti
 use terrain_client_core::{DocumentId, Edit, ItemId};
 use terrain_server::sync::DocCache;
 use terrain_tests::device::{SyncReport, TestDevice, date};
-use terrain_tests::server::{PASSWORD, TestServer, create_user, default_settings};
+use terrain_tests::server::{PASSWORD, TestServer, create_user};
 
 const WORKSITES: usize = 50;
 const CHANGES_PER_WORKSITE: usize = 200;
@@ -208,6 +208,8 @@ struct Pass {
     base_url: String,
     cache: Arc<DocCache>,
     compress: bool,
+    /// The sync protocol version the devices speak.
+    protocol: u32,
 }
 
 struct Bench {
@@ -224,6 +226,7 @@ impl Bench {
         std::fs::create_dir_all(&dir).expect("device folder");
         let mut device = TestDevice::open(&dir, label, seed);
         device.compress = pass.compress;
+        device.device.set_protocol(pass.protocol);
         device
             .sign_in(&pass.base_url, LOGIN, PASSWORD)
             .await
@@ -233,6 +236,7 @@ impl Bench {
 
     async fn sync(&self, pass: &Pass, device: &mut TestDevice) -> (Duration, SyncReport, u64) {
         device.compress = pass.compress;
+        device.device.set_protocol(pass.protocol);
         let before = pass.cache.stats().rebuilds;
         let start = Instant::now();
         let report = device.sync(&pass.base_url).await.expect("sync succeeds");
@@ -461,26 +465,26 @@ async fn main() {
             (Some(dir), url, "sqlite")
         }
     };
-    // Two servers on the one database: "plain" rebuilds every document in every request (no
-    // sync cache) and its devices send and accept uncompressed bodies; "fast" is the default.
-    let mut plain_settings = default_settings();
-    plain_settings.sync_cache_documents = 0;
-    let plain_server = TestServer::start_with(&database_url, plain_settings).await;
+    // One server with its defaults; the two passes differ only by the protocol their devices
+    // speak: version 1 (the Automerge sync protocol for every document) and version 2 (the fast
+    // path, PROTOCOL.md 3.6). Both compress their bodies.
     let server = TestServer::start(&database_url).await;
     create_user(server.store.as_ref(), LOGIN, "office").await;
     let root = tempfile::Builder::new().prefix("terrain-bench-").tempdir().expect("temporary folder");
     let mut bench = Bench { root, next_seed: 1 };
     let plain = Pass {
-        name: "plain (no sync cache, uncompressed bodies)",
-        base_url: plain_server.base_url.clone(),
-        cache: plain_server.sync_cache.clone(),
-        compress: false,
-    };
-    let fast = Pass {
-        name: "fast (sync cache, gzip bodies)",
+        name: "protocol 1 (sync cache, gzip bodies)",
         base_url: server.base_url.clone(),
         cache: server.sync_cache.clone(),
         compress: true,
+        protocol: 1,
+    };
+    let fast = Pass {
+        name: "protocol 2 (sync cache, gzip bodies)",
+        base_url: server.base_url.clone(),
+        cache: server.sync_cache.clone(),
+        compress: true,
+        protocol: 2,
     };
 
     println!("terrain sync benchmark");
