@@ -46,6 +46,12 @@ pub struct SyncRequest {
     /// Absent (0) from apps that do not number their requests: their `removed` always counts.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub number: u64,
+    /// How many local changes the device holds that the server has not acknowledged yet, over all
+    /// its documents, as it builds this request (the fleet the admin sees: a tablet whose count
+    /// stays up is not getting its work through). Informative only: the server never acts on it.
+    /// Absent from apps that do not report it, and then unknown (not zero).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<u64>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -779,6 +779,7 @@ impl Replica {
             page,
             schema: crate::SCHEMA_VERSION,
             number: self.next_number(),
+            pending: Some(self.status().pending_changes as u64),
         }
     }
 

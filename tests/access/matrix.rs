@@ -241,6 +241,7 @@ async fn sync_from_scratch(w: &World, who: Who) -> (u16, Result<Vec<terrain_clie
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
         number: 0,
+        pending: None,
     };
     let mut r = reqwest::Client::new()
         .post(format!("{}/v1/sync", w.server.base_url))
