@@ -313,6 +313,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_pending_count_is_optional_on_the_wire_and_absent_from_older_apps() {
+        let request = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            cursor: 0,
+            docs: vec![],
+            removed: vec![],
+            page: None,
+            schema: crate::SCHEMA_VERSION,
+            number: 4,
+            pending: None,
+        };
+        let older = encode(&request);
+        assert!(!older.windows(7).any(|w| w == b"pending"), "not said: the key is absent, as from an older app");
+        assert_eq!(decode::<SyncRequest>(&older).unwrap().pending, None, "an older app's request reads as unknown");
+        let said = encode(&SyncRequest { pending: Some(3), ..request });
+        assert_eq!(decode::<SyncRequest>(&said).unwrap().pending, Some(3));
+    }
+
+    #[test]
     fn an_unknown_error_code_decodes_and_keeps_its_message() {
         // A newer server's error, as MessagePack, with a code this build has never heard of.
         #[derive(Serialize)]

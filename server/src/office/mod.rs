@@ -22,6 +22,9 @@ pub mod setup;
 mod timeline;
 mod worksites;
 
+/// How every dashboard page writes a time: Brussels time in the user's date form.
+pub use timeline::format_brussels;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Duration;
