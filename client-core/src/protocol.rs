@@ -59,6 +59,12 @@ pub struct SyncRequest {
     /// Absent (0) from apps that do not number their requests: their `removed` always counts.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub number: u64,
+    /// How many local changes the device holds that the server has not acknowledged yet, over all
+    /// its documents, as it builds this request (the fleet the admin sees: a tablet whose count
+    /// stays up is not getting its work through). Informative only: the server never acts on it.
+    /// Absent from apps that do not report it, and then unknown (not zero).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<u64>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -354,6 +360,25 @@ pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, rmp_serde::d
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pending_count_is_optional_on_the_wire_and_absent_from_older_apps() {
+        let request = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            cursor: 0,
+            docs: vec![],
+            removed: vec![],
+            page: None,
+            schema: crate::SCHEMA_VERSION,
+            number: 4,
+            pending: None,
+        };
+        let older = encode(&request);
+        assert!(!older.windows(7).any(|w| w == b"pending"), "not said: the key is absent, as from an older app");
+        assert_eq!(decode::<SyncRequest>(&older).unwrap().pending, None, "an older app's request reads as unknown");
+        let said = encode(&SyncRequest { pending: Some(3), ..request });
+        assert_eq!(decode::<SyncRequest>(&said).unwrap().pending, Some(3));
+    }
 
     #[test]
     fn an_unknown_error_code_decodes_and_keeps_its_message() {

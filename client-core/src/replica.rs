@@ -917,6 +917,7 @@ impl Replica {
             page,
             schema: crate::SCHEMA_VERSION,
             number: self.next_number(),
+            pending: Some(self.status().pending_changes as u64),
         }
     }
 

@@ -85,6 +85,11 @@ pub struct Settings {
     #[arg(long, env = "TERRAIN_RETENTION_INTERVAL_SECS", default_value_t = 24 * 3600)]
     pub retention_interval_secs: u64,
 
+    /// A tablet that has not synced for more than this many days is flagged as silent on the
+    /// admin page's fleet and in `GET /v1/fleet`.
+    #[arg(long, env = "TERRAIN_FLEET_SILENT_DAYS", default_value_t = 14)]
+    pub fleet_silent_days: u32,
+
     /// Addresses of reverse proxies in front of the server (comma-separated). A connection from
     /// one of them is throttled by the client address its `X-Forwarded-For` names; the header is
     /// ignored on any other connection.

@@ -8,6 +8,7 @@ pub mod agenda;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod fleet;
 pub mod http;
 pub mod metrics;
 pub mod office;
@@ -71,6 +72,7 @@ pub fn app_with_parts(
         login_limits: http::LoginLimits { trusted_proxies: settings.trusted_proxies.clone(), ..Default::default() },
         sign_ins: Arc::new(http::SignInGate::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         retention: settings.retention(),
+        fleet_silent_days: settings.fleet_silent_days,
         setup_code: setup_code.map(Arc::from),
         stopping,
     })

@@ -115,6 +115,24 @@ pub async fn every_endpoint_role_worksite_and_token(backend: Backend) {
         let (s, v) = call(&w, who, "GET", "/v1/users", None).await;
         expect(&w, "GET /v1/users", who, (s, code(&v)), by_role(who, &[Who::Admin], 200), &before).await;
 
+        let (s, v) = call(&w, who, "GET", "/v1/fleet", None).await;
+        expect(&w, "GET /v1/fleet", who, (s, code(&v)), by_role(who, &[Who::Admin], 200), &before).await;
+        if who == Who::Admin {
+            let fleet = v.as_array().expect("the fleet is a list");
+            let of_advisor = |revoked: bool| {
+                fleet
+                    .iter()
+                    .find(|d| d["user_id"] == json!(w.advisor_id) && d["revoked"] == json!(revoked))
+                    .unwrap_or_else(|| panic!("the fleet lists the advisor's tablet (revoked: {revoked}): {fleet:?}"))
+            };
+            let tablet = of_advisor(false);
+            assert_eq!((tablet["kind"].as_str(), tablet["user_login"].as_str()), (Some("tablet"), Some("advisor")));
+            assert_eq!(tablet["silent"], json!(false), "it signed in just now");
+            assert_eq!(tablet["days_silent"], json!(0));
+            assert!(tablet["revoked_at"].is_null() && tablet.get("last_sync_at").is_some());
+            assert!(of_advisor(true)["revoked_at"].is_string(), "the revoked tablet is marked");
+        }
+
         let new_user = json!({"login": format!("new-{who:?}").to_lowercase(), "display_name": "New", "role": "office", "password": PASSWORD});
         let before = fingerprint(&w.url).await;
         let (s, v) = call(&w, who, "POST", "/v1/users", Some(new_user)).await;
@@ -242,6 +260,7 @@ async fn sync_from_scratch(w: &World, who: Who) -> (u16, Result<Vec<terrain_clie
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
         number: 0,
+        pending: None,
     };
     let mut r = reqwest::Client::new()
         .post(format!("{}/v1/sync", w.server.base_url))

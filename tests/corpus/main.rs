@@ -117,6 +117,7 @@ fn request(cursor: i64, docs: Vec<(DocumentId, DocKind, Vec<u8>)>) -> SyncReques
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
         number: 0,
+        pending: None,
     }
 }
 

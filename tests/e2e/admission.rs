@@ -268,6 +268,7 @@ pub async fn a_device_holding_more_documents_than_a_request_may_name_is_not_stuc
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
         number: 0,
+        pending: None,
     };
     let answer = reqwest::Client::new()
         .post(format!("{}/v1/sync", server.base_url))

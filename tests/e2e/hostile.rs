@@ -73,6 +73,7 @@ pub async fn malformed_messagepack_is_refused_and_changes_nothing(backend: Backe
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
         number: 0,
+        pending: None,
     };
     let (status, bytes) = post(&server.base_url, &token, protocol::encode(&wrong_version)).await;
     assert_eq!((status, error(&bytes).code), (400, ErrorCode::UnsupportedProtocol));
@@ -165,6 +166,7 @@ pub async fn an_oversized_body_is_refused_and_changes_nothing(backend: Backend) 
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
         number: 0,
+        pending: None,
     };
     let (status, bytes) = post(&server.base_url, &token, protocol::encode(&big)).await;
     assert_eq!((status, error(&bytes).code), (413, ErrorCode::MessageTooLarge));
@@ -208,6 +210,7 @@ pub async fn a_change_that_breaks_the_schema_is_refused_and_changes_nothing(back
                 page: None,
                 schema: terrain_client_core::SCHEMA_VERSION,
                 number: 0,
+                pending: None,
             };
             let before = fingerprint(&url).await;
             let (status, bytes) = post(&server.base_url, &token, protocol::encode(&request)).await;
@@ -285,6 +288,7 @@ pub async fn a_compressed_body_is_limited_by_its_inflated_size(backend: Backend)
         page: None,
         schema: terrain_client_core::SCHEMA_VERSION,
         number: 0,
+        pending: None,
     });
     let packed = terrain_tests::device::gzip(&request);
     for body in [request.clone(), packed[..packed.len() - 6].to_vec()] {

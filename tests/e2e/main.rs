@@ -8,6 +8,7 @@ mod compression;
 mod durability;
 mod fast_path;
 mod fixtures;
+mod fleet;
 mod hostile;
 mod live;
 mod load;
@@ -54,6 +55,7 @@ on_both_backends!(
     admission::a_device_holding_more_documents_than_a_request_may_name_is_not_stuck,
     admission::many_worksites_assigned_at_once_arrive_a_page_at_a_time,
     schema::an_app_of_the_previous_schema_is_told_to_update_and_loses_nothing,
+    fleet::a_sync_records_protocol_last_sync_and_pending_and_a_refusal_keeps_the_last_sync,
 );
 
 /// Postgres only: the database itself crashes.

@@ -83,6 +83,7 @@ pub async fn an_app_of_the_previous_schema_is_told_to_update_and_loses_nothing(b
         page: None,
         schema: 1,
         number: 0,
+        pending: None,
     };
     let answer = reqwest::Client::new()
         .post(format!("{}/v1/sync", server.base_url))

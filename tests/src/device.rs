@@ -320,6 +320,7 @@ pub async fn push_raw_reading(
             page: None,
             schema,
             number: 0,
+            pending: None,
         };
         let response = http
             .post(format!("{base_url}/v1/sync"))

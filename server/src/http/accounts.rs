@@ -388,6 +388,71 @@ pub async fn devices(State(state): State<AppState>, headers: HeaderMap) -> Resul
     Ok(Json(list.into_iter().map(DeviceView::from).collect()))
 }
 
+/// One device of `GET /v1/fleet`: stable snake_case keys, for monitoring (docs/PROTOCOL.md 7.3).
+#[derive(Debug, Serialize)]
+pub struct FleetView {
+    device_id: DeviceId,
+    device_name: String,
+    /// `tablet`, or `dashboard` for a browser signed in on `/office` (it never syncs).
+    kind: &'static str,
+    model: String,
+    user_id: Uuid,
+    user_login: String,
+    user_name: String,
+    role: Option<String>,
+    app_version: String,
+    protocol: Option<u32>,
+    signed_in_at: chrono::DateTime<Utc>,
+    last_seen_at: chrono::DateTime<Utc>,
+    last_sync_at: Option<chrono::DateTime<Utc>>,
+    pending_changes: Option<u64>,
+    last_refusal_code: Option<String>,
+    last_refusal_at: Option<chrono::DateTime<Utc>>,
+    days_silent: i64,
+    silent: bool,
+    revoked: bool,
+    revoked_at: Option<chrono::DateTime<Utc>>,
+}
+
+impl From<crate::fleet::FleetDevice> for FleetView {
+    fn from(f: crate::fleet::FleetDevice) -> Self {
+        let (code, refused_at) = f.syncs.refusal.map_or((None, None), |(code, at)| (Some(code), Some(at)));
+        FleetView {
+            device_id: f.device.id,
+            device_name: f.device.name,
+            kind: if f.dashboard { "dashboard" } else { "tablet" },
+            model: f.model,
+            user_id: f.device.user_id,
+            user_login: f.user.as_ref().map(|u| u.login.clone()).unwrap_or_default(),
+            user_name: f.user.as_ref().map(|u| u.display_name.clone()).unwrap_or_default(),
+            role: f.user.as_ref().map(|u| u.role.to_string()),
+            app_version: f.device.app_version,
+            protocol: f.syncs.protocol,
+            signed_in_at: f.device.created_at,
+            last_seen_at: f.device.last_seen_at,
+            last_sync_at: f.syncs.last_sync_at,
+            pending_changes: f.syncs.pending,
+            last_refusal_code: code,
+            last_refusal_at: refused_at,
+            days_silent: f.days_silent,
+            silent: f.silent,
+            revoked: f.device.revoked_at.is_some(),
+            revoked_at: f.device.revoked_at,
+        }
+    }
+}
+
+/// `GET /v1/fleet` (admin): every device with its syncs, for monitoring.
+pub async fn fleet(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Vec<FleetView>>, ApiError> {
+    let c = caller(&state, &headers).await?;
+    if !c.is_admin() {
+        return Err(forbidden());
+    }
+    let list =
+        crate::fleet::fleet(state.store.as_ref(), Utc::now(), state.fleet_silent_days).await.map_err(db("fleet"))?;
+    Ok(Json(list.into_iter().map(FleetView::from).collect()))
+}
+
 /// `POST /v1/devices/{id}/revoke`: an admin, or the device's own user (a lost tablet).
 pub async fn revoke(
     State(state): State<AppState>,

@@ -20,6 +20,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use terrain_client_core::DeviceId;
 use terrain_client_core::protocol::{self, ErrorCode, SyncRequest};
 
 use crate::auth;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub sign_ins: Arc<accounts::SignInGate>,
     /// How long person records are kept (the dashboard's list of what expires soon).
     pub retention: crate::privacy::RetentionPolicy,
+    /// A tablet not synced for more than this many days is flagged as silent in the fleet.
+    pub fleet_silent_days: u32,
     /// The one-time code of the first-run setup page, while no user exists (printed in the
     /// server log by `serve`); `None` when the server started with users, or in tests that build
     /// the router directly.
@@ -75,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/login", post(accounts::login))
         .route("/v1/me", get(accounts::me))
         .route("/v1/devices", get(accounts::devices))
+        .route("/v1/fleet", get(accounts::fleet))
         .route("/v1/devices/me/key", get(accounts::my_key))
         .route("/v1/devices/{id}/key", get(accounts::device_key))
         .route("/v1/devices/{id}/revoke", post(accounts::revoke))
@@ -124,13 +128,17 @@ pub(crate) async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Resu
 
 async fn sync_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let started = std::time::Instant::now();
-    let (response, code) = match sync_inner(&state, &headers, body).await {
+    let mut seen = Seen::default();
+    let (response, code) = match sync_inner(&state, &headers, body, &mut seen).await {
         Ok(response) => (response, None),
         Err(e) => {
             let code = e.code;
             (e.into_msgpack(), Some(code))
         }
     };
+    if let Some(device) = seen.device {
+        record_sync(&state, device, &seen, code).await;
+    }
     // Bytes as they travel: the request's declared length, the answer's body.
     let received = headers
         .get(header::CONTENT_LENGTH)
@@ -161,8 +169,33 @@ async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], crate::metrics::global().render(stats)).into_response()
 }
 
-async fn sync_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
+/// What the sync endpoint learnt of a request on its way: its device once authenticated, its
+/// protocol version and reported pending count once decoded (for the fleet).
+#[derive(Debug, Default)]
+struct Seen {
+    device: Option<DeviceId>,
+    protocol: Option<u32>,
+    pending: Option<u64>,
+}
+
+/// Keep what a sync request showed for the fleet (the admin page, `GET /v1/fleet`): one small
+/// UPDATE of the device's row, after the answer is known. It never fails the sync: a failure
+/// is logged and the answer goes out as it is.
+async fn record_sync(state: &AppState, device: DeviceId, seen: &Seen, refused: Option<ErrorCode>) {
+    let seen = crate::store::SyncSeen {
+        at: chrono::Utc::now(),
+        protocol: seen.protocol,
+        pending: seen.pending,
+        refused: refused.map(|code| code.as_str().to_owned()),
+    };
+    if let Err(e) = state.store.record_sync(device, &seen).await {
+        tracing::warn!(error = %e, device = %device, "the fleet's record of a sync request was not written");
+    }
+}
+
+async fn sync_inner(state: &AppState, headers: &HeaderMap, body: Body, seen: &mut Seen) -> Result<Response, ApiError> {
     let caller = crate::http::authenticate(state.store.as_ref(), headers).await?;
+    seen.device = Some(caller.device.id);
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with(protocol::CONTENT_TYPE) {
         return Err(ApiError::new(
@@ -178,6 +211,7 @@ async fn sync_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Result
     let request: SyncRequest = protocol::decode(&bytes).map_err(|e| {
         ApiError::new(ErrorCode::MalformedRequest, format!("The body is not a valid sync request: {e}."))
     })?;
+    (seen.protocol, seen.pending) = (Some(request.protocol), request.pending);
     let response =
         sync::handle_with_cache(&state.store, &state.limits, &state.sync_cache, &caller, request, chrono::Utc::now())
             .await?;

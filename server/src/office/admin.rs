@@ -34,6 +34,35 @@ mod text {
         EmailRule => ["une adresse de la forme nom@domaine.be, sans espace.", "een adres van de vorm naam@domein.be, zonder spaties.", "an address of the form name@domain.be, without spaces."],
         MyAccount => ["Mon compte", "Mijn account", "My account"],
         BackToAdmin => ["Retour à l'administration", "Terug naar het beheer", "Back to administration"],
+        AppVersion => ["Version de l'application", "Versie van de app", "App version"],
+        Protocol => ["Protocole", "Protocol", "Protocol"],
+        LastRefusal => ["Dernier refus", "Laatste weigering", "Last refusal"],
+        PendingChanges => ["Modifications en attente sur l'appareil", "Wijzigingen in afwachting op het toestel", "Changes pending on the device"],
+        DaysSilent => ["Jours sans synchronisation", "Dagen zonder synchronisatie", "Days silent"],
+        Never => ["Jamais", "Nooit", "Never"],
+        SilentFor => ["Aucune synchronisation depuis plus de", "Geen synchronisatie sinds meer dan", "No sync for more than"],
+        Days => ["jours", "dagen", "days"],
+        FleetNote => ["Une tablette est signalée quand elle ne s'est plus synchronisée depuis plus de", "Een tablet wordt gemarkeerd wanneer ze niet meer gesynchroniseerd heeft sinds meer dan", "A tablet is flagged when it has not synced for more than"],
+        PendingNote => ["Les modifications en attente sont celles que la tablette n'avait pas encore vu enregistrer sur le serveur, selon sa dernière demande de synchronisation ; « — » : inconnu (application plus ancienne).", "Wijzigingen in afwachting zijn die welke de tablet nog niet op de server opgeslagen zag, volgens haar laatste synchronisatieverzoek; „—”: onbekend (oudere app).", "Pending changes are those the tablet had not yet seen stored on the server, as its last sync request said; \"—\": unknown (an older app)."],
+        RefusedMalformed => ["L'appareil a envoyé une demande que le serveur n'a pas pu lire.", "Het toestel stuurde een verzoek dat de server niet kon lezen.", "The device sent a request the server could not read."],
+        RefusedProtocol => ["L'application de l'appareil parle une autre version du protocole : mettez-la à jour.", "De app van het toestel spreekt een andere protocolversie: werk ze bij.", "The device's app speaks another protocol version: update it."],
+        RefusedAppOutdated => ["L'application est trop ancienne pour un document modifié par une version plus récente : mettez-la à jour (rien n'est perdu).", "De app is te oud voor een document dat door een nieuwere versie werd gewijzigd: werk ze bij (er gaat niets verloren).", "The app is too old for a document a newer version changed: update it (nothing is lost)."],
+        RefusedTooLarge => ["Trop de données en une seule demande.", "Te veel gegevens in één verzoek.", "Too much data in one request."],
+        RefusedDuplicate => ["Le même document figurait deux fois dans la demande.", "Hetzelfde document stond twee keer in het verzoek.", "The same document appeared twice in the request."],
+        RefusedInvalidSync => ["Des modifications n'ont pas pu être appliquées (message de synchronisation invalide).", "Wijzigingen konden niet worden toegepast (ongeldig synchronisatiebericht).", "Changes could not be applied (an invalid sync message)."],
+        RefusedSchema => ["Des modifications auraient rendu un document invalide.", "Wijzigingen zouden een document ongeldig maken.", "Changes would have made a document invalid."],
+        RefusedPersonal => ["Un chantier contenait des données personnelles (un nom dans un texte libre).", "Een werf bevatte persoonsgegevens (een naam in vrije tekst).", "A worksite held personal data (a name in free text)."],
+        RefusedKind => ["Un document existait déjà sous un autre type.", "Een document bestond al met een ander type.", "A document already existed with another kind."],
+        RefusedExpensive => ["La fusion des modifications a pris trop de temps au serveur.", "Het samenvoegen van de wijzigingen duurde te lang voor de server.", "Merging the changes took the server too long."],
+        RefusedBusy => ["Serveur occupé : la tablette réessaie d'elle-même.", "Server bezet: de tablet probeert het zelf opnieuw.", "Server busy: the tablet tries again by itself."],
+        RefusedInternal => ["Erreur du serveur ; rien n'a été enregistré (voir le journal du serveur).", "Serverfout; er werd niets opgeslagen (zie het logboek van de server).", "Server error; nothing was stored (see the server log)."],
+        RefusedSignIn => ["L'appareil doit se reconnecter.", "Het toestel moet zich opnieuw aanmelden.", "The device must sign in again."],
+        RefusedRevoked => ["L'appareil est révoqué.", "Het toestel is ingetrokken.", "The device is revoked."],
+        RefusedForbidden => ["Un document que cet utilisateur ne peut pas détenir ou modifier.", "Een document dat deze gebruiker niet mag houden of wijzigen.", "A document this user may not hold or change."],
+        RefusedForged => ["Des modifications portaient l'identifiant d'auteur d'un autre appareil.", "Wijzigingen droegen de auteurs-id van een ander toestel.", "Changes carried another device's author id."],
+        RefusedNotFound => ["Un document demandé n'existe pas sur le serveur.", "Een gevraagd document bestaat niet op de server.", "A requested document does not exist on the server."],
+        RefusedInput => ["Une modification a été refusée par le serveur.", "Een wijziging werd door de server geweigerd.", "A change was refused by the server."],
+        RefusedOther => ["Demande refusée par le serveur.", "Verzoek geweigerd door de server.", "Request refused by the server."],
     }
 }
 
@@ -59,6 +88,38 @@ pub fn role_label(lang: Lang, role: Role) -> &'static str {
     )
 }
 
+/// Why the server refused a device's sync request, in words: a sentence per stable code (the
+/// fleet keeps the code, the admin reads the sentence).
+pub fn refusal_label(lang: Lang, code: &str) -> &'static str {
+    use terrain_client_core::protocol::ErrorCode as E;
+    use text::L as R;
+    let code: E = serde_json::from_value(serde_json::Value::String(code.to_owned())).unwrap_or(E::Unknown);
+    at(
+        lang,
+        match code {
+            E::MalformedRequest | E::UnsupportedMediaType => R::RefusedMalformed,
+            E::UnsupportedProtocol => R::RefusedProtocol,
+            E::AppOutdated => R::RefusedAppOutdated,
+            E::BodyTooLarge | E::MessageTooLarge | E::TooManyDocuments => R::RefusedTooLarge,
+            E::DuplicateDocument => R::RefusedDuplicate,
+            E::InvalidSyncMessage => R::RefusedInvalidSync,
+            E::SchemaViolation => R::RefusedSchema,
+            E::PersonalData => R::RefusedPersonal,
+            E::KindMismatch => R::RefusedKind,
+            E::TooExpensive => R::RefusedExpensive,
+            E::Busy => R::RefusedBusy,
+            E::Internal => R::RefusedInternal,
+            E::InvalidToken | E::InvalidCredentials | E::RateLimited => R::RefusedSignIn,
+            E::DeviceRevoked => R::RefusedRevoked,
+            E::Forbidden => R::RefusedForbidden,
+            E::ForgedActor => R::RefusedForged,
+            E::NotFound => R::RefusedNotFound,
+            E::InvalidInput => R::RefusedInput,
+            E::Unknown => R::RefusedOther,
+        },
+    )
+}
+
 /// `GET /office/admin`.
 pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     let (caller, lang) = admin_caller(&state, &headers).await?;
@@ -76,8 +137,8 @@ async fn view(
 ) -> Result<maud::Markup, PageError> {
     let db = |e: StoreError| PageError::Api(ApiError::internal("admin page", e), lang);
     let users = state.store.users().await.map_err(db)?;
-    let devices = state.store.devices(None).await.map_err(db)?;
-    let models: HashMap<DeviceId, String> = state.store.device_models().await.map_err(db)?.into_iter().collect();
+    let silent_days = state.fleet_silent_days;
+    let fleet = crate::fleet::fleet(state.store.as_ref(), Utc::now(), silent_days).await.map_err(db)?;
     let contacts: HashMap<Uuid, Contact> = state.store.contacts().await.map_err(db)?.into_iter().collect();
     let worksites: Vec<(DocumentId, String)> =
         state.store.worksite_names().await.map_err(db)?.into_iter().map(|(id, name)| (DocumentId(id), name)).collect();
@@ -90,17 +151,12 @@ async fn view(
         }
     }
     assigned.sort_by(|a, b| (a.1.to_lowercase(), &a.2.display_name).cmp(&(b.1.to_lowercase(), &b.2.display_name)));
-    let name_of = |id: Uuid| users.iter().find(|u| u.id == id).map_or(String::new(), |u| u.display_name.clone());
     let roles: Vec<(String, String)> = [Role::Advisor, Role::Office, Role::Admin]
         .iter()
         .map(|r| (r.as_str().to_owned(), role_label(lang, *r).to_owned()))
         .collect();
-    let kind = |d: &crate::store::DeviceRecord| {
-        t(
-            lang,
-            if d.app_version.starts_with(super::DASHBOARD_VERSION_PREFIX) { L::DashboardSession } else { L::TabletApp },
-        )
-    };
+    let kind = |d: &crate::fleet::FleetDevice| t(lang, if d.dashboard { L::DashboardSession } else { L::TabletApp });
+    let when = |at: chrono::DateTime<Utc>| super::timeline::format_brussels(at, lang);
     let body = html! {
         h1 { (t(lang, L::Administration)) }
         @if let Some(n) = notice { p.saved #notice role="status" { (n) } }
@@ -128,20 +184,38 @@ async fn view(
         }
         section #devices {
             h2 { (t(lang, L::Devices)) }
-            table {
-                thead { tr { th { (t(lang, L::DeviceName)) } th { (t(lang, L::DeviceModel)) } th { (t(lang, L::User)) } th { (t(lang, L::LastSync)) } th {} } }
-                tbody { @for d in &devices {
-                tr data-device=(d.id) {
+            table #fleet {
+                thead { tr {
+                    th { (t(lang, L::User)) } th { (t(lang, L::DeviceName)) } th { (t(lang, L::DeviceModel)) }
+                    th { (at(lang, text::L::AppVersion)) } th { (at(lang, text::L::Protocol)) } th { (t(lang, L::LastSync)) }
+                    th { (at(lang, text::L::LastRefusal)) } th { (at(lang, text::L::PendingChanges)) }
+                    th { (at(lang, text::L::DaysSilent)) } th {}
+                } }
+                tbody { @for f in &fleet {
+                @let d = &f.device;
+                tr.silent[f.silent].revoked[d.revoked_at.is_some()] data-device=(d.id) {
+                    td.user { (f.user.as_ref().map(|u| u.display_name.as_str()).unwrap_or_default()) }
                     td {
                         form.inline.rename method="post" action=(format!("/office/admin/devices/{}/rename", d.id)) {
                             input name="name" value=(d.name) aria-label=(t(lang, L::DeviceName)) maxlength="200";
                             " " button.rename-submit type="submit" { (t(lang, L::Rename)) }
                         }
                     }
-                    td.model { (kind(d)) @if let Some(m) = models.get(&d.id) { " · " (m) } }
-                    td.user { (name_of(d.user_id)) }
-                    td.last-seen { (super::timeline::format_brussels(d.last_seen_at, lang)) }
-                    td { @if d.revoked_at.is_some() { (t(lang, L::Revoked)) } @else {
+                    td.model { (kind(f)) @if !f.model.is_empty() { " · " (f.model) } }
+                    td.app-version { @if !f.dashboard { (d.app_version) } }
+                    @if f.dashboard {
+                        td.protocol { "—" } td.last-sync { "—" } td.refusal {} td.pending { "—" } td.days-silent { "—" }
+                    } @else {
+                        td.protocol { @if let Some(p) = f.syncs.protocol { (p) } @else { "—" } }
+                        td.last-sync { @if let Some(at) = f.syncs.last_sync_at { (when(at)) } @else { (at(lang, text::L::Never)) } }
+                        td.refusal { @if let Some((code, refused_at)) = &f.syncs.refusal {
+                            (refusal_label(lang, code)) " " small { "(" (when(*refused_at)) ")" }
+                        } }
+                        td.pending { @if let Some(n) = f.syncs.pending { (n) } @else { "—" } }
+                        td.days-silent { (f.days_silent)
+                            @if f.silent { " " span.flag.flag-overdue.flag-silent { (at(lang, text::L::SilentFor)) " " (silent_days) " " (at(lang, text::L::Days)) } } }
+                    }
+                    td { @if let Some(revoked_at) = d.revoked_at { span.flag.flag-revoked { (t(lang, L::Revoked)) } " " small { (when(revoked_at)) } } @else {
                         form.inline method="post" action=(format!("/office/admin/devices/{}/revoke", d.id))
                             onsubmit=(format!("return confirm({:?})", t(lang, L::RevokeConfirm))) {
                             button.revoke type="submit" { (t(lang, L::Revoke)) }
@@ -149,6 +223,7 @@ async fn view(
                     } }
                 }
             } } }
+            p { small { (at(lang, text::L::FleetNote)) " " (silent_days) " " (at(lang, text::L::Days)) " (TERRAIN_FLEET_SILENT_DAYS). " (at(lang, text::L::PendingNote)) } }
         }
         section #assignments {
             h2 { (t(lang, L::Assignments)) }
@@ -214,16 +289,22 @@ pub async fn rename(
     Path(id): Path<DeviceId>,
     axum::Form(form): axum::Form<RenameForm>,
 ) -> Result<Response, PageError> {
-    let (_, lang) = admin_caller(&state, &headers).await?;
+    let (caller, lang) = admin_caller(&state, &headers).await?;
     let name = form.name.trim();
-    if !name.is_empty() {
-        let name: String = name.chars().take(200).collect();
-        state
-            .store
-            .rename_device(id, &name)
-            .await
-            .map_err(|e| PageError::Api(ApiError::internal("rename", e), lang))?;
+    if name.is_empty() {
+        return Ok(Redirect::to("/office/admin#devices").into_response());
     }
+    let name: String = name.chars().take(200).collect();
+    let renamed = state
+        .store
+        .rename_device(id, &name)
+        .await
+        .map_err(|e| PageError::Api(ApiError::internal("rename", e), lang))?;
+    if !renamed {
+        return Err(PageError::Api(ApiError::new(ErrorCode::NotFound, t(lang, L::NotFound)), lang));
+    }
+    // Accounts keep no history table: the change is on record in the log, as a revocation is.
+    tracing::info!(device = %id, by = %caller.user.login, "device renamed");
     Ok(Redirect::to("/office/admin#devices").into_response())
 }
 

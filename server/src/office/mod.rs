@@ -22,6 +22,9 @@ pub mod setup;
 mod timeline;
 mod worksites;
 
+/// How every dashboard page writes a time: Brussels time in the user's date form.
+pub use timeline::format_brussels;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -212,7 +215,7 @@ async fn login_submit(
 }
 
 /// `app_version` of a dashboard session's device: tells it apart from a tablet on the admin page.
-pub const DASHBOARD_VERSION_PREFIX: &str = "dashboard ";
+pub use crate::fleet::DASHBOARD_VERSION_PREFIX;
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Ok((caller, _)) = office_caller(&state, &headers).await {

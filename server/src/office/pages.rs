@@ -28,6 +28,7 @@ th a{color:inherit}td.num,th.num{text-align:right}
 section{margin-bottom:1.4rem}h2{font-size:1.15rem;margin:.2rem 0}
 .flag{display:inline-block;padding:.05rem .4rem;border-radius:.3rem;font-size:.85em;margin:.1rem}
 .flag-recruitment{background:#fde2c8}.flag-overdue{background:#f8c9c9}
+.flag-revoked{background:#e2e5e9}tr.revoked{color:#5b6672}tr.silent td{background:#fdf0f0}
 .meeting{background:#fff;padding:.6rem;margin:.4rem 0;border-left:4px solid #1f3a5f}
 .notes{white-space:pre-wrap}.conflict{background:#fff7d6;padding:.5rem;margin:.3rem 0}
 #live-status{font-size:.85em;opacity:.8}form.inline{display:inline}

@@ -91,6 +91,50 @@ pub struct DeviceRecord {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// What one sync request of a device showed, recorded for the fleet ([`Accounts::record_sync`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncSeen {
+    /// When it was answered.
+    pub at: DateTime<Utc>,
+    /// Its protocol version, when the body could be read as a sync request (`None`: it could
+    /// not, and then `pending` is not looked at either).
+    pub protocol: Option<u32>,
+    /// The changes it said were pending on the device (`None`: it did not say, an older app).
+    pub pending: Option<u64>,
+    /// The stable error code it was refused with; `None` when it synced.
+    pub refused: Option<String>,
+}
+
+/// What the server last saw of a device's syncs (the fleet on the admin page and in
+/// `GET /v1/fleet`). Everything is `None` for a device that never sent a sync request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncRecord {
+    /// The protocol version of its last sync request that could be read.
+    pub protocol: Option<u32>,
+    /// Its last successful sync.
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// The changes pending on the device as that last readable request reported them (`None`:
+    /// unknown, an app that does not report them).
+    pub pending: Option<u64>,
+    /// Its last refused sync request: the stable error code and when.
+    pub refusal: Option<(String, DateTime<Utc>)>,
+}
+
+impl SyncRecord {
+    /// The record after one more request.
+    pub fn after(mut self, seen: &SyncSeen) -> SyncRecord {
+        if let Some(protocol) = seen.protocol {
+            self.protocol = Some(protocol);
+            self.pending = seen.pending;
+        }
+        match &seen.refused {
+            None => self.last_sync_at = Some(seen.at),
+            Some(code) => self.refusal = Some((code.clone(), seen.at)),
+        }
+        self
+    }
+}
+
 /// One accepted change, for "who changed what, when".
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct HistoryEntry {
@@ -250,6 +294,11 @@ pub trait Accounts: Send + Sync {
     async fn rename_device(&self, _id: DeviceId, _name: &str) -> Result<bool, StoreError> {
         Ok(false)
     }
+    /// Record what one sync request of a device showed (one UPDATE of its row; nothing when the
+    /// device does not exist). See [`SyncRecord::after`].
+    async fn record_sync(&self, id: DeviceId, seen: &SyncSeen) -> Result<(), StoreError>;
+    /// What the server last saw of the syncs of every device.
+    async fn sync_records(&self) -> Result<Vec<(DeviceId, SyncRecord)>, StoreError>;
     /// Set how to reach a user; false when the user does not exist.
     async fn set_contact(&self, user: Uuid, contact: &Contact) -> Result<bool, StoreError>;
     /// How to reach a user (empty when not given or when the user does not exist).
@@ -489,6 +538,62 @@ macro_rules! impl_accounts {
                     .execute(&self.pool)
                     .await?;
                 Ok(r.rows_affected() > 0)
+            }
+
+            async fn record_sync(
+                &self,
+                id: terrain_client_core::DeviceId,
+                seen: &$crate::store::accounts::SyncSeen,
+            ) -> Result<(), $crate::store::StoreError> {
+                // The same as `SyncRecord::after`: a readable request sets the protocol and the
+                // pending count (unknown when it did not say), a refusal keeps the last sync.
+                sqlx::query(
+                    "UPDATE devices SET sync_protocol = COALESCE($1, sync_protocol), \
+                     sync_pending = CASE WHEN $1 IS NULL THEN sync_pending ELSE $2 END, \
+                     last_sync_at = CASE WHEN $3 IS NULL THEN $4 ELSE last_sync_at END, \
+                     refused_code = COALESCE($3, refused_code), \
+                     refused_at = CASE WHEN $3 IS NULL THEN refused_at ELSE $4 END \
+                     WHERE id = $5",
+                )
+                .bind(seen.protocol.map(i64::from))
+                .bind(seen.pending.map(|n| i64::try_from(n).unwrap_or(i64::MAX)))
+                .bind(seen.refused.as_deref())
+                .bind(seen.at)
+                .bind(id.uuid())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn sync_records(
+                &self,
+            ) -> Result<
+                Vec<(terrain_client_core::DeviceId, $crate::store::accounts::SyncRecord)>,
+                $crate::store::StoreError,
+            > {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT id, sync_protocol, last_sync_at, sync_pending, refused_code, refused_at FROM devices",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let protocol: Option<i64> = r.try_get(1)?;
+                        let pending: Option<i64> = r.try_get(3)?;
+                        let code: Option<String> = r.try_get(4)?;
+                        let refused_at: Option<chrono::DateTime<chrono::Utc>> = r.try_get(5)?;
+                        Ok((
+                            terrain_client_core::DeviceId(r.try_get::<uuid::Uuid, _>(0)?),
+                            $crate::store::accounts::SyncRecord {
+                                protocol: protocol.and_then(|p| u32::try_from(p).ok()),
+                                last_sync_at: r.try_get(2)?,
+                                pending: pending.and_then(|n| u64::try_from(n).ok()),
+                                refusal: code.zip(refused_at),
+                            },
+                        ))
+                    })
+                    .collect()
             }
 
             async fn set_contact(

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     Accounts, ChangedSince, CommitBatch, Contact, DeviceRecord, EraseOutcome, Erasure, HistoryEntry, PersonActivity,
-    Privacy, Reprojected, Store, StoreError, StoredDocument, User, unseen_changes,
+    Privacy, Reprojected, Store, StoreError, StoredDocument, SyncRecord, SyncSeen, User, unseen_changes,
 };
 use crate::projection::ProjectionRows;
 use crate::store::live::{CommitFeed, LiveEvent};
@@ -56,6 +56,8 @@ struct DeviceRow {
     storage_key: Vec<u8>,
     /// The highest sync request number stored ([`AccountWrites::request_number`]).
     last_request: i64,
+    /// What its sync requests showed ([`Accounts::record_sync`]).
+    syncs: SyncRecord,
 }
 
 #[derive(Clone)]
@@ -462,6 +464,7 @@ impl Accounts for MemoryStore {
                 token_hash: token_hash.to_vec(),
                 storage_key: storage_key.to_vec(),
                 last_request: 0,
+                syncs: SyncRecord::default(),
             },
         );
         Ok(())
@@ -501,6 +504,27 @@ impl Accounts for MemoryStore {
             .collect();
         devices.sort_by_key(|d| d.created_at);
         Ok(devices)
+    }
+
+    async fn rename_device(&self, id: DeviceId, name: &str) -> Result<bool, StoreError> {
+        Ok(match self.lock().devices.get_mut(&id) {
+            Some(d) => {
+                d.record.name = name.to_owned();
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn record_sync(&self, id: DeviceId, seen: &SyncSeen) -> Result<(), StoreError> {
+        if let Some(d) = self.lock().devices.get_mut(&id) {
+            d.syncs = std::mem::take(&mut d.syncs).after(seen);
+        }
+        Ok(())
+    }
+
+    async fn sync_records(&self) -> Result<Vec<(DeviceId, SyncRecord)>, StoreError> {
+        Ok(self.lock().devices.iter().map(|(id, d)| (*id, d.syncs.clone())).collect())
     }
 
     async fn revoke_device(&self, id: DeviceId, at: DateTime<Utc>) -> Result<bool, StoreError> {

@@ -35,7 +35,9 @@ use uuid::Uuid;
 
 use crate::projection::ProjectionRows;
 
-pub use accounts::{Accounts, Contact, ContactError, DeviceRecord, HistoryEntry, Role, UnknownRole, User};
+pub use accounts::{
+    Accounts, Contact, ContactError, DeviceRecord, HistoryEntry, Role, SyncRecord, SyncSeen, UnknownRole, User,
+};
 pub use live::LiveEvent;
 pub use memory::MemoryStore;
 pub use partners::{PartnerBody, PartnerCounts, Partners, PoolCandidate, TrainingSession};

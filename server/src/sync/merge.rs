@@ -565,6 +565,7 @@ mod tests {
             page: None,
             schema: terrain_client_core::SCHEMA_VERSION,
             number: 0,
+            pending: None,
         };
         let broken = StoredDocument {
             id: flagged,
