@@ -367,6 +367,7 @@ mod tests {
             protocol: PROTOCOL_VERSION,
             cursor: 0,
             docs: vec![],
+            pushes: vec![],
             removed: vec![],
             page: None,
             schema: crate::SCHEMA_VERSION,
