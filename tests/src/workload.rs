@@ -248,6 +248,14 @@ pub fn saved_size(device: &TestDevice) -> usize {
     r.documents().iter().map(|(id, _)| r.automerge(*id).map_or(0, |doc| doc.save().len())).sum()
 }
 
+/// Every document the device holds saved whole, concatenated and deflated (best, one stream): the
+/// least a compressed answer carrying those documents could weigh.
+pub fn deflated_saved_size(device: &TestDevice) -> usize {
+    let r = device.device.replica();
+    let all: Vec<u8> = r.documents().iter().flat_map(|(id, _)| r.automerge(*id).map(|d| d.save()).unwrap_or_default()).collect();
+    deflated_len(&all)
+}
+
 /// Length of `bytes` deflated (raw deflate, best compression).
 pub fn deflated_len(bytes: &[u8]) -> usize {
     let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
