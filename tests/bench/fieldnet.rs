@@ -115,8 +115,14 @@ async fn run_version(
     sites: &mut [workload::Site],
 ) -> Results {
     speak(seeder, version);
-    let mut results =
-        Results { version, cold: Vec::new(), cold_saved: 0, catch_up_10: Vec::new(), catch_up_50: Vec::new(), idle: Vec::new() };
+    let mut results = Results {
+        version,
+        cold: Vec::new(),
+        cold_saved: 0,
+        catch_up_10: Vec::new(),
+        catch_up_50: Vec::new(),
+        idle: Vec::new(),
+    };
     // W1: a brand-new device receives the 50 worksites.
     for i in 0..REPEATS {
         let mut device = bench.new_device(&format!("Cold {version}.{i}"), version).await;
@@ -139,7 +145,11 @@ async fn run_version(
             let (time, report, wire) = bench.field_sync(&mut behind).await;
             assert_eq!(heads(&behind), heads(seeder), "the device caught up");
             let sample = Sample { time, report, wire, floor: deflated_floor_since(&behind, &before) };
-            if over == 10 { results.catch_up_10.push(sample) } else { results.catch_up_50.push(sample) }
+            if over == 10 {
+                results.catch_up_10.push(sample)
+            } else {
+                results.catch_up_50.push(sample)
+            }
             let (time, report, wire) = bench.field_sync(&mut behind).await;
             if over == WORKSITES {
                 results.idle.push(Sample { time, report, wire, floor: 0 });
@@ -166,7 +176,10 @@ fn print_results(all: &[Results]) {
         "| {:<26} | {:>2} | {:>8} | {:>11} | {:>9} | {:>10} | {:>11} | {:>8} | {:>12} |",
         "workload", "v", "wall s", "round trips", "bytes up", "bytes down", "floor bytes", "limit s", "wall / limit"
     );
-    println!("|{:-<28}|{:->4}|{:->10}|{:->13}|{:->11}|{:->12}|{:->13}|{:->10}|{:->14}|", "", "", "", "", "", "", "", "", "");
+    println!(
+        "|{:-<28}|{:->4}|{:->10}|{:->13}|{:->11}|{:->12}|{:->13}|{:->10}|{:->14}|",
+        "", "", "", "", "", "", "", "", ""
+    );
     let rows: [(&str, fn(&Results) -> &[Sample]); 4] = [
         ("W1 cold device (50 sites)", |r| &r.cold),
         ("W2 100 edits over 10", |r| &r.catch_up_10),

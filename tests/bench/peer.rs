@@ -153,9 +153,12 @@ async fn main() {
 /// The peer's folder with its packages installed, or `None` (said) when node or npm is missing.
 fn install_peer(root: &Path) -> Option<PathBuf> {
     let version = |tool: &str| {
-        std::process::Command::new(tool).arg("--version").output().ok().filter(|o| o.status.success()).map(|o| {
-            String::from_utf8_lossy(&o.stdout).trim().to_owned()
-        })
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
     };
     let (Some(node), Some(npm)) = (version("node"), version("npm")) else {
         println!("peer benchmark skipped: it needs node (20) and npm on PATH");
@@ -180,8 +183,9 @@ fn install_peer(root: &Path) -> Option<PathBuf> {
         let json: serde_json::Value = serde_json::from_str(&json).expect("a package.json");
         json["version"].as_str().expect("a version").to_owned()
     };
-    let adapter = std::fs::read_to_string(dir.join("node_modules/@automerge/automerge-repo-storage-nodefs/dist/index.js"))
-        .expect("the nodefs adapter's code");
+    let adapter =
+        std::fs::read_to_string(dir.join("node_modules/@automerge/automerge-repo-storage-nodefs/dist/index.js"))
+            .expect("the nodefs adapter's code");
     println!("terrain / automerge-repo peer benchmark");
     println!("nproc: {}", std::thread::available_parallelism().map_or(0, |n| n.get()));
     println!(
@@ -447,7 +451,9 @@ fn print_table(terrain: &[Sample], peer: &[Sample]) {
         v[v.len() / 2]
     };
     println!();
-    println!("medians of {REPEATS} samples; T = Terrain, P = the automerge-repo sync server; T/P below 1: Terrain less");
+    println!(
+        "medians of {REPEATS} samples; T = Terrain, P = the automerge-repo sync server; T/P below 1: Terrain less"
+    );
     println!(
         "| {:<26} | {:>7} | {:>7} | {:>5} | {:>7} | {:>7} | {:>5} | {:>7} | {:>7} | {:>5} | {:>8} | {:>8} | {:>5} |",
         "phase", "T s", "P s", "T/P", "T cpu s", "P cpu s", "T/P", "T MiB", "P MiB", "T/P", "T bytes", "P bytes", "T/P"

@@ -252,7 +252,8 @@ pub fn saved_size(device: &TestDevice) -> usize {
 /// least a compressed answer carrying those documents could weigh.
 pub fn deflated_saved_size(device: &TestDevice) -> usize {
     let r = device.device.replica();
-    let all: Vec<u8> = r.documents().iter().flat_map(|(id, _)| r.automerge(*id).map(|d| d.save()).unwrap_or_default()).collect();
+    let all: Vec<u8> =
+        r.documents().iter().flat_map(|(id, _)| r.automerge(*id).map(|d| d.save()).unwrap_or_default()).collect();
     deflated_len(&all)
 }
 
