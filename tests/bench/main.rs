@@ -16,181 +16,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use automerge::ChangeHash;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
-use terrain_client_core::edit::{NewWorksite, WorksiteField};
-use terrain_client_core::values::{ContractType, CountingUnit, HoursSource, MeetingKind, Month};
-use terrain_client_core::{DocumentId, Edit, ItemId};
 use terrain_server::sync::DocCache;
-use terrain_tests::device::{SyncReport, TestDevice, date};
+use terrain_tests::device::{SyncReport, TestDevice};
 use terrain_tests::server::{PASSWORD, TestServer, create_user};
+use terrain_tests::workload::{
+    self, CATCH_UP_EDITS, CHANGES_PER_WORKSITE, Site, WORKSITES, changes_of, edit_site, floor_since, heads, saved_size,
+};
 
-const WORKSITES: usize = 50;
-const CHANGES_PER_WORKSITE: usize = 200;
-const CATCH_UP_EDITS: usize = 100;
 const REPEATS: usize = 5;
 /// The office user every bench device signs in as.
 const LOGIN: &str = "bench";
-
-/// What the seeding device knows about a worksite, to keep editing it.
-struct Site {
-    doc: DocumentId,
-    placements: Vec<ItemId>,
-    /// Meeting ids and the byte length of their (ASCII) notes.
-    meetings: Vec<(ItemId, usize)>,
-    /// Edits made so far, drives the next edit.
-    step: usize,
-}
-
-const WORDS: &[&str] = &[
-    "chantier",
-    "visite",
-    "ouvriers",
-    "planning",
-    "retard",
-    "beton",
-    "facade",
-    "echafaudage",
-    "clause",
-    "heures",
-    "stagiaire",
-    "contrat",
-    "reunion",
-    "entreprise",
-    "securite",
-    "livraison",
-    "toiture",
-    "coffrage",
-    "suivi",
-    "accord",
-];
-
-/// Make one more realistic edit on `site`: mostly typing in meeting notes and monthly hours,
-/// sometimes a new meeting, decision, action or field change.
-fn edit_site(device: &mut TestDevice, site: &mut Site) {
-    let n = site.step;
-    site.step += 1;
-    let doc = site.doc;
-    match n {
-        0 => device.edit(
-            doc,
-            Edit::SetClause { unit: CountingUnit::Hours, objective: 1200.0, deadline: Some(date(2026, 12, 31)) },
-        ),
-        1 | 2 => {
-            let position = device.next_id();
-            device.edit(
-                doc,
-                Edit::AddPosition {
-                    id: position,
-                    title: if n == 1 { "Macon".into() } else { "Coffreur".into() },
-                    tasks: "Maconnerie de facade, coffrage des dalles".into(),
-                    requirements: "Permis B, VCA".into(),
-                    contract_type: ContractType::FixedTerm,
-                    planned_start: Some(date(2026, 2, 1)),
-                    hours_planned: 600.0,
-                },
-            );
-            let placement = device.next_id();
-            device.edit(
-                doc,
-                Edit::AddPlacement {
-                    id: placement,
-                    person: DocumentId(uuid::Uuid::from_u128(0x1000 + n as u128)),
-                    position,
-                    contract_type: ContractType::FixedTerm,
-                    start: Some(date(2026, 2, 2)),
-                    end: Some(date(2026, 9, 30)),
-                    weekly_hours: 38.0,
-                },
-            );
-            site.placements.push(placement);
-        }
-        _ => {
-            let kind = n % 20;
-            if kind == 3 || site.meetings.is_empty() {
-                let meeting = device.next_id();
-                let notes = format!("Reunion {} sur chantier.", site.meetings.len() + 1);
-                let len = notes.len();
-                device.edit(
-                    doc,
-                    Edit::AddMeeting {
-                        id: meeting,
-                        kind: if site.meetings.is_empty() { MeetingKind::Kickoff } else { MeetingKind::FollowUp },
-                        date: Some(date(2026, 1 + (site.meetings.len() % 12) as u32, 12)),
-                        place: "Sur chantier".into(),
-                        notes,
-                        next_meeting: Some(date(2026, 1 + ((site.meetings.len() + 2) % 12) as u32, 12)),
-                    },
-                );
-                site.meetings.push((meeting, len));
-            } else if kind == 7 || kind == 11 {
-                let placement = site.placements[n % site.placements.len()];
-                let month = Month::new(2026, 1 + (n / 20 % 12) as u32).expect("valid month");
-                device.edit(
-                    doc,
-                    Edit::RecordHours {
-                        placement,
-                        month,
-                        hours: 100.0 + (n % 60) as f64,
-                        source: HoursSource::AttendanceSheet,
-                    },
-                );
-            } else if kind == 13 {
-                let (meeting, _) = *site.meetings.last().expect("a meeting");
-                let id = device.next_id();
-                device.edit(doc, Edit::AddDecision { meeting, id, text: format!("Decision {n}: renforcer le suivi") });
-            } else if kind == 17 {
-                let (meeting, _) = *site.meetings.last().expect("a meeting");
-                let id = device.next_id();
-                device.edit(
-                    doc,
-                    Edit::AddAction {
-                        meeting,
-                        id,
-                        what: format!("Envoyer la fiche {n}"),
-                        who: "Sophie".into(),
-                        due: Some(date(2026, 6, 1)),
-                    },
-                );
-            } else if kind == 19 {
-                device.edit(
-                    doc,
-                    Edit::SetWorksiteField { field: WorksiteField::ContractorContact, value: format!("Contact {n}") },
-                );
-            } else {
-                // Typing: a word appended to the notes of the latest meeting.
-                let last = site.meetings.len() - 1;
-                let (meeting, len) = site.meetings[last];
-                let word = format!(" {}", WORDS[n % WORDS.len()]);
-                device.edit(doc, Edit::SpliceMeetingNotes { meeting, pos: len, delete: 0, insert: word.clone() });
-                site.meetings[last].1 += word.len();
-            }
-        }
-    }
-}
-
-fn changes_of(device: &TestDevice) -> usize {
-    let r = device.device.replica();
-    r.documents().iter().map(|(id, _)| r.automerge(*id).map_or(0, |d| d.get_changes(&[]).len())).sum()
-}
-
-/// Heads of every document the device holds.
-fn heads(device: &TestDevice) -> Vec<(DocumentId, Vec<ChangeHash>)> {
-    let r = device.device.replica();
-    r.documents().iter().map(|(id, _)| (*id, r.automerge(*id).map(|d| d.get_heads()).unwrap_or_default())).collect()
-}
-
-/// Bytes of the changes the device holds now and did not hold at `before`.
-fn floor_since(device: &TestDevice, before: &[(DocumentId, Vec<ChangeHash>)]) -> usize {
-    let r = device.device.replica();
-    let mut total = 0;
-    for (id, _) in r.documents() {
-        let doc = r.automerge(id).expect("listed document");
-        let had = before.iter().find(|(d, _)| *d == id).map(|(_, h)| h.clone()).unwrap_or_default();
-        total += doc.get_changes(&had).iter().map(|c| c.raw_bytes().len()).sum::<usize>();
-    }
-    total
-}
 
 /// One timed sync.
 #[derive(Clone, Copy)]
@@ -273,10 +109,7 @@ async fn run_pass(bench: &mut Bench, pass: &Pass, seeder: &mut TestDevice, sites
         let (time, report, rebuilds) = bench.sync(pass, &mut d).await;
         assert_eq!(d.device.replica().documents().len(), WORKSITES, "the cold device received every worksite");
         cold.push(Sample { time, report, floor: floor_since(&d, &[]), rebuilds });
-        let r = d.device.replica();
-        cold_saved.push(
-            r.documents().iter().map(|(id, _)| r.automerge(*id).map_or(0, |doc| doc.save().len())).sum::<usize>(),
-        );
+        cold_saved.push(saved_size(&d));
     }
 
     // Catch-up: `behind` has everything, goes offline; the seeder makes 100 edits and syncs them
@@ -497,33 +330,7 @@ async fn main() {
     // Seed: 50 worksites of 200 changes each, synced up (not timed).
     let t = Instant::now();
     let mut seeder = bench.new_device(&fast, "Seeder").await;
-    let mut sites = Vec::new();
-    for i in 0..WORKSITES {
-        let doc = DocumentId(uuid::Uuid::new_v4());
-        let ctx = seeder.ctx();
-        seeder
-            .device
-            .create_worksite(
-                doc,
-                &NewWorksite {
-                    name: format!("Ecole communale {i}"),
-                    address: format!("Rue Wayez {i}, 1070 Anderlecht"),
-                    contract_reference: format!("MP-2026-{i:03}"),
-                    authority: "Commune d'Anderlecht".into(),
-                    contractor: "Batiments Dupont SA".into(),
-                    advisor: "Sophie Martin".into(),
-                    order_to_start: Some(date(2026, 1, 5)),
-                    planned_end: Some(date(2026, 12, 31)),
-                },
-                &ctx,
-            )
-            .expect("create worksite");
-        let mut site = Site { doc, placements: Vec::new(), meetings: Vec::new(), step: 0 };
-        while seeder.device.replica().automerge(doc).expect("created").get_changes(&[]).len() < CHANGES_PER_WORKSITE {
-            edit_site(&mut seeder, &mut site);
-        }
-        sites.push(site);
-    }
+    let mut sites = workload::seed(&mut seeder, WORKSITES, CHANGES_PER_WORKSITE);
     let seed_edit_time = t.elapsed();
     let (seed_sync_time, seed_report, _) = bench.sync(&fast, &mut seeder).await;
     println!(

@@ -156,6 +156,17 @@ impl TestDevice {
         ItemId::from_random_bytes(bytes)
     }
 
+    /// How many item ids [`TestDevice::next_id`] has given (the counter is not kept in the store).
+    pub fn id_counter(&self) -> u64 {
+        self.counter
+    }
+
+    /// Go on giving item ids after `counter`: a copy of a device's folder, opened again, then makes
+    /// the very edits the original would (the benchmarks replay an author's edits this way).
+    pub fn set_id_counter(&mut self, counter: u64) {
+        self.counter = counter;
+    }
+
     /// Apply an edit (persisted when this returns).
     pub fn edit(&mut self, doc: DocumentId, edit: Edit) {
         let ctx = self.ctx();

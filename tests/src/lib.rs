@@ -8,6 +8,7 @@ pub mod device;
 pub mod fixtures;
 pub mod portfolio;
 pub mod server;
+pub mod workload;
 
 /// Run each listed scenario (an `async fn(terrain_tests::db::Backend)` reachable as
 /// `crate::module::scenario`) once on SQLite and once on Postgres: one suite, two backends.

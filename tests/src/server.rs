@@ -167,14 +167,12 @@ impl ServerProcess {
 
     /// The most memory the process has held so far (`VmHWM`, the peak resident set), in bytes.
     pub fn peak_rss_bytes(&self) -> u64 {
-        let pid = self.child.id().expect("the server is running");
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process's status");
-        let kib = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .expect("VmHWM in /proc/<pid>/status");
-        kib * 1024
+        process_peak_rss_bytes(self.pid())
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the server is running")
     }
 
     /// Kill the process with SIGKILL: no shutdown, no flush.
@@ -182,6 +180,43 @@ impl ServerProcess {
         self.child.start_kill().expect("send SIGKILL");
         let _ = self.child.wait().await;
     }
+}
+
+/// The most memory process `pid` has held so far (`VmHWM` in `/proc/<pid>/status`), in bytes.
+pub fn process_peak_rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process's status");
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .expect("VmHWM in /proc/<pid>/status");
+    kib * 1024
+}
+
+/// The CPU time process `pid` has used so far, user plus system (`utime` + `stime` in
+/// `/proc/<pid>/stat`), in seconds.
+pub fn process_cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the process's stat");
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    let after = &stat[stat.rfind(')').expect("a command name") + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 of the line; `after` starts at field 3.
+    let ticks: u64 = fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    ticks as f64 / clock_ticks_per_second() as f64
+}
+
+/// `sysconf(_SC_CLK_TCK)`, asked of `getconf` once.
+fn clock_ticks_per_second() -> u64 {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(100)
+    })
 }
 
 /// A free loopback port.
