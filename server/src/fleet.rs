@@ -124,7 +124,8 @@ mod tests {
 
     #[test]
     fn a_refusal_keeps_the_last_sync_and_an_unreadable_request_keeps_the_protocol_and_count() {
-        let t = |h| DateTime::parse_from_rfc3339("2026-12-02T09:00:00Z").unwrap().with_timezone(&Utc) + Duration::hours(h);
+        let t =
+            |h| DateTime::parse_from_rfc3339("2026-12-02T09:00:00Z").unwrap().with_timezone(&Utc) + Duration::hours(h);
         let synced =
             SyncRecord::default().after(&SyncSeen { at: t(0), protocol: Some(1), pending: Some(3), refused: None });
         let refused = synced.clone().after(&SyncSeen {
@@ -136,8 +137,7 @@ mod tests {
         assert_eq!(refused.last_sync_at, Some(t(0)));
         assert_eq!((refused.protocol, refused.pending), (Some(1), Some(3)));
         assert_eq!(refused.refusal, Some(("malformed_request".into(), t(1))));
-        let old_app =
-            refused.after(&SyncSeen { at: t(2), protocol: Some(1), pending: None, refused: None });
+        let old_app = refused.after(&SyncSeen { at: t(2), protocol: Some(1), pending: None, refused: None });
         assert_eq!((old_app.last_sync_at, old_app.pending), (Some(t(2)), None), "not said is unknown, not zero");
         assert_eq!(old_app.refusal, Some(("malformed_request".into(), t(1))), "the last refusal stays on record");
     }

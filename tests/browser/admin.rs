@@ -194,7 +194,10 @@ async fn the_admin_sees_the_fleet_renames_a_tablet_and_a_silent_one_is_flagged()
     .await;
     fill(&b, "#rename-me", "Tablette 1 d'Amina").await;
     submit(&b, "#rename-go").await;
-    assert_eq!(b.attr(&format!("{} input[name=name]", row(first_id)), "value").await.as_deref(), Some("Tablette 1 d'Amina"));
+    assert_eq!(
+        b.attr(&format!("{} input[name=name]", row(first_id)), "value").await.as_deref(),
+        Some("Tablette 1 d'Amina")
+    );
     assert_eq!(store.device(first_id).await.unwrap().unwrap().name, "Tablette 1 d'Amina");
 
     b.scroll_to("#devices").await;
@@ -206,6 +209,9 @@ async fn the_admin_sees_the_fleet_renames_a_tablet_and_a_silent_one_is_flagged()
     assert!(squash(&b.text(&cell(first_id, "refusal")).await).starts_with("The device sent a request"));
     b.run("document.cookie='terrain_lang=nl; path=/';", vec![]).await;
     b.goto(&format!("{base}/office/admin")).await;
-    assert_eq!(squash(&b.text(&cell(second_id, "days-silent")).await), "20 Geen synchronisatie sinds meer dan 14 dagen");
+    assert_eq!(
+        squash(&b.text(&cell(second_id, "days-silent")).await),
+        "20 Geen synchronisatie sinds meer dan 14 dagen"
+    );
     b.quit().await;
 }
