@@ -829,10 +829,9 @@ impl Replica {
         let paged = session.more || session.capped;
         let next = self.build_request();
         let more = self.session.as_ref().is_some_and(|s| s.more);
-        // Documents received whole are confirmed by the next request that goes anyway, not by one
-        // of their own: a cold device's page is one round trip.
-        let confirming = next.pushes.iter().all(|p| p.changes.is_empty() && self.confirm.contains(&p.doc));
-        if next.docs.is_empty() && confirming && !more {
+        // Documents received whole are confirmed at once, in this session: until the server counts
+        // them as held, an unassignment would make the device's next edit of one a refusal.
+        if next.docs.is_empty() && next.pushes.is_empty() && !more {
             // Quiescent: keep the cursor, the sync is complete. Removals left to confirm go with
             // the next session's first request.
             self.cursor = response.cursor;
