@@ -1120,7 +1120,7 @@ async fn sync(rt: &Rc<Runtime>) {
                     // Not a failure: the server read nothing and said when to come back.
                     let now = now_ms();
                     let wait = rt.backoff.borrow_mut().refused(retry_after.as_deref(), now);
-                    app.sync.online = true;
+                    app.sync.online = browser_online();
                     app.sync.last_error = None;
                     app.sync.retry = Some(PendingRetry { since_ms: now, wait_ms: wait });
                     resend_in = Some(wait);
@@ -1129,7 +1129,7 @@ async fn sync(rt: &Rc<Runtime>) {
                     let now = now_ms();
                     app.sync.last_success_ms = Some(now);
                     app.sync.last_error = None;
-                    app.sync.online = true;
+                    app.sync.online = browser_online();
                     if let Some(r) = app.guard.record.as_mut() {
                         r.last_sync_ms = Some(now);
                         record = Some(r.clone());
@@ -1558,4 +1558,11 @@ fn nonce() -> Result<[u8; 12], String> {
     let mut bytes = [0u8; 12];
     getrandom::fill(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
     Ok(bytes)
+}
+
+/// Whether the browser says it is online now. An answer proves the network was there when it
+/// came, not that it still is: the browser may have gone offline while the sync finished (its
+/// `offline` event already handled), and the status bar must not say "online" until the next one.
+fn browser_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
