@@ -136,7 +136,9 @@ pub async fn shots(b: &Browser, name: &str) {
 /// Whole-page screenshots of the current page (reloaded) in the three languages, as
 /// `<name>-<lang>.png`; ends in French.
 pub async fn shots_named(b: &Browser, name: &str) {
-    let url = b.url().await;
+    // Without its fragment: going to the same address with only a `#…` does not load the page
+    // again, and the screenshots would all be in the language it was loaded in.
+    let url = b.url().await.split('#').next().unwrap_or_default().to_owned();
     for lang in LANGS {
         set_lang(b, lang).await;
         b.goto(&url).await;
