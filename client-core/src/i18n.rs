@@ -5,7 +5,7 @@
 //! and the spreadsheet exports all name a code through [`code_label`] (or [`label`] for a typed
 //! value), so a contract type reads the same everywhere, in French, Dutch and English.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc, Weekday};
 
 use crate::matching::Reason;
 use crate::values::{
@@ -261,6 +261,27 @@ pub fn format_hours(hours: f64, lang: Lang) -> String {
     format!("{} {unit}", format_number(hours, lang))
 }
 
+/// A figure in the unit a clause counts: hours (`1 552 h`), or positions with the word agreeing
+/// with the number (`1 poste`, `3 postes`; nl `1 functie`; en `1 position`), a no-break space
+/// between. The one spelling for the tablet, the dashboard and the documents.
+pub fn format_amount(value: f64, unit: CountingUnit, lang: Lang) -> String {
+    match unit {
+        CountingUnit::Hours => format_hours(value, lang),
+        CountingUnit::Positions => {
+            let one = (value.abs() * 10.0).round() == 10.0;
+            let word = match (lang, one) {
+                (Lang::Fr, true) => "poste",
+                (Lang::Fr, false) => "postes",
+                (Lang::Nl, true) => "functie",
+                (Lang::Nl, false) => "functies",
+                (Lang::En, true) => "position",
+                (Lang::En, false) => "positions",
+            };
+            format!("{}\u{a0}{word}", format_number(value, lang))
+        }
+    }
+}
+
 /// A ratio (0.425 for 42.5 %) as a percentage: fr `42,5 %`, nl `42,5%`, en `42.5%`.
 pub fn format_percent(ratio: f64, lang: Lang) -> String {
     let n = format_number(ratio * 100.0, lang);
@@ -275,6 +296,35 @@ pub fn format_date(date: NaiveDate, lang: Lang) -> String {
     match lang {
         Lang::Nl => date.format("%d-%m-%Y").to_string(),
         Lang::Fr | Lang::En => date.format("%d/%m/%Y").to_string(),
+    }
+}
+
+/// Brussels time (Europe/Brussels: CET, and CEST from the last Sunday of March 01:00 UTC to the
+/// last Sunday of October 01:00 UTC, the EU rule in force since 1996).
+pub fn brussels(at: DateTime<Utc>) -> NaiveDateTime {
+    let year = at.year();
+    let last_sunday = |month: u32| {
+        let mut d = NaiveDate::from_ymd_opt(year, month, 31).unwrap_or_default();
+        while d.weekday() != Weekday::Sun {
+            d = d.pred_opt().unwrap_or(d);
+        }
+        d.and_hms_opt(1, 0, 0).unwrap_or_default().and_utc()
+    };
+    let summer = at >= last_sunday(3) && at < last_sunday(10);
+    (at + Duration::hours(if summer { 2 } else { 1 })).naive_utc()
+}
+
+/// "21/11/2026 14:03" in Brussels time, with the language's date form.
+pub fn format_brussels(at: DateTime<Utc>, lang: Lang) -> String {
+    let local = brussels(at);
+    format!("{} {}", format_date(local.date(), lang), local.format("%H:%M"))
+}
+
+/// What follows a label: French sets a space before the colon, Dutch and English do not.
+pub fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fr => " : ",
+        Lang::Nl | Lang::En => ": ",
     }
 }
 
@@ -468,5 +518,29 @@ mod tests {
         assert_eq!(format_month(m, Lang::Nl), "maart 2026");
         assert_eq!(format_month(Month::new(2026, 12).unwrap(), Lang::En), "December 2026");
         assert_eq!(format_month_short(m), "03/26");
+    }
+
+    #[test]
+    fn brussels_time_follows_summer_time() {
+        use chrono::TimeZone;
+        let winter = Utc.with_ymd_and_hms(2026, 11, 21, 13, 3, 0).unwrap();
+        assert_eq!(brussels(winter).format("%H:%M").to_string(), "14:03");
+        let summer = Utc.with_ymd_and_hms(2026, 7, 1, 13, 3, 0).unwrap();
+        assert_eq!(brussels(summer).format("%H:%M").to_string(), "15:03");
+        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(brussels(Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 0).unwrap()).format("%H").to_string(), "01");
+        assert_eq!(brussels(Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap()).format("%H").to_string(), "03");
+        assert_eq!(brussels(Utc.with_ymd_and_hms(2026, 10, 25, 0, 59, 0).unwrap()).format("%H").to_string(), "02");
+        assert_eq!(brussels(Utc.with_ymd_and_hms(2026, 10, 25, 1, 0, 0).unwrap()).format("%H").to_string(), "02");
+    }
+
+    #[test]
+    fn amounts_name_what_they_count_and_agree_with_the_number() {
+        let nb = '\u{a0}';
+        assert_eq!(format_amount(1.0, CountingUnit::Positions, Lang::Fr), format!("1{nb}poste"));
+        assert_eq!(format_amount(3.0, CountingUnit::Positions, Lang::Fr), format!("3{nb}postes"));
+        assert_eq!(format_amount(0.0, CountingUnit::Positions, Lang::Nl), format!("0{nb}functies"));
+        assert_eq!(format_amount(1.0, CountingUnit::Positions, Lang::En), format!("1{nb}position"));
+        assert_eq!(format_amount(1552.0, CountingUnit::Hours, Lang::Fr), "1\u{202f}552 h");
     }
 }

@@ -400,26 +400,37 @@ pub fn join_list(items: &[String]) -> String {
     items.join(", ")
 }
 
-/// Text folded for comparison: lower case, accents removed, inner spaces collapsed.
+/// Text folded for comparing what people type: lower case, accents and other marks dropped
+/// (any letter Unicode decomposes: é, ş, ă, ț, ễ…, and ø, ł, đ, ı, œ, æ, ß by hand), typographic
+/// apostrophes made plain, spaces trimmed and collapsed ("  Élodie  DUPRÉ " and "elodie dupre"
+/// fold alike; so do "Ayşe Yılmaz" and "ayse yilmaz"). The one folding of the tablet's search,
+/// the dashboard's searches, matching and the erasure confirmation.
 pub fn fold(s: &str) -> String {
-    let folded: String = s
-        .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
-            'ç' | 'ć' | 'č' => 'c',
-            'è' | 'é' | 'ê' | 'ë' | 'ě' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ñ' | 'ń' => 'n',
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            'ý' | 'ÿ' => 'y',
-            'š' | 'ś' => 's',
-            'ž' | 'ź' | 'ż' => 'z',
-            other => other,
-        })
-        .collect();
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let mut out = String::with_capacity(s.len());
+    for c in s.trim().chars().flat_map(char::to_lowercase) {
+        let plain = match c {
+            'ø' => "o",
+            'ł' => "l",
+            'đ' => "d",
+            'ı' => "i",
+            'œ' => "oe",
+            'æ' => "ae",
+            'ß' => "ss",
+            '\u{2019}' | '`' | '´' => "'",
+            c if c.is_whitespace() => " ",
+            _ => {
+                out.extend(std::iter::once(c).nfd().filter(|d| !is_combining_mark(*d)));
+                continue;
+            }
+        };
+        if plain == " " && out.ends_with(' ') {
+            continue;
+        }
+        out.push_str(plain);
+    }
+    out
 }
 
 /// The eligibility criteria of the social clause that the apps offer as checkboxes on a person
@@ -429,6 +440,15 @@ pub const ELIGIBILITY_FLAGS: &[&str] = &["job_seeker_6_months", "low_qualificati
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_ignores_case_marks_and_spacing() {
+        assert_eq!(fold("  Élodie   DUPRÉ "), "elodie dupre");
+        assert_eq!(fold("Ayşe Yılmaz"), "ayse yilmaz");
+        assert_eq!(fold("Nguyễn Łukasz Ștefan"), "nguyen lukasz stefan");
+        assert_eq!(fold("Ele\u{301}onore"), "eleonore", "a decomposed accent folds too");
+        assert_ne!(fold("Jean Dupont"), fold("Jean Dupond"));
+    }
 
     #[test]
     fn hours_accept_decimal_comma_and_refuse_nonsense() {

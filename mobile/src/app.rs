@@ -86,8 +86,9 @@ pub struct SyncInfo {
     /// The server answered `busy`: the app sends the sync again by itself after this wait. Not a
     /// failure; "sync now" sends at once instead.
     pub retry: Option<PendingRetry>,
-    /// The device was revoked and erased: what was not synced.
-    pub revoked: Option<Vec<(DocumentId, DocKind, usize)>>,
+    /// The device was revoked and erased: what was not synced, by the title the document had
+    /// (worksite or person name) and its count of unsynced changes.
+    pub revoked: Option<Vec<(String, usize)>>,
 }
 
 /// A resend the app will make by itself after a `busy` answer.
@@ -346,24 +347,9 @@ impl App {
     }
 }
 
-/// Lower case without accents, for searching as people type ("Ecole" finds "École").
-pub fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-            'ç' => 'c',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ñ' => 'n',
-            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            'ý' | 'ÿ' => 'y',
-            'œ' => 'o',
-            other => other,
-        })
-        .collect()
-}
+/// Lower case without accents, for searching as people type ("Ecole" finds "École", "yilmaz"
+/// finds "Yılmaz"): the folding the dashboard's searches use too.
+pub use terrain_client_core::values::fold;
 
 /// Whether every word of `query` is in one of `haystack` (accents and case ignored).
 pub fn matches(query: &str, haystack: &[&str]) -> bool {

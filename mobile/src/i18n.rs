@@ -2,8 +2,8 @@
 //! are written by [`terrain_client_core::i18n`], the same functions the office dashboard uses.
 
 pub use terrain_client_core::i18n::{
-    Lang, code_label, eligibility_label, format_date, format_hours, format_month, format_number, format_opt_date,
-    format_percent,
+    Lang, brussels, code_label, colon, eligibility_label, format_amount, format_date, format_hours, format_month,
+    format_number, format_opt_date, format_percent,
 };
 
 terrain_client_core::labels! {

@@ -501,7 +501,7 @@ pub fn footer(app: &App) -> Markup {
     html! {
         footer #device .card {
             p #storage data-persisted=(match g.storage.persisted { Some(true) => "true", Some(false) => "false", None => "unknown" }) {
-                (t(lang, L::Storage)) " : "
+                (t(lang, L::Storage)) (crate::i18n::colon(lang))
                 @match g.storage.persisted {
                     Some(true) => (t(lang, L::Persistent)),
                     _ => (t(lang, L::NotPersistent)),

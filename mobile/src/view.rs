@@ -19,8 +19,8 @@ use terrain_client_core::{DocKind, DocumentId, ItemId};
 
 use crate::app::{App, Flash, Screen, matches};
 use crate::i18n::{
-    L, Lang, code_label, eligibility_label, format_date, format_hours, format_month, format_number, format_opt_date,
-    format_percent, t,
+    L, Lang, brussels, code_label, colon, eligibility_label, format_amount, format_date, format_hours, format_month,
+    format_opt_date, format_percent, t,
 };
 
 /// The whole page inside `#app`.
@@ -73,26 +73,26 @@ pub fn status(app: &App) -> Markup {
                 strong { (pending.pending_changes) } " " (t(lang, L::Pending))
             }
             span #last-sync {
-                (t(lang, L::LastSync)) " : "
+                (t(lang, L::LastSync)) (colon(lang))
                 @match app.sync.last_success_ms { Some(ms) => (clock(ms, lang)), None => (t(lang, L::Never)) }
             }
             @if app.sync.syncing { span #syncing { (t(lang, L::Syncing)) } }
             button #sync-now .primary type="button" data-action="sync" disabled[app.sync.syncing] { (t(lang, L::SyncNow)) }
-            @if let Some(why) = &app.sync.last_error { p #sync-error .error { (t(lang, L::SyncFailed)) " : " (why) } }
+            @if let Some(why) = &app.sync.last_error { p #sync-error .error { (t(lang, L::SyncFailed)) (colon(lang)) (why) } }
             @if let Some(retry) = app.sync.retry.filter(|_| !app.sync.syncing) {
                 p #sync-busy .notice data-wait-ms=(retry.wait_ms) { (busy_retry(lang, retry.wait_ms)) }
             }
             @if let Some(unsynced) = &app.sync.revoked {
                 div #revoked .error {
                     p { (t(lang, L::RevokedNotice)) }
-                    ul { @for (doc, kind, n) in unsynced { li { (kind.as_str()) " " (doc) " : " (n) } } }
+                    ul { @for (title, n) in unsynced { li { (title) (colon(lang)) (n) " " (t(lang, L::Pending)) } } }
                 }
             }
             @if !pending.quarantined.is_empty() {
                 ul #refused {
                     @for (doc, q) in &pending.quarantined {
                         li .refused data-doc=(doc) {
-                            strong { (t(lang, L::Refused)) } " — " (document_title(app, *doc)) " : "
+                            strong { (t(lang, L::Refused)) } " — " (document_title(app, *doc)) (colon(lang))
                             span.reason data-code=(q.code.as_str()) { (crate::lock::refusal_text(lang, q.code)) }
                             " (" (q.pending_changes) " " (t(lang, L::Pending)) "). " (t(lang, L::RefusedKept)) " "
                             button type="button" data-action="retry" data-doc=(doc) { (t(lang, L::Retry)) }
@@ -111,16 +111,19 @@ pub fn busy_retry(lang: Lang, wait_ms: u64) -> String {
     format!("{} {seconds} s", t(lang, L::BusyRetryIn))
 }
 
-fn document_title(app: &App, doc: DocumentId) -> String {
+pub(crate) fn document_title(app: &App, doc: DocumentId) -> String {
     if let Some(w) = app.worksite(doc) {
         return w.name;
     }
     app.person(doc).map_or_else(|| doc.to_string(), |p| p.display_name())
 }
 
+/// A moment in Brussels time, to the second: the last sync.
 fn clock(ms: i64, lang: Lang) -> String {
-    DateTime::from_timestamp_millis(ms)
-        .map_or_else(String::new, |d| format!("{} {}", format_date(d.date_naive(), lang), d.format("%H:%M:%S")))
+    DateTime::from_timestamp_millis(ms).map_or_else(String::new, |d| {
+        let local = brussels(d);
+        format!("{} {}", format_date(local.date(), lang), local.format("%H:%M:%S"))
+    })
 }
 
 fn login(app: &App) -> Markup {
@@ -221,14 +224,14 @@ fn worksites(app: &App) -> Markup {
                         (crate::lock::pending_badge(app, w.id))
                         p.address { (w.address) }
                         p.figures {
-                            span.objective { (t(lang, L::Objective)) " : " (in_unit(lang, w.clause.unit, i.objective)) }
+                            span.objective { (t(lang, L::Objective)) (colon(lang)) (in_unit(lang, w.clause.unit, i.objective)) }
                             " · "
-                            span.realised { (realised_label(lang, w.clause.unit)) " : " (in_unit(lang, w.clause.unit, i.realised)) }
+                            span.realised { (realised_label(lang, w.clause.unit)) (colon(lang)) (in_unit(lang, w.clause.unit, i.realised)) }
                             " · "
-                            span.done { (t(lang, L::Done)) " : " (format_percent(i.done_ratio, lang)) }
+                            span.done { (t(lang, L::Done)) (colon(lang)) (format_percent(i.done_ratio, lang)) }
                         }
                         p.due {
-                            (t(lang, L::NextFollowUp)) " : "
+                            (t(lang, L::NextFollowUp)) (colon(lang))
                             @match i.next_follow_up_due { Some(d) => (format_date(d, lang)), None => "—" }
                             @if i.follow_up_overdue() { " " span.flag.overdue { (t(lang, L::FollowUpOverdue)) } }
                             @if i.recruitment_needed { " " span.flag.recruit { (t(lang, L::RecruitmentNeeded)) } }
@@ -302,10 +305,7 @@ fn search(app: &App, list: &[Worksite]) -> Markup {
 
 /// A figure in the clause's unit: "1 200 h" or "3 postes".
 fn in_unit(lang: Lang, unit: CountingUnit, value: f64) -> String {
-    match unit {
-        CountingUnit::Hours => format_hours(value, lang),
-        CountingUnit::Positions => format!("{} {}", format_number(value, lang), code_label(lang, unit.code())),
-    }
+    format_amount(value, unit, lang)
 }
 
 /// What the realised figure counts: hours realised, or positions filled.
@@ -321,10 +321,12 @@ fn realised_label(lang: Lang, unit: CountingUnit) -> &'static str {
 
 /// The partner body of a person or referral: its name, or the translated kind when unnamed.
 fn partner(lang: Lang, kind: PartnerKind, name: &str) -> String {
-    if name.trim().is_empty() {
-        code_label(lang, kind.code()).to_owned()
+    let kind = code_label(lang, kind.code());
+    // "Bruxelles Formation" typed for the kind of the same name is said once.
+    if name.trim().is_empty() || terrain_client_core::values::fold(name) == terrain_client_core::values::fold(kind) {
+        kind.to_owned()
     } else {
-        format!("{name} ({})", code_label(lang, kind.code()))
+        format!("{name} ({kind})")
     }
 }
 
@@ -695,11 +697,11 @@ fn placements_section(app: &App, w: &Worksite, people: &[Person]) -> Markup {
                         " — " (title_of(p.position)) " — " (code_label(lang, p.contract_type.code()))
                     }
                     p.dates {
-                        (t(lang, L::Start)) " : " (format_opt_date(p.start, lang)) " · " (t(lang, L::End)) " : " (format_opt_date(p.end, lang))
-                        " · " (t(lang, L::WeeklyHours)) " : " (format_hours(p.weekly_hours.get(), lang))
-                        @if !p.end_reason.is_empty() { " · " span.end-reason { (t(lang, L::EndReason)) " : " (p.end_reason) } }
+                        (t(lang, L::Start)) (colon(lang)) (format_opt_date(p.start, lang)) " · " (t(lang, L::End)) (colon(lang)) (format_opt_date(p.end, lang))
+                        " · " (t(lang, L::WeeklyHours)) (colon(lang)) (format_hours(p.weekly_hours.get(), lang))
+                        @if !p.end_reason.is_empty() { " · " span.end-reason { (t(lang, L::EndReason)) (colon(lang)) (p.end_reason) } }
                         @if let Some(o) = &p.outcome {
-                            " · " span.outcome data-outcome=(o.outcome.code()) { (t(lang, L::PlacementOutcome)) " : " (outcome_text(lang, o.outcome, o.contract)) }
+                            " · " span.outcome data-outcome=(o.outcome.code()) { (t(lang, L::PlacementOutcome)) (colon(lang)) (outcome_text(lang, o.outcome, o.contract)) }
                         }
                     }
                     table.hours {
@@ -852,7 +854,7 @@ fn meeting_screen(app: &App, w: &Worksite, m: &Meeting) -> Markup {
         h1 #meeting-title data-meeting=(m.id) {
             (code_label(lang, m.kind.code())) " — " @match m.date { Some(d) => (format_date(d, lang)), None => "—" }
         }
-        p { (t(lang, L::Place)) " : " (m.place) }
+        p { (t(lang, L::Place)) (colon(lang)) (m.place) }
         (conflict_list(lang, w.id, &mine))
         section.section #attendees {
             h2 { (t(lang, L::Attendees)) }

@@ -71,6 +71,8 @@ struct Runtime {
     syncs: Cell<u32>,
     /// The one pending resend of a sync the server answered `busy`.
     retry_timer: Cell<Option<i32>>,
+    /// While a resend is pending: the once-a-second count-down of its notice.
+    retry_tick: Cell<Option<i32>>,
     /// `busy` answers in a row and the wait before the next resend.
     backoff: RefCell<BusyBackoff>,
     /// Resends fired by the app itself after `busy` since the page loaded (on
@@ -114,6 +116,7 @@ async fn run() -> Result<(), String> {
         sync_again: Cell::new(false),
         syncs: Cell::new(0),
         retry_timer: Cell::new(None),
+        retry_tick: Cell::new(None),
         // Replaced by one seeded from the device id once signed in (in `sync`).
         backoff: RefCell::new(BusyBackoff::new(0)),
         busy_retries: Cell::new(0),
@@ -1172,6 +1175,7 @@ fn schedule_retry(rt: &Rc<Runtime>, wait_ms: u64) {
     let r = rt.clone();
     let later = Closure::once_into_js(move || {
         r.retry_timer.set(None);
+        stop_count_down(&r);
         r.app.borrow_mut().sync.retry = None;
         r.busy_retries.set(r.busy_retries.get() + 1);
         spawn_sync(&r);
@@ -1181,6 +1185,41 @@ fn schedule_retry(rt: &Rc<Runtime>, wait_ms: u64) {
         Ok(id) => rt.retry_timer.set(Some(id)),
         Err(_) => rt.app.borrow_mut().sync.retry = None,
     }
+    start_count_down(rt, &window);
+}
+
+/// Once a second while a resend is pending, the notice says how long is left ("… in 3 s",
+/// "… in 2 s"): only its text changes, so nothing typed is touched.
+fn start_count_down(rt: &Rc<Runtime>, window: &web_sys::Window) {
+    stop_count_down(rt);
+    let r = rt.clone();
+    let tick = Closure::<dyn FnMut()>::new(move || {
+        let (lang, retry) = {
+            let app = r.app.borrow();
+            (app.lang, app.sync.retry)
+        };
+        let Some(retry) = retry else {
+            stop_count_down(&r);
+            return;
+        };
+        let left = u64::try_from(retry.since_ms + retry.wait_ms as i64 - now_ms()).unwrap_or(0);
+        let notice = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("sync-busy"));
+        if let Some(notice) = notice {
+            notice.set_text_content(Some(&crate::view::busy_retry(lang, left)));
+        }
+    });
+    if let Ok(id) = window.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 1_000)
+    {
+        rt.retry_tick.set(Some(id));
+    }
+    // The interval lives as long as the page may call it; it is cleared with the resend.
+    tick.forget();
+}
+
+fn stop_count_down(rt: &Rc<Runtime>) {
+    if let Some(tick) = rt.retry_tick.take() {
+        let _ = web_sys::window().map(|w| w.clear_interval_with_handle(tick));
+    }
 }
 
 /// Drop the pending resend after `busy`, if any (a sync starts now, or it has nothing to go to).
@@ -1188,6 +1227,7 @@ fn cancel_retry(rt: &Rc<Runtime>) {
     if let Some(timer) = rt.retry_timer.take() {
         let _ = web_sys::window().map(|w| w.clear_timeout_with_handle(timer));
     }
+    stop_count_down(rt);
     rt.app.borrow_mut().sync.retry = None;
 }
 
@@ -1319,9 +1359,14 @@ async fn refused(rt: &Rc<Runtime>, body: &terrain_client_core::protocol::ErrorBo
     match refusal {
         Refusal::Quarantined { .. } => Outcome::Again,
         Refusal::Revoked { unsynced } => {
-            // Show what was not synced, then erase the tablet (the server no longer accepts it).
+            // Show what was not synced, by name, then erase the tablet (the server no longer
+            // accepts it).
+            let lost: Vec<(String, usize)> = {
+                let app = rt.app.borrow();
+                unsynced.iter().map(|(doc, _, n)| (crate::view::document_title(&app, *doc), *n)).collect()
+            };
             let _ = erase(rt).await;
-            rt.app.borrow_mut().sync.revoked = Some(unsynced);
+            rt.app.borrow_mut().sync.revoked = Some(lost);
             Outcome::Failed(lock::refusal_text(lang, body.code).to_owned())
         }
         Refusal::Other if body.code == ErrorCode::InvalidToken => Outcome::Failed(t(lang, L::SignInAgain).to_owned()),

@@ -49,6 +49,11 @@ async fn conflict() {
     browser.goto(&format!("{base}/office/worksites/{}", seeded.worksite)).await;
     let found = browser.wait_for("#conflicts .conflict", Duration::from_secs(5), |_| true).await;
     assert_eq!(browser.count("#conflicts .conflict").await, 1, "one field conflicts: {found}");
+    assert_eq!(
+        browser.text("#conflicts .conflict strong.field").await,
+        "Contact de l'adjudicataire",
+        "the field is named as its form names it, not by its stored keys"
+    );
     let mut values = Vec::new();
     for e in browser.find_all("#conflicts .conflict span.value").await {
         values.push(e.text().await.expect("a value"));

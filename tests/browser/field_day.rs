@@ -286,8 +286,8 @@ async fn an_advisor_runs_a_whole_worksite_day_on_the_tablet_from_an_empty_instal
     open(&tab, &ws).await;
     fill_and_save(&tab, "#f-clause", &[("unit", "positions"), ("objective", "1")]).await;
     assert!(tab.text("#overview").await.contains("Postes pourvus"), "{}", tab.text("#overview").await);
-    assert_eq!(tab.text("#realised").await, "1 postes");
-    assert_eq!(tab.text("#forecast").await, "1 postes");
+    assert_eq!(tab.text("#realised").await, "1 poste");
+    assert_eq!(tab.text("#forecast").await, "1 poste");
     assert_eq!(tab.count("#flags .flag.recruit").await, 0);
 
     // Back online: everything syncs and the dashboard shows it.

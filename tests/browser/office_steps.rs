@@ -106,6 +106,21 @@ pub async fn click(b: &Browser, css: &str) {
 pub async fn submit(b: &Browser, css: &str) {
     b.run("document.body.dataset.leaving='1';", vec![]).await;
     click(b, css).await;
+    wait_next_page(b, css).await;
+}
+
+/// Click a submit button that asks for a confirmation first, check the question (it contains
+/// `question`), accept it as a person would, and wait for the next page.
+pub async fn submit_confirmed(b: &Browser, css: &str, question: &str) {
+    b.run("document.body.dataset.leaving='1';", vec![]).await;
+    click(b, css).await;
+    let asked = b.client.get_alert_text().await.unwrap_or_else(|e| panic!("no confirmation after {css}: {e}"));
+    assert!(asked.contains(question), "the confirmation asks {question:?}: {asked:?}");
+    b.client.accept_alert().await.unwrap_or_else(|e| panic!("accept the confirmation: {e}"));
+    wait_next_page(b, css).await;
+}
+
+async fn wait_next_page(b: &Browser, css: &str) {
     // The old page carries the mark; the next one, fully loaded, does not. A script run during
     // the navigation may fail: look again.
     let deadline = Instant::now() + WAIT;

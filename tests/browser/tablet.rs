@@ -390,8 +390,9 @@ async fn the_tablet_store_is_sealed_and_a_new_start_unlocks_offline_with_the_pin
 
 /// Every place of the server's merge pool is taken (as by other tablets' merges): the sync after
 /// an edit is answered `503 busy`. The status bar says so with the wait, as a notice and not an
-/// error; the tablet sends again by itself and is refused again while the pool stays full; once a
-/// place frees, its own next resend goes through and the server holds the edit, with no tap.
+/// error, counting the wait down; the tablet sends again by itself and is refused again while the
+/// pool stays full; once a place frees, its own next resend goes through and the server holds the
+/// edit, with no tap.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tablet_told_busy_syncs_again_by_itself() {
     let mut settings = default_settings();
@@ -420,6 +421,18 @@ async fn a_tablet_told_busy_syncs_again_by_itself() {
         )
         .await;
     assert!(tablet.text("#pending").await.trim().starts_with('1'), "the edit still waits on the tablet");
+    // The third wait is the longest yet (doubled twice, about 4 s): the notice counts it down.
+    let seconds = "const n = document.getElementById('sync-busy'); \
+                   const m = n && n.textContent.match(/(\\d+) s$/); return m ? Number(m[1]) : null;";
+    tablet.wait_until("a wait of 3 s or more", WAIT, &format!("return (() => {{ {seconds} }})() >= 3")).await;
+    let first = tablet.run(seconds, vec![]).await.as_u64().expect("the seconds left");
+    tablet
+        .wait_until(
+            "the notice to count down",
+            std::time::Duration::from_millis(2_500),
+            &format!("const s = (() => {{ {seconds} }})(); return s !== null && s < {first};"),
+        )
+        .await;
 
     drop(place);
     tablet

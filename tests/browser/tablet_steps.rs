@@ -105,3 +105,13 @@ pub async fn refused(b: &Browser, form: &str, fields: &[(&str, &str)], field: &s
     }
     b.screenshot(shot).await;
 }
+
+/// Whole-page screenshots of the current screen in the three languages, `<name>-<lang>.png`;
+/// ends in French.
+pub async fn shots(b: &Browser, name: &str) {
+    for lang in ["fr", "nl", "en"] {
+        set_lang(b, lang).await;
+        b.screenshot_full_page(&format!("{name}-{lang}")).await;
+    }
+    set_lang(b, "fr").await;
+}

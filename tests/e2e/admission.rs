@@ -79,6 +79,9 @@ async fn portfolio(backend: Backend, count: usize) -> (Option<tempfile::TempDir>
     let (dir, url) = fresh(backend).await;
     let store = connect(&url).await.expect("open the store");
     seed(store.as_ref(), count).await;
+    // The seed wrote each worksite's rows with this build's `project`, as a server would: say so,
+    // or `terrain serve` would rebuild 10 000 documents' rows before it listens.
+    store.set_projection_version(terrain_server::projection::VERSION).await.expect("record the projection's version");
     create_user(store.as_ref(), "office", "office").await;
     (dir, url)
 }

@@ -89,6 +89,11 @@ impl Browser {
         // Chromium process it started, and nothing else.
         let mut command = Command::new(CHROMEDRIVER);
         command.arg(format!("--port={port}")).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        // On Linux, Chromium takes its interface locale (the one date fields are shown in:
+        // jj/mm/aaaa, dd-mm-jjjj) from the environment, not from `--lang`.
+        if let Some(lang) = lang {
+            command.env("LANGUAGE", lang);
+        }
         {
             use std::os::unix::process::CommandExt;
             command.process_group(0);

@@ -214,23 +214,76 @@ pub fn setup(lang: Lang, form: &super::setup::SetupForm, problems: &[Problem]) -
     )
 }
 
+/// Which field a conflict is about, in words: "Contact du pouvoir adjudicateur", "Mises à
+/// l'emploi et heures › Heures par semaine"; never a stored key or an id.
+fn conflict_heading(lang: Lang, path: &[String]) -> String {
+    let keys: Vec<&str> = path
+        .iter()
+        .map(String::as_str)
+        .filter(|k| uuid::Uuid::parse_str(k).is_err() && !matches!(*k, "worksite" | "person"))
+        .collect();
+    let leaf = |key: &str| match key {
+        "name" => L::Name,
+        "address" => L::Address,
+        "contract_reference" => L::ContractReference,
+        "lots" => L::Lots,
+        "advisor" => L::Advisor,
+        "status" => L::Status,
+        "order_to_start" => L::OrderToStart,
+        "planned_end" => L::PlannedEnd,
+        "objective" => L::Objective,
+        "deadline" => L::Deadline,
+        "unit" => L::ClauseUnit,
+        "contact" => L::ConflictContact,
+        "title" => L::ConflictTitle,
+        "tasks" => L::ConflictTasks,
+        "requirements" => L::ConflictRequirements,
+        "hours" | "hours_planned" => L::ConflictHours,
+        "weekly_hours" => L::WeeklyHours,
+        "start" => L::Start,
+        "end" => L::End,
+        "trade" => L::Trade,
+        "date" => L::Date,
+        "place" => L::Place,
+        "notes" => L::Notes,
+        "kind" => L::Kind,
+        "text" => L::Text,
+        "who" => L::Who,
+        "due" => L::Due,
+        "role" => L::Role,
+        "employer" => L::ConflictEmployer,
+        "organisation" => L::Organisation,
+        "phone" => L::Phone,
+        "email" => L::Email,
+        "evaluation" | "evaluations" => L::ConflictEvaluation,
+        _ => L::ConflictField,
+    };
+    let words: Vec<&str> = match keys.as_slice() {
+        ["authority", "contact"] => vec![t(lang, L::AuthorityContact)],
+        ["contractor", "contact"] => vec![t(lang, L::ContractorContact)],
+        ["authority", ..] => vec![t(lang, L::Authority)],
+        ["contractor", ..] => vec![t(lang, L::Contractor)],
+        ["subcontractors", "contact"] => vec![t(lang, L::SubcontractorContact)],
+        ["subcontractors", ..] => vec![t(lang, L::Subcontractor)],
+        ["clause", rest @ ..] => vec![t(lang, leaf(rest.last().copied().unwrap_or("")))],
+        [list @ ("phases" | "positions" | "placements" | "meetings"), rest @ ..] => {
+            let section = match *list {
+                "phases" => L::PhaseName,
+                "positions" => L::Positions,
+                "placements" => L::Placements,
+                _ => L::Meetings,
+            };
+            vec![t(lang, section), t(lang, leaf(rest.last().copied().unwrap_or("")))]
+        }
+        [.., last] => vec![t(lang, leaf(last))],
+        [] => vec![t(lang, L::ConflictField)],
+    };
+    words.join(" › ")
+}
+
 /// A figure with what it counts: `1 552 h`, or `2 postes` for a clause counted in positions.
 pub fn amount(lang: Lang, unit: CountingUnit, value: f64) -> String {
-    match unit {
-        CountingUnit::Hours => format_hours(value, lang),
-        CountingUnit::Positions => {
-            let one = (value - 1.0).abs() < f64::EPSILON;
-            let word = match (lang, one) {
-                (Lang::Fr, true) => "poste",
-                (Lang::Fr, false) => "postes",
-                (Lang::Nl, true) => "functie",
-                (Lang::Nl, false) => "functies",
-                (Lang::En, true) => "position",
-                (Lang::En, false) => "positions",
-            };
-            format!("{}\u{a0}{word}", format_number(value, lang))
-        }
-    }
+    terrain_client_core::i18n::format_amount(value, unit, lang)
 }
 
 /// What "realised" counts for a clause: hours, or positions filled.
@@ -467,7 +520,7 @@ pub fn worksite(
                 table { tbody {
                     tr { th { (t(lang, L::ContractReference)) } td { (w.contract_reference) } }
                     tr { th { (t(lang, L::Address)) } td { (w.address) } }
-                    tr { th { (t(lang, L::Authority)) } td { (w.authority.name) " " small { (w.authority.contact) } } }
+                    tr { th { (t(lang, L::Authority)) } td #authority { (w.authority.name) " " small { (w.authority.contact) } } }
                     tr { th { (t(lang, L::Lots)) } td #lots { (w.lots) } }
                     tr { th { (t(lang, L::Contractor)) } td #contractor { (w.contractor.name) " " small { (w.contractor.contact) } } }
                     @for (_, s) in &w.subcontractors { tr.subcontractor { th { (t(lang, L::Subcontractor)) } td { (s.name) " " small { (s.contact) } } } }
@@ -496,7 +549,7 @@ pub fn worksite(
                 @if found.is_empty() { p { (t(lang, L::NoConflict)) } }
                 @for c in &found {
                     div.conflict data-path=(c.path.join("/")) {
-                        strong { (c.path.iter().filter(|k| uuid::Uuid::parse_str(k).is_err()).cloned().collect::<Vec<_>>().join(" › ")) }
+                        strong.field { (conflict_heading(lang, &c.path)) }
                         ul { @for v in &c.values {
                             li {
                                 span.value { (value_text(&v.value)) } " — " (t(lang, L::SetBy)) " " span.author { (v.author.clone().unwrap_or_else(|| v.actor.chars().take(8).collect())) }

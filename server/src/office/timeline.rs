@@ -1,8 +1,9 @@
 //! The worksite's timeline in words: "Sophie Martin recorded the follow-up meeting of
 //! 21/11/2026", "Luc Peeters changed the hours of placement 2 for March 2026: 120 h → 132 h".
 //!
-//! The server's history (who sent which change, when it arrived) is grouped per sync (one
-//! device's changes received together; a dashboard form saved as several edits counts as one).
+//! The server's history (who sent which change, when it arrived) is grouped per commit: one
+//! sync's upload (protocol 2 sends it in one request; a protocol 1 device that needs several
+//! rounds shows one group per round), one dashboard form (its edits are committed together).
 //! For each of the latest groups the document is read as it was before and after the group
 //! (`Automerge::fork_at` on the heads of the changes received so far, which are causally closed:
 //! a commit always holds its dependencies), and the two typed worksites are compared: each
@@ -11,7 +12,7 @@
 use std::collections::BTreeSet;
 
 use automerge::{Automerge, ChangeHash, ReadDoc};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc, Weekday};
+use chrono::NaiveDateTime;
 use terrain_client_core::model::{Document, Meeting, Worksite};
 use terrain_client_core::values::{MeetingKind, Month};
 
@@ -34,26 +35,7 @@ pub struct Group {
     pub sentences: Vec<String>,
 }
 
-/// Brussels time (Europe/Brussels: CET, and CEST from the last Sunday of March 01:00 UTC to the
-/// last Sunday of October 01:00 UTC, the EU rule in force since 1996).
-pub fn brussels(at: DateTime<Utc>) -> NaiveDateTime {
-    let year = at.year();
-    let last_sunday = |month: u32| {
-        let mut d = NaiveDate::from_ymd_opt(year, month, 31).unwrap_or_default();
-        while d.weekday() != Weekday::Sun {
-            d = d.pred_opt().unwrap_or(d);
-        }
-        d.and_hms_opt(1, 0, 0).unwrap_or_default().and_utc()
-    };
-    let summer = at >= last_sunday(3) && at < last_sunday(10);
-    (at + Duration::hours(if summer { 2 } else { 1 })).naive_utc()
-}
-
-/// "21/11/2026 14:03" in Brussels time, with the language's date form.
-pub fn format_brussels(at: DateTime<Utc>, lang: Lang) -> String {
-    let local = brussels(at);
-    format!("{} {}", format_date(local.date(), lang), local.format("%H:%M"))
-}
+pub use terrain_client_core::i18n::{brussels, format_brussels};
 
 /// A month in words: "mars 2026", "maart 2026", "March 2026".
 pub fn month_name(m: Month, lang: Lang) -> String {
@@ -62,13 +44,12 @@ pub fn month_name(m: Month, lang: Lang) -> String {
 
 /// The groups of a worksite's history, newest first, at most [`GROUPS_SHOWN`].
 pub fn groups(doc: &Automerge, history: &[HistoryEntry], lang: Lang) -> Vec<Group> {
-    // Group: same device, received within a minute of the previous change of the group.
+    // Group: one commit (a sync's upload, a dashboard form), by device and time of receipt.
     let mut spans: Vec<(usize, usize)> = Vec::new();
     for (i, h) in history.iter().enumerate() {
         match spans.last_mut() {
             Some((start, end))
-                if history[*start].device_id == h.device_id
-                    && (h.received_at - history[*end].received_at) <= Duration::seconds(60) =>
+                if history[*start].device_id == h.device_id && h.received_at == history[*end].received_at =>
             {
                 *end = i
             }
@@ -415,9 +396,10 @@ fn diff(lang: Lang, who: &str, before: Option<&Worksite>, a: &Worksite, before_d
                 _ => {}
             }
         }
-        if let (Some(end), Some(o)) = (p.end, old)
+        // Ended early: also when the placement was recorded and ended in the same sync.
+        if let Some(end) = p.end
             && !p.end_reason.is_empty()
-            && (o.end_reason != p.end_reason || o.end != p.end)
+            && old.is_none_or(|o| o.end_reason != p.end_reason || o.end != p.end)
         {
             push(Said::Ended(k, format_date(end, lang), p.end_reason.clone()));
         }
@@ -442,22 +424,7 @@ fn diff(lang: Lang, who: &str, before: Option<&Worksite>, a: &Worksite, before_d
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-
     use super::*;
-
-    #[test]
-    fn brussels_time_follows_summer_time() {
-        let winter = Utc.with_ymd_and_hms(2026, 11, 21, 13, 3, 0).unwrap();
-        assert_eq!(brussels(winter).format("%H:%M").to_string(), "14:03");
-        let summer = Utc.with_ymd_and_hms(2026, 7, 1, 13, 3, 0).unwrap();
-        assert_eq!(brussels(summer).format("%H:%M").to_string(), "15:03");
-        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
-        assert_eq!(brussels(Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 0).unwrap()).format("%H").to_string(), "01");
-        assert_eq!(brussels(Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap()).format("%H").to_string(), "03");
-        assert_eq!(brussels(Utc.with_ymd_and_hms(2026, 10, 25, 0, 59, 0).unwrap()).format("%H").to_string(), "02");
-        assert_eq!(brussels(Utc.with_ymd_and_hms(2026, 10, 25, 1, 0, 0).unwrap()).format("%H").to_string(), "02");
-    }
 
     #[test]
     fn months_in_words() {

@@ -460,7 +460,8 @@ pub fn edit_forms(
                     (forms::summary(on(&key), t(lang, L::FixFields)))
                     button.subcontractor-save type="submit" { (t(lang, L::Save)) }
                     " "
-                    button.subcontractor-remove type="submit" formaction=(format!("/office/worksites/{}/subcontractors/{sid}/remove", w.id)) { (t(lang, L::RemoveSubcontractor)) }
+                    button.subcontractor-remove type="submit" formaction=(format!("/office/worksites/{}/subcontractors/{sid}/remove", w.id))
+                        onclick=(format!("return confirm({:?})", t(lang, L::RemoveSubcontractorConfirm))) { (t(lang, L::RemoveSubcontractor)) }
                 }
             }
             form.edit #add-subcontractor method="post" action=(format!("/office/worksites/{}/subcontractors", w.id)) novalidate {
@@ -543,21 +544,26 @@ pub async fn edit(
     };
     let (_, w) = super::worksite_of(state.store.as_ref(), id, lang).await?;
     let current = WorksiteForm::of(&w, lang);
+    // Every change of the form in one commit: all saved or none, one step of the timeline.
+    let mut edits = Vec::new();
     for ((field, _, old), (_, new)) in current.text_fields().into_iter().zip(c.texts.iter()) {
         if old.trim() != new.as_str() {
-            write(&state, &caller, lang, id, Edit::SetWorksiteField { field, value: new.clone() }).await?;
+            edits.push(Edit::SetWorksiteField { field, value: new.clone() });
         }
     }
     if (w.order_to_start, w.planned_end) != (c.order_to_start, c.planned_end) {
-        let edit = Edit::SetWorksiteDates { order_to_start: c.order_to_start, planned_end: c.planned_end };
-        write(&state, &caller, lang, id, edit).await?;
+        edits.push(Edit::SetWorksiteDates { order_to_start: c.order_to_start, planned_end: c.planned_end });
     }
     if w.status != c.status {
-        write(&state, &caller, lang, id, Edit::SetWorksiteStatus { status: c.status }).await?;
+        edits.push(Edit::SetWorksiteStatus { status: c.status });
     }
     if (w.clause.unit, w.clause.objective, w.clause.deadline) != (c.unit, c.objective, c.deadline) {
-        let edit = Edit::SetClause { unit: c.unit, objective: c.objective, deadline: c.deadline };
-        write(&state, &caller, lang, id, edit).await?;
+        edits.push(Edit::SetClause { unit: c.unit, objective: c.objective, deadline: c.deadline });
+    }
+    if !edits.is_empty() {
+        crate::sync::write_edits(&state.store, &caller, id, edits)
+            .await
+            .map_err(|e| PageError::Api(ApiError::from(e), lang))?;
     }
     Ok(Redirect::to(&format!("/office/worksites/{id}?saved=worksite#edit")).into_response())
 }

@@ -3,37 +3,8 @@
 
 use terrain_client_core::i18n::{Lang, label};
 use terrain_client_core::model::Worksite;
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
 
-/// Text folded for comparing what people type: lower case, accents and other marks dropped
-/// (any letter Unicode decomposes: é, ş, ă, ț, ø…), spaces collapsed ("  Élodie  DUPRÉ " and
-/// "elodie dupre" fold alike).
-pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.trim().chars().flat_map(char::to_lowercase) {
-        let plain = match c {
-            'ø' => "o",
-            'ł' => "l",
-            'đ' => "d",
-            'ı' => "i",
-            'œ' => "oe",
-            'æ' => "ae",
-            'ß' => "ss",
-            '\u{2019}' | '`' | '´' => "'",
-            c if c.is_whitespace() => " ",
-            _ => {
-                out.extend(std::iter::once(c).nfd().filter(|d| !is_combining_mark(*d)));
-                continue;
-            }
-        };
-        if plain == " " && out.ends_with(' ') {
-            continue;
-        }
-        out.push_str(plain);
-    }
-    out
-}
+pub use terrain_client_core::values::fold;
 
 /// The `search_text` column of a worksite: what office staff may search it by.
 pub fn search_text(w: &Worksite) -> String {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use terrain_client_core::chart::{PaceChart, legend, pace_chart};
-use terrain_client_core::i18n::{format_month, format_month_short, label};
+use terrain_client_core::i18n::{format_amount, format_month, format_month_short, label};
 use terrain_client_core::indicators::Indicators;
 use terrain_client_core::model::{Evaluation, Person, Placement, Worksite};
 use terrain_client_core::values::{ContractType, CountingUnit, Month, Outcome};
@@ -219,10 +219,10 @@ const NL: Labels = Labels {
     clause: "Doelstelling van de sociale clausule",
     unit: "Telleenheid",
     unit_hours: "uren werk of opleiding",
-    unit_positions: "ingevulde betrekkingen",
+    unit_positions: "ingevulde functies",
     objective: "Doelstelling",
-    hours_realised: "Gerealiseerde uren",
-    positions_filled: "Ingevulde betrekkingen",
+    hours_realised: "Gepresteerde uren",
+    positions_filled: "Ingevulde functies",
     share_done: "Behaald deel van de doelstelling",
     share_elapsed: "Verstreken deel van de periode",
     forecast: "Prognose aan het huidige tempo",
@@ -248,7 +248,7 @@ const NL: Labels = Labels {
     not_recorded: "niet geregistreerd",
     no_ended: "Tot op heden geen beëindigde tewerkstellingen.",
     outcome: "Resultaat",
-    hours_per_month: "Gerealiseerde uren per maand",
+    hours_per_month: "Gepresteerde uren per maand",
     month: "Maand",
     hours: "Uren",
     total: "Totaal",
@@ -357,23 +357,11 @@ fn labels(lang: Lang) -> &'static Labels {
 }
 
 fn format_positions(n: f64, lang: Lang) -> String {
-    let one = (n - 1.0).abs() < 1e-9;
-    let word = match (lang, one) {
-        (Lang::Fr, true) => "poste",
-        (Lang::Fr, false) => "postes",
-        (Lang::Nl, true) => "betrekking",
-        (Lang::Nl, false) => "betrekkingen",
-        (Lang::En, true) => "position",
-        (Lang::En, false) => "positions",
-    };
-    format!("{} {word}", format_number(n, lang))
+    format_amount(n, CountingUnit::Positions, lang)
 }
 
 fn format_in_unit(value: f64, unit: CountingUnit, lang: Lang) -> String {
-    match unit {
-        CountingUnit::Hours => format_hours(value, lang),
-        CountingUnit::Positions => format_positions(value, lang),
-    }
+    format_amount(value, unit, lang)
 }
 
 fn date_or(date: Option<NaiveDate>, lang: Lang) -> String {
