@@ -64,8 +64,8 @@ async fn postgres_crash_loses_nothing_acknowledged() {
     durability::a_postgres_crash_loses_nothing_acknowledged().await;
 }
 
-/// Postgres only: the database restarts (`pg_ctl restart -m immediate`) under a storm of tablets
-/// syncing with one `terrain serve` process, which is not restarted.
+/// Postgres only: the database crashes and comes back (`pg_ctl stop -m immediate`, then start)
+/// under a storm of tablets syncing with one `terrain serve` process, which is not restarted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restarted_mid_load_loses_nothing_acknowledged() {
     restart::postgres_restarted_mid_load_loses_nothing_acknowledged().await;

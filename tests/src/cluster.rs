@@ -53,13 +53,6 @@ impl PgCluster {
         self.run_pg_ctl(&["start", "-w", "-t", "60"]);
     }
 
-    /// Crash the running cluster and start it again, as an operator's `pg_ctl restart -m
-    /// immediate` does: every database process killed with no checkpoint, then crash recovery
-    /// from the fsynced WAL. Returns once the cluster accepts connections again.
-    pub fn restart_immediately(&self) {
-        self.run_pg_ctl(&["restart", "-m", "immediate", "-w", "-t", "60"]);
-    }
-
     fn run_pg_ctl(&self, args: &[&str]) {
         let options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=on -c synchronous_commit=on -c full_page_writes=on",

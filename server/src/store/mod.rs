@@ -35,6 +35,8 @@ use uuid::Uuid;
 
 use crate::projection::ProjectionRows;
 
+pub use postgres::ACQUIRE_TIMEOUT as POSTGRES_ACQUIRE_TIMEOUT;
+
 pub use accounts::{
     Accounts, Contact, ContactError, DeviceRecord, HistoryEntry, Role, SyncRecord, SyncSeen, UnknownRole, User,
 };

@@ -52,7 +52,7 @@ const MAX_CONNECTIONS: u32 = 10;
 /// Longest a request waits for a connection, whether all are busy or the database is away (the
 /// pool keeps trying to connect meanwhile): then it is answered `busy`, soon enough for the tablet
 /// to show it and retry, instead of hanging for sqlx's default 30 s.
-const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A [`Store`] in a Postgres database.
 #[derive(Debug, Clone)]
