@@ -19,6 +19,7 @@
 pub mod agenda;
 pub mod chart;
 pub mod conflicts;
+pub mod contact;
 mod doc;
 pub mod edit;
 pub mod i18n;

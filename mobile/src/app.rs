@@ -178,6 +178,9 @@ pub struct App {
     pub partners: terrain_client_core::partners::PartnerList,
     /// Whether [`App::partners`] was read from the store since it was unlocked.
     pub partners_loaded: bool,
+    /// The advisor's own contact details as the server last gave them (memory only; `None`
+    /// until a sync succeeded since the app started).
+    pub my_contact: Option<terrain_client_core::contact::ContactBody>,
 }
 
 impl App {
@@ -198,6 +201,7 @@ impl App {
             person_query: String::new(),
             partners: Default::default(),
             partners_loaded: false,
+            my_contact: None,
         }
     }
 

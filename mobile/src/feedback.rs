@@ -77,6 +77,13 @@ pub fn show(app: &App) {
     .scroll_into_view_with_bool(true);
     if let Some(w) = web_sys::window() {
         w.scroll_by_with_x_and_y(0.0, -160.0);
+        // Near the end of the page the field cannot reach the top, and the step back would push
+        // the message below the view: bring its bottom back in.
+        let height = w.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
+        let below = msg.get_bounding_client_rect().bottom() - height;
+        if height > 0.0 && below > 0.0 {
+            w.scroll_by_with_x_and_y(0.0, below + 8.0);
+        }
     }
     if let Some(input) = field.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
         let _ = input.focus();

@@ -8,6 +8,7 @@
 //! the app shell so the app opens offline.
 #![warn(missing_docs)]
 
+pub mod account;
 pub mod app;
 pub mod forms;
 pub mod i18n;

@@ -1,9 +1,10 @@
-//! The two calls the tablet makes to the server, with `fetch`: sign in (JSON) and one sync round
-//! trip (MessagePack). A failure to reach the server is [`NetError::Unreachable`]; an answer with
-//! an error status carries the server's [`ErrorBody`], except a sync answered `busy`, which is
-//! [`NetError::Busy`] with its `Retry-After`.
+//! The calls the tablet makes to the server, with `fetch`: sign in and the account's small calls
+//! (JSON), and one sync round trip (MessagePack). A failure to reach the server is
+//! [`NetError::Unreachable`]; an answer with an error status carries the server's [`ErrorBody`],
+//! except a sync answered `busy`, which is [`NetError::Busy`] with its `Retry-After`.
 
 use js_sys::Uint8Array;
+use terrain_client_core::contact::ContactBody;
 use terrain_client_core::protocol::{self, CONTENT_TYPE, ErrorBody, ErrorCode, LoginRequest, LoginResponse};
 use terrain_client_core::{SyncRequest, SyncResponse};
 use wasm_bindgen::JsCast;
@@ -86,6 +87,25 @@ pub async fn revoke(token: &str, device: terrain_client_core::DeviceId) -> Resul
 /// `GET /v1/partners`: the partner bodies and their sessions (read-only), cached by the app.
 pub async fn partners(token: &str) -> Result<terrain_client_core::partners::PartnerList, NetError> {
     let (status, bytes) = send("GET", "/v1/partners", "application/json", Some(token), None).await?;
+    if status >= 400 {
+        return Err(refusal(&bytes, |b| serde_json::from_slice(b).ok()));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| NetError::BadAnswer(e.to_string()))
+}
+
+/// `GET /v1/me/contact`: the signed-in advisor's own contact details.
+pub async fn my_contact(token: &str) -> Result<ContactBody, NetError> {
+    let (status, bytes) = send("GET", "/v1/me/contact", "application/json", Some(token), None).await?;
+    if status >= 400 {
+        return Err(refusal(&bytes, |b| serde_json::from_slice(b).ok()));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| NetError::BadAnswer(e.to_string()))
+}
+
+/// `PUT /v1/me/contact`: save them; the answer is the contact as the server keeps it.
+pub async fn set_my_contact(token: &str, contact: &ContactBody) -> Result<ContactBody, NetError> {
+    let body = serde_json::to_vec(contact).map_err(|e| NetError::BadAnswer(e.to_string()))?;
+    let (status, bytes) = send("PUT", "/v1/me/contact", "application/json", Some(token), Some(&body)).await?;
     if status >= 400 {
         return Err(refusal(&bytes, |b| serde_json::from_slice(b).ok()));
     }

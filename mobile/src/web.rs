@@ -408,7 +408,13 @@ fn click(rt: &Rc<Runtime>, e: &Event) {
     match el.get_attribute("data-action").as_deref() {
         Some("lang") => {
             if let Some(lang) = el.get_attribute("data-lang").and_then(|c| Lang::from_code(&c)) {
-                rt.app.borrow_mut().lang = lang;
+                {
+                    let mut app = rt.app.borrow_mut();
+                    app.lang = lang;
+                    // A form's message was written in the language it was given in: a stale one
+                    // goes rather than stay in the other language.
+                    app.feedback = None;
+                }
                 if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
                     let _ = storage.set_item("terrain_lang", lang.code());
                 }
@@ -497,6 +503,9 @@ async fn submit(rt: &Rc<Runtime>, form: &HtmlFormElement) {
     }
     if rt.app.borrow().guard.gate != Gate::Open {
         return;
+    }
+    if name == "my-contact" {
+        return set_my_contact(rt, form, &fields).await;
     }
     let doc = form.get_attribute("data-doc").and_then(|d| d.parse::<DocumentId>().ok());
     let started = now_precise();
@@ -1110,6 +1119,7 @@ async fn sync(rt: &Rc<Runtime>) {
         let outcome = sync_once(rt).await;
         if outcome.is_ok() {
             refresh_partners(rt).await;
+            refresh_my_contact(rt).await;
         }
         resend_in = None;
         let record = {
@@ -1244,6 +1254,62 @@ async fn refresh_partners(rt: &Rc<Runtime>) {
         app.partners = partners;
         app.partners_loaded = true;
     }
+}
+
+/// After a sync, the advisor's own contact details, once per start (they change only from this
+/// form or the admin's page). A failure leaves the form waiting for the next sync.
+async fn refresh_my_contact(rt: &Rc<Runtime>) {
+    if rt.app.borrow().my_contact.is_some() {
+        return;
+    }
+    let Some(token) = rt.app.borrow().session.as_ref().map(|s| s.token.clone()) else { return };
+    if let Ok(contact) = net::my_contact(&token).await {
+        rt.app.borrow_mut().my_contact = Some(contact);
+        if !rt.typing.get() {
+            render(rt);
+        }
+    }
+}
+
+/// The advisor saves their own contact details: checked here as the server checks them (a wrong
+/// part is named next to its field, nothing sent), then sent; the answer is said next to the form.
+/// What was typed stays in the form on any refusal.
+async fn set_my_contact(rt: &Rc<Runtime>, form: &HtmlFormElement, fields: &Fields) {
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let lang = rt.app.borrow().lang;
+    let (target, place) = crate::feedback::place_of(form);
+    let say = |ok: bool, message: String, field: Option<String>| {
+        let mut app = rt.app.borrow_mut();
+        let screen = app.screen;
+        app.feedback = Some(FormFeedback { screen, target: target.clone(), form: place.clone(), ok, message, field });
+    };
+    let token = rt.app.borrow().session.as_ref().map(|s| s.token.clone());
+    let checked = crate::account::check(lang, &get("phone"), &get("email"));
+    let answer = match (checked, token) {
+        (Err((why, field)), _) => Err((why, Some(field.to_owned()))),
+        (Ok(_), None) => return,
+        (Ok(contact), Some(token)) => match net::set_my_contact(&token, &contact.body()).await {
+            Ok(kept) => Ok(kept),
+            Err(NetError::Unreachable(_)) => {
+                Err((crate::account::t(lang, crate::account::L::MyContactNoNetwork).to_owned(), None))
+            }
+            Err(e) => Err((net_text(lang, &e), None)),
+        },
+    };
+    match answer {
+        Ok(kept) => {
+            rt.app.borrow_mut().my_contact = Some(kept);
+            say(true, crate::account::t(lang, crate::account::L::MyContactSaved).to_owned(), None);
+            rt.typing.set(false);
+            render(rt);
+        }
+        Err((why, field)) => {
+            say(false, why, field);
+            // Nothing typed is lost: the page is not redrawn while a form holds input.
+            rt.typing.set(true);
+        }
+    }
+    crate::feedback::show(&rt.app.borrow());
 }
 
 /// One sync; several sessions when a refused document was set aside (the rest goes on).
@@ -1423,6 +1489,7 @@ async fn erase(rt: &Rc<Runtime>) -> Result<(), String> {
     app.replica = None;
     app.partners = Default::default();
     app.partners_loaded = false;
+    app.my_contact = None;
     app.locked = false;
     app.guard.record = None;
     app.guard.gate = Gate::Open;
@@ -1463,6 +1530,7 @@ fn render(rt: &Rc<Runtime>) {
         } else if app.session.is_some() {
             let mut html = view::page(&app).into_string();
             html.push_str(&lock::footer(&app).into_string());
+            html.push_str(&crate::account::section(&app).into_string());
             html
         } else {
             view::page(&app).into_string()

@@ -58,6 +58,7 @@ async fn call(w: &World, who: Who, method: &str, path: &str, body: Option<Value>
         "GET" => client.get(url),
         "POST" => client.post(url),
         "DELETE" => client.delete(url),
+        "PUT" => client.put(url),
         other => panic!("method {other}"),
     };
     if let Some(t) = token(w, who) {
@@ -112,6 +113,33 @@ pub async fn every_endpoint_role_worksite_and_token(backend: Backend) {
             assert!(list.iter().all(|d| d["user_id"] == json!(w.advisor_id)), "an advisor sees only their devices");
         }
 
+        // One's own contact: anyone signed in reads and sets theirs; one wrong part is refused
+        // with its stable code and nothing is written, not even the right part.
+        let (s, kept) = call(&w, who, "GET", "/v1/me/contact", None).await;
+        expect(&w, "GET /v1/me/contact", who, (s, code(&kept)), by_role(who, &all, 200), &before).await;
+        let wrong = json!({"phone": "0475 99 88 77", "email": "=HYPERLINK(\"x\")"});
+        let (s, v) = call(&w, who, "PUT", "/v1/me/contact", Some(wrong)).await;
+        let refused = match by_role(who, &all, 400) {
+            (400, None) => (400, Some("invalid_input")),
+            other => other,
+        };
+        expect(&w, "PUT /v1/me/contact (wrong)", who, (s, code(&v)), refused, &before).await;
+        let (s, v) = call(&w, who, "PUT", "/v1/me/contact", Some(json!({"phone": ["0475"]}))).await;
+        expect(&w, "PUT /v1/me/contact (not a contact)", who, (s, code(&v)), refused, &before).await;
+        if s == 400 {
+            let (_, after) = call(&w, who, "GET", "/v1/me/contact", None).await;
+            assert_eq!(after, kept, "{who:?}: a refused contact changes nothing");
+        }
+        let mine = json!({"phone": " 02 505 14 11 ", "email": format!("{who:?}@actiris.be").to_lowercase()});
+        let (s, v) = call(&w, who, "PUT", "/v1/me/contact", Some(mine)).await;
+        expect(&w, "PUT /v1/me/contact", who, (s, code(&v)), by_role(who, &all, 200), &before).await;
+        if s == 200 {
+            assert_eq!(v["phone"], json!("02 505 14 11"), "kept trimmed");
+            let (_, got) = call(&w, who, "GET", "/v1/me/contact", None).await;
+            assert_eq!(got, v, "{who:?} reads back what they set");
+        }
+
+        let before = fingerprint(&w.url).await;
         let (s, v) = call(&w, who, "GET", "/v1/users", None).await;
         expect(&w, "GET /v1/users", who, (s, code(&v)), by_role(who, &[Who::Admin], 200), &before).await;
 

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use terrain_client_core::contact::{Contact, ContactBody};
 use terrain_client_core::protocol::{ErrorCode, LoginRequest, LoginResponse};
 use terrain_client_core::seal::StorageKey;
 use terrain_client_core::{DeviceId, DocumentId};
@@ -378,6 +379,32 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiErro
 pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<UserView>, ApiError> {
     let c = caller(&state, &headers).await?;
     Ok(Json(UserView::from(&c.user)))
+}
+
+/// `GET /v1/me/contact`: the caller's own contact details (any role: an advisor gives theirs from
+/// the tablet, for the recommendation letters they sign).
+pub async fn my_contact(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<ContactBody>, ApiError> {
+    let c = caller(&state, &headers).await?;
+    let contact = state.store.contact(c.user.id).await.map_err(db("contact"))?;
+    Ok(Json(contact.body()))
+}
+
+/// `PUT /v1/me/contact`: the caller changes their own contact details. A part that does not read
+/// as a telephone or an e-mail address is refused (`invalid_input`, every wrong part said) and
+/// nothing is written.
+pub async fn set_my_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<ContactBody>, ApiError> {
+    let c = caller(&state, &headers).await?;
+    let request: ContactBody = json(body).await?;
+    let contact = Contact::new(&request.phone, &request.email).map_err(|wrong| {
+        let said: Vec<String> = wrong.iter().map(|e| format!("{}: {e}", e.field())).collect();
+        ApiError::new(ErrorCode::InvalidInput, format!("{}.", said.join("; ")))
+    })?;
+    state.store.set_contact(c.user.id, &contact).await.map_err(db("set_contact"))?;
+    Ok(Json(contact.body()))
 }
 
 /// `GET /v1/devices`: the caller's devices, or everyone's for an admin.

@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sync", post(sync_handler))
         .route("/v1/login", post(accounts::login))
         .route("/v1/me", get(accounts::me))
+        .route("/v1/me/contact", get(accounts::my_contact).put(accounts::set_my_contact))
         .route("/v1/devices", get(accounts::devices))
         .route("/v1/fleet", get(accounts::fleet))
         .route("/v1/devices/me/key", get(accounts::my_key))

@@ -30,8 +30,6 @@ mod text {
         EditContact => ["Modifier", "Wijzigen", "Edit"],
         ContactNote => ["Le téléphone et l'adresse e-mail d'un conseiller figurent sous sa signature, sur les lettres de recommandation des chantiers qui lui sont assignés.", "Het telefoonnummer en het e-mailadres van een consulent staan onder zijn handtekening, op de aanbevelingsbrieven van de werven die hem zijn toegewezen.", "An advisor's telephone and e-mail address appear under their signature, on the recommendation letters of the worksites assigned to them."],
         ContactSaved => ["Coordonnées enregistrées.", "Contactgegevens opgeslagen.", "Contact details saved."],
-        PhoneRule => ["6 à 20 chiffres, avec seulement des espaces et + . / - ( ) (par ex. 02 505 14 11).", "6 tot 20 cijfers, met alleen spaties en + . / - ( ) (bv. 02 505 14 11).", "6 to 20 digits, with only spaces and + . / - ( ) (e.g. 02 505 14 11)."],
-        EmailRule => ["une adresse de la forme nom@domaine.be, sans espace.", "een adres van de vorm naam@domein.be, zonder spaties.", "an address of the form name@domain.be, without spaces."],
         MyAccount => ["Mon compte", "Mijn account", "My account"],
         BackToAdmin => ["Retour à l'administration", "Terug naar het beheer", "Back to administration"],
         AppVersion => ["Version de l'application", "Versie van de app", "App version"],
@@ -379,8 +377,8 @@ fn contact_problems(lang: Lang, wrong: &[ContactError]) -> Vec<Problem> {
     wrong
         .iter()
         .map(|e| match e {
-            ContactError::Phone => Problem::new(lang, "phone", t(lang, L::Phone), at(lang, text::L::PhoneRule)),
-            ContactError::Email => Problem::new(lang, "email", t(lang, L::Email), at(lang, text::L::EmailRule)),
+            ContactError::Phone => Problem::new(lang, e.field(), t(lang, L::Phone), e.rule(lang)),
+            ContactError::Email => Problem::new(lang, e.field(), t(lang, L::Email), e.rule(lang)),
         })
         .collect()
 }

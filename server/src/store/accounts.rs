@@ -154,82 +154,7 @@ pub struct HistoryEntry {
     pub client_time: i64,
 }
 
-/// How to reach a user (the recommendation letters an advisor signs give it). Both parts may be
-/// empty (not given); a value that exists passed [`Contact::new`]'s checks.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Contact {
-    /// Telephone, as typed (digits, spaces and `+ . / - ( )`).
-    phone: String,
-    /// E-mail address.
-    email: String,
-}
-
-/// A contact part that does not read as one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum ContactError {
-    /// Not a telephone number: characters other than digits, spaces and `+ . / - ( )`, fewer
-    /// than 6 or more than 20 digits, or longer than 40 characters.
-    #[error("a telephone number has 6 to 20 digits, with spaces and + . / - ( ) only")]
-    Phone,
-    /// Not an e-mail address: no `name@domain.tld`, spaces, or longer than 200 characters.
-    #[error("an e-mail address reads name@domain.tld, without spaces")]
-    Email,
-}
-
-impl Contact {
-    /// The longest telephone accepted, in characters.
-    pub const MAX_PHONE: usize = 40;
-    /// The longest e-mail address accepted, in characters.
-    pub const MAX_EMAIL: usize = 200;
-
-    /// A contact from what was typed (trimmed; empty parts are "not given"), or every part that
-    /// is wrong.
-    pub fn new(phone: &str, email: &str) -> Result<Contact, Vec<ContactError>> {
-        let (phone, email) = (phone.trim(), email.trim());
-        let mut wrong = Vec::new();
-        let digits = phone.chars().filter(char::is_ascii_digit).count();
-        let phone_ok = phone.is_empty()
-            || (phone.chars().count() <= Self::MAX_PHONE
-                && (6..=20).contains(&digits)
-                && phone.chars().all(|c| c.is_ascii_digit() || " +./-()".contains(c)));
-        if !phone_ok {
-            wrong.push(ContactError::Phone);
-        }
-        let email_ok = email.is_empty()
-            || (email.chars().count() <= Self::MAX_EMAIL
-                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-                && email.split_once('@').is_some_and(|(local, domain)| {
-                    !local.is_empty()
-                        && !domain.contains('@')
-                        && domain.split('.').count() >= 2
-                        && domain.split('.').all(|part| !part.is_empty())
-                }));
-        if !email_ok {
-            wrong.push(ContactError::Email);
-        }
-        if wrong.is_empty() { Ok(Contact { phone: phone.to_owned(), email: email.to_owned() }) } else { Err(wrong) }
-    }
-
-    /// The telephone ("" when not given).
-    pub fn phone(&self) -> &str {
-        &self.phone
-    }
-
-    /// The e-mail address ("" when not given).
-    pub fn email(&self) -> &str {
-        &self.email
-    }
-
-    /// Neither part given.
-    pub fn is_empty(&self) -> bool {
-        self.phone.is_empty() && self.email.is_empty()
-    }
-
-    /// A contact read back from the store (checked when it was written).
-    pub(crate) fn stored(phone: String, email: String) -> Contact {
-        Contact { phone, email }
-    }
-}
+pub use terrain_client_core::contact::{Contact, ContactError};
 
 /// Account operations of a store.
 #[async_trait]
@@ -618,7 +543,7 @@ macro_rules! impl_accounts {
                     .bind(user)
                     .fetch_optional(&self.pool)
                     .await?;
-                Ok(row.map(|(p, e)| $crate::store::accounts::Contact::stored(p, e)).unwrap_or_default())
+                Ok(row.map(|(p, e)| $crate::store::accounts::Contact::from_checked(p, e)).unwrap_or_default())
             }
 
             async fn contacts(
@@ -628,7 +553,7 @@ macro_rules! impl_accounts {
                     sqlx::query_as("SELECT id, phone, email FROM users WHERE phone <> '' OR email <> ''")
                         .fetch_all(&self.pool)
                         .await?;
-                Ok(rows.into_iter().map(|(id, p, e)| (id, $crate::store::accounts::Contact::stored(p, e))).collect())
+                Ok(rows.into_iter().map(|(id, p, e)| (id, $crate::store::accounts::Contact::from_checked(p, e))).collect())
             }
 
             async fn set_calendar_feed(
@@ -976,22 +901,3 @@ macro_rules! write_account_rows {
     };
 }
 pub(crate) use write_account_rows;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_contact_takes_belgian_numbers_and_addresses_and_names_what_is_wrong() {
-        let c = Contact::new(" +32 2 505 14 11 ", "sophie.martin@actiris.be").unwrap();
-        assert_eq!((c.phone(), c.email()), ("+32 2 505 14 11", "sophie.martin@actiris.be"));
-        assert!(Contact::new("0475/12.34.56", "").is_ok());
-        assert!(Contact::new("", "").unwrap().is_empty());
-        assert_eq!(Contact::new("appelez-moi", "sophie@actiris.be"), Err(vec![ContactError::Phone]));
-        assert_eq!(Contact::new("123", ""), Err(vec![ContactError::Phone]), "too few digits");
-        assert_eq!(Contact::new("02 505 14 11", "sophie.actiris.be"), Err(vec![ContactError::Email]));
-        assert_eq!(Contact::new("", "sophie@actiris"), Err(vec![ContactError::Email]), "no top-level domain");
-        assert_eq!(Contact::new("", "so phie@actiris.be"), Err(vec![ContactError::Email]));
-        assert_eq!(Contact::new("x", "y"), Err(vec![ContactError::Phone, ContactError::Email]));
-    }
-}
