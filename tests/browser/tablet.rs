@@ -457,3 +457,50 @@ async fn a_tablet_told_busy_syncs_again_by_itself() {
         .expect("a page");
     assert!(page.contains("2026-05"), "the server holds the hours sent after busy");
 }
+
+/// Told `busy`, the tablet waits to send again; the advisor taps "sync now" during the wait once
+/// the server has a place: that sync goes through and takes the resend's place (the notice goes,
+/// and no resend follows when the wait would have ended).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_now_during_a_busy_wait_takes_the_resends_place() {
+    let mut settings = default_settings();
+    settings.concurrent_merges = 1;
+    settings.merge_wait_ms = 50;
+    let mut world = World::with_settings(settings).await;
+    let base = world.base_url().to_owned();
+    let seeded = assigned_world(&mut world).await;
+    let tablet = Browser::launch(Some("fr")).await;
+    sign_in(&tablet, &base, "sophie", seeded.worksite).await;
+
+    let place = world.server.merges.admit().await.expect("the pool's one place");
+    open(&tablet, &base, &format!("#/w/{}", seeded.worksite)).await;
+    let placement = format!("article.placement[data-placement=\"{}\"] form[data-form=hours]", seeded.placement);
+    fill_and_save(&tablet, &placement, &[("month", "2026-06"), ("hours", "140")]).await;
+    tablet.wait_for("#sync-busy", WAIT, |_| true).await;
+    let seconds = "const n = document.getElementById('sync-busy'); \
+                   const m = n && n.textContent.match(/(\\d+) s$/); return m ? Number(m[1]) : null;";
+    // Tap during a long wait (the third, about 4 s), well before its end.
+    tablet.wait_until("a wait of 3 s or more", WAIT, &format!("return (() => {{ {seconds} }})() >= 3")).await;
+    let left = tablet.run(seconds, vec![]).await.as_u64().expect("the seconds left");
+
+    drop(place);
+    tablet.run("document.getElementById('sync-now').click();", vec![]).await;
+    tablet
+        .wait_until(
+            "the tapped sync to go through",
+            WAIT,
+            "const p = document.getElementById('pending'); return p && p.dataset.count === '0' \
+             && !document.getElementById('sync-busy') && !document.getElementById('syncing')",
+        )
+        .await;
+    let retries = tablet.run("return Number(document.body.dataset.busyRetries || 0)", vec![]).await;
+    // Past the end of the wait the notice announced: the resend it announced never runs.
+    tokio::time::sleep(std::time::Duration::from_millis(left * 1_000 + 1_500)).await;
+    assert_eq!(
+        tablet.run("return Number(document.body.dataset.busyRetries || 0)", vec![]).await,
+        retries,
+        "no resend after the tapped sync"
+    );
+    assert_eq!(tablet.count("#sync-busy").await, 0);
+    assert_eq!(tablet.count("#sync-error").await, 0, "{}", tablet.text("#status").await);
+}
