@@ -462,10 +462,8 @@ fn short(s: &str) -> Result<&str, EditError> {
 /// Apply one edit as one change. Returns the change's hash, or `None` when the edit changed
 /// nothing. On error the document is left untouched.
 pub fn apply(doc: &mut Automerge, edit: &Edit, ctx: &EditContext) -> Result<Option<ChangeHash>, EditError> {
-    let kind = match Document::read(doc)? {
-        Document::Worksite(_) => DocKind::Worksite,
-        Document::Person(_) => DocKind::Person,
-    };
+    // The whole document is checked once, after the edit (below): before it, its kind is enough.
+    let kind = Document::kind(doc)?;
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
     // The edits are typed, but a conflict resolution or a bad combination could still produce a

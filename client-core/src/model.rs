@@ -490,11 +490,15 @@ pub enum Document {
 impl Document {
     /// Read and check any Terrain document.
     pub fn read<D: ReadDoc>(doc: &D) -> Result<Document> {
-        let root = Reader::root(doc);
-        match root.code("kind", DocKind::Worksite)? {
+        match Document::kind(doc)? {
             DocKind::Worksite => Worksite::read(doc).map(Document::Worksite),
             DocKind::Person => Person::read(doc).map(Document::Person),
         }
+    }
+
+    /// What a document says it is, read from its root alone (nothing else is checked).
+    pub fn kind<D: ReadDoc>(doc: &D) -> Result<DocKind> {
+        Reader::root(doc).code("kind", DocKind::Worksite)
     }
 }
 

@@ -254,6 +254,9 @@ struct Entry {
     /// See [`DocMeta::sent_heads`].
     sent: Vec<ChangeHash>,
     records_since_snapshot: u32,
+    /// The document as last read, with the heads it was read at: a screen drawn again, or a form
+    /// submitted on what the screen shows, reads it again at no cost while nothing changed it.
+    last_read: std::sync::Mutex<Option<(Vec<ChangeHash>, Document)>>,
 }
 
 struct Session {
@@ -350,7 +353,18 @@ impl Replica {
                 ),
                 None => (sync::State::new(), Vec::new(), Vec::new()),
             };
-            docs.insert(id, Entry { kind, doc, sync, acked, sent, records_since_snapshot: SNAPSHOT_EVERY / 2 });
+            docs.insert(
+                id,
+                Entry {
+                    kind,
+                    doc,
+                    sync,
+                    acked,
+                    sent,
+                    records_since_snapshot: SNAPSHOT_EVERY / 2,
+                    last_read: Default::default(),
+                },
+            );
         }
         Ok(Replica {
             device: meta.device,
@@ -428,7 +442,14 @@ impl Replica {
     /// Read a document.
     pub fn read(&self, id: DocumentId) -> Result<Document, ReplicaError> {
         let e = self.docs.get(&id).ok_or(ReplicaError::UnknownDocument(id))?;
-        Document::read(&e.doc).map_err(|err| ReplicaError::Schema(id, err))
+        let heads = e.doc.get_heads();
+        let mut last = e.last_read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, read)) = last.as_ref().filter(|(at, _)| *at == heads) {
+            return Ok(read.clone());
+        }
+        let read = Document::read(&e.doc).map_err(|err| ReplicaError::Schema(id, err))?;
+        *last = Some((heads, read.clone()));
+        Ok(read)
     }
 
     /// Read a worksite.
@@ -488,6 +509,7 @@ impl Replica {
                 acked: Vec::new(),
                 sent: Vec::new(),
                 records_since_snapshot: 1,
+                last_read: Default::default(),
             },
         );
         self.mark_active(id);
@@ -708,6 +730,7 @@ impl Replica {
                 acked: Vec::new(),
                 sent: Vec::new(),
                 records_since_snapshot: 0,
+                last_read: Default::default(),
             });
             if e.kind != reply.kind {
                 return Err(ReplicaError::BadServerMessage {
