@@ -1,5 +1,6 @@
 //! Tablet app benchmark: bundle size, cold start offline and the time to store one edit, on a
-//! worksite of 5 000 changes, in headless Chromium against a real server.
+//! worksite of 5 000 changes, and the cold start of an advisor's 30 worksites of ~500 changes,
+//! in headless Chromium against a real server.
 //!
 //! ```text
 //! bash scripts/build-app.sh
@@ -37,6 +38,10 @@ const RELOADS: usize = 10;
 const EDITS: usize = 64;
 /// The advisor who signs in on the tablet.
 const ADVISOR: &str = "sophie";
+/// An advisor's portfolio (issue 11): worksites, and changes each, on a second tablet.
+const PORTFOLIO_SITES: usize = 30;
+const PORTFOLIO_CHANGES: usize = 500;
+const PORTFOLIO_ADVISOR: &str = "marc";
 const WAIT: Duration = Duration::from_secs(60);
 
 const WORDS: &[&str] = &[
@@ -123,6 +128,54 @@ fn edit_site(device: &mut TestDevice, site: &mut Site) {
         );
         site.notes_len += word.len();
     }
+}
+
+/// Edit the worksite until it has `target` changes, uploading every `EDITS_PER_SYNC` edits and at
+/// the end; its number of changes.
+async fn grow(device: &mut TestDevice, site: &mut Site, target: usize, base: &str) -> usize {
+    let doc = site.seeded.worksite;
+    let mut since_sync = 0;
+    // Counting the changes walks the whole history: count once per batch, not per edit. An edit
+    // makes at most one change, so a batch of the changes still missing cannot overshoot.
+    let mut changes = changes_of(device, doc);
+    while changes < target {
+        for _ in changes..target {
+            edit_site(device, site);
+            since_sync += 1;
+            if since_sync == EDITS_PER_SYNC {
+                device.sync(base).await.expect("the office uploads its edits");
+                since_sync = 0;
+            }
+        }
+        changes = changes_of(device, doc);
+    }
+    device.sync(base).await.expect("the office uploads its edits");
+    changes
+}
+
+/// Sign the advisor in on the tablet, choose the PIN, wait for the first sync and for the
+/// service worker (which serves the shell offline).
+async fn sign_in(browser: &Browser, base: &str, login: &str) {
+    browser.goto(&format!("{base}/app/")).await;
+    wait_ready(browser).await;
+    browser.find("#login input[name=login]").await.send_keys(login).await.expect("type the login");
+    browser.find("#login input[name=password]").await.send_keys(PASSWORD).await.expect("type the password");
+    browser.find("#login button[type=submit]").await.click().await.expect("sign in");
+    browser.choose_app_pin(APP_PIN).await;
+    browser
+        .wait_until(
+            "the first sync",
+            WAIT,
+            "return Number(document.body.dataset.syncs || 0) > 0 && !!document.getElementById('sync-now')",
+        )
+        .await;
+    browser
+        .wait_until(
+            "the service worker to control the page",
+            WAIT,
+            "return !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
+        )
+        .await;
 }
 
 fn changes_of(device: &TestDevice, doc: DocumentId) -> usize {
@@ -297,22 +350,7 @@ async fn main() {
     let worksite = seeded.worksite;
     let kickoff = seeded.meeting;
     let mut site = Site { seeded, meeting: kickoff, notes_len: KICKOFF_NOTES.len(), meetings: 0, step: 0 };
-    let mut since_sync = 0;
-    // Counting the changes walks the whole history: count once per batch, not per edit. An edit
-    // makes at most one change, so a batch of the changes still missing cannot overshoot.
-    let mut changes = changes_of(&office, worksite);
-    while changes < CHANGES {
-        for _ in changes..CHANGES {
-            edit_site(&mut office, &mut site);
-            since_sync += 1;
-            if since_sync == EDITS_PER_SYNC {
-                office.sync(&base).await.expect("the office uploads its edits");
-                since_sync = 0;
-            }
-        }
-        changes = changes_of(&office, worksite);
-    }
-    office.sync(&base).await.expect("the office uploads its edits");
+    let changes = grow(&mut office, &mut site, CHANGES, &base).await;
     let saved = office.device.replica().automerge(worksite).expect("the worksite").save().len();
     println!();
     println!(
@@ -325,26 +363,7 @@ async fn main() {
     let browser = Browser::launch(Some("fr")).await;
     let agent = browser.run("return navigator.userAgent", vec![]).await;
     println!("browser: {}", agent.as_str().unwrap_or_default());
-    browser.goto(&format!("{base}/app/")).await;
-    wait_ready(&browser).await;
-    browser.find("#login input[name=login]").await.send_keys(ADVISOR).await.expect("type the login");
-    browser.find("#login input[name=password]").await.send_keys(PASSWORD).await.expect("type the password");
-    browser.find("#login button[type=submit]").await.click().await.expect("sign in");
-    browser.choose_app_pin(APP_PIN).await;
-    browser
-        .wait_until(
-            "the first sync",
-            WAIT,
-            "return Number(document.body.dataset.syncs || 0) > 0 && !!document.getElementById('sync-now')",
-        )
-        .await;
-    browser
-        .wait_until(
-            "the service worker to control the page",
-            WAIT,
-            "return !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
-        )
-        .await;
+    sign_in(&browser, &base, ADVISOR).await;
 
     // 4. Cold start offline: empty, then with the worksite.
     browser.set_offline(true).await;
@@ -380,7 +399,46 @@ async fn main() {
     assert!(browser.count(&row).await >= EDITS, "every month saved is listed");
     browser.quit().await;
 
-    // 6. The table.
+    // 6. An advisor's portfolio: 30 worksites of about 500 changes each, on a second tablet.
+    let t = Instant::now();
+    let marc = create_user(store.as_ref(), PORTFOLIO_ADVISOR, "advisor").await;
+    let mut portfolio_changes = Vec::new();
+    for _ in 0..PORTFOLIO_SITES {
+        let seeded = seed_worksite(&mut office);
+        let kickoff = seeded.meeting;
+        let mut site = Site { seeded, meeting: kickoff, notes_len: KICKOFF_NOTES.len(), meetings: 0, step: 0 };
+        portfolio_changes.push(grow(&mut office, &mut site, PORTFOLIO_CHANGES, &base).await);
+        store.assign(site.seeded.worksite, marc, chrono::Utc::now()).await.expect("assign the worksite");
+    }
+    let portfolio_total: usize = portfolio_changes.iter().sum();
+    println!(
+        "seed: {PORTFOLIO_SITES} worksites, {portfolio_total} changes in all ({}–{} each), made and uploaded in {:.1} s",
+        portfolio_changes.iter().min().expect("worksites"),
+        portfolio_changes.iter().max().expect("worksites"),
+        t.elapsed().as_secs_f64()
+    );
+    let browser = Browser::launch(Some("fr")).await;
+    let t = Instant::now();
+    sign_in(&browser, &base, PORTFOLIO_ADVISOR).await;
+    browser
+        .wait_until(
+            "the advisor's worksites",
+            WAIT,
+            &format!("return document.querySelectorAll('#worksites li.worksite').length === {PORTFOLIO_SITES}"),
+        )
+        .await;
+    println!(
+        "tablet: signed in as advisor {PORTFOLIO_ADVISOR:?}; {PORTFOLIO_SITES} worksites arrived in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    browser.set_offline(true).await;
+    let (portfolio_ready, portfolio_derive, portfolio_open) = cold_starts(&browser, RELOADS).await;
+    assert_eq!(browser.count("#worksites li.worksite").await, PORTFOLIO_SITES, "every worksite on screen");
+    browser.quit().await;
+    let portfolio_start: Vec<f64> = portfolio_ready.iter().zip(&portfolio_open).map(|(r, o)| r + o).collect();
+    let portfolio_load: Vec<f64> = portfolio_open.iter().zip(&portfolio_derive).map(|(o, d)| o - d).collect();
+
+    // 7. The table.
     println!();
     println!("| {:<44} | {:>3} | {:>9} | {:>9} | {:>9} | {:>9} |", "measure (ms)", "n", "median", "p90", "min", "max");
     println!("|{:-<46}|{:->5}|{:->11}|{:->11}|{:->11}|{:->11}|", "", "", "", "", "", "");
@@ -392,6 +450,11 @@ async fn main() {
     print_row("  of which Automerge transaction", &applies);
     print_row("  of which sealing (AES-GCM)", &seals);
     print_row("  of which IndexedDB commit", &commits);
+    let sites = format!("{PORTFOLIO_SITES} × ~{PORTFOLIO_CHANGES} ch.");
+    print_row(&format!("cold start offline to PIN screen, {sites}"), &portfolio_ready);
+    print_row(&format!("unlock: PIN submit to worksites, {sites}"), &portfolio_open);
+    print_row("  of which loading the store (not PBKDF2)", &portfolio_load);
+    print_row(&format!("cold start + unlock (no typing), {sites}"), &portfolio_start);
     println!();
     println!(
         "cold start = navigation start to first screen (data-ready-ms); edit = submit to IndexedDB commit (data-last-save-ms)"
