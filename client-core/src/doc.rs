@@ -141,7 +141,10 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
 
     fn raw(&self, key: &str) -> Result<Option<(Value<'static>, ObjId)>> {
         let props = self.props();
-        Ok(props.binary_search_by(|(k, _, _)| k.as_str().cmp(key)).ok().map(|i| (props[i].1.clone(), props[i].2.clone())))
+        Ok(props
+            .binary_search_by(|(k, _, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| (props[i].1.clone(), props[i].2.clone())))
     }
 
     /// Whether the map holds `key` (whatever its value).
