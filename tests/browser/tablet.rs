@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use terrain_client_core::DocumentId;
+use terrain_server::sync::Admission;
 use terrain_tests::browser::{APP_PIN, Browser};
 use terrain_tests::server::{app_dir, create_user, default_settings};
 
@@ -388,13 +389,14 @@ async fn the_tablet_store_is_sealed_and_a_new_start_unlocks_offline_with_the_pin
     browser.quit().await;
 }
 
-/// Every place of the server's merge pool is taken (as by other tablets' merges): the sync after
-/// an edit is answered `503 busy`. The status bar says so with the wait, as a notice and not an
-/// error, counting the wait down; the tablet sends again by itself and is refused again while the
-/// pool stays full; once a place frees, its own next resend goes through and the server holds the
-/// edit, with no tap.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_tablet_told_busy_syncs_again_by_itself() {
+/// The seconds the busy notice says are left before the tablet sends again (`null` without it).
+const BUSY_SECONDS_LEFT: &str = "const n = document.getElementById('sync-busy'); \
+                                 const m = n && n.textContent.match(/(\\d+) s$/); return m ? Number(m[1]) : null;";
+
+/// A server whose merge pool has one place, taken (the returned admission holds it), and the
+/// advisor's tablet that has just saved `hours` for `month` on the placement: its sync is being
+/// answered `busy`.
+async fn busy_after_an_edit(month: &str, hours: &str) -> (World, Seeded, Browser, Admission) {
     let mut settings = default_settings();
     settings.concurrent_merges = 1;
     settings.merge_wait_ms = 50;
@@ -403,11 +405,22 @@ async fn a_tablet_told_busy_syncs_again_by_itself() {
     let seeded = assigned_world(&mut world).await;
     let tablet = Browser::launch(Some("fr")).await;
     sign_in(&tablet, &base, "sophie", seeded.worksite).await;
-
     let place = world.server.merges.admit().await.expect("the pool's one place");
     open(&tablet, &base, &format!("#/w/{}", seeded.worksite)).await;
     let placement = format!("article.placement[data-placement=\"{}\"] form[data-form=hours]", seeded.placement);
-    fill_and_save(&tablet, &placement, &[("month", "2026-05"), ("hours", "150")]).await;
+    fill_and_save(&tablet, &placement, &[("month", month), ("hours", hours)]).await;
+    (world, seeded, tablet, place)
+}
+
+/// Every place of the server's merge pool is taken (as by other tablets' merges): the sync after
+/// an edit is answered `503 busy`. The status bar says so with the wait, as a notice and not an
+/// error, counting the wait down; the tablet sends again by itself and is refused again while the
+/// pool stays full; once a place frees, its own next resend goes through and the server holds the
+/// edit, with no tap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tablet_told_busy_syncs_again_by_itself() {
+    let (world, seeded, tablet, place) = busy_after_an_edit("2026-05", "150").await;
+    let base = world.base_url().to_owned();
     let notice = tablet.wait_for("#sync-busy", WAIT, |_| true).await;
     assert!(notice.starts_with("Serveur occupé — nouvel essai dans "), "{notice}");
     assert!(notice.ends_with(" s"), "{notice}");
@@ -422,8 +435,7 @@ async fn a_tablet_told_busy_syncs_again_by_itself() {
         .await;
     assert!(tablet.text("#pending").await.trim().starts_with('1'), "the edit still waits on the tablet");
     // The third wait is the longest yet (doubled twice, about 4 s): the notice counts it down.
-    let seconds = "const n = document.getElementById('sync-busy'); \
-                   const m = n && n.textContent.match(/(\\d+) s$/); return m ? Number(m[1]) : null;";
+    let seconds = BUSY_SECONDS_LEFT;
     tablet.wait_until("a wait of 3 s or more", WAIT, &format!("return (() => {{ {seconds} }})() >= 3")).await;
     let first = tablet.run(seconds, vec![]).await.as_u64().expect("the seconds left");
     tablet
@@ -463,22 +475,9 @@ async fn a_tablet_told_busy_syncs_again_by_itself() {
 /// and no resend follows when the wait would have ended).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_now_during_a_busy_wait_takes_the_resends_place() {
-    let mut settings = default_settings();
-    settings.concurrent_merges = 1;
-    settings.merge_wait_ms = 50;
-    let mut world = World::with_settings(settings).await;
-    let base = world.base_url().to_owned();
-    let seeded = assigned_world(&mut world).await;
-    let tablet = Browser::launch(Some("fr")).await;
-    sign_in(&tablet, &base, "sophie", seeded.worksite).await;
-
-    let place = world.server.merges.admit().await.expect("the pool's one place");
-    open(&tablet, &base, &format!("#/w/{}", seeded.worksite)).await;
-    let placement = format!("article.placement[data-placement=\"{}\"] form[data-form=hours]", seeded.placement);
-    fill_and_save(&tablet, &placement, &[("month", "2026-06"), ("hours", "140")]).await;
+    let (_world, _seeded, tablet, place) = busy_after_an_edit("2026-06", "140").await;
     tablet.wait_for("#sync-busy", WAIT, |_| true).await;
-    let seconds = "const n = document.getElementById('sync-busy'); \
-                   const m = n && n.textContent.match(/(\\d+) s$/); return m ? Number(m[1]) : null;";
+    let seconds = BUSY_SECONDS_LEFT;
     // Tap during a long wait (the third, about 4 s), well before its end.
     tablet.wait_until("a wait of 3 s or more", WAIT, &format!("return (() => {{ {seconds} }})() >= 3")).await;
     let left = tablet.run(seconds, vec![]).await.as_u64().expect("the seconds left");
